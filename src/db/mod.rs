@@ -1,0 +1,82 @@
+//! Database access: connecting (to `DATABASE_URL` or the private cluster), migrations, and
+//! the queries behind each page. SQL lives here and nowhere else.
+
+pub mod public;
+
+use crate::domain::era::{Era, Eras};
+use crate::pgcluster::{self, PrivateCluster};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::path::Path;
+use std::str::FromStr;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// The database of the private cluster.
+const PRIVATE_DATABASE: &str = "mokuhyo";
+
+/// Where the data lives, and the private cluster when there is one (dropping it stops it).
+pub struct Database {
+    pub pool: PgPool,
+    pub cluster: Option<PrivateCluster>,
+}
+
+/// Why the database could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Cluster(#[from] pgcluster::ClusterError),
+    #[error("could not connect to the database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to `database_url`, or starts the private cluster under `data_dir` and creates
+/// its database on first use; then applies the migrations.
+pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Database, ConnectError> {
+    let (options, cluster) = match database_url {
+        Some(url) => (PgConnectOptions::from_str(url)?, None),
+        None => {
+            let data_dir = data_dir.to_owned();
+            let cluster = tokio::task::spawn_blocking(move || {
+                PrivateCluster::start(&data_dir, pgcluster::Options::default(), false)
+            })
+            .await
+            .expect("cluster start does not panic")?;
+            create_database_if_missing(&cluster.connect_options("postgres"), PRIVATE_DATABASE).await?;
+            (cluster.connect_options(PRIVATE_DATABASE), Some(cluster))
+        }
+    };
+    let pool = pool(options).await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(Database { pool, cluster })
+}
+
+/// A pool with statement logging turned down (queries are logged at debug level).
+pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    let options = options.log_statements(log::LevelFilter::Debug);
+    PgPoolOptions::new().max_connections(10).connect_with(options).await
+}
+
+/// Creates `name` unless it exists, connecting as `admin`.
+pub async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> Result<(), sqlx::Error> {
+    let mut conn = PgConnection::connect_with(admin).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        // Identifiers cannot be bound; the name is ours, and quoted as an identifier.
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut conn).await?;
+    }
+    conn.close().await
+}
+
+/// The era table.
+pub async fn load_eras(pool: &PgPool) -> Result<Eras, sqlx::Error> {
+    let rows: Vec<(String, chrono::NaiveDate)> =
+        sqlx::query_as("SELECT name, starts_on FROM era ORDER BY starts_on").fetch_all(pool).await?;
+    Ok(Eras::new(rows.into_iter().map(|(name, starts_on)| Era { name, starts_on }).collect()))
+}

@@ -1,0 +1,257 @@
+//! Read queries for the public pages. Each page is built from a small, fixed number of
+//! queries whatever the size of a department: rows are fetched per level (goals, initiatives,
+//! criteria) for the whole department and assembled in memory, never one query per row.
+
+use sqlx::PgPool;
+
+/// A city.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Municipality {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub name_kana: String,
+    pub local_government_code: String,
+}
+
+/// A fiscal year of a city with its policy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FiscalYear {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub year: i32,
+    pub title: String,
+    pub tables_title: String,
+    pub policy_id: i64,
+    pub policy_name: String,
+    pub pillar_set_name: String,
+}
+
+/// A pillar of a policy.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pillar {
+    pub id: i64,
+    pub number: i32,
+    pub title: String,
+    pub viewpoint: Vec<String>,
+}
+
+/// A heading of the booklet's introduction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BookletSection {
+    pub position: i32,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub show_pillars: bool,
+}
+
+/// A department of a year, for lists.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentSummary {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub position: i32,
+    pub goal_count: i64,
+    pub initiative_count: i64,
+}
+
+/// A goal with the ids of its pillars.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GoalRow {
+    pub id: i64,
+    pub position: i32,
+    pub text: String,
+    pub pillar_ids: Vec<i64>,
+}
+
+/// An initiative with the names of its sections, in order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InitiativeRow {
+    pub id: i64,
+    pub goal_id: i64,
+    pub position: i32,
+    pub text: String,
+    pub sections: Vec<String>,
+}
+
+/// A criterion as written, with its parsed target when there is one.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CriterionRow {
+    pub id: i64,
+    pub initiative_id: i64,
+    pub position: i32,
+    pub text: String,
+}
+
+/// All cities, by local government code (north to south, as the national list runs).
+pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
+    sqlx::query_as(
+        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code
+         FROM municipality ORDER BY local_government_code",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// One city by its slug.
+pub async fn municipality(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Municipality>> {
+    sqlx::query_as(
+        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code
+         FROM municipality WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A city's fiscal years, newest first.
+pub async fn fiscal_years(pool: &PgPool, municipality_id: i64) -> sqlx::Result<Vec<FiscalYear>> {
+    sqlx::query_as(
+        "SELECT f.id, f.municipality_id, f.year, f.title, f.tables_title, f.policy_id,
+                p.name AS policy_name, p.pillar_set_name
+         FROM fiscal_year f
+         JOIN policy p ON p.municipality_id = f.municipality_id AND p.id = f.policy_id
+         WHERE f.municipality_id = $1
+         ORDER BY f.year DESC",
+    )
+    .bind(municipality_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A city and one of its fiscal years, in one query.
+pub async fn city_year(pool: &PgPool, slug: &str, year: i32) -> sqlx::Result<Option<(Municipality, FiscalYear)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        m: Municipality,
+        fy_id: i64,
+        year: i32,
+        title: String,
+        tables_title: String,
+        policy_id: i64,
+        policy_name: String,
+        pillar_set_name: String,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code,
+                f.id AS fy_id, f.year, f.title, f.tables_title, f.policy_id,
+                p.name AS policy_name, p.pillar_set_name
+         FROM municipality m
+         JOIN fiscal_year f ON f.municipality_id = m.id
+         JOIN policy p ON p.municipality_id = m.id AND p.id = f.policy_id
+         WHERE m.slug = $1 AND f.year = $2",
+    )
+    .bind(slug)
+    .bind(year)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| {
+        let fy = FiscalYear {
+            id: r.fy_id,
+            municipality_id: r.m.id,
+            year: r.year,
+            title: r.title,
+            tables_title: r.tables_title,
+            policy_id: r.policy_id,
+            policy_name: r.policy_name,
+            pillar_set_name: r.pillar_set_name,
+        };
+        (r.m, fy)
+    }))
+}
+
+/// The pillars of a policy, by number.
+pub async fn pillars(pool: &PgPool, municipality_id: i64, policy_id: i64) -> sqlx::Result<Vec<Pillar>> {
+    sqlx::query_as(
+        "SELECT id, number, title, viewpoint FROM pillar
+         WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
+    )
+    .bind(municipality_id)
+    .bind(policy_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The booklet's introduction.
+pub async fn booklet_sections(pool: &PgPool, municipality_id: i64, fiscal_year_id: i64) -> sqlx::Result<Vec<BookletSection>> {
+    sqlx::query_as(
+        "SELECT position, heading, paragraphs, show_pillars FROM booklet_section
+         WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position",
+    )
+    .bind(municipality_id)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The departments of a year in display order, with how many goals and initiatives each has.
+pub async fn departments(pool: &PgPool, municipality_id: i64, fiscal_year_id: i64) -> sqlx::Result<Vec<DepartmentSummary>> {
+    sqlx::query_as(
+        "SELECT d.id, d.slug, d.name, d.position,
+                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS goal_count,
+                (SELECT count(*) FROM initiative i JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+                  WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS initiative_count
+         FROM department d
+         WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
+         ORDER BY d.position",
+    )
+    .bind(municipality_id)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A department's goals in order, each with its pillar ids.
+pub async fn goals(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<GoalRow>> {
+    sqlx::query_as(
+        "SELECT g.id, g.position, g.text,
+                COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids
+         FROM goal g
+         LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
+         LEFT JOIN pillar p ON p.municipality_id = gp.municipality_id AND p.id = gp.pillar_id
+         WHERE g.municipality_id = $1 AND g.department_id = $2
+         GROUP BY g.id
+         ORDER BY g.position",
+    )
+    .bind(municipality_id)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A department's initiatives in order, each with its section names.
+pub async fn initiatives(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<InitiativeRow>> {
+    sqlx::query_as(
+        "SELECT i.id, i.goal_id, i.position, i.text,
+                COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections
+         FROM initiative i
+         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+         LEFT JOIN initiative_section isec ON isec.municipality_id = i.municipality_id AND isec.initiative_id = i.id
+         LEFT JOIN section s ON s.municipality_id = isec.municipality_id AND s.id = isec.section_id
+         WHERE i.municipality_id = $1 AND g.department_id = $2
+         GROUP BY i.id
+         ORDER BY i.goal_id, i.position",
+    )
+    .bind(municipality_id)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A department's criteria in order.
+pub async fn criteria(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<CriterionRow>> {
+    sqlx::query_as(
+        "SELECT c.id, c.initiative_id, c.position, c.text
+         FROM criterion c
+         JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
+         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+         WHERE c.municipality_id = $1 AND g.department_id = $2
+         ORDER BY c.initiative_id, c.position",
+    )
+    .bind(municipality_id)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,5 @@
+//! Domain rules: validated types and pure logic, with no SQL and no HTTP.
+
+pub mod era;
+pub mod metric;
+pub mod numbering;

@@ -1,0 +1,141 @@
+//! The shape of a year's goals as a document: what a data file (the demo cities) or, later,
+//! a spreadsheet import describes. Field names are stable: data files are written against them.
+
+use serde::Deserialize;
+
+/// A city's fiscal year: the city, its policy and pillars, the booklet and the departments'
+/// goals, initiatives and criteria.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearDocument {
+    pub municipality: MunicipalityDoc,
+    pub policy: PolicyDoc,
+    pub fiscal_year: FiscalYearDoc,
+    pub departments: Vec<DepartmentDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityDoc {
+    pub slug: String,
+    pub name: String,
+    pub name_kana: String,
+    pub local_government_code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    pub name: String,
+    pub pillar_set_name: String,
+    pub pillars: Vec<PillarDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PillarDoc {
+    pub number: i32,
+    pub title: String,
+    #[serde(default)]
+    pub viewpoint: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiscalYearDoc {
+    pub year: i32,
+    pub title: String,
+    pub tables_title: String,
+    #[serde(default)]
+    pub introduction: Vec<BookletSectionDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookletSectionDoc {
+    pub heading: String,
+    #[serde(default)]
+    pub paragraphs: Vec<String>,
+    #[serde(default)]
+    pub show_pillars: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentDoc {
+    pub slug: String,
+    pub name: String,
+    pub sections: Vec<String>,
+    #[serde(default)]
+    pub goals: Vec<GoalDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalDoc {
+    pub pillars: Vec<i32>,
+    pub text: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub initiatives: Vec<InitiativeDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativeDoc {
+    pub text: String,
+    pub sections: Vec<String>,
+    #[serde(default)]
+    pub criteria: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl YearDocument {
+    /// Problems that would make the document inconsistent, in Japanese, in document order.
+    /// An empty list means it can be applied.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let pillar_numbers: Vec<i32> = self.policy.pillars.iter().map(|p| p.number).collect();
+        let all_sections: Vec<&str> =
+            self.departments.iter().flat_map(|d| d.sections.iter().map(String::as_str)).collect();
+        let mut seen = std::collections::HashSet::new();
+        for s in &all_sections {
+            if !seen.insert(*s) {
+                problems.push(format!("課等「{s}」が複数の部に登録されています。"));
+            }
+        }
+        for d in &self.departments {
+            for (gi, g) in d.goals.iter().enumerate() {
+                let at = format!("{} 組織目標{}", d.name, gi + 1);
+                if g.text.trim().is_empty() {
+                    problems.push(format!("{at}: 組織目標が空です。"));
+                }
+                if g.pillars.is_empty() {
+                    problems.push(format!("{at}: 柱が指定されていません。"));
+                }
+                for p in &g.pillars {
+                    if !pillar_numbers.contains(p) {
+                        problems.push(format!("{at}: 柱({p})は行政経営方針にありません。"));
+                    }
+                }
+                for (ii, i) in g.initiatives.iter().enumerate() {
+                    let at = format!("{at} 取組内容{}", crate::domain::numbering::circled(ii + 1));
+                    if i.text.trim().is_empty() {
+                        problems.push(format!("{at}: 取組内容が空です。"));
+                    }
+                    for s in &i.sections {
+                        if !all_sections.contains(&s.as_str()) {
+                            problems.push(format!("{at}: 課等「{s}」はこの年度の組織にありません。"));
+                        }
+                    }
+                    if i.criteria.iter().any(|c| c.trim().is_empty()) {
+                        problems.push(format!("{at}: 空の目標達成基準があります。"));
+                    }
+                }
+            }
+        }
+        problems
+    }
+}

@@ -1,0 +1,23 @@
+//! Mokuhyo (目標): plan, track and publish a city hall's yearly organizational goals.
+//!
+//! The library holds everything; `main.rs` only reads the configuration and calls [`serve`],
+//! so tests build the very same [`routes::router`].
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod pgcluster;
+pub mod routes;
+pub mod state;
+
+use state::AppState;
+use std::sync::Arc;
+
+/// Builds the shared state from a migrated pool.
+pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
+    let eras = db::load_eras(&pool).await?;
+    Ok(AppState { pool, eras: Arc::new(eras) })
+}

@@ -1,0 +1,101 @@
+//! The `mokuhyo` binary: configuration, logging, database, migrations, serve.
+
+use mokuhyo::config::Config;
+use mokuhyo::{db, demo, routes};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "\
+Usage: mokuhyo [COMMAND] [--demo]
+
+Commands:
+  serve        Serve the web application (the default).
+  load-demo    Load (or refresh) the demo cities' data, then exit.
+
+Options:
+  --demo       With `serve`: load the demo cities before serving. Without DATABASE_URL the
+               demo is loaded on the first start anyway.
+
+Environment:
+  DATABASE_URL  PostgreSQL to use. Unset: a private cluster is run under DATA_DIR.
+  DATA_DIR      Data directory (default ./data).
+  BIND_ADDR     Address to listen on (default 127.0.0.1:8080).
+  RUST_LOG      Log filter (default info).
+";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.iter().find(|a| !a.starts_with('-')).map(String::as_str).unwrap_or("serve");
+    let want_demo = args.iter().any(|a| a == "--demo");
+    if args.iter().any(|a| a == "-h" || a == "--help") || !matches!(command, "serve" | "load-demo") {
+        eprint!("{USAGE}");
+        return if command == "serve" || args.iter().any(|a| a == "-h" || a == "--help") {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    match run(command, want_demo).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mokuhyo: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: &str, want_demo: bool) -> Result<(), String> {
+    let config = Config::from_env()?;
+    let database = db::connect(config.database_url.as_deref(), &config.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let private = database.cluster.is_some();
+    if command == "load-demo" || want_demo || (private && is_empty(&database.pool).await?) {
+        let report = demo::load(&database.pool).await.map_err(|e| e.to_string())?;
+        tracing::info!(inserted = report.inserted, updated = report.updated, deleted = report.deleted, "demo data loaded");
+    }
+    if command == "load-demo" {
+        database.pool.close().await;
+        return Ok(());
+    }
+    let state = mokuhyo::app_state(database.pool.clone()).await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(config.bind_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("Mokuhyo is running at http://{addr}/  (Ctrl-C to stop)");
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("shutting down");
+    database.pool.close().await;
+    drop(database); // stops the private cluster, if any
+    Ok(())
+}
+
+async fn is_empty(pool: &sqlx::PgPool) -> Result<bool, String> {
+    sqlx::query_scalar::<_, bool>("SELECT NOT EXISTS (SELECT 1 FROM municipality)")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
