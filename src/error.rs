@@ -44,7 +44,11 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let page = ErrorPage { status: status.as_u16(), title, message };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message,
+        };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title).into_response(),

@@ -19,5 +19,8 @@ use std::sync::Arc;
 /// Builds the shared state from a migrated pool.
 pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
     let eras = db::load_eras(&pool).await?;
-    Ok(AppState { pool, eras: Arc::new(eras) })
+    Ok(AppState {
+        pool,
+        eras: Arc::new(eras),
+    })
 }

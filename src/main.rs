@@ -26,12 +26,19 @@ Environment:
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.iter().find(|a| !a.starts_with('-')).map(String::as_str).unwrap_or("serve");
+    let command = args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .unwrap_or("serve");
     let want_demo = args.iter().any(|a| a == "--demo");
-    if args.iter().any(|a| a == "-h" || a == "--help") || !matches!(command, "serve" | "load-demo") {
+    if args.iter().any(|a| a == "-h" || a == "--help") || !matches!(command, "serve" | "load-demo")
+    {
         eprint!("{USAGE}");
         return if command == "serve" || args.iter().any(|a| a == "-h" || a == "--help") {
             ExitCode::SUCCESS
@@ -55,14 +62,23 @@ async fn run(command: &str, want_demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let private = database.cluster.is_some();
     if command == "load-demo" || want_demo || (private && is_empty(&database.pool).await?) {
-        let report = demo::load(&database.pool).await.map_err(|e| e.to_string())?;
-        tracing::info!(inserted = report.inserted, updated = report.updated, deleted = report.deleted, "demo data loaded");
+        let report = demo::load(&database.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(
+            inserted = report.inserted,
+            updated = report.updated,
+            deleted = report.deleted,
+            "demo data loaded"
+        );
     }
     if command == "load-demo" {
         database.pool.close().await;
         return Ok(());
     }
-    let state = mokuhyo::app_state(database.pool.clone()).await.map_err(|e| e.to_string())?;
+    let state = mokuhyo::app_state(database.pool.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;

@@ -45,7 +45,11 @@ pub enum ClusterError {
         "the cluster in {dir} was made by PostgreSQL {found}, but this machine has PostgreSQL {have}; \
          use a new DATA_DIR or install PostgreSQL {found}."
     )]
-    VersionMismatch { dir: PathBuf, found: String, have: String },
+    VersionMismatch {
+        dir: PathBuf,
+        found: String,
+        have: String,
+    },
     #[error("{command} failed: {detail}")]
     Command { command: String, detail: String },
     #[error("{0}: {1}")]
@@ -73,15 +77,23 @@ impl PrivateCluster {
     /// Creates the cluster under `data_dir` if it does not exist yet, and starts it unless it
     /// is already running. With `remove_on_exit`, the watchdog also deletes `data_dir` once
     /// this process has exited.
-    pub fn start(data_dir: &Path, options: Options, remove_on_exit: bool) -> Result<Self, ClusterError> {
+    pub fn start(
+        data_dir: &Path,
+        options: Options,
+        remove_on_exit: bool,
+    ) -> Result<Self, ClusterError> {
         let bin_dir = find_bin_dir()?;
         let owner = if Uid::effective().is_root() {
-            let user = User::from_name("postgres").ok().flatten().ok_or(ClusterError::NoUnprivilegedUser)?;
+            let user = User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(ClusterError::NoUnprivilegedUser)?;
             Some((user.uid, user.gid))
         } else {
             None
         };
-        fs::create_dir_all(data_dir).map_err(|e| io(format!("creating {}", data_dir.display()), e))?;
+        fs::create_dir_all(data_dir)
+            .map_err(|e| io(format!("creating {}", data_dir.display()), e))?;
         let data_dir = data_dir
             .canonicalize()
             .map_err(|e| io(format!("resolving {}", data_dir.display()), e))?;
@@ -102,14 +114,22 @@ impl PrivateCluster {
             check_reachable(&base, uid)?;
         }
 
-        let mut cluster = Self { bin_dir, base, socket_dir, owner, started_here: false, _watchdog: None };
+        let mut cluster = Self {
+            bin_dir,
+            base,
+            socket_dir,
+            owner,
+            started_here: false,
+            _watchdog: None,
+        };
         cluster.init_if_needed(&pgdata, options)?;
         if !cluster.is_running(&pgdata) {
             cluster.run_pg_ctl_start(&pgdata, options)?;
             cluster.started_here = true;
         }
         if cluster.started_here || remove_on_exit {
-            cluster._watchdog = Some(cluster.spawn_watchdog(&pgdata, remove_on_exit.then_some(&data_dir))?);
+            cluster._watchdog =
+                Some(cluster.spawn_watchdog(&pgdata, remove_on_exit.then_some(&data_dir))?);
         }
         Ok(cluster)
     }
@@ -125,7 +145,10 @@ impl PrivateCluster {
 
     /// A libpq-style URL for tools such as psql.
     pub fn url(&self, database: &str) -> String {
-        format!("postgresql://postgres@/{database}?host={}&port={PORT}", self.socket_dir.display())
+        format!(
+            "postgresql://postgres@/{database}?host={}&port={PORT}",
+            self.socket_dir.display()
+        )
     }
 
     /// Stops the cluster if this process started it (fast shutdown: open sessions are ended).
@@ -135,7 +158,9 @@ impl PrivateCluster {
         }
         let pgdata = self.base.join("data");
         let mut cmd = self.command("pg_ctl");
-        cmd.arg("-D").arg(&pgdata).args(["stop", "-m", "fast", "-w"]);
+        cmd.arg("-D")
+            .arg(&pgdata)
+            .args(["stop", "-m", "fast", "-w"]);
         run(cmd, "pg_ctl stop")?;
         self.started_here = false;
         Ok(())
@@ -143,7 +168,9 @@ impl PrivateCluster {
 
     fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(self.bin_dir.join(program));
-        cmd.current_dir(&self.base).env_remove("PGDATA").env("LC_ALL", "C");
+        cmd.current_dir(&self.base)
+            .env_remove("PGDATA")
+            .env("LC_ALL", "C");
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid.as_raw()).gid(gid.as_raw());
         }
@@ -155,17 +182,29 @@ impl PrivateCluster {
         match fs::read_to_string(pgdata.join("PG_VERSION")) {
             Ok(found) if found.trim() == have => return Ok(()),
             Ok(found) => {
-                return Err(ClusterError::VersionMismatch { dir: pgdata.to_owned(), found: found.trim().to_owned(), have });
+                return Err(ClusterError::VersionMismatch {
+                    dir: pgdata.to_owned(),
+                    found: found.trim().to_owned(),
+                    have,
+                });
             }
             Err(_) => {}
         }
         if pgdata.exists() {
             // A half-made cluster from an interrupted first start: make it again.
-            fs::remove_dir_all(pgdata).map_err(|e| io(format!("removing {}", pgdata.display()), e))?;
+            fs::remove_dir_all(pgdata)
+                .map_err(|e| io(format!("removing {}", pgdata.display()), e))?;
         }
         tracing::info!(dir = %pgdata.display(), "creating a private PostgreSQL cluster");
         let mut cmd = self.command("initdb");
-        cmd.arg("-D").arg(pgdata).args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"]);
+        cmd.arg("-D").arg(pgdata).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]);
         if options.ephemeral {
             cmd.arg("--no-sync");
         }
@@ -175,7 +214,11 @@ impl PrivateCluster {
 
     fn is_running(&self, pgdata: &Path) -> bool {
         let mut cmd = self.command("pg_ctl");
-        cmd.arg("-D").arg(pgdata).arg("status").stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.arg("-D")
+            .arg(pgdata)
+            .arg("status")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         cmd.status().map(|s| s.success()).unwrap_or(false)
     }
 
@@ -186,7 +229,8 @@ impl PrivateCluster {
         }
         let mut server_options = format!("-c listen_addresses='' -k '{socket}' -p {PORT}");
         if options.ephemeral {
-            server_options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            server_options
+                .push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         }
         let mut cmd = self.command("pg_ctl");
         cmd.arg("-D")
@@ -202,14 +246,21 @@ impl PrivateCluster {
                 let log = fs::read_to_string(self.base.join("postgres.log")).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(5).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
-                ClusterError::Command { command, detail: format!("{detail}\n{}", tail.join("\n")) }
+                ClusterError::Command {
+                    command,
+                    detail: format!("{detail}\n{}", tail.join("\n")),
+                }
             }
             other => other,
         })
     }
 
     /// A process that waits for this one to end (its stdin closes) and then stops the cluster.
-    fn spawn_watchdog(&self, pgdata: &Path, remove: Option<&PathBuf>) -> Result<Child, ClusterError> {
+    fn spawn_watchdog(
+        &self,
+        pgdata: &Path,
+        remove: Option<&PathBuf>,
+    ) -> Result<Child, ClusterError> {
         let script = r#"cat >/dev/null; "$0" -D "$1" stop -m immediate -w >/dev/null 2>&1; if [ -n "$2" ]; then rm -rf "$2"; fi"#;
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -225,7 +276,8 @@ impl PrivateCluster {
         if let Some((uid, gid)) = self.owner {
             cmd.uid(uid.as_raw()).gid(gid.as_raw());
         }
-        cmd.spawn().map_err(|e| io("starting the cluster watchdog".into(), e))
+        cmd.spawn()
+            .map_err(|e| io("starting the cluster watchdog".into(), e))
     }
 }
 
@@ -237,24 +289,49 @@ impl Drop for PrivateCluster {
     }
 }
 
-/// The directory holding `initdb`, `pg_ctl` and `postgres`: on PATH, or the newest under
+/// The directory holding `initdb`, `pg_ctl` and `postgres`: `PG_BIN_DIR` when set, else on PATH, or the newest under
 /// Debian's `/usr/lib/postgresql/*/bin`, or a Homebrew or Postgres.app location.
 pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
-    let has_all = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|d| has_all(d)) {
-            return Ok(dir);
-        }
+    let has_all = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
+    if let Some(dir) = std::env::var_os("PG_BIN_DIR") {
+        // An explicit choice (e.g. one of several installed versions) is never second-guessed.
+        let dir = PathBuf::from(dir);
+        return if has_all(&dir) {
+            Ok(dir)
+        } else {
+            Err(ClusterError::BinariesNotFound)
+        };
+    }
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(dir) = std::env::split_paths(&path).find(|d| has_all(d))
+    {
+        return Ok(dir);
     }
     let mut candidates: Vec<(u32, PathBuf)> = Vec::new();
-    for root in ["/usr/lib/postgresql", "/usr/local/opt", "/opt/homebrew/opt", "/Applications/Postgres.app/Contents/Versions"] {
-        let Ok(entries) = fs::read_dir(root) else { continue };
+    for root in [
+        "/usr/lib/postgresql",
+        "/usr/local/opt",
+        "/opt/homebrew/opt",
+        "/Applications/Postgres.app/Contents/Versions",
+    ] {
+        let Ok(entries) = fs::read_dir(root) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if root.ends_with("opt") && !name.starts_with("postgresql") {
                 continue;
             }
-            let version: u32 = name.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0);
+            let version: u32 = name
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
             let dir = entry.path().join("bin");
             if has_all(&dir) {
                 candidates.push((version, dir));
@@ -262,7 +339,10 @@ pub fn find_bin_dir() -> Result<PathBuf, ClusterError> {
         }
     }
     candidates.sort();
-    candidates.pop().map(|(_, dir)| dir).ok_or(ClusterError::BinariesNotFound)
+    candidates
+        .pop()
+        .map(|(_, dir)| dir)
+        .ok_or(ClusterError::BinariesNotFound)
 }
 
 /// "15" from `postgres (PostgreSQL) 15.19 (Debian …)`.
@@ -272,18 +352,30 @@ fn server_major_version(bin_dir: &Path) -> Result<String, ClusterError> {
         .output()
         .map_err(|e| io("running postgres --version".into(), e))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let version = text.split_whitespace().find(|w| w.starts_with(|c: char| c.is_ascii_digit())).unwrap_or("");
+    let version = text
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap_or("");
     Ok(version.split('.').next().unwrap_or("").to_owned())
 }
 
 fn run(mut cmd: Command, what: &str) -> Result<(), ClusterError> {
-    let out = cmd.stdin(Stdio::null()).output().map_err(|e| io(format!("running {what}"), e))?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| io(format!("running {what}"), e))?;
     if out.status.success() {
         Ok(())
     } else {
         Err(ClusterError::Command {
             command: what.to_owned(),
-            detail: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)).trim().to_owned(),
+            detail: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .trim()
+            .to_owned(),
         })
     }
 }
@@ -291,7 +383,8 @@ fn run(mut cmd: Command, what: &str) -> Result<(), ClusterError> {
 /// Creates `dir` with mode 0700, owned by `owner` when given.
 fn private_dir(dir: &Path, owner: Option<(Uid, Gid)>) -> Result<(), ClusterError> {
     fs::create_dir_all(dir).map_err(|e| io(format!("creating {}", dir.display()), e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| io(format!("securing {}", dir.display()), e))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(|e| io(format!("securing {}", dir.display()), e))?;
     if let Some((uid, gid)) = owner {
         chown(dir, uid, gid)?;
     }
@@ -310,16 +403,18 @@ fn check_reachable(dir: &Path, uid: Uid) -> Result<(), ClusterError> {
         .flatten()
         .map(|u| {
             let mut g = vec![u.gid.as_raw()];
-            if let Ok(name) = std::ffi::CString::new(u.name) {
-                if let Ok(groups) = nix::unistd::getgrouplist(&name, u.gid) {
-                    g.extend(groups.iter().map(|g| g.as_raw()));
-                }
+            if let Ok(name) = std::ffi::CString::new(u.name)
+                && let Ok(groups) = nix::unistd::getgrouplist(&name, u.gid)
+            {
+                g.extend(groups.iter().map(|g| g.as_raw()));
             }
             g
         })
         .unwrap_or_default();
     for ancestor in dir.ancestors().skip(1) {
-        let Ok(meta) = fs::metadata(ancestor) else { continue };
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue;
+        };
         let mode = meta.mode();
         let ok = if meta.uid() == uid.as_raw() {
             mode & 0o100 != 0

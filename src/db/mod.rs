@@ -35,7 +35,10 @@ pub enum ConnectError {
 
 /// Connects to `database_url`, or starts the private cluster under `data_dir` and creates
 /// its database on first use; then applies the migrations.
-pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Database, ConnectError> {
+pub async fn connect(
+    database_url: Option<&str>,
+    data_dir: &Path,
+) -> Result<Database, ConnectError> {
     let (options, cluster) = match database_url {
         Some(url) => (PgConnectOptions::from_str(url)?, None),
         None => {
@@ -45,7 +48,8 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Data
             })
             .await
             .expect("cluster start does not panic")?;
-            create_database_if_missing(&cluster.connect_options("postgres"), PRIVATE_DATABASE).await?;
+            create_database_if_missing(&cluster.connect_options("postgres"), PRIVATE_DATABASE)
+                .await?;
             (cluster.connect_options(PRIVATE_DATABASE), Some(cluster))
         }
     };
@@ -57,26 +61,48 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Data
 /// A pool with statement logging turned down (queries are logged at debug level).
 pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
     let options = options.log_statements(log::LevelFilter::Debug);
-    PgPoolOptions::new().max_connections(10).connect_with(options).await
+    PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(options)
+        .await
 }
 
 /// Creates `name` unless it exists, connecting as `admin`.
-pub async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> Result<(), sqlx::Error> {
+pub async fn create_database_if_missing(
+    admin: &PgConnectOptions,
+    name: &str,
+) -> Result<(), sqlx::Error> {
     let mut conn = PgConnection::connect_with(admin).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         // Identifiers cannot be bound; the name is ours, and quoted as an identifier.
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut conn).await?;
+        sqlx::query(&format!(
+            "CREATE DATABASE \"{}\"",
+            name.replace('"', "\"\"")
+        ))
+        .execute(&mut conn)
+        .await?;
     }
     conn.close().await
 }
 
 /// The era table.
 pub async fn load_eras(pool: &PgPool) -> Result<Eras, sqlx::Error> {
-    let rows: Vec<(String, chrono::NaiveDate)> =
-        sqlx::query_as("SELECT name, starts_on FROM era ORDER BY starts_on").fetch_all(pool).await?;
-    Ok(Eras::new(rows.into_iter().map(|(name, starts_on)| Era { name, starts_on }).collect()))
+    let rows: Vec<(String, chrono::NaiveDate, i32)> =
+        sqlx::query_as("SELECT name, starts_on, first_fiscal_year FROM era ORDER BY starts_on")
+            .fetch_all(pool)
+            .await?;
+    Ok(Eras::new(
+        rows.into_iter()
+            .map(|(name, starts_on, first_fiscal_year)| Era {
+                name,
+                starts_on,
+                first_fiscal_year,
+            })
+            .collect(),
+    ))
 }

@@ -121,7 +121,11 @@ pub async fn fiscal_years(pool: &PgPool, municipality_id: i64) -> sqlx::Result<V
 }
 
 /// A city and one of its fiscal years, in one query.
-pub async fn city_year(pool: &PgPool, slug: &str, year: i32) -> sqlx::Result<Option<(Municipality, FiscalYear)>> {
+pub async fn city_year(
+    pool: &PgPool,
+    slug: &str,
+    year: i32,
+) -> sqlx::Result<Option<(Municipality, FiscalYear)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -163,7 +167,11 @@ pub async fn city_year(pool: &PgPool, slug: &str, year: i32) -> sqlx::Result<Opt
 }
 
 /// The pillars of a policy, by number.
-pub async fn pillars(pool: &PgPool, municipality_id: i64, policy_id: i64) -> sqlx::Result<Vec<Pillar>> {
+pub async fn pillars(
+    pool: &PgPool,
+    municipality_id: i64,
+    policy_id: i64,
+) -> sqlx::Result<Vec<Pillar>> {
     sqlx::query_as(
         "SELECT id, number, title, viewpoint FROM pillar
          WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
@@ -175,7 +183,11 @@ pub async fn pillars(pool: &PgPool, municipality_id: i64, policy_id: i64) -> sql
 }
 
 /// The booklet's introduction.
-pub async fn booklet_sections(pool: &PgPool, municipality_id: i64, fiscal_year_id: i64) -> sqlx::Result<Vec<BookletSection>> {
+pub async fn booklet_sections(
+    pool: &PgPool,
+    municipality_id: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<BookletSection>> {
     sqlx::query_as(
         "SELECT position, heading, paragraphs, show_pillars FROM booklet_section
          WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position",
@@ -187,7 +199,11 @@ pub async fn booklet_sections(pool: &PgPool, municipality_id: i64, fiscal_year_i
 }
 
 /// The departments of a year in display order, with how many goals and initiatives each has.
-pub async fn departments(pool: &PgPool, municipality_id: i64, fiscal_year_id: i64) -> sqlx::Result<Vec<DepartmentSummary>> {
+pub async fn departments(
+    pool: &PgPool,
+    municipality_id: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<DepartmentSummary>> {
     sqlx::query_as(
         "SELECT d.id, d.slug, d.name, d.position,
                 (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS goal_count,
@@ -204,7 +220,11 @@ pub async fn departments(pool: &PgPool, municipality_id: i64, fiscal_year_id: i6
 }
 
 /// A department's goals in order, each with its pillar ids.
-pub async fn goals(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<GoalRow>> {
+pub async fn goals(
+    pool: &PgPool,
+    municipality_id: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as(
         "SELECT g.id, g.position, g.text,
                 COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids
@@ -222,7 +242,11 @@ pub async fn goals(pool: &PgPool, municipality_id: i64, department_id: i64) -> s
 }
 
 /// A department's initiatives in order, each with its section names.
-pub async fn initiatives(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<InitiativeRow>> {
+pub async fn initiatives(
+    pool: &PgPool,
+    municipality_id: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<InitiativeRow>> {
     sqlx::query_as(
         "SELECT i.id, i.goal_id, i.position, i.text,
                 COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections
@@ -241,7 +265,11 @@ pub async fn initiatives(pool: &PgPool, municipality_id: i64, department_id: i64
 }
 
 /// A department's criteria in order.
-pub async fn criteria(pool: &PgPool, municipality_id: i64, department_id: i64) -> sqlx::Result<Vec<CriterionRow>> {
+pub async fn criteria(
+    pool: &PgPool,
+    municipality_id: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<CriterionRow>> {
     sqlx::query_as(
         "SELECT c.id, c.initiative_id, c.position, c.text
          FROM criterion c

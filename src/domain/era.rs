@@ -3,10 +3,10 @@
 //! The era table is data (the `era` table, loaded once at start-up), so a future era is one
 //! row, not a code change. Two rules apply:
 //! - A date belongs to the era in force on that day (令和 from 2019-05-01).
-//! - A fiscal year (April–March, stored as the western year it starts in) takes the era of its
-//!   calendar year as the government labels it: the latest era that began in or before that
-//!   year. Fiscal 2019 is 令和元年度 although April 2019 was still 平成31年; fiscal 1988 is
-//!   昭和63年度 and fiscal 1989 平成元年度.
+//! - A fiscal year (April–March, stored as the western year it starts in) takes the latest era
+//!   whose `first_fiscal_year` it has reached, counted from the era's first calendar year.
+//!   Which fiscal year an era first names is data, because practice varies: fiscal 2019 is
+//!   令和元年度 although April 2019 was still 平成31年, while fiscal 1988 stayed 昭和63年度.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -15,6 +15,8 @@ use chrono::{Datelike, NaiveDate};
 pub struct Era {
     pub name: String,
     pub starts_on: NaiveDate,
+    /// The first fiscal year labelled with this era.
+    pub first_fiscal_year: i32,
 }
 
 /// The era table, sorted by start date.
@@ -32,8 +34,12 @@ impl Eras {
 
     /// `令和8年度` for 2026. Years before the first known era fall back to the western year.
     pub fn fiscal_year_label(&self, year: i32) -> String {
-        match self.eras.iter().rev().find(|e| e.starts_on.year() <= year) {
-            Some(era) => format!("{}{}年度", era.name, year_number(year - era.starts_on.year() + 1)),
+        match self.eras.iter().rev().find(|e| e.first_fiscal_year <= year) {
+            Some(era) => format!(
+                "{}{}年度",
+                era.name,
+                year_number(year - era.starts_on.year() + 1)
+            ),
             None => format!("{year}年度"),
         }
     }
@@ -55,7 +61,11 @@ impl Eras {
 
 /// The first year of an era is written 元年.
 fn year_number(n: i32) -> String {
-    if n == 1 { "元".to_owned() } else { n.to_string() }
+    if n == 1 {
+        "元".to_owned()
+    } else {
+        n.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -65,9 +75,21 @@ mod tests {
     fn eras() -> Eras {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         Eras::new(vec![
-            Era { name: "令和".into(), starts_on: d(2019, 5, 1) },
-            Era { name: "昭和".into(), starts_on: d(1926, 12, 25) },
-            Era { name: "平成".into(), starts_on: d(1989, 1, 8) },
+            Era {
+                name: "令和".into(),
+                starts_on: d(2019, 5, 1),
+                first_fiscal_year: 2019,
+            },
+            Era {
+                name: "昭和".into(),
+                starts_on: d(1926, 12, 25),
+                first_fiscal_year: 1927,
+            },
+            Era {
+                name: "平成".into(),
+                starts_on: d(1989, 1, 8),
+                first_fiscal_year: 1989,
+            },
         ])
     }
 
@@ -81,6 +103,7 @@ mod tests {
             (2018, "平成30年度"),
             (1989, "平成元年度"),
             (1988, "昭和63年度"),
+            (1927, "昭和2年度"),
             (1900, "1900年度"),
         ] {
             assert_eq!(e.fiscal_year_label(year), label, "fiscal {year}");

@@ -60,9 +60,39 @@ pub struct Metric {
 
 /// Units a target may carry, longest first so 千人 wins over 人.
 const UNITS: &[&str] = &[
-    "事業所", "自治会", "避難所", "千人", "か所", "箇所", "団体", "事業", "業務", "地区", "路線",
-    "公園", "会場", "施設", "所属", "世帯", "千円", "万円", "km", "件", "回", "人", "名", "%", "m",
-    "橋", "基", "台", "本", "日", "校", "園", "円",
+    "事業所",
+    "自治会",
+    "避難所",
+    "千人",
+    "か所",
+    "箇所",
+    "団体",
+    "事業",
+    "業務",
+    "地区",
+    "路線",
+    "公園",
+    "会場",
+    "施設",
+    "所属",
+    "世帯",
+    "千円",
+    "万円",
+    "km",
+    "件",
+    "回",
+    "人",
+    "名",
+    "%",
+    "m",
+    "橋",
+    "基",
+    "台",
+    "本",
+    "日",
+    "校",
+    "園",
+    "円",
 ];
 
 /// Converts full-width digits and punctuation to ASCII (「１，１００」 → "1,100").
@@ -131,7 +161,11 @@ fn parse_token(token: &str) -> Option<Metric> {
     if rest.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some(Metric { target_value, unit: (*unit).to_owned(), comparator })
+    Some(Metric {
+        target_value,
+        unit: (*unit).to_owned(),
+        comparator,
+    })
 }
 
 #[cfg(test)]
@@ -147,19 +181,58 @@ mod tests {
         let cases = [
             ("検証参加職員数 50人", "50", "人", Comparator::AtLeast),
             ("実証実験 3件の実施", "3", "件", Comparator::AtLeast),
-            ("公式アプリ総ダウンロード数 33,000件", "33000", "件", Comparator::AtLeast),
-            ("ジェネリック医薬品利用率 88.8%以上", "88.8", "%", Comparator::AtLeast),
-            ("コンビニ交付サービスの利用割合 43.0%", "43", "%", Comparator::AtLeast),
-            ("主要観光拠点の利用者数 11,575千人", "11575", "千人", Comparator::AtLeast),
+            (
+                "公式アプリ総ダウンロード数 33,000件",
+                "33000",
+                "件",
+                Comparator::AtLeast,
+            ),
+            (
+                "ジェネリック医薬品利用率 88.8%以上",
+                "88.8",
+                "%",
+                Comparator::AtLeast,
+            ),
+            (
+                "コンビニ交付サービスの利用割合 43.0%",
+                "43",
+                "%",
+                Comparator::AtLeast,
+            ),
+            (
+                "主要観光拠点の利用者数 11,575千人",
+                "11575",
+                "千人",
+                Comparator::AtLeast,
+            ),
             ("庁内研修の実施 年1回", "1", "回", Comparator::AtLeast),
-            ("5歳児健康診査検討委員会 2回開催", "2", "回", Comparator::AtLeast),
-            ("重要給水施設(52施設)に至る管路耐震化 2か所", "2", "か所", Comparator::AtLeast),
+            (
+                "5歳児健康診査検討委員会 2回開催",
+                "2",
+                "回",
+                Comparator::AtLeast,
+            ),
+            (
+                "重要給水施設(52施設)に至る管路耐震化 2か所",
+                "2",
+                "か所",
+                Comparator::AtLeast,
+            ),
             ("污水管整備 1.6km", "1.6", "km", Comparator::AtLeast),
-            ("ミライク刈谷2026の実施参加者数 １，１００人", "1100", "人", Comparator::AtLeast),
+            (
+                "ミライク刈谷2026の実施参加者数 １，１００人",
+                "1100",
+                "人",
+                Comparator::AtLeast,
+            ),
             ("待ち時間 10日以下", "10", "日", Comparator::AtMost),
         ];
         for (text, value, unit, cmp) in cases {
-            assert_eq!(m(text), Some((value.to_owned(), unit.to_owned(), cmp)), "{text}");
+            assert_eq!(
+                m(text),
+                Some((value.to_owned(), unit.to_owned(), cmp)),
+                "{text}"
+            );
         }
     }
 

@@ -3,9 +3,15 @@
 /// `①` for 1 … `⑳` for 20, `㉑` … `㊿` up to 50, then `(51)`.
 pub fn circled(n: usize) -> String {
     match n {
-        1..=20 => char::from_u32(0x2460 + n as u32 - 1).map(String::from).unwrap_or_default(),
-        21..=35 => char::from_u32(0x3251 + n as u32 - 21).map(String::from).unwrap_or_default(),
-        36..=50 => char::from_u32(0x32B1 + n as u32 - 36).map(String::from).unwrap_or_default(),
+        1..=20 => char::from_u32(0x2460 + n as u32 - 1)
+            .map(String::from)
+            .unwrap_or_default(),
+        21..=35 => char::from_u32(0x3251 + n as u32 - 21)
+            .map(String::from)
+            .unwrap_or_default(),
+        36..=50 => char::from_u32(0x32B1 + n as u32 - 36)
+            .map(String::from)
+            .unwrap_or_default(),
         _ => format!("({n})"),
     }
 }

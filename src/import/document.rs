@@ -98,8 +98,11 @@ impl YearDocument {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let pillar_numbers: Vec<i32> = self.policy.pillars.iter().map(|p| p.number).collect();
-        let all_sections: Vec<&str> =
-            self.departments.iter().flat_map(|d| d.sections.iter().map(String::as_str)).collect();
+        let all_sections: Vec<&str> = self
+            .departments
+            .iter()
+            .flat_map(|d| d.sections.iter().map(String::as_str))
+            .collect();
         let mut seen = std::collections::HashSet::new();
         for s in &all_sections {
             if !seen.insert(*s) {
@@ -127,7 +130,8 @@ impl YearDocument {
                     }
                     for s in &i.sections {
                         if !all_sections.contains(&s.as_str()) {
-                            problems.push(format!("{at}: 課等「{s}」はこの年度の組織にありません。"));
+                            problems
+                                .push(format!("{at}: 課等「{s}」はこの年度の組織にありません。"));
                         }
                     }
                     if i.criteria.iter().any(|c| c.trim().is_empty()) {

@@ -46,20 +46,38 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
         return Err(ImportError::Invalid(problems));
     }
     let mut tx = pool.begin().await?;
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut *tx).await?;
+    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+        .execute(&mut *tx)
+        .await?;
     let mut r = ImportReport::default();
     let municipality_id = upsert_municipality(&mut tx, doc, &mut r).await?;
     let (policy_id, pillar_ids) = upsert_policy(&mut tx, municipality_id, doc, &mut r).await?;
-    let fiscal_year_id = upsert_fiscal_year(&mut tx, municipality_id, policy_id, doc, &mut r).await?;
+    let fiscal_year_id =
+        upsert_fiscal_year(&mut tx, municipality_id, policy_id, doc, &mut r).await?;
     upsert_booklet(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
-    let (department_ids, section_ids) = upsert_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
-    upsert_goals(&mut tx, municipality_id, fiscal_year_id, doc, &department_ids, &section_ids, &pillar_ids, &mut r).await?;
+    let (department_ids, section_ids) =
+        upsert_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
+    upsert_goals(
+        &mut tx,
+        municipality_id,
+        fiscal_year_id,
+        doc,
+        &department_ids,
+        &section_ids,
+        &pillar_ids,
+        &mut r,
+    )
+    .await?;
     delete_retired_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
     tx.commit().await?;
     Ok(r)
 }
 
-async fn upsert_municipality(tx: &mut PgConnection, doc: &YearDocument, r: &mut ImportReport) -> sqlx::Result<i64> {
+async fn upsert_municipality(
+    tx: &mut PgConnection,
+    doc: &YearDocument,
+    r: &mut ImportReport,
+) -> sqlx::Result<i64> {
     let m = &doc.municipality;
     let existing: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, name, name_kana, local_government_code::text FROM municipality WHERE slug = $1 FOR UPDATE",
@@ -81,7 +99,9 @@ async fn upsert_municipality(tx: &mut PgConnection, doc: &YearDocument, r: &mut 
             .await
         }
         Some((id, name, kana, code)) => {
-            if (name.as_str(), kana.as_str(), code.as_str()) != (&m.name, &m.name_kana, &m.local_government_code) {
+            if (name.as_str(), kana.as_str(), code.as_str())
+                != (&m.name, &m.name_kana, &m.local_government_code)
+            {
                 r.updated += 1;
                 sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4 WHERE id = $1")
                     .bind(id)
@@ -104,12 +124,13 @@ async fn upsert_policy(
     r: &mut ImportReport,
 ) -> sqlx::Result<(i64, HashMap<i32, i64>)> {
     let p = &doc.policy;
-    let existing: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, pillar_set_name FROM policy WHERE municipality_id = $1 AND name = $2")
-            .bind(mid)
-            .bind(&p.name)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let existing: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, pillar_set_name FROM policy WHERE municipality_id = $1 AND name = $2",
+    )
+    .bind(mid)
+    .bind(&p.name)
+    .fetch_optional(&mut *tx)
+    .await?;
     let policy_id = match existing {
         None => {
             r.inserted += 1;
@@ -371,7 +392,11 @@ async fn delete_retired_organization(
     r: &mut ImportReport,
 ) -> sqlx::Result<()> {
     let slugs: Vec<&str> = doc.departments.iter().map(|d| d.slug.as_str()).collect();
-    let names: Vec<&str> = doc.departments.iter().flat_map(|d| d.sections.iter().map(String::as_str)).collect();
+    let names: Vec<&str> = doc
+        .departments
+        .iter()
+        .flat_map(|d| d.sections.iter().map(String::as_str))
+        .collect();
     let sections: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (name = ANY($3))",
     )
@@ -473,11 +498,18 @@ async fn upsert_goals(
     .bind(fid)
     .fetch_all(&mut *tx)
     .await?;
-    let goal_at: HashMap<(i64, i32), &ExistingGoal> = goals.iter().map(|g| ((g.department_id, g.position), g)).collect();
-    let initiative_at: HashMap<(i64, i32), &ExistingInitiative> =
-        initiatives.iter().map(|i| ((i.goal_id, i.position), i)).collect();
-    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> =
-        criteria.iter().map(|c| ((c.initiative_id, c.position), c)).collect();
+    let goal_at: HashMap<(i64, i32), &ExistingGoal> = goals
+        .iter()
+        .map(|g| ((g.department_id, g.position), g))
+        .collect();
+    let initiative_at: HashMap<(i64, i32), &ExistingInitiative> = initiatives
+        .iter()
+        .map(|i| ((i.goal_id, i.position), i))
+        .collect();
+    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = criteria
+        .iter()
+        .map(|c| ((c.initiative_id, c.position), c))
+        .collect();
     let mut kept_goals = Vec::new();
     let mut kept_initiatives = Vec::new();
     let mut kept_criteria = Vec::new();
@@ -516,12 +548,14 @@ async fn upsert_goals(
                             .await?;
                     }
                     if existing.pillar_ids != wanted_pillars {
-                        let n = sqlx::query("DELETE FROM goal_pillar WHERE municipality_id = $1 AND goal_id = $2")
-                            .bind(mid)
-                            .bind(existing.id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
+                        let n = sqlx::query(
+                            "DELETE FROM goal_pillar WHERE municipality_id = $1 AND goal_id = $2",
+                        )
+                        .bind(mid)
+                        .bind(existing.id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                         r.deleted += n as usize;
                         set_goal_pillars(tx, mid, existing.id, &wanted_pillars, r).await?;
                     }
@@ -567,7 +601,8 @@ async fn upsert_goals(
                                 .await?
                                 .rows_affected();
                             r.deleted += n as usize;
-                            set_initiative_sections(tx, mid, existing.id, &wanted_sections, r).await?;
+                            set_initiative_sections(tx, mid, existing.id, &wanted_sections, r)
+                                .await?;
                         }
                         existing.id
                     }
@@ -597,7 +632,8 @@ async fn upsert_goals(
                             kept_criteria.push(id);
                         }
                         Some(existing) => {
-                            let same_value = existing.target_value.map(|v| v.normalize()) == value.map(|v| v.normalize());
+                            let same_value = existing.target_value.map(|v| v.normalize())
+                                == value.map(|v| v.normalize());
                             if existing.text != *text
                                 || !same_value
                                 || existing.unit != unit
@@ -636,18 +672,34 @@ async fn upsert_goals(
         .map(|i| i.id)
         .collect();
     delete_ids(tx, "initiative", &gone_initiatives, r).await?;
-    let gone_goals: Vec<i64> = goals.iter().filter(|g| !kept_goals.contains(&g.id)).map(|g| g.id).collect();
+    let gone_goals: Vec<i64> = goals
+        .iter()
+        .filter(|g| !kept_goals.contains(&g.id))
+        .map(|g| g.id)
+        .collect();
     delete_ids(tx, "goal", &gone_goals, r).await
 }
 
-fn metric_columns(metric: Option<&Metric>) -> (Option<Decimal>, Option<String>, Option<&'static str>) {
+fn metric_columns(
+    metric: Option<&Metric>,
+) -> (Option<Decimal>, Option<String>, Option<&'static str>) {
     match metric {
-        Some(m) => (Some(m.target_value), Some(m.unit.clone()), Some(m.comparator.as_str())),
+        Some(m) => (
+            Some(m.target_value),
+            Some(m.unit.clone()),
+            Some(m.comparator.as_str()),
+        ),
         None => (None, None, None),
     }
 }
 
-async fn set_goal_pillars(tx: &mut PgConnection, mid: i64, goal_id: i64, pillars: &[i64], r: &mut ImportReport) -> sqlx::Result<()> {
+async fn set_goal_pillars(
+    tx: &mut PgConnection,
+    mid: i64,
+    goal_id: i64,
+    pillars: &[i64],
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
     let n = sqlx::query(
         "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id) SELECT $1, $2, unnest($3::bigint[])",
     )
@@ -683,7 +735,12 @@ async fn set_initiative_sections(
 }
 
 /// Deletes rows of one of this module's tables by id.
-async fn delete_ids(tx: &mut PgConnection, table: &'static str, ids: &[i64], r: &mut ImportReport) -> sqlx::Result<()> {
+async fn delete_ids(
+    tx: &mut PgConnection,
+    table: &'static str,
+    ids: &[i64],
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }

@@ -10,7 +10,10 @@ const STYLE_CSS: &str = include_str!("../../static/style.css");
 pub async fn serve_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     match file.as_str() {
         "style.css" => (
-            [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")],
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
             STYLE_CSS,
         )
             .into_response(),

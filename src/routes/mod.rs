@@ -18,7 +18,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve_asset))
         .route("/{city}", get(public::show_city))
         .route("/{city}/{year}", get(public::show_booklet))
-        .route("/{city}/{year}/departments/{department}", get(public::show_department))
+        .route(
+            "/{city}/{year}/departments/{department}",
+            get(public::show_department),
+        )
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(security_header(
@@ -27,7 +30,10 @@ pub fn router(state: AppState) -> Router {
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(security_header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
 }

@@ -37,12 +37,21 @@ pub struct CityPage {
 }
 
 /// `/{city}`: the city's fiscal years, newest first.
-pub async fn show_city(State(state): State<AppState>, Path(city): Path<String>) -> Result<Html<String>> {
-    let city = q::municipality(&state.pool, &city).await?.ok_or(AppError::NotFound)?;
+pub async fn show_city(
+    State(state): State<AppState>,
+    Path(city): Path<String>,
+) -> Result<Html<String>> {
+    let city = q::municipality(&state.pool, &city)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let years = q::fiscal_years(&state.pool, city.id)
         .await?
         .into_iter()
-        .map(|fy| YearLink { year: fy.year, label: state.eras.fiscal_year_label(fy.year), title: fy.title })
+        .map(|fy| YearLink {
+            year: fy.year,
+            label: state.eras.fiscal_year_label(fy.year),
+            title: fy.title,
+        })
         .collect();
     render(&CityPage { city, years })
 }
@@ -59,16 +68,28 @@ pub struct BookletPage {
 }
 
 /// `/{city}/{year}`: the year's booklet — title, contents, introduction and pillars.
-pub async fn show_booklet(State(state): State<AppState>, Path((city, year)): Path<(String, String)>) -> Result<Html<String>> {
+pub async fn show_booklet(
+    State(state): State<AppState>,
+    Path((city, year)): Path<(String, String)>,
+) -> Result<Html<String>> {
     let year = parse_year(&year)?;
-    let (city, fy) = q::city_year(&state.pool, &city, year).await?.ok_or(AppError::NotFound)?;
+    let (city, fy) = q::city_year(&state.pool, &city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (introduction, pillars, departments) = tokio::try_join!(
         q::booklet_sections(&state.pool, city.id, fy.id),
         q::pillars(&state.pool, city.id, fy.policy_id),
         q::departments(&state.pool, city.id, fy.id),
     )?;
     let year_label = state.eras.fiscal_year_label(fy.year);
-    render(&BookletPage { city, fy, year_label, introduction, pillars, departments })
+    render(&BookletPage {
+        city,
+        fy,
+        year_label,
+        introduction,
+        pillars,
+        departments,
+    })
 }
 
 /// A pillar heading above a group of goals, e.g. 「(1) 市民から信頼され…」.
@@ -115,12 +136,17 @@ pub async fn show_department(
     Path((city, year, department)): Path<(String, String, String)>,
 ) -> Result<Html<String>> {
     let year = parse_year(&year)?;
-    let (city, fy) = q::city_year(&state.pool, &city, year).await?.ok_or(AppError::NotFound)?;
+    let (city, fy) = q::city_year(&state.pool, &city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (departments, pillars) = tokio::try_join!(
         q::departments(&state.pool, city.id, fy.id),
         q::pillars(&state.pool, city.id, fy.policy_id),
     )?;
-    let index = departments.iter().position(|d| d.slug == department).ok_or(AppError::NotFound)?;
+    let index = departments
+        .iter()
+        .position(|d| d.slug == department)
+        .ok_or(AppError::NotFound)?;
     let dept = &departments[index];
     let (goals, initiatives, criteria) = tokio::try_join!(
         q::goals(&state.pool, city.id, dept.id),
@@ -132,7 +158,15 @@ pub async fn show_department(
     let next = departments.get(index + 1).cloned();
     let department = dept.clone();
     let year_label = state.eras.fiscal_year_label(fy.year);
-    render(&DepartmentPage { city, fy, year_label, department, groups, previous, next })
+    render(&DepartmentPage {
+        city,
+        fy,
+        year_label,
+        department,
+        groups,
+        previous,
+        next,
+    })
 }
 
 /// Nests the department's rows (each level fetched in one query) into the document's
@@ -160,7 +194,11 @@ fn assemble(
     }
     let mut groups: Vec<(Vec<i64>, GoalGroup)> = Vec::new();
     for g in goals {
-        let view = GoalView { id: g.id, text: g.text, initiatives: initiatives_of.remove(&g.id).unwrap_or_default() };
+        let view = GoalView {
+            id: g.id,
+            text: g.text,
+            initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
+        };
         match groups.last_mut() {
             Some((ids, group)) if *ids == g.pillar_ids => group.goals.push(view),
             _ => {
@@ -168,9 +206,18 @@ fn assemble(
                     .pillar_ids
                     .iter()
                     .filter_map(|id| pillars.iter().find(|p| p.id == *id))
-                    .map(|p| PillarHeading { number: p.number, title: p.title.clone() })
+                    .map(|p| PillarHeading {
+                        number: p.number,
+                        title: p.title.clone(),
+                    })
                     .collect();
-                groups.push((g.pillar_ids, GoalGroup { pillars: headings, goals: vec![view] }));
+                groups.push((
+                    g.pillar_ids,
+                    GoalGroup {
+                        pillars: headings,
+                        goals: vec![view],
+                    },
+                ));
             }
         }
     }

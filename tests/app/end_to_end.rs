@@ -1,0 +1,131 @@
+//! The built server, started as a new user would: no DATABASE_URL, a fresh DATA_DIR.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Starts the server binary; returns it and the base URL it printed.
+fn start_server(data_dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", data_dir)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("server starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("server prints its URL");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    (child, url)
+}
+
+/// A plain HTTP/1.1 GET: status code and body.
+fn http_get(base: &str, path: &str) -> (u16, String) {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn server_starts_its_own_database_serves_the_booklet_and_restarts_on_the_same_data() {
+    let data_dir = tempfile::Builder::new()
+        .prefix("mokuhyo-e2e-")
+        .tempdir()
+        .unwrap();
+    if nix::unistd::Uid::effective().is_root() {
+        // The cluster runs as the postgres user, which must be able to enter the directory.
+        std::fs::set_permissions(
+            data_dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+
+    let (server, url) = start_server(data_dir.path());
+    let (status, body) = http_get(&url, "/kariya/2026");
+    let (dept_status, dept) = http_get(&url, "/kariya/2026/departments/kyoiku");
+    let exit = stop(server);
+
+    assert_eq!(status, 200);
+    assert!(body.contains("刈谷市組織重点目標") && body.contains("目次"));
+    assert_eq!(dept_status, 200);
+    assert!(dept.contains("アジア・アジアパラ競技大会の機運醸成を図ります。"));
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+    let pid_file = data_dir.path().join("pg/data/postmaster.pid");
+    assert!(
+        !pid_file.exists(),
+        "the cluster was stopped with the server"
+    );
+
+    // A second start reuses the cluster and its data.
+    let (server, url) = start_server(data_dir.path());
+    let (status, home) = http_get(&url, "/");
+    let exit = stop(server);
+    assert_eq!(status, 200);
+    assert_eq!(
+        home.matches("href=\"/kariya\"").count(),
+        1,
+        "the demo city is there once"
+    );
+    assert!(exit.success());
+}
+
+#[test]
+fn without_postgresql_the_server_says_how_to_install_it() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", data_dir.path())
+        .env("PG_BIN_DIR", empty.path())
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("apt-get install postgresql") && stderr.contains("brew install"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one clear sentence: {stderr}"
+    );
+}
