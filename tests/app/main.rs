@@ -1,7 +1,9 @@
 //! Integration tests: the real router, a real PostgreSQL, a fresh database per test.
 
+mod bench;
 mod demo_data;
 mod end_to_end;
 mod era;
 mod helpers;
 mod public_pages;
+mod query_count;

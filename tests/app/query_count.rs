@@ -1,0 +1,62 @@
+//! Pages are built from a fixed number of queries, whatever a department's size (no N+1).
+//! Statements are counted from sqlx's own per-statement log events.
+
+use crate::helpers::TestApp;
+use std::cell::Cell;
+use std::sync::Once;
+use tracing::Subscriber;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+thread_local! {
+    static STATEMENTS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts sqlx's per-statement events on the thread that runs them. A global subscriber (not a
+/// scoped one) because tracing caches callsite interest globally across parallel tests.
+struct CountStatements;
+
+impl<S: Subscriber> Layer<S> for CountStatements {
+    fn on_event(&self, _event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        STATEMENTS.with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// The number of SQL statements run while fetching `uri`.
+pub async fn statements_for(app: &TestApp, uri: &str) -> usize {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let subscriber = tracing_subscriber::registry().with(
+            CountStatements
+                .with_filter(Targets::new().with_target("sqlx::query", LevelFilter::DEBUG)),
+        );
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in the tests");
+    });
+    // The test runtime runs on this thread only, so every query of the request is counted here.
+    let before = STATEMENTS.with(Cell::get);
+    let (status, _) = app.get(uri).await;
+    assert!(status.is_success(), "{uri}: {status}");
+    STATEMENTS.with(Cell::get) - before
+}
+
+#[tokio::test]
+async fn department_pages_use_the_same_few_queries_whatever_their_size() {
+    let app = TestApp::with_demo().await;
+
+    let small = statements_for(&app, "/kariya/2026/departments/kyoiku").await; // 5 initiatives
+    let large = statements_for(&app, "/kariya/2026/departments/fukushi-kenko").await; // 14 initiatives
+
+    assert!(small > 0, "statements are counted");
+    assert_eq!(small, large);
+    assert!(large <= 8, "{large} statements");
+}
+
+#[tokio::test]
+async fn the_booklet_uses_a_fixed_number_of_queries() {
+    let app = TestApp::with_demo().await;
+
+    let n = statements_for(&app, "/kariya/2026").await;
+
+    assert!(n > 0 && n <= 5, "{n} statements");
+}
