@@ -2,14 +2,24 @@
 //! unexpected is logged with its detail and shown as a generic 500 page, never its text.
 
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 /// Errors a handler can return.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("too many sign-in attempts")]
+    TooManyRequests,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("edited by someone else meanwhile")]
+    Conflict,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -30,6 +40,34 @@ struct ErrorPage {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message) = match &self {
+            AppError::SignInRequired { next } => {
+                let target = if next.starts_with("/staff") {
+                    format!("/login?next={}", encode_query(next))
+                } else {
+                    "/login".to_owned()
+                };
+                return Redirect::to(&target).into_response();
+            }
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "この操作は許可されていません",
+                "この操作を行う権限がないか、送信内容を確認できませんでした。ページを読み込み直してから、もう一度お試しください。",
+            ),
+            AppError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "ログインの試行回数が上限に達しました",
+                "短時間に何度もログインに失敗したため、この端末からのログインを一時的に制限しています。15分ほど待ってから、もう一度お試しください。",
+            ),
+            AppError::Conflict => (
+                StatusCode::CONFLICT,
+                "他の人が先に更新しました",
+                "この項目は、表示した後に他の人によって更新されました。何も変更していません。ページを読み込み直し、最新の内容を確認してから操作してください。",
+            ),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "送信内容が大きすぎます",
+                "送信された内容が大きすぎるため受け付けられませんでした。",
+            ),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "ページが見つかりません",
@@ -49,14 +87,27 @@ impl IntoResponse for AppError {
             title,
             message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title).into_response(),
+        };
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
         }
+        response
     }
 }
 
 /// Renders a page, turning a template failure into a 500.
 pub fn render<T: Template>(page: &T) -> Result<Html<String>> {
     Ok(Html(page.render()?))
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode_query(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s[1..].to_owned())
+        .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` only reads the configuration and calls [`serve`],
 //! so tests build the very same [`routes::router`].
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -67,10 +67,14 @@ async fn run(command: &str, want_demo: bool) -> Result<(), String> {
         let report = demo::load(&database.pool)
             .await
             .map_err(|e| e.to_string())?;
+        let accounts = demo::load_accounts(&database.pool)
+            .await
+            .map_err(|e| e.to_string())?;
         tracing::info!(
             inserted = report.inserted,
             updated = report.updated,
             deleted = report.deleted,
+            accounts,
             "demo data loaded"
         );
     }
@@ -86,7 +90,8 @@ async fn run(command: &str, want_demo: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Mokuhyo is running at http://{addr}/  (Ctrl-C to stop)");
-    axum::serve(listener, routes::router(state))
+    let app = routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;

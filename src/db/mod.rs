@@ -1,7 +1,9 @@
 //! Database access: connecting (to `DATABASE_URL` or the private cluster), migrations, and
 //! the queries behind each page. SQL lives here and nowhere else.
 
+pub mod editing;
 pub mod public;
+pub mod staff;
 
 use crate::domain::era::{Era, Eras};
 use crate::pgcluster::{self, PrivateCluster};

@@ -62,6 +62,7 @@ pub struct GoalRow {
     pub id: i64,
     pub position: i32,
     pub text: String,
+    pub version: i32,
     pub pillar_ids: Vec<i64>,
 }
 
@@ -72,16 +73,19 @@ pub struct InitiativeRow {
     pub goal_id: i64,
     pub position: i32,
     pub text: String,
+    pub version: i32,
     pub sections: Vec<String>,
+    pub section_ids: Vec<i64>,
 }
 
-/// A criterion as written, with its parsed target when there is one.
+/// A criterion as written.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CriterionRow {
     pub id: i64,
     pub initiative_id: i64,
     pub position: i32,
     pub text: String,
+    pub version: i32,
 }
 
 /// All cities, by local government code (north to south, as the national list runs).
@@ -226,7 +230,7 @@ pub async fn goals(
     department_id: i64,
 ) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as(
-        "SELECT g.id, g.position, g.text,
+        "SELECT g.id, g.position, g.text, g.version,
                 COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids
          FROM goal g
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
@@ -248,8 +252,9 @@ pub async fn initiatives(
     department_id: i64,
 ) -> sqlx::Result<Vec<InitiativeRow>> {
     sqlx::query_as(
-        "SELECT i.id, i.goal_id, i.position, i.text,
-                COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections
+        "SELECT i.id, i.goal_id, i.position, i.text, i.version,
+                COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections,
+                COALESCE(array_agg(s.id ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS section_ids
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          LEFT JOIN initiative_section isec ON isec.municipality_id = i.municipality_id AND isec.initiative_id = i.id
@@ -271,7 +276,7 @@ pub async fn criteria(
     department_id: i64,
 ) -> sqlx::Result<Vec<CriterionRow>> {
     sqlx::query_as(
-        "SELECT c.id, c.initiative_id, c.position, c.text
+        "SELECT c.id, c.initiative_id, c.position, c.text, c.version
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id

@@ -26,3 +26,70 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
     }
     Ok(total)
 }
+
+/// A demo sign-in, documented in the README so a visitor can try the staff pages.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub display_name: &'static str,
+    /// `admin`, or `department_head` of a department slug, or `section_chief` of a section name.
+    pub role: &'static str,
+    pub target: Option<&'static str>,
+}
+
+/// The demo accounts of 刈谷市 (roles for fiscal 2026).
+pub const KARIYA_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "kariya-admin",
+        password: "mokuhyo-demo-admin",
+        display_name: "企画政策課 担当（デモ）",
+        role: "admin",
+        target: None,
+    },
+    DemoAccount {
+        username: "kikaku-bucho",
+        password: "mokuhyo-demo-bucho",
+        display_name: "企画財政部長（デモ）",
+        role: "department_head",
+        target: Some("kikaku-zaisei"),
+    },
+    DemoAccount {
+        username: "johoseisaku-kacho",
+        password: "mokuhyo-demo-kacho",
+        display_name: "情報政策課長（デモ）",
+        role: "section_chief",
+        target: Some("情報政策課"),
+    },
+];
+
+/// Creates the demo accounts that do not exist yet (existing ones are left alone, so a
+/// changed demo password survives a reload). Returns how many were created.
+pub async fn load_accounts(pool: &PgPool) -> Result<usize, crate::db::staff::GrantError> {
+    let mut created = 0;
+    for a in KARIYA_ACCOUNTS {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_user WHERE username = $1)")
+                .bind(a.username)
+                .fetch_one(pool)
+                .await?;
+        if exists {
+            continue;
+        }
+        let hash = crate::auth::password::hash(a.password);
+        let mut tx = pool.begin().await?;
+        let (mid, user_id): (i64, i64) = sqlx::query_as(
+            "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
+             SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
+        )
+        .bind("kariya")
+        .bind(a.username)
+        .bind(a.display_name)
+        .bind(hash)
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::db::staff::grant_role(&mut tx, mid, user_id, a.role, 2026, a.target).await?;
+        tx.commit().await?;
+        created += 1;
+    }
+    Ok(created)
+}

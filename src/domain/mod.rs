@@ -3,3 +3,4 @@
 pub mod era;
 pub mod metric;
 pub mod numbering;
+pub mod permission;

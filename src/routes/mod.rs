@@ -1,19 +1,101 @@
 //! HTTP: the route table, and the layers every response passes through.
 
 pub mod assets;
+pub mod auth;
 pub mod public;
+pub mod staff;
 
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
+    // Sign-in and the staff pages: the session is loaded and forged posts refused here.
+    let staff = Router::new()
+        .route("/login", get(auth::show_login).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/staff", get(staff::show_home))
+        .route(
+            "/staff/password",
+            get(auth::show_password).post(auth::change_password),
+        )
+        .route("/staff/departments/{id}", get(staff::show_department))
+        .route(
+            "/staff/departments/{id}/history",
+            get(staff::show_department_history),
+        )
+        .route(
+            "/staff/departments/{id}/goals/new",
+            get(staff::goals::new_goal),
+        )
+        .route(
+            "/staff/departments/{id}/goals",
+            post(staff::goals::create_goal),
+        )
+        .route("/staff/goals/{id}/edit", get(staff::goals::edit_goal))
+        .route("/staff/goals/{id}", post(staff::goals::update_goal))
+        .route("/staff/goals/{id}/delete", post(staff::goals::delete_goal))
+        .route("/staff/goals/{id}/move", post(staff::goals::move_goal))
+        .route("/staff/goals/{id}/history", get(staff::show_goal_history))
+        .route(
+            "/staff/goals/{id}/initiatives/new",
+            get(staff::initiatives::new_initiative),
+        )
+        .route(
+            "/staff/goals/{id}/initiatives",
+            post(staff::initiatives::create_initiative),
+        )
+        .route(
+            "/staff/initiatives/{id}/edit",
+            get(staff::initiatives::edit_initiative),
+        )
+        .route(
+            "/staff/initiatives/{id}",
+            post(staff::initiatives::update_initiative),
+        )
+        .route(
+            "/staff/initiatives/{id}/delete",
+            post(staff::initiatives::delete_initiative),
+        )
+        .route(
+            "/staff/initiatives/{id}/move",
+            post(staff::initiatives::move_initiative),
+        )
+        .route(
+            "/staff/initiatives/{id}/criteria/new",
+            get(staff::criteria::new_criterion),
+        )
+        .route(
+            "/staff/initiatives/{id}/criteria",
+            post(staff::criteria::create_criterion),
+        )
+        .route(
+            "/staff/criteria/{id}/edit",
+            get(staff::criteria::edit_criterion),
+        )
+        .route(
+            "/staff/criteria/{id}",
+            post(staff::criteria::update_criterion),
+        )
+        .route(
+            "/staff/criteria/{id}/delete",
+            post(staff::criteria::delete_criterion),
+        )
+        .route(
+            "/staff/criteria/{id}/move",
+            post(staff::criteria::move_criterion),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::guard::staff_guard,
+        ));
     Router::new()
+        .merge(staff)
         .route("/", get(public::list_cities))
         .route("/static/{file}", get(assets::serve_asset))
         .route("/{city}", get(public::show_city))
@@ -35,6 +117,7 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        // Staff pages are never cached by browsers or proxies.
         .layer(TraceLayer::new_for_http())
 }
 

@@ -1,0 +1,142 @@
+//! The layer in front of the staff pages: it loads the signed-in person (if any) once per
+//! request, and refuses state-changing requests that another site could have forged.
+//!
+//! Every request other than GET/HEAD must be a same-origin form post carrying the `csrf`
+//! field: the session's synchronizer token, or, for the sign-in form (no session yet), the
+//! value of the pre-sign-in cookie (double submit). Checking here, not in each handler, means
+//! no handler can forget it.
+
+use super::session::{self, COOKIE, Staff};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+
+/// The pre-sign-in cookie that carries the sign-in form's CSRF token.
+pub const LOGIN_COOKIE: &str = "mokuhyo_login";
+/// The form field every state-changing form carries.
+pub const CSRF_FIELD: &str = "csrf";
+/// Form bodies larger than this are refused.
+const MAX_FORM_BYTES: usize = 1 << 20;
+
+/// The signed-in person, if any, as loaded by [`staff_guard`].
+#[derive(Clone)]
+pub struct CurrentStaff(pub Option<Staff>);
+
+/// The middleware; see the module documentation.
+pub async fn staff_guard(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    request: Request,
+    next: Next,
+) -> Response {
+    let staff = match jar.get(COOKIE) {
+        Some(cookie) => match session::load(&state.pool, cookie.value()).await {
+            Ok(staff) => staff,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let (mut parts, body) = request.into_parts();
+    let body = if is_safe(&parts.method) {
+        body
+    } else {
+        let expected = if parts.uri.path() == "/login" {
+            jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned())
+        } else {
+            staff.as_ref().map(|s| s.csrf_token.clone())
+        };
+        match checked_body(&parts, body, expected.as_deref()).await {
+            Ok(bytes) => Body::from(bytes),
+            Err(e) => return e.into_response(),
+        }
+    };
+    parts.extensions.insert(CurrentStaff(staff));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Reads the form body and checks its origin and token; returns the body to pass on.
+async fn checked_body(
+    parts: &Parts,
+    body: Body,
+    expected: Option<&str>,
+) -> Result<axum::body::Bytes, AppError> {
+    let headers = &parts.headers;
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v == "cross-site")
+    {
+        return Err(AppError::Forbidden);
+    }
+    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        let origin = origin.to_str().unwrap_or("");
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+        if origin_host != host.to_str().unwrap_or("-") {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Forbidden);
+    }
+    let bytes = to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.as_str());
+    match (sent, expected) {
+        (Some(sent), Some(expected))
+            if !expected.is_empty() && constant_time_eq(sent, expected) =>
+        {
+            Ok(bytes)
+        }
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Extracts the signed-in person; anonymous GETs are sent to the sign-in page, anything
+/// else anonymous is refused.
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<CurrentStaff>() {
+            Some(CurrentStaff(Some(staff))) => Ok(staff.clone()),
+            _ if parts.method == Method::GET => Err(AppError::SignInRequired {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default(),
+            }),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Staff sign-in: password hashing, sessions stored in PostgreSQL, the signed-in person with
+//! their roles, and the guard that protects every state-changing request against forgery.
+
+pub mod guard;
+pub mod password;
+pub mod session;
+
+pub use session::Staff;

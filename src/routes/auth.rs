@@ -1,0 +1,278 @@
+//! Signing in and out, and changing one's password.
+
+use crate::auth::guard::{CurrentStaff, LOGIN_COOKIE};
+use crate::auth::{Staff, password, session};
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// Failed sign-ins from one address within the window before it is throttled.
+pub const MAX_FAILURES: i64 = 10;
+/// The throttling window.
+pub const FAILURE_WINDOW_MINUTES: i32 = 15;
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    csrf: String,
+    username: String,
+    next: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Whether the request came over HTTPS (directly or through a proxy that says so).
+fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v == "https")
+}
+
+/// Only our own staff pages are valid targets after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/staff") && !n.contains("//") && !n.contains('\\') => {
+            n.to_owned()
+        }
+        _ => "/staff".to_owned(),
+    }
+}
+
+/// `GET /login`.
+pub async fn show_login(
+    Extension(CurrentStaff(current)): Extension<CurrentStaff>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<NextQuery>,
+) -> Result<Response> {
+    let next = safe_next(q.next.as_deref());
+    if current.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let (jar, csrf) = login_csrf(jar, &headers);
+    Ok((
+        jar,
+        render(&LoginPage {
+            csrf,
+            username: String::new(),
+            next,
+            error: None,
+        })?,
+    )
+        .into_response())
+}
+
+/// The sign-in form's token: the pre-sign-in cookie's value, set when missing.
+fn login_csrf(jar: CookieJar, headers: &HeaderMap) -> (CookieJar, String) {
+    if let Some(c) = jar.get(LOGIN_COOKIE) {
+        let value = c.value().to_owned();
+        return (jar, value);
+    }
+    let token = session::random_token();
+    let cookie = Cookie::build((LOGIN_COOKIE, token.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_https(headers))
+        .build();
+    (jar.add(cookie), token)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let client = connect
+        .map(|Extension(c)| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM login_failure WHERE client_addr = $1 AND attempted_at > now() - make_interval(mins => $2)",
+    )
+    .bind(&client)
+    .bind(FAILURE_WINDOW_MINUTES)
+    .fetch_one(&state.pool)
+    .await?;
+    if failures >= MAX_FAILURES {
+        tracing::warn!(client = %client, "sign-in throttled");
+        return Err(AppError::TooManyRequests);
+    }
+    let user: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled",
+    )
+    .bind(form.username.trim())
+    .fetch_optional(&state.pool)
+    .await?;
+    let pw = form.password.clone();
+    let user_id = match user {
+        Some((id, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+                .await
+                .unwrap_or(false);
+            ok.then_some(id)
+        }
+        None => {
+            tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
+                .await
+                .ok();
+            None
+        }
+    };
+    let Some(user_id) = user_id else {
+        sqlx::query("INSERT INTO login_failure (client_addr, username) VALUES ($1, $2)")
+            .bind(&client)
+            .bind(form.username.chars().take(100).collect::<String>())
+            .execute(&state.pool)
+            .await?;
+        let (jar, csrf) = login_csrf(jar, &headers);
+        let page = LoginPage {
+            csrf,
+            username: form.username,
+            next: safe_next(form.next.as_deref()),
+            error: Some("ユーザー名またはパスワードが正しくありません。"),
+        };
+        return Ok((StatusCode::UNAUTHORIZED, jar, render(&page)?).into_response());
+    };
+    // A fresh session id at every sign-in; any session this browser had ends.
+    if let Some(old) = jar.get(session::COOKIE) {
+        session::delete(&state.pool, old.value()).await?;
+    }
+    let token = session::create(&state.pool, user_id).await?;
+    tracing::info!(user_id, "signed in");
+    let cookie = Cookie::build((session::COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(is_https(&headers))
+        .build();
+    let jar = jar
+        .add(cookie)
+        .remove(Cookie::build(LOGIN_COOKIE).path("/login"));
+    Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())
+}
+
+/// `POST /logout`.
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response> {
+    if let Some(c) = jar.get(session::COOKIE) {
+        session::delete(&state.pool, c.value()).await?;
+    }
+    let jar = jar.remove(Cookie::build(session::COOKIE).path("/"));
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/password.html")]
+pub struct PasswordPage {
+    staff: Staff,
+    errors: Vec<(&'static str, String)>,
+    done: bool,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// `GET /staff/password`.
+pub async fn show_password(staff: Staff) -> Result<Response> {
+    Ok(render(&PasswordPage {
+        staff,
+        errors: vec![],
+        done: false,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+}
+
+/// `POST /staff/password`: needs the current password; ends the person's other sessions.
+pub async fn change_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    jar: CookieJar,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2",
+    )
+    .bind(staff.user_id)
+    .bind(staff.municipality_id)
+    .fetch_one(&state.pool)
+    .await?;
+    let current = form.current_password.clone();
+    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
+        .await
+        .unwrap_or(false);
+    let mut errors = Vec::new();
+    if !current_ok {
+        errors.push((
+            "current_password",
+            "現在のパスワードが正しくありません。".to_owned(),
+        ));
+    }
+    if let Some(message) = password::check_new(&form.new_password) {
+        errors.push(("new_password", message));
+    } else if form.new_password != form.new_password_confirmation {
+        errors.push((
+            "new_password_confirmation",
+            "確認用のパスワードが一致しません。".to_owned(),
+        ));
+    }
+    if !errors.is_empty() {
+        let page = PasswordPage {
+            staff,
+            errors,
+            done: false,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let new = form.new_password.clone();
+    let new_hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    sqlx::query("UPDATE app_user SET password_hash = $2 WHERE id = $1")
+        .bind(staff.user_id)
+        .bind(new_hash)
+        .execute(&state.pool)
+        .await?;
+    if let Some(c) = jar.get(session::COOKIE) {
+        session::delete_others(&state.pool, staff.user_id, c.value()).await?;
+    }
+    Ok(render(&PasswordPage {
+        staff,
+        errors: vec![],
+        done: true,
+    })?
+    .into_response())
+}

@@ -1,0 +1,359 @@
+//! Goals (組織目標): add, edit (text and pillars), delete and reorder. Department heads of
+//! the department and planning staff only.
+
+use super::{FieldErrors, clean, load_department, not_blank, require};
+use crate::auth::Staff;
+use crate::db::editing::{self, AuditEntry, Choice, DepartmentCtx, GoalCtx, Item, Labelled};
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+/// What the goal form posts.
+#[derive(Debug, Clone, Default, Deserialize, Validate)]
+pub struct GoalForm {
+    #[validate(
+        custom(function = "not_blank", message = "組織目標を入力してください。"),
+        length(max = 400, message = "組織目標は400文字以内で入力してください。")
+    )]
+    #[serde(default)]
+    pub text: String,
+    #[validate(length(
+        min = 1,
+        message = "該当する柱（市役所づくり）を1つ以上選んでください。"
+    ))]
+    #[serde(default)]
+    pub pillar: Vec<i64>,
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// A goal as recorded in the audit trail and shown in a conflict.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalSnapshot {
+    pub text: String,
+    pub pillars: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/goal_form.html")]
+pub struct GoalFormPage {
+    staff: Staff,
+    department: DepartmentCtx,
+    heading: String,
+    action: String,
+    form: GoalForm,
+    errors: FieldErrors,
+    pillars: Vec<Choice>,
+    conflict: Option<GoalSnapshot>,
+}
+
+impl GoalFormPage {
+    fn checked(&self, id: &i64) -> bool {
+        self.form.pillar.contains(id)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: Staff,
+    department: DepartmentCtx,
+    goal_id: Option<i64>,
+    form: GoalForm,
+    errors: FieldErrors,
+    conflict: Option<GoalSnapshot>,
+) -> Result<GoalFormPage> {
+    let pillars =
+        editing::pillar_choices(&state.pool, staff.municipality_id, department.policy_id).await?;
+    let (heading, action) = match goal_id {
+        Some(id) => ("組織目標の編集".to_owned(), format!("/staff/goals/{id}")),
+        None => (
+            "組織目標の追加".to_owned(),
+            format!("/staff/departments/{}/goals", department.id),
+        ),
+    };
+    Ok(GoalFormPage {
+        staff,
+        department,
+        heading,
+        action,
+        form,
+        errors,
+        pillars,
+        conflict,
+    })
+}
+
+fn validate(form: &mut GoalForm, choices: &[Choice]) -> FieldErrors {
+    form.text = clean(&form.text);
+    let mut errors = match form.validate() {
+        Ok(()) => FieldErrors::default(),
+        Err(e) => FieldErrors::from_validation(&e, &["text", "pillar"]),
+    };
+    if form
+        .pillar
+        .iter()
+        .any(|p| !choices.iter().any(|c| c.id == *p))
+    {
+        errors.push("pillar", "選べない柱が指定されました。");
+    }
+    errors
+}
+
+/// `GET /staff/departments/{id}/goals/new`.
+pub async fn new_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.can_edit_goals(id))?;
+    let page = form_page(
+        &state,
+        staff,
+        department,
+        None,
+        GoalForm::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/departments/{id}/goals`.
+pub async fn create_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(mut form): Form<GoalForm>,
+) -> Result<Response> {
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.can_edit_goals(id))?;
+    let mid = staff.municipality_id;
+    let choices = editing::pillar_choices(&state.pool, mid, department.policy_id).await?;
+    let errors = validate(&mut form, &choices);
+    if !errors.is_empty() {
+        let page = form_page(&state, staff, department, None, form, errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    let goal_id = editing::insert_item(&mut tx, Item::Goal, mid, id, &form.text).await?;
+    editing::set_goal_pillars(&mut tx, mid, goal_id, &form.pillar).await?;
+    let after = GoalSnapshot {
+        text: form.text.clone(),
+        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
+    };
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "create",
+            item: Item::Goal,
+            entity_id: goal_id,
+            department_id: id,
+            goal_id: Some(goal_id),
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/departments/{id}#goal-{goal_id}")).into_response())
+}
+
+async fn load_goal(state: &AppState, staff: &Staff, id: i64) -> Result<(GoalCtx, DepartmentCtx)> {
+    let goal = editing::goal(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let department = load_department(state, staff, goal.department_id).await?;
+    require(staff.roles.can_edit_goals(goal.department_id))?;
+    Ok((goal, department))
+}
+
+/// `GET /staff/goals/{id}/edit`.
+pub async fn edit_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (goal, department) = load_goal(&state, &staff, id).await?;
+    let form = GoalForm {
+        text: goal.text,
+        pillar: goal.pillar_ids,
+        version: Some(goal.version),
+    };
+    let page = form_page(
+        &state,
+        staff,
+        department,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/goals/{id}`: saves unless someone else saved first (then 409 with both versions).
+pub async fn update_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(mut form): Form<GoalForm>,
+) -> Result<Response> {
+    let (goal, department) = load_goal(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let choices = editing::pillar_choices(&state.pool, mid, department.policy_id).await?;
+    let errors = validate(&mut form, &choices);
+    if !errors.is_empty() {
+        let page = form_page(&state, staff, department, Some(id), form, errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    let before = GoalSnapshot {
+        text: goal.text.clone(),
+        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
+    };
+    if !editing::update_text(
+        &mut tx,
+        Item::Goal,
+        mid,
+        id,
+        form.version.unwrap_or(-1),
+        &form.text,
+    )
+    .await?
+    {
+        tx.rollback().await?;
+        // Show the other person's saved version beside what this person typed, and take the
+        // current version so that saving again (after merging) is a deliberate overwrite.
+        form.version = Some(goal.version);
+        let page = form_page(
+            &state,
+            staff,
+            department,
+            Some(id),
+            form,
+            FieldErrors::default(),
+            Some(before),
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    editing::set_goal_pillars(&mut tx, mid, id, &form.pillar).await?;
+    let after = GoalSnapshot {
+        text: form.text.clone(),
+        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
+    };
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "update",
+            item: Item::Goal,
+            entity_id: id,
+            department_id: goal.department_id,
+            goal_id: Some(id),
+            before: Some(&before),
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#goal-{id}",
+        goal.department_id
+    ))
+    .into_response())
+}
+
+/// What delete and move forms post.
+#[derive(Debug, Deserialize)]
+pub struct RowAction {
+    #[serde(default)]
+    pub version: Option<i32>,
+    #[serde(default)]
+    pub direction: Option<String>,
+}
+
+/// `POST /staff/goals/{id}/delete`: with its initiatives and criteria; refused if changed meanwhile.
+pub async fn delete_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(action): Form<RowAction>,
+) -> Result<Response> {
+    let (goal, _) = load_goal(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    let before = GoalSnapshot {
+        text: goal.text.clone(),
+        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
+    };
+    if !editing::delete_item(&mut tx, Item::Goal, mid, id, action.version.unwrap_or(-1)).await? {
+        return Err(AppError::Conflict);
+    }
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "delete",
+            item: Item::Goal,
+            entity_id: id,
+            department_id: goal.department_id,
+            goal_id: Some(id),
+            before: Some(&before),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/departments/{}", goal.department_id)).into_response())
+}
+
+/// `POST /staff/goals/{id}/move` with `direction=up|down`.
+pub async fn move_goal(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(action): Form<RowAction>,
+) -> Result<Response> {
+    let (goal, _) = load_goal(&state, &staff, id).await?;
+    let up = action.direction.as_deref() == Some("up");
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    if editing::move_item(&mut tx, Item::Goal, mid, id, up).await? {
+        let snapshot = serde_json::json!({ "position": goal.position, "direction": if up { "up" } else { "down" } });
+        editing::audit(
+            &mut tx,
+            mid,
+            AuditEntry {
+                user_id: staff.user_id,
+                action: "move",
+                item: Item::Goal,
+                entity_id: id,
+                department_id: goal.department_id,
+                goal_id: Some(id),
+                before: None,
+                after: Some(&snapshot),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#goal-{id}",
+        goal.department_id
+    ))
+    .into_response())
+}

@@ -1,0 +1,443 @@
+//! Initiatives (取組内容): add under a goal, edit (text and responsible sections), delete and
+//! reorder; numbers ①②… follow from the order. Heads and planning staff for any initiative
+//! of the department; section chiefs for initiatives their section is responsible for.
+
+use super::goals::RowAction;
+use super::{FieldErrors, clean, load_department, not_blank, require};
+use crate::auth::Staff;
+use crate::db::editing::{
+    self, AuditEntry, Choice, DepartmentCtx, GoalCtx, InitiativeCtx, Item, Labelled,
+};
+use crate::domain::numbering::circled;
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+/// What the initiative form posts.
+#[derive(Debug, Clone, Default, Deserialize, Validate)]
+pub struct InitiativeForm {
+    #[validate(
+        custom(function = "not_blank", message = "取組内容を入力してください。"),
+        length(max = 400, message = "取組内容は400文字以内で入力してください。")
+    )]
+    #[serde(default)]
+    pub text: String,
+    #[validate(length(min = 1, message = "担当する課等を1つ以上選んでください。"))]
+    #[serde(default)]
+    pub section: Vec<i64>,
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+/// An initiative as recorded in the audit trail and shown in a conflict.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitiativeSnapshot {
+    pub text: String,
+    pub sections: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/initiative_form.html")]
+pub struct InitiativeFormPage {
+    staff: Staff,
+    department: DepartmentCtx,
+    goal: GoalCtx,
+    heading: String,
+    action: String,
+    form: InitiativeForm,
+    errors: FieldErrors,
+    sections: Vec<Choice>,
+    conflict: Option<InitiativeSnapshot>,
+}
+
+impl InitiativeFormPage {
+    fn checked(&self, id: &i64) -> bool {
+        self.form.section.contains(id)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    staff: Staff,
+    department: DepartmentCtx,
+    goal: GoalCtx,
+    initiative: Option<&InitiativeCtx>,
+    form: InitiativeForm,
+    errors: FieldErrors,
+    conflict: Option<InitiativeSnapshot>,
+) -> Result<InitiativeFormPage> {
+    let sections =
+        editing::section_choices(&state.pool, staff.municipality_id, department.id).await?;
+    let (heading, action) = match initiative {
+        Some(i) => (
+            format!("取組内容{}の編集", circled(i.position as usize)),
+            format!("/staff/initiatives/{}", i.id),
+        ),
+        None => (
+            "取組内容の追加".to_owned(),
+            format!("/staff/goals/{}/initiatives", goal.id),
+        ),
+    };
+    Ok(InitiativeFormPage {
+        staff,
+        department,
+        goal,
+        heading,
+        action,
+        form,
+        errors,
+        sections,
+        conflict,
+    })
+}
+
+/// Checks the form; a section chief (not head) must keep one of their own sections responsible.
+fn validate(
+    form: &mut InitiativeForm,
+    choices: &[Choice],
+    staff: &Staff,
+    department_id: i64,
+) -> FieldErrors {
+    form.text = clean(&form.text);
+    let mut seen = Vec::new();
+    form.section.retain(|s| {
+        if seen.contains(s) {
+            false
+        } else {
+            seen.push(*s);
+            true
+        }
+    });
+    let mut errors = match form.validate() {
+        Ok(()) => FieldErrors::default(),
+        Err(e) => FieldErrors::from_validation(&e, &["text", "section"]),
+    };
+    if form
+        .section
+        .iter()
+        .any(|s| !choices.iter().any(|c| c.id == *s))
+    {
+        errors.push("section", "この部にない課等が指定されました。");
+    }
+    if !staff.roles.can_edit_goals(department_id) {
+        let own = staff.roles.own_sections_in(department_id);
+        if !form.section.iter().any(|s| own.contains(s)) {
+            let names: Vec<&str> = choices
+                .iter()
+                .filter(|c| own.contains(&c.id))
+                .map(|c| c.label.as_str())
+                .collect();
+            errors.push(
+                "section",
+                format!(
+                    "担当する課等に、ご自分の課等（{}）を含めてください。",
+                    names.join("・")
+                ),
+            );
+        }
+    }
+    errors
+}
+
+async fn load_goal(
+    state: &AppState,
+    staff: &Staff,
+    goal_id: i64,
+) -> Result<(GoalCtx, DepartmentCtx)> {
+    let goal = editing::goal(&state.pool, staff.municipality_id, goal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let department = load_department(state, staff, goal.department_id).await?;
+    Ok((goal, department))
+}
+
+/// `GET /staff/goals/{id}/initiatives/new`.
+pub async fn new_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(goal_id): Path<i64>,
+) -> Result<Response> {
+    let (goal, department) = load_goal(&state, &staff, goal_id).await?;
+    require(staff.roles.can_add_initiative(department.id))?;
+    let form = InitiativeForm {
+        section: staff.roles.own_sections_in(department.id),
+        ..Default::default()
+    };
+    let page = form_page(
+        &state,
+        staff,
+        department,
+        goal,
+        None,
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/goals/{id}/initiatives`: appended as the goal's last initiative.
+pub async fn create_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(goal_id): Path<i64>,
+    Form(mut form): Form<InitiativeForm>,
+) -> Result<Response> {
+    let (goal, department) = load_goal(&state, &staff, goal_id).await?;
+    require(staff.roles.can_add_initiative(department.id))?;
+    let mid = staff.municipality_id;
+    let choices = editing::section_choices(&state.pool, mid, department.id).await?;
+    let errors = validate(&mut form, &choices, &staff, department.id);
+    if !errors.is_empty() {
+        let page = form_page(&state, staff, department, goal, None, form, errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    let id = editing::insert_item(&mut tx, Item::Initiative, mid, goal_id, &form.text).await?;
+    editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
+    let after = InitiativeSnapshot {
+        text: form.text.clone(),
+        sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,
+    };
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "create",
+            item: Item::Initiative,
+            entity_id: id,
+            department_id: department.id,
+            goal_id: Some(goal_id),
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#initiative-{id}",
+        department.id
+    ))
+    .into_response())
+}
+
+/// The initiative, its goal and department, if this person may edit it.
+pub async fn load_initiative(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+) -> Result<(InitiativeCtx, GoalCtx, DepartmentCtx)> {
+    let initiative = editing::initiative(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (goal, department) = load_goal(state, staff, initiative.goal_id).await?;
+    require(
+        staff
+            .roles
+            .can_edit_initiative(department.id, &initiative.section_ids),
+    )?;
+    Ok((initiative, goal, department))
+}
+
+/// `GET /staff/initiatives/{id}/edit`.
+pub async fn edit_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
+    let form = InitiativeForm {
+        text: initiative.text.clone(),
+        section: initiative.section_ids.clone(),
+        version: Some(initiative.version),
+    };
+    let page = form_page(
+        &state,
+        staff,
+        department,
+        goal,
+        Some(&initiative),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/initiatives/{id}`: saves unless someone else saved first (409 with both).
+pub async fn update_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(mut form): Form<InitiativeForm>,
+) -> Result<Response> {
+    let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let choices = editing::section_choices(&state.pool, mid, department.id).await?;
+    let errors = validate(&mut form, &choices, &staff, department.id);
+    if !errors.is_empty() {
+        let page = form_page(
+            &state,
+            staff,
+            department,
+            goal,
+            Some(&initiative),
+            form,
+            errors,
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    let before = InitiativeSnapshot {
+        text: initiative.text.clone(),
+        sections: editing::labels(&mut tx, mid, Labelled::Section, &initiative.section_ids).await?,
+    };
+    if !editing::update_text(
+        &mut tx,
+        Item::Initiative,
+        mid,
+        id,
+        form.version.unwrap_or(-1),
+        &form.text,
+    )
+    .await?
+    {
+        tx.rollback().await?;
+        form.version = Some(initiative.version);
+        let page = form_page(
+            &state,
+            staff,
+            department,
+            goal,
+            Some(&initiative),
+            form,
+            FieldErrors::default(),
+            Some(before),
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
+    let after = InitiativeSnapshot {
+        text: form.text.clone(),
+        sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,
+    };
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "update",
+            item: Item::Initiative,
+            entity_id: id,
+            department_id: department.id,
+            goal_id: Some(goal.id),
+            before: Some(&before),
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#initiative-{id}",
+        department.id
+    ))
+    .into_response())
+}
+
+/// `POST /staff/initiatives/{id}/delete`: with its criteria; the rest renumber.
+pub async fn delete_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(action): Form<RowAction>,
+) -> Result<Response> {
+    let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    let before = InitiativeSnapshot {
+        text: initiative.text.clone(),
+        sections: editing::labels(&mut tx, mid, Labelled::Section, &initiative.section_ids).await?,
+    };
+    if !editing::delete_item(
+        &mut tx,
+        Item::Initiative,
+        mid,
+        id,
+        action.version.unwrap_or(-1),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict);
+    }
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "delete",
+            item: Item::Initiative,
+            entity_id: id,
+            department_id: department.id,
+            goal_id: Some(goal.id),
+            before: Some(&before),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#goal-{}",
+        department.id, goal.id
+    ))
+    .into_response())
+}
+
+/// `POST /staff/initiatives/{id}/move` with `direction=up|down`.
+pub async fn move_initiative(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(action): Form<RowAction>,
+) -> Result<Response> {
+    let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
+    let up = action.direction.as_deref() == Some("up");
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    if editing::move_item(&mut tx, Item::Initiative, mid, id, up).await? {
+        let snapshot = serde_json::json!({ "position": initiative.position, "direction": if up { "up" } else { "down" } });
+        editing::audit(
+            &mut tx,
+            mid,
+            AuditEntry {
+                user_id: staff.user_id,
+                action: "move",
+                item: Item::Initiative,
+                entity_id: id,
+                department_id: department.id,
+                goal_id: Some(goal.id),
+                before: None,
+                after: Some(&snapshot),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}#initiative-{id}",
+        department.id
+    ))
+    .into_response())
+}

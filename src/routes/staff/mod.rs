@@ -1,0 +1,374 @@
+//! The staff pages (behind sign-in, under `/staff`): the home page, a department's editor,
+//! the forms for goals, initiatives and criteria, and the audit trail.
+//!
+//! Every handler loads what it acts on scoped to the signed-in person's city (another city's
+//! id is a 404), asks `domain::permission` whether this person may act (403 if not), and
+//! writes the change and its audit entry in one transaction.
+
+pub mod criteria;
+pub mod goals;
+pub mod initiatives;
+
+use crate::auth::Staff;
+use crate::db::editing::{self, AuditRow, DepartmentCtx};
+use crate::db::public as q;
+use crate::domain::numbering::circled;
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use std::collections::HashMap;
+use validator::ValidationErrors;
+
+/// Per-field Japanese messages for a form, in the form's order.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(Vec<(String, String)>);
+
+impl FieldErrors {
+    /// The messages of a failed `validate()`, first message per field, ordered by `fields`.
+    pub fn from_validation(errors: &ValidationErrors, fields: &[&str]) -> Self {
+        let mut out = Vec::new();
+        let map = errors.field_errors();
+        for field in fields {
+            if let Some(first) = map.get(*field).and_then(|e| e.first()) {
+                let message = first
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "入力内容を確認してください。".into());
+                out.push(((*field).to_owned(), message));
+            }
+        }
+        Self(out)
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        if self.get(field).is_none() {
+            self.0.push((field.to_owned(), message.into()));
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn all(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// A validator rule: text that is not only spaces.
+pub fn not_blank(value: &str) -> std::result::Result<(), validator::ValidationError> {
+    if value.trim().is_empty() {
+        Err(validator::ValidationError::new("blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Normalizes typed text: trims, unifies line breaks.
+pub fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n").trim().to_owned()
+}
+
+/// A department this person's city owns, or 404.
+pub async fn load_department(state: &AppState, staff: &Staff, id: i64) -> Result<DepartmentCtx> {
+    editing::department(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// 403 unless `allowed`.
+pub fn require(allowed: bool) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A department on the home page.
+pub struct HomeDepartment {
+    id: i64,
+    name: String,
+    can_edit: bool,
+    initiative_count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "staff/home.html")]
+pub struct HomePage {
+    staff: Staff,
+    year_label: String,
+    year: Option<i32>,
+    departments: Vec<HomeDepartment>,
+    role_labels: Vec<String>,
+}
+
+/// `GET /staff`: what this person can edit in the current (latest) year.
+pub async fn show_home(State(state): State<AppState>, staff: Staff) -> Result<Html<String>> {
+    let years = q::fiscal_years(&state.pool, staff.municipality_id).await?;
+    let Some(fy) = years.first() else {
+        return render(&HomePage {
+            staff,
+            year_label: String::new(),
+            year: None,
+            departments: vec![],
+            role_labels: vec![],
+        });
+    };
+    let departments = q::departments(&state.pool, staff.municipality_id, fy.id).await?;
+    let names: HashMap<i64, String> = departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    let role_labels = role_labels(&state, &staff, &names).await?;
+    let departments = departments
+        .into_iter()
+        .filter(|d| staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(d.id))
+        .map(|d| HomeDepartment {
+            can_edit: staff.roles.can_edit_anything_in(d.id),
+            id: d.id,
+            name: d.name,
+            initiative_count: d.initiative_count,
+        })
+        .collect();
+    render(&HomePage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        year: Some(fy.year),
+        staff,
+        departments,
+        role_labels,
+    })
+}
+
+async fn role_labels(
+    state: &AppState,
+    staff: &Staff,
+    department_names: &HashMap<i64, String>,
+) -> Result<Vec<String>> {
+    use crate::domain::permission::Role;
+    let sections: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM section WHERE municipality_id = $1")
+            .bind(staff.municipality_id)
+            .fetch_all(&state.pool)
+            .await?;
+    let section_name = |id: i64| {
+        sections
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    Ok(staff
+        .roles
+        .all()
+        .iter()
+        .map(|r| match r {
+            Role::Admin => "企画担当（管理者）".to_owned(),
+            Role::Viewer => "閲覧者".to_owned(),
+            Role::DepartmentHead(d) => format!(
+                "{}長",
+                department_names
+                    .get(d)
+                    .cloned()
+                    .unwrap_or_else(|| "部".into())
+            ),
+            Role::SectionChief { section, .. } => format!("{}長", section_name(*section)),
+        })
+        .collect())
+}
+
+/// A criterion in the editor.
+pub struct EditorCriterion {
+    id: i64,
+    text: String,
+    version: i32,
+}
+
+/// An initiative in the editor, with what this person may do to it.
+pub struct EditorInitiative {
+    id: i64,
+    number: String,
+    text: String,
+    version: i32,
+    sections: Vec<String>,
+    criteria: Vec<EditorCriterion>,
+    can_edit: bool,
+}
+
+/// A goal in the editor.
+pub struct EditorGoal {
+    id: i64,
+    text: String,
+    version: i32,
+    pillars: Vec<String>,
+    initiatives: Vec<EditorInitiative>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/department.html")]
+pub struct DepartmentEditorPage {
+    staff: Staff,
+    department: DepartmentCtx,
+    year_label: String,
+    goals: Vec<EditorGoal>,
+    can_edit_goals: bool,
+    can_add_initiative: bool,
+}
+
+/// `GET /staff/departments/{id}`: the department's goals with the actions this person may take.
+pub async fn show_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>> {
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
+    let mid = staff.municipality_id;
+    let (pillars, goals, initiatives, criteria) = tokio::try_join!(
+        q::pillars(&state.pool, mid, department.policy_id),
+        q::goals(&state.pool, mid, id),
+        q::initiatives(&state.pool, mid, id),
+        q::criteria(&state.pool, mid, id),
+    )?;
+    let mut criteria_of: HashMap<i64, Vec<EditorCriterion>> = HashMap::new();
+    for c in criteria {
+        criteria_of
+            .entry(c.initiative_id)
+            .or_default()
+            .push(EditorCriterion {
+                id: c.id,
+                text: c.text,
+                version: c.version,
+            });
+    }
+    let mut initiatives_of: HashMap<i64, Vec<EditorInitiative>> = HashMap::new();
+    for i in initiatives {
+        let list = initiatives_of.entry(i.goal_id).or_default();
+        list.push(EditorInitiative {
+            id: i.id,
+            number: circled(list.len() + 1),
+            can_edit: staff.roles.can_edit_initiative(id, &i.section_ids),
+            text: i.text,
+            version: i.version,
+            sections: i.sections,
+            criteria: criteria_of.remove(&i.id).unwrap_or_default(),
+        });
+    }
+    let goals = goals
+        .into_iter()
+        .map(|g| EditorGoal {
+            pillars: g
+                .pillar_ids
+                .iter()
+                .filter_map(|pid| pillars.iter().find(|p| p.id == *pid))
+                .map(|p| format!("({}) {}", p.number, p.title))
+                .collect(),
+            initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
+            id: g.id,
+            text: g.text,
+            version: g.version,
+        })
+        .collect();
+    render(&DepartmentEditorPage {
+        can_edit_goals: staff.roles.can_edit_goals(id),
+        can_add_initiative: staff.roles.can_add_initiative(id),
+        year_label: state.eras.fiscal_year_label(department.year),
+        staff,
+        department,
+        goals,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/history.html")]
+pub struct HistoryPage {
+    staff: Staff,
+    heading: String,
+    back: String,
+    events: Vec<AuditView>,
+}
+
+/// An audit entry as shown.
+pub struct AuditView {
+    at: String,
+    who: String,
+    action: &'static str,
+    entity: &'static str,
+    before: String,
+    after: String,
+}
+
+impl AuditView {
+    fn from_row(row: AuditRow) -> Self {
+        let show = |v: Option<serde_json::Value>| {
+            v.map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                .unwrap_or_default()
+        };
+        Self {
+            at: row
+                .at
+                .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("JST"))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            who: row.who.unwrap_or_else(|| "（不明）".into()),
+            action: match row.action.as_str() {
+                "create" => "追加",
+                "update" => "変更",
+                "delete" => "削除",
+                "move" => "並べ替え",
+                _ => "その他",
+            },
+            entity: match row.entity.as_str() {
+                "goal" => "組織目標",
+                "initiative" => "取組内容",
+                "criterion" => "目標達成基準",
+                _ => "その他",
+            },
+            before: show(row.before),
+            after: show(row.after),
+        }
+    }
+}
+
+/// `GET /staff/goals/{id}/history`: the goal's own history, with its initiatives' and criteria's.
+pub async fn show_goal_history(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>> {
+    let goal = editing::goal(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(goal.department_id))?;
+    let events = editing::audit_trail(&state.pool, staff.municipality_id, None, Some(id)).await?;
+    render(&HistoryPage {
+        heading: format!("変更履歴：{}", goal.text),
+        back: format!("/staff/departments/{}#goal-{}", goal.department_id, goal.id),
+        staff,
+        events: events.into_iter().map(AuditView::from_row).collect(),
+    })
+}
+
+/// `GET /staff/departments/{id}/history`: every change in a department (planning staff).
+pub async fn show_department_history(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>> {
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.is_admin())?;
+    let events = editing::audit_trail(&state.pool, staff.municipality_id, Some(id), None).await?;
+    render(&HistoryPage {
+        heading: format!("変更履歴：{}", department.name),
+        back: format!("/staff/departments/{id}"),
+        staff,
+        events: events.into_iter().map(AuditView::from_row).collect(),
+    })
+}
