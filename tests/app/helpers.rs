@@ -142,3 +142,146 @@ pub fn assert_in_order(haystack: &str, needles: &[&str]) {
         }
     }
 }
+
+/// The password every test account has.
+pub const TEST_PASSWORD: &str = "test-password-123";
+
+/// A signed-in browser: its session cookie and the CSRF token its pages carry.
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// A response as a test sees it.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestApp {
+    /// A staff account in `city` with one role (for fiscal 2026); returns its id.
+    pub async fn add_staff(
+        &self,
+        city: &str,
+        username: &str,
+        role: &str,
+        target: Option<&str>,
+    ) -> i64 {
+        static HASH: OnceLock<String> = OnceLock::new();
+        let hash = HASH.get_or_init(|| mokuhyo::auth::password::hash(TEST_PASSWORD));
+        let mut tx = self.pool.begin().await.unwrap();
+        let (mid, id): (i64, i64) = sqlx::query_as(
+            "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
+             SELECT id, $2, $2, $3 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
+        )
+        .bind(city)
+        .bind(username)
+        .bind(hash)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        if role != "none" {
+            mokuhyo::db::staff::grant_role(&mut tx, mid, id, role, 2026, target)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// A session for a user, as after signing in, with the CSRF token read from their home page.
+    pub async fn session_for(&self, user_id: i64) -> Session {
+        let cookie = mokuhyo::auth::session::create(&self.pool, user_id)
+            .await
+            .unwrap();
+        let mut session = Session {
+            cookie,
+            csrf: String::new(),
+        };
+        let home = self.send("GET", "/staff", Some(&session), None).await;
+        assert_eq!(home.status, StatusCode::OK, "signed in");
+        session.csrf = hidden_csrf(&home.body).expect("staff pages carry the CSRF token");
+        session
+    }
+
+    /// Sends a request through the router; a form body is URL-encoded, and carries the
+    /// session's CSRF token unless it names its own `csrf`.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        session: Option<&Session>,
+        form: Option<&[(&str, &str)]>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(s) = session {
+            builder = builder.header("cookie", format!("mokuhyo_session={}", s.cookie));
+        }
+        let body = match form {
+            Some(fields) => {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
+                let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+                if let Some(s) = session
+                    && !fields.iter().any(|(k, _)| *k == "csrf")
+                {
+                    pairs.push(("csrf", s.csrf.as_str()));
+                }
+                Body::from(serde_urlencoded::to_string(&pairs).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.send_request(builder.body(body).unwrap()).await
+    }
+
+    /// Sends a prepared request.
+    pub async fn send_request(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// An integer from the database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Every editable row with its version, for asserting that nothing changed.
+    pub async fn snapshot(&self) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT format('goal %s %s %s %s', id, version, position, text) FROM goal
+             UNION ALL SELECT format('initiative %s %s %s %s', id, version, position, text) FROM initiative
+             UNION ALL SELECT format('criterion %s %s %s %s %s %s %s', id, version, position, text, target_value, unit, comparator) FROM criterion
+             UNION ALL SELECT format('link %s %s %s', initiative_id, section_id, position) FROM initiative_section
+             UNION ALL SELECT format('pillar-link %s %s', goal_id, pillar_id) FROM goal_pillar
+             UNION ALL SELECT format('audit %s', id) FROM audit_event
+             ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+    }
+}
+
+/// The value of the first hidden `csrf` input of a page.
+pub fn hidden_csrf(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..at + html[at..].find('"')?].to_owned())
+}

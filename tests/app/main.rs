@@ -7,3 +7,5 @@ mod era;
 mod helpers;
 mod public_pages;
 mod query_count;
+mod staff_auth;
+mod staff_editing;
