@@ -4,6 +4,7 @@
 //! so tests build the very same [`routes::router`].
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -5,12 +5,18 @@ use mokuhyo::{db, demo, routes};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "\
-Usage: mokuhyo [COMMAND] [--demo]
+const USAGE: &str = r#"Usage: mokuhyo [COMMAND] [OPTIONS]
 
 Commands:
   serve        Serve the web application (the default).
-  load-demo    Load (or refresh) the demo cities' data, then exit.
+  load-demo    Load (or refresh) the demo cities' data and accounts, then exit.
+  create-city  --slug kazo --name 加須市 --kana かぞし --code 112101
+               [--policy 行政経営方針] [--pillar-set 基本目標]
+  create-user  --city kazo --username yamada --name "山田 太郎" --role admin
+               [--year 2026] [--target DEPARTMENT-SLUG|SECTION-NAME]
+               Roles: admin, viewer, department_head (--target slug),
+               section_chief (--target section name). The password is read from
+               MOKUHYO_PASSWORD or the first line of standard input.
 
 Options:
   --demo       With `serve`: load the demo cities before serving. Without DATABASE_URL the
@@ -21,7 +27,7 @@ Environment:
   DATA_DIR      Data directory (default ./data).
   BIND_ADDR     Address to listen on (default 127.0.0.1:8080).
   RUST_LOG      Log filter (default info).
-";
+"#;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,22 +39,24 @@ async fn main() -> ExitCode {
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args
-        .iter()
-        .find(|a| !a.starts_with('-'))
-        .map(String::as_str)
-        .unwrap_or("serve");
-    let want_demo = args.iter().any(|a| a == "--demo");
-    if args.iter().any(|a| a == "-h" || a == "--help") || !matches!(command, "serve" | "load-demo")
-    {
+    let (command, rest) = match args.split_first() {
+        Some((first, rest)) if !first.starts_with('-') => (first.as_str(), rest.to_vec()),
+        _ => ("serve", args.clone()),
+    };
+    let want_demo = rest.iter().any(|a| a == "--demo");
+    let known = matches!(
+        command,
+        "serve" | "load-demo" | "create-city" | "create-user"
+    );
+    if rest.iter().any(|a| a == "-h" || a == "--help") || !known {
         eprint!("{USAGE}");
-        return if command == "serve" || args.iter().any(|a| a == "-h" || a == "--help") {
+        return if known {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(2)
         };
     }
-    match run(command, want_demo).await {
+    match run(command, want_demo, &rest).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("mokuhyo: {message}");
@@ -57,13 +65,17 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: &str, want_demo: bool) -> Result<(), String> {
+async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), String> {
     let config = Config::from_env()?;
+    let options = mokuhyo::cli::options(rest)?;
     let database = db::connect(config.database_url.as_deref(), &config.data_dir)
         .await
         .map_err(|e| e.to_string())?;
     let private = database.cluster.is_some();
-    if command == "load-demo" || want_demo || (private && is_empty(&database.pool).await?) {
+    if command == "load-demo"
+        || want_demo
+        || (command == "serve" && private && is_empty(&database.pool).await?)
+    {
         let report = demo::load(&database.pool)
             .await
             .map_err(|e| e.to_string())?;
@@ -78,7 +90,14 @@ async fn run(command: &str, want_demo: bool) -> Result<(), String> {
             "demo data loaded"
         );
     }
-    if command == "load-demo" {
+    let done = match command {
+        "load-demo" => Some("demo data loaded".to_owned()),
+        "create-city" => Some(mokuhyo::cli::create_city(&database.pool, &options).await?),
+        "create-user" => Some(mokuhyo::cli::create_user(&database.pool, &options).await?),
+        _ => None,
+    };
+    if let Some(message) = done {
+        println!("{message}");
         database.pool.close().await;
         return Ok(());
     }

@@ -197,6 +197,8 @@ pub enum Labelled {
 /// from these literals only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Item {
+    Department,
+    Section,
     Goal,
     Initiative,
     Criterion,
@@ -205,6 +207,8 @@ pub enum Item {
 impl Item {
     pub fn table(self) -> &'static str {
         match self {
+            Item::Department => "department",
+            Item::Section => "section",
             Item::Goal => "goal",
             Item::Initiative => "initiative",
             Item::Criterion => "criterion",
@@ -212,7 +216,8 @@ impl Item {
     }
     pub fn parent_column(self) -> &'static str {
         match self {
-            Item::Goal => "department_id",
+            Item::Department => "fiscal_year_id",
+            Item::Section | Item::Goal => "department_id",
             Item::Initiative => "goal_id",
             Item::Criterion => "initiative_id",
         }
@@ -400,9 +405,10 @@ pub async fn set_metric(
 pub struct AuditEntry<'a, T: Serialize> {
     pub user_id: i64,
     pub action: &'static str,
-    pub item: Item,
+    /// The table of the changed row (`goal`, `department`, …).
+    pub entity: &'static str,
     pub entity_id: i64,
-    pub department_id: i64,
+    pub department_id: Option<i64>,
     pub goal_id: Option<i64>,
     pub before: Option<&'a T>,
     pub after: Option<&'a T>,
@@ -421,7 +427,7 @@ pub async fn audit<T: Serialize>(
     .bind(mid)
     .bind(e.user_id)
     .bind(e.action)
-    .bind(e.item.table())
+    .bind(e.entity)
     .bind(e.entity_id)
     .bind(e.department_id)
     .bind(e.goal_id)

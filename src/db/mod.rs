@@ -1,6 +1,7 @@
 //! Database access: connecting (to `DATABASE_URL` or the private cluster), migrations, and
 //! the queries behind each page. SQL lives here and nowhere else.
 
+pub mod admin;
 pub mod editing;
 pub mod public;
 pub mod staff;

@@ -90,6 +90,68 @@ pub fn router(state: AppState) -> Router {
             "/staff/criteria/{id}/move",
             post(staff::criteria::move_criterion),
         )
+        .route("/staff/admin", get(staff::admin::show_admin))
+        .route("/staff/admin/years", post(staff::admin::create_year))
+        .route(
+            "/staff/admin/years/{year}",
+            get(staff::admin::show_organization),
+        )
+        .route(
+            "/staff/admin/years/{year}/departments",
+            post(staff::admin::create_department),
+        )
+        .route(
+            "/staff/admin/departments/{id}",
+            post(staff::admin::rename_department),
+        )
+        .route(
+            "/staff/admin/departments/{id}/move",
+            post(staff::admin::move_department),
+        )
+        .route(
+            "/staff/admin/departments/{id}/delete",
+            post(staff::admin::delete_department),
+        )
+        .route(
+            "/staff/admin/departments/{id}/sections",
+            post(staff::admin::create_section),
+        )
+        .route(
+            "/staff/admin/sections/{id}",
+            post(staff::admin::rename_section),
+        )
+        .route(
+            "/staff/admin/sections/{id}/move",
+            post(staff::admin::move_section),
+        )
+        .route(
+            "/staff/admin/sections/{id}/delete",
+            post(staff::admin::delete_section),
+        )
+        .route(
+            "/staff/admin/pillars",
+            get(staff::admin::show_pillars).post(staff::admin::create_pillar),
+        )
+        .route(
+            "/staff/admin/pillars/{id}",
+            post(staff::admin::update_pillar),
+        )
+        .route(
+            "/staff/admin/users",
+            get(staff::accounts::show_users).post(staff::accounts::create_user),
+        )
+        .route(
+            "/staff/admin/users/{id}/roles",
+            post(staff::accounts::add_role),
+        )
+        .route(
+            "/staff/admin/users/{id}/disable",
+            post(staff::accounts::set_disabled),
+        )
+        .route(
+            "/staff/admin/roles/{id}/delete",
+            post(staff::accounts::remove_role),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::guard::staff_guard,

@@ -7,5 +7,6 @@ mod era;
 mod helpers;
 mod public_pages;
 mod query_count;
+mod staff_admin;
 mod staff_auth;
 mod staff_editing;

@@ -5,6 +5,8 @@
 //! id is a 404), asks `domain::permission` whether this person may act (403 if not), and
 //! writes the change and its audit entry in one transaction.
 
+pub mod accounts;
+pub mod admin;
 pub mod criteria;
 pub mod goals;
 pub mod initiatives;

@@ -1,0 +1,153 @@
+//! Command-line subcommands that set a deployment up: creating a city and its staff
+//! accounts. (Everything after that happens in the browser.)
+
+use crate::auth::password;
+use crate::db::staff::grant_role;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::io::BufRead;
+
+/// `--key value` pairs after the subcommand.
+pub fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some(key) = a.strip_prefix("--") else {
+            return Err(format!("unexpected argument {a:?}"));
+        };
+        if key == "demo" {
+            continue;
+        }
+        let value = it.next().ok_or_else(|| format!("--{key} needs a value"))?;
+        out.insert(key.to_owned(), value.clone());
+    }
+    Ok(out)
+}
+
+fn required<'a>(o: &'a HashMap<String, String>, key: &str) -> Result<&'a str, String> {
+    o.get(key)
+        .map(String::as_str)
+        .ok_or_else(|| format!("--{key} is required"))
+}
+
+/// `create-city --slug kazo --name 加須市 --kana かぞし --code 112101
+///  [--policy 行政経営方針 --pillar-set 6つの市役所づくり]`
+pub async fn create_city(pool: &PgPool, o: &HashMap<String, String>) -> Result<String, String> {
+    let (slug, name, kana, code) = (
+        required(o, "slug")?,
+        required(o, "name")?,
+        required(o, "kana")?,
+        required(o, "code")?,
+    );
+    let policy = o
+        .get("policy")
+        .map(String::as_str)
+        .unwrap_or("行政経営方針");
+    let pillar_set = o
+        .get("pillar-set")
+        .map(String::as_str)
+        .unwrap_or("基本目標");
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let mid: i64 = sqlx::query_scalar(
+        "INSERT INTO municipality (slug, name, name_kana, local_government_code) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(kana)
+    .bind(code)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
+        Some(c) if c.contains("slug") => format!("a city with slug {slug:?} already exists"),
+        Some(c) if c.contains("code") => format!("a city with code {code} already exists"),
+        Some(_) => "slug must be short romaji (a-z, 0-9, -) and code 6 digits".to_owned(),
+        None => e.to_string(),
+    })?;
+    sqlx::query("INSERT INTO policy (municipality_id, name, pillar_set_name) VALUES ($1, $2, $3)")
+        .bind(mid)
+        .bind(policy)
+        .bind(pillar_set)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(format!("created {name} ({slug}) with the policy {policy}"))
+}
+
+/// `create-user --city kariya --username yamada --name "山田 太郎" --role admin
+///  [--year 2026 --target kikaku-zaisei|情報政策課]`; the password is read from
+/// `MOKUHYO_PASSWORD` or the first line of standard input.
+pub async fn create_user(pool: &PgPool, o: &HashMap<String, String>) -> Result<String, String> {
+    let (city, username, name, role) = (
+        required(o, "city")?,
+        required(o, "username")?,
+        required(o, "name")?,
+        required(o, "role")?,
+    );
+    let year: i32 = match o.get("year") {
+        Some(y) => y
+            .parse()
+            .map_err(|_| "--year must be a western year such as 2026".to_owned())?,
+        None => 0,
+    };
+    let password = match std::env::var("MOKUHYO_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {username} (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if let Some(problem) = password::check_new(&password) {
+        return Err(problem);
+    }
+    let hash = password::hash(&password);
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
+         SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
+    )
+    .bind(city)
+    .bind(username)
+    .bind(name)
+    .bind(hash)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(
+        |e| match e.as_database_error().and_then(|d| d.constraint()) {
+            Some(c) if c.contains("username") => {
+                format!("the username {username:?} is taken or not 3–40 of A-Z a-z 0-9 . _ -")
+            }
+            _ => e.to_string(),
+        },
+    )?;
+    let (mid, user_id) = row.ok_or_else(|| format!("no city with slug {city:?}"))?;
+    let year = if year == 0 {
+        sqlx::query_scalar::<_, Option<i32>>(
+            "SELECT max(year) FROM fiscal_year WHERE municipality_id = $1",
+        )
+        .bind(mid)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or(0)
+    } else {
+        year
+    };
+    grant_role(
+        &mut tx,
+        mid,
+        user_id,
+        role,
+        year,
+        o.get("target").map(String::as_str),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(format!("created {username} ({name}) in {city} as {role}"))
+}

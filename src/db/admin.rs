@@ -1,0 +1,229 @@
+//! Writes behind the planning staff's pages: fiscal years (with carry-over from the previous
+//! year), departments, sections, pillars and staff accounts. Scoped by municipality_id.
+
+use sqlx::{PgConnection, PgPool};
+
+/// A fiscal year as listed for planning staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct YearRow {
+    pub id: i64,
+    pub year: i32,
+    pub title: String,
+    pub tables_title: String,
+    pub policy_id: i64,
+    pub departments: i64,
+    pub goals: i64,
+}
+
+/// A department with its sections, for the organization page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgDepartment {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub position: i32,
+    pub goals: i64,
+}
+
+/// A section, for the organization page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgSection {
+    pub id: i64,
+    pub department_id: i64,
+    pub name: String,
+    pub position: i32,
+    pub initiatives: i64,
+}
+
+/// A staff account with its roles described.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub roles: Vec<String>,
+    pub role_ids: Vec<i64>,
+}
+
+pub async fn years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<YearRow>> {
+    sqlx::query_as(
+        "SELECT f.id, f.year, f.title, f.tables_title, f.policy_id,
+                (SELECT count(*) FROM department d WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS departments,
+                (SELECT count(*) FROM goal g JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+                  WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS goals
+         FROM fiscal_year f WHERE f.municipality_id = $1 ORDER BY f.year DESC",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn policy_of_city(
+    pool: &PgPool,
+    mid: i64,
+) -> sqlx::Result<Option<(i64, String, String)>> {
+    sqlx::query_as("SELECT id, name, pillar_set_name FROM policy WHERE municipality_id = $1 ORDER BY id LIMIT 1")
+        .bind(mid)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Creates a fiscal year; with `copy_from`, copies that year's booklet introduction,
+/// departments and sections, the role assignments on them, and (with `copy_goals`) its
+/// goals, initiatives and criteria. Returns the new year's id.
+pub async fn create_year(
+    tx: &mut PgConnection,
+    mid: i64,
+    year: i32,
+    policy_id: i64,
+    title: &str,
+    tables_title: &str,
+    copy_from: Option<i64>,
+    copy_goals: bool,
+) -> sqlx::Result<i64> {
+    let new: i64 = sqlx::query_scalar(
+        "INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(mid)
+    .bind(year)
+    .bind(policy_id)
+    .bind(title)
+    .bind(tables_title)
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(old) = copy_from else { return Ok(new) };
+    // Each statement maps old rows to new ones by natural keys: department slug, section
+    // name, and positions under the mapped parent.
+    let statements = [
+        "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
+         SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
+         WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+         SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+         SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
+         JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
+         JOIN department nd ON nd.municipality_id = s.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2",
+        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+         SELECT r.municipality_id, r.user_id, r.role, nd.id, NULL FROM role_assignment r
+         JOIN department od ON od.municipality_id = r.municipality_id AND od.id = r.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = r.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         WHERE r.municipality_id = $1
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+         SELECT r.municipality_id, r.user_id, r.role, NULL, ns.id FROM role_assignment r
+         JOIN section os ON os.municipality_id = r.municipality_id AND os.id = r.section_id AND os.fiscal_year_id = $2
+         JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+         WHERE r.municipality_id = $1
+         ON CONFLICT DO NOTHING",
+    ];
+    let goal_statements = [
+        "INSERT INTO goal (municipality_id, department_id, position, text, note)
+         SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
+         JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         WHERE g.municipality_id = $1",
+        "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+         SELECT gp.municipality_id, ng.id, gp.pillar_id FROM goal_pillar gp
+         JOIN goal og ON og.municipality_id = gp.municipality_id AND og.id = gp.goal_id
+         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+         WHERE gp.municipality_id = $1",
+        "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
+         SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
+         JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
+         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+         WHERE i.municipality_id = $1",
+        "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+         SELECT isec.municipality_id, ni.id, ns.id, isec.position FROM initiative_section isec
+         JOIN initiative oi ON oi.municipality_id = isec.municipality_id AND oi.id = isec.initiative_id
+         JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+         JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+         JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
+         JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+         WHERE isec.municipality_id = $1",
+        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+         SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
+         JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
+         JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+         JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+         WHERE c.municipality_id = $1",
+    ];
+    let copied: &[&str] = if copy_goals { &goal_statements } else { &[] };
+    for sql in statements.iter().chain(copied.iter()) {
+        sqlx::query(sql)
+            .bind(mid)
+            .bind(old)
+            .bind(new)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(new)
+}
+
+pub async fn org_departments(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<OrgDepartment>> {
+    sqlx::query_as(
+        "SELECT d.id, d.slug, d.name, d.position,
+                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS goals
+         FROM department d WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2 ORDER BY d.position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn org_sections(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<OrgSection>> {
+    sqlx::query_as(
+        "SELECT s.id, s.department_id, s.name, s.position,
+                (SELECT count(*) FROM initiative_section x WHERE x.municipality_id = s.municipality_id AND x.section_id = s.id) AS initiatives
+         FROM section s WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2 ORDER BY s.department_id, s.position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.disabled,
+                COALESCE(array_agg(
+                    CASE r.role WHEN 'admin' THEN '企画担当（管理者）'
+                                WHEN 'viewer' THEN '閲覧者'
+                                WHEN 'department_head' THEN format('%s年度 %s長', f.year, d.name)
+                                ELSE format('%s年度 %s長', f2.year, s.name) END
+                    ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS roles,
+                COALESCE(array_agg(r.id ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_ids
+         FROM app_user u
+         LEFT JOIN role_assignment r ON r.municipality_id = u.municipality_id AND r.user_id = u.id
+         LEFT JOIN department d ON d.municipality_id = r.municipality_id AND d.id = r.department_id
+         LEFT JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         LEFT JOIN section s ON s.municipality_id = r.municipality_id AND s.id = r.section_id
+         LEFT JOIN fiscal_year f2 ON f2.municipality_id = s.municipality_id AND f2.id = s.fiscal_year_id
+         WHERE u.municipality_id = $1
+         GROUP BY u.id ORDER BY u.username",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,1010 @@
+//! Planning staff (admin) pages: fiscal years with carry-over, the year's organization
+//! (departments and sections) and the policy's pillars.
+
+use super::{FieldErrors, clean, require};
+use crate::auth::Staff;
+use crate::db::admin::{self as adb, OrgDepartment, OrgSection, YearRow};
+use crate::db::editing::{self, AuditEntry, Item};
+use crate::db::public as q;
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Values a person typed into one of the page's forms, kept when it comes back with errors.
+#[derive(Debug, Clone, Default)]
+pub struct Typed(pub HashMap<String, String>);
+
+impl Typed {
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn audit_entry<'a>(
+    staff: &Staff,
+    action: &'static str,
+    entity: &'static str,
+    id: i64,
+    department: Option<i64>,
+    after: Option<&'a serde_json::Value>,
+    before: Option<&'a serde_json::Value>,
+) -> AuditEntry<'a, serde_json::Value> {
+    AuditEntry {
+        user_id: staff.user_id,
+        action,
+        entity,
+        entity_id: id,
+        department_id: department,
+        goal_id: None,
+        before,
+        after,
+    }
+}
+
+/// A year as listed, with its label.
+pub struct YearView {
+    row: YearRow,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/index.html")]
+pub struct AdminPage {
+    staff: Staff,
+    years: Vec<YearView>,
+    policy: Option<(i64, String, String)>,
+    errors: FieldErrors,
+    typed: Typed,
+}
+
+async fn admin_page(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<AdminPage> {
+    let years = adb::years(&state.pool, staff.municipality_id)
+        .await?
+        .into_iter()
+        .map(|row| YearView {
+            label: state.eras.fiscal_year_label(row.year),
+            row,
+        })
+        .collect();
+    let policy = adb::policy_of_city(&state.pool, staff.municipality_id).await?;
+    Ok(AdminPage {
+        staff,
+        years,
+        policy,
+        errors,
+        typed,
+    })
+}
+
+/// `GET /staff/admin`: the planning staff's hub.
+pub async fn show_admin(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    Ok(
+        render(&admin_page(&state, staff, FieldErrors::default(), Typed::default()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    tables_title: String,
+    #[serde(default)]
+    copy_from: String,
+    #[serde(default)]
+    copy_goals: Option<String>,
+}
+
+/// `POST /staff/admin/years`: a new fiscal year, optionally copied from an earlier one.
+pub async fn create_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<YearForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let mut errors = FieldErrors::default();
+    let year = crate::domain::metric::normalize_digits(form.year.trim())
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1900..=2200).contains(y));
+    if year.is_none() {
+        errors.push("year", "年度は西暦の4桁（例：2027）で入力してください。");
+    }
+    let title = clean(&form.title);
+    if title.is_empty() || title.chars().count() > 100 {
+        errors.push(
+            "title",
+            "冊子の表題を100文字以内で入力してください（例：刈谷市組織重点目標）。",
+        );
+    }
+    let tables_title = clean(&form.tables_title);
+    if tables_title.is_empty() || tables_title.chars().count() > 100 {
+        errors.push(
+            "tables_title",
+            "各部の表の見出しを100文字以内で入力してください。",
+        );
+    }
+    let years = adb::years(&state.pool, mid).await?;
+    let source = match form.copy_from.as_str() {
+        "" => None,
+        s => match s
+            .parse::<i32>()
+            .ok()
+            .and_then(|y| years.iter().find(|r| r.year == y))
+        {
+            Some(r) => Some(r),
+            None => {
+                errors.push("copy_from", "引き継ぐ年度を選び直してください。");
+                None
+            }
+        },
+    };
+    if let Some(y) = year
+        && years.iter().any(|r| r.year == y)
+    {
+        errors.push(
+            "year",
+            format!("{}は既にあります。", state.eras.fiscal_year_label(y)),
+        );
+    }
+    let policy = adb::policy_of_city(&state.pool, mid).await?;
+    if policy.is_none() && source.is_none() {
+        errors.push(
+            "year",
+            "行政経営方針がまだ登録されていません。先に柱を登録してください。",
+        );
+    }
+    let (Some(year), true) = (year, errors.is_empty()) else {
+        let typed = Typed(HashMap::from([
+            ("year".into(), form.year),
+            ("title".into(), form.title),
+            ("tables_title".into(), form.tables_title),
+            ("copy_from".into(), form.copy_from),
+        ]));
+        let page = admin_page(&state, staff, errors, typed).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let policy_id = source
+        .map(|s| s.policy_id)
+        .or(policy.map(|p| p.0))
+        .ok_or(AppError::Forbidden)?;
+    let mut tx = state.pool.begin().await?;
+    let id = adb::create_year(
+        &mut tx,
+        mid,
+        year,
+        policy_id,
+        &title,
+        &tables_title,
+        source.map(|s| s.id),
+        form.copy_goals.is_some(),
+    )
+    .await?;
+    let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
+    editing::audit(
+        &mut tx,
+        mid,
+        audit_entry(
+            &staff,
+            "create",
+            "fiscal_year",
+            id,
+            None,
+            Some(&after),
+            None,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/organization.html")]
+pub struct OrganizationPage {
+    staff: Staff,
+    year: i32,
+    year_label: String,
+    departments: Vec<OrgDepartment>,
+    sections: Vec<OrgSection>,
+    errors: FieldErrors,
+    typed: Typed,
+}
+
+impl OrganizationPage {
+    fn sections_of(&self, department: &i64) -> Vec<&OrgSection> {
+        self.sections
+            .iter()
+            .filter(|s| s.department_id == *department)
+            .collect()
+    }
+}
+
+async fn fiscal_year_id(state: &AppState, staff: &Staff, year: i32) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
+        .bind(staff.municipality_id)
+        .bind(year)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn organization_page(
+    state: &AppState,
+    staff: Staff,
+    year: i32,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<OrganizationPage> {
+    let fid = fiscal_year_id(state, &staff, year).await?;
+    let (departments, sections) = tokio::try_join!(
+        adb::org_departments(&state.pool, staff.municipality_id, fid),
+        adb::org_sections(&state.pool, staff.municipality_id, fid),
+    )?;
+    Ok(OrganizationPage {
+        year_label: state.eras.fiscal_year_label(year),
+        staff,
+        year,
+        departments,
+        sections,
+        errors,
+        typed,
+    })
+}
+
+/// `GET /staff/admin/years/{year}`: the year's departments and sections.
+pub async fn show_organization(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    Ok(render(
+        &organization_page(
+            &state,
+            staff,
+            year,
+            FieldErrors::default(),
+            Typed::default(),
+        )
+        .await?,
+    )?
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    direction: String,
+}
+
+/// Re-renders the organization page with one form's error (422).
+async fn organization_error(
+    state: &AppState,
+    staff: Staff,
+    year: i32,
+    field: &str,
+    message: &str,
+    typed: Vec<(&str, &str)>,
+) -> Result<Response> {
+    let mut errors = FieldErrors::default();
+    errors.push(field, message);
+    let typed = Typed(
+        typed
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    );
+    let page = organization_page(state, staff, year, errors, typed).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= 50
+}
+
+/// `POST /staff/admin/years/{year}/departments`: a department at the end of the list.
+pub async fn create_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let fid = fiscal_year_id(&state, &staff, year).await?;
+    let name = clean(&form.name);
+    let slug = form.slug.trim().to_ascii_lowercase();
+    let typed = vec![
+        ("new_department_name", form.name.as_str()),
+        ("new_department_slug", form.slug.as_str()),
+    ];
+    if !valid_name(&name) {
+        return organization_error(
+            &state,
+            staff,
+            year,
+            "new_department_name",
+            "部の名前を50文字以内で入力してください。",
+            typed,
+        )
+        .await;
+    }
+    let slug_ok = slug.len() <= 41
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !slug_ok {
+        return organization_error(&state, staff, year, "new_department_slug", "URL用の名前は半角英小文字で始まる英小文字・数字・ハイフンで入力してください（例：kikaku-zaisei）。", typed).await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
+         RETURNING id",
+    )
+    .bind(staff.municipality_id)
+    .bind(fid)
+    .bind(&slug)
+    .bind(&name)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            return organization_error(
+                &state,
+                staff,
+                year,
+                "new_department_name",
+                "同じ名前またはURL用の名前の部がこの年度に既にあります。",
+                typed,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let after = serde_json::json!({ "name": name, "slug": slug });
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "create",
+            "department",
+            id,
+            Some(id),
+            Some(&after),
+            None,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
+}
+
+/// The department (of this city) and its year.
+async fn department_year(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+) -> Result<(OrgDepartment, i32, i64)> {
+    let row: Option<(i32, i64)> = sqlx::query_as(
+        "SELECT f.year, f.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.id = $2",
+    )
+    .bind(staff.municipality_id)
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let (year, fid) = row.ok_or(AppError::NotFound)?;
+    let department = adb::org_departments(&state.pool, staff.municipality_id, fid)
+        .await?
+        .into_iter()
+        .find(|d| d.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((department, year, fid))
+}
+
+/// `POST /staff/admin/departments/{id}`: renames a department.
+pub async fn rename_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (department, year, _) = department_year(&state, &staff, id).await?;
+    let name = clean(&form.name);
+    let field = format!("department_{id}");
+    if !valid_name(&name) {
+        return organization_error(
+            &state,
+            staff,
+            year,
+            &field,
+            "部の名前を50文字以内で入力してください。",
+            vec![(field.as_str(), form.name.as_str())],
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let result = sqlx::query("UPDATE department SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2")
+        .bind(staff.municipality_id)
+        .bind(id)
+        .bind(&name)
+        .execute(&mut *tx)
+        .await;
+    if let Err(e) = result {
+        if e.as_database_error()
+            .is_some_and(|d| d.is_unique_violation())
+        {
+            return organization_error(
+                &state,
+                staff,
+                year,
+                &field,
+                "同じ名前の部がこの年度に既にあります。",
+                vec![(field.as_str(), form.name.as_str())],
+            )
+            .await;
+        }
+        return Err(e.into());
+    }
+    let (before, after) = (
+        serde_json::json!({ "name": department.name }),
+        serde_json::json!({ "name": name }),
+    );
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "update",
+            "department",
+            id,
+            Some(id),
+            Some(&after),
+            Some(&before),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
+}
+
+/// `POST /staff/admin/departments/{id}/move` with `direction=up|down`.
+pub async fn move_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (_, year, _) = department_year(&state, &staff, id).await?;
+    move_row(
+        &state,
+        &staff,
+        Item::Department,
+        id,
+        Some(id),
+        &form.direction,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
+}
+
+/// `POST /staff/admin/sections/{id}/move` with `direction=up|down` (within its department).
+pub async fn move_section(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (section, year) = section_year(&state, &staff, id).await?;
+    move_row(
+        &state,
+        &staff,
+        Item::Section,
+        id,
+        Some(section.department_id),
+        &form.direction,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#section-{id}")).into_response())
+}
+
+async fn move_row(
+    state: &AppState,
+    staff: &Staff,
+    item: Item,
+    id: i64,
+    department: Option<i64>,
+    direction: &str,
+) -> Result<()> {
+    let mut tx = state.pool.begin().await?;
+    if editing::move_item(&mut tx, item, staff.municipality_id, id, direction == "up").await? {
+        let after = serde_json::json!({ "direction": direction });
+        editing::audit(
+            &mut tx,
+            staff.municipality_id,
+            audit_entry(
+                staff,
+                "move",
+                item.table(),
+                id,
+                department,
+                Some(&after),
+                None,
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /staff/admin/departments/{id}/delete`: retires a department from the year; only
+/// when it has no goals (they would be lost) — move or delete them first.
+pub async fn delete_department(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (department, year, fid) = department_year(&state, &staff, id).await?;
+    if department.goals > 0 {
+        let field = format!("department_{id}");
+        let message = format!(
+            "{}には組織目標が{}件あるため、この年度から外せません。先に組織目標を削除してください。",
+            department.name, department.goals
+        );
+        return organization_error(&state, staff, year, &field, &message, vec![]).await;
+    }
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("DELETE FROM department WHERE municipality_id = $1 AND id = $2")
+        .bind(staff.municipality_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE department SET position = position - 1 WHERE municipality_id = $1 AND fiscal_year_id = $2 AND position > $3")
+        .bind(staff.municipality_id)
+        .bind(fid)
+        .bind(department.position)
+        .execute(&mut *tx)
+        .await?;
+    let before = serde_json::json!({ "name": department.name, "slug": department.slug });
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "delete",
+            "department",
+            id,
+            Some(id),
+            None,
+            Some(&before),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}")).into_response())
+}
+
+/// `POST /staff/admin/departments/{id}/sections`: a section at the end of the department.
+pub async fn create_section(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (_, year, fid) = department_year(&state, &staff, id).await?;
+    let name = clean(&form.name);
+    let field = format!("new_section_{id}");
+    if !valid_name(&name) {
+        return organization_error(
+            &state,
+            staff,
+            year,
+            &field,
+            "課等の名前を50文字以内で入力してください。",
+            vec![(field.as_str(), form.name.as_str())],
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))
+         RETURNING id",
+    )
+    .bind(staff.municipality_id)
+    .bind(fid)
+    .bind(id)
+    .bind(&name)
+    .fetch_one(&mut *tx)
+    .await;
+    let sid = match inserted {
+        Ok(sid) => sid,
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            return organization_error(
+                &state,
+                staff,
+                year,
+                &field,
+                "同じ名前の課等がこの年度に既にあります。",
+                vec![(field.as_str(), form.name.as_str())],
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let after = serde_json::json!({ "name": name });
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "create",
+            "section",
+            sid,
+            Some(id),
+            Some(&after),
+            None,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
+}
+
+/// The section (of this city) with its year.
+async fn section_year(state: &AppState, staff: &Staff, id: i64) -> Result<(OrgSection, i32)> {
+    let row: Option<(i32, i64)> = sqlx::query_as(
+        "SELECT f.year, f.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+         WHERE s.municipality_id = $1 AND s.id = $2",
+    )
+    .bind(staff.municipality_id)
+    .bind(id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let (year, fid) = row.ok_or(AppError::NotFound)?;
+    let section = adb::org_sections(&state.pool, staff.municipality_id, fid)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((section, year))
+}
+
+/// `POST /staff/admin/sections/{id}`: renames a section.
+pub async fn rename_section(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<NameForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (section, year) = section_year(&state, &staff, id).await?;
+    let name = clean(&form.name);
+    let field = format!("section_{id}");
+    if !valid_name(&name) {
+        return organization_error(
+            &state,
+            staff,
+            year,
+            &field,
+            "課等の名前を50文字以内で入力してください。",
+            vec![(field.as_str(), form.name.as_str())],
+        )
+        .await;
+    }
+    let mut tx = state.pool.begin().await?;
+    let result = sqlx::query("UPDATE section SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2")
+        .bind(staff.municipality_id)
+        .bind(id)
+        .bind(&name)
+        .execute(&mut *tx)
+        .await;
+    if let Err(e) = result {
+        if e.as_database_error()
+            .is_some_and(|d| d.is_unique_violation())
+        {
+            return organization_error(
+                &state,
+                staff,
+                year,
+                &field,
+                "同じ名前の課等がこの年度に既にあります。",
+                vec![(field.as_str(), form.name.as_str())],
+            )
+            .await;
+        }
+        return Err(e.into());
+    }
+    let (before, after) = (
+        serde_json::json!({ "name": section.name }),
+        serde_json::json!({ "name": name }),
+    );
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "update",
+            "section",
+            id,
+            Some(section.department_id),
+            Some(&after),
+            Some(&before),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/admin/years/{year}#department-{}",
+        section.department_id
+    ))
+    .into_response())
+}
+
+/// `POST /staff/admin/sections/{id}/delete`: only when no initiative names the section.
+pub async fn delete_section(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (section, year) = section_year(&state, &staff, id).await?;
+    if section.initiatives > 0 {
+        let field = format!("section_{id}");
+        let message = format!(
+            "{}は取組内容{}件の担当になっているため、この年度から外せません。",
+            section.name, section.initiatives
+        );
+        return organization_error(&state, staff, year, &field, &message, vec![]).await;
+    }
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("DELETE FROM section WHERE municipality_id = $1 AND id = $2")
+        .bind(staff.municipality_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE section SET position = position - 1 WHERE municipality_id = $1 AND department_id = $2 AND position > $3")
+        .bind(staff.municipality_id)
+        .bind(section.department_id)
+        .bind(section.position)
+        .execute(&mut *tx)
+        .await?;
+    let before = serde_json::json!({ "name": section.name });
+    editing::audit(
+        &mut tx,
+        staff.municipality_id,
+        audit_entry(
+            &staff,
+            "delete",
+            "section",
+            id,
+            Some(section.department_id),
+            None,
+            Some(&before),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/staff/admin/years/{year}#department-{}",
+        section.department_id
+    ))
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/pillars.html")]
+pub struct PillarsPage {
+    staff: Staff,
+    policy: Option<(i64, String, String)>,
+    pillars: Vec<q::Pillar>,
+    errors: FieldErrors,
+    typed: Typed,
+}
+
+async fn pillars_page(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<PillarsPage> {
+    let policy = adb::policy_of_city(&state.pool, staff.municipality_id).await?;
+    let pillars = match &policy {
+        Some((pid, _, _)) => q::pillars(&state.pool, staff.municipality_id, *pid).await?,
+        None => vec![],
+    };
+    Ok(PillarsPage {
+        staff,
+        policy,
+        pillars,
+        errors,
+        typed,
+    })
+}
+
+/// `GET /staff/admin/pillars`.
+pub async fn show_pillars(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    Ok(
+        render(&pillars_page(&state, staff, FieldErrors::default(), Typed::default()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PillarForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    viewpoint: String,
+}
+
+/// `POST /staff/admin/pillars` (new) and `POST /staff/admin/pillars/{id}` (edit).
+async fn save_pillar(
+    state: AppState,
+    staff: Staff,
+    id: Option<i64>,
+    form: PillarForm,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let (policy_id, _, _) = adb::policy_of_city(&state.pool, mid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let prefix = id
+        .map(|i| format!("pillar_{i}_"))
+        .unwrap_or_else(|| "new_pillar_".into());
+    let mut errors = FieldErrors::default();
+    let number = crate::domain::metric::normalize_digits(form.number.trim())
+        .parse::<i32>()
+        .ok()
+        .filter(|n| (1..=99).contains(n));
+    if number.is_none() {
+        errors.push(
+            &format!("{prefix}number"),
+            "番号は1から99の数字で入力してください。",
+        );
+    }
+    let title = clean(&form.title);
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push(
+            &format!("{prefix}title"),
+            "柱の名前を200文字以内で入力してください。",
+        );
+    }
+    let viewpoint: Vec<String> = form
+        .viewpoint
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .map(clean)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if viewpoint.iter().map(|p| p.chars().count()).sum::<usize>() > 2000 {
+        errors.push(
+            &format!("{prefix}viewpoint"),
+            "視点は2000文字以内で入力してください。",
+        );
+    }
+    let typed = Typed(HashMap::from([
+        (format!("{prefix}number"), form.number.clone()),
+        (format!("{prefix}title"), form.title.clone()),
+        (format!("{prefix}viewpoint"), form.viewpoint.clone()),
+    ]));
+    let Some(number) = number.filter(|_| errors.is_empty()) else {
+        let page = pillars_page(&state, staff, errors, typed).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let mut tx = state.pool.begin().await?;
+    let result: std::result::Result<Option<i64>, sqlx::Error> = match id {
+        None => sqlx::query_scalar(
+            "INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(mid)
+        .bind(policy_id)
+        .bind(number)
+        .bind(&title)
+        .bind(&viewpoint)
+        .fetch_optional(&mut *tx)
+        .await,
+        Some(id) => sqlx::query_scalar(
+            "UPDATE pillar SET number = $4, title = $5, viewpoint = $6 WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 RETURNING id",
+        )
+        .bind(mid)
+        .bind(policy_id)
+        .bind(id)
+        .bind(number)
+        .bind(&title)
+        .bind(&viewpoint)
+        .fetch_optional(&mut *tx)
+        .await,
+    };
+    let saved = match result {
+        Ok(Some(saved)) => saved,
+        Ok(None) => return Err(AppError::NotFound),
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            let mut errors = FieldErrors::default();
+            errors.push(
+                &format!("{prefix}number"),
+                format!("({number})の柱は既にあります。"),
+            );
+            let page = pillars_page(&state, staff, errors, typed).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let after = serde_json::json!({ "number": number, "title": title, "viewpoint": viewpoint });
+    editing::audit(
+        &mut tx,
+        mid,
+        audit_entry(
+            &staff,
+            if id.is_some() { "update" } else { "create" },
+            "pillar",
+            saved,
+            None,
+            Some(&after),
+            None,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/pillars#pillar-{saved}")).into_response())
+}
+
+pub async fn create_pillar(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<PillarForm>,
+) -> Result<Response> {
+    save_pillar(state, staff, None, form).await
+}
+
+pub async fn update_pillar(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<PillarForm>,
+) -> Result<Response> {
+    save_pillar(state, staff, Some(id), form).await
+}
