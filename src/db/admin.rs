@@ -72,27 +72,36 @@ pub async fn policy_of_city(
 /// Creates a fiscal year; with `copy_from`, copies that year's booklet introduction,
 /// departments and sections, the role assignments on them, and (with `copy_goals`) its
 /// goals, initiatives and criteria. Returns the new year's id.
+/// What a new fiscal year starts from.
+pub struct NewYear<'a> {
+    pub year: i32,
+    pub policy_id: i64,
+    pub title: &'a str,
+    pub tables_title: &'a str,
+    /// The fiscal year (id) to carry over from.
+    pub copy_from: Option<i64>,
+    /// Whether to carry over goals, initiatives and criteria too.
+    pub copy_goals: bool,
+}
+
 pub async fn create_year(
     tx: &mut PgConnection,
     mid: i64,
-    year: i32,
-    policy_id: i64,
-    title: &str,
-    tables_title: &str,
-    copy_from: Option<i64>,
-    copy_goals: bool,
+    new_year: &NewYear<'_>,
 ) -> sqlx::Result<i64> {
     let new: i64 = sqlx::query_scalar(
         "INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(mid)
-    .bind(year)
-    .bind(policy_id)
-    .bind(title)
-    .bind(tables_title)
+    .bind(new_year.year)
+    .bind(new_year.policy_id)
+    .bind(new_year.title)
+    .bind(new_year.tables_title)
     .fetch_one(&mut *tx)
     .await?;
-    let Some(old) = copy_from else { return Ok(new) };
+    let Some(old) = new_year.copy_from else {
+        return Ok(new);
+    };
     // Each statement maps old rows to new ones by natural keys: department slug, section
     // name, and positions under the mapped parent.
     let statements = [
@@ -160,7 +169,11 @@ pub async fn create_year(
          JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
          WHERE c.municipality_id = $1",
     ];
-    let copied: &[&str] = if copy_goals { &goal_statements } else { &[] };
+    let copied: &[&str] = if new_year.copy_goals {
+        &goal_statements
+    } else {
+        &[]
+    };
     for sql in statements.iter().chain(copied.iter()) {
         sqlx::query(sql)
             .bind(mid)

@@ -185,17 +185,15 @@ pub async fn create_year(
         .or(policy.map(|p| p.0))
         .ok_or(AppError::Forbidden)?;
     let mut tx = state.pool.begin().await?;
-    let id = adb::create_year(
-        &mut tx,
-        mid,
+    let new_year = adb::NewYear {
         year,
         policy_id,
-        &title,
-        &tables_title,
-        source.map(|s| s.id),
-        form.copy_goals.is_some(),
-    )
-    .await?;
+        title: &title,
+        tables_title: &tables_title,
+        copy_from: source.map(|s| s.id),
+        copy_goals: form.copy_goals.is_some(),
+    };
+    let id = adb::create_year(&mut tx, mid, &new_year).await?;
     let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
     editing::audit(
         &mut tx,
