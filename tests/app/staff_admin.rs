@@ -226,28 +226,25 @@ async fn planning_pages_are_for_planning_staff_only() {
 #[tokio::test]
 async fn a_new_year_carries_over_organization_roles_and_goals() {
     let a = setup().await;
-    let count = |year: i32, what: &str| {
-        let sql = match what {
-            "departments" => format!(
-                "SELECT count(*) FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-            "sections" => format!(
-                "SELECT count(*) FROM section s JOIN fiscal_year f ON f.id = s.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-            "goals" => format!(
-                "SELECT count(*) FROM goal g JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-            "initiatives" => format!(
-                "SELECT count(*) FROM initiative i JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-            "links" => format!(
-                "SELECT count(*) FROM initiative_section x JOIN section s ON s.id = x.section_id JOIN fiscal_year f ON f.id = s.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-            _ => format!(
-                "SELECT count(*) FROM criterion c JOIN initiative i ON i.id = c.initiative_id JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
-            ),
-        };
-        sql
+    let count = |year: i32, what: &str| match what {
+        "departments" => format!(
+            "SELECT count(*) FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
+        "sections" => format!(
+            "SELECT count(*) FROM section s JOIN fiscal_year f ON f.id = s.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
+        "goals" => format!(
+            "SELECT count(*) FROM goal g JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
+        "initiatives" => format!(
+            "SELECT count(*) FROM initiative i JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
+        "links" => format!(
+            "SELECT count(*) FROM initiative_section x JOIN section s ON s.id = x.section_id JOIN fiscal_year f ON f.id = s.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
+        _ => format!(
+            "SELECT count(*) FROM criterion c JOIN initiative i ON i.id = c.initiative_id JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = {year}"
+        ),
     };
     let before_2026 = a.app.snapshot().await;
 
