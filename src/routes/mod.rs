@@ -179,7 +179,6 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        // Staff pages are never cached by browsers or proxies.
         .layer(TraceLayer::new_for_http())
 }
 

@@ -129,3 +129,147 @@ fn without_postgresql_the_server_says_how_to_install_it() {
         "one clear sentence: {stderr}"
     );
 }
+
+/// A plain HTTP/1.1 request: status, raw header block, body.
+fn http(
+    base: &str,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    form: Option<&str>,
+) -> (u16, String, String) {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = form.unwrap_or("");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !cookie.is_empty() {
+        request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if form.is_some() {
+        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    write!(stream, "{request}\r\n{body}").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head[9..12].parse().unwrap(),
+        head.to_owned(),
+        body.to_owned(),
+    )
+}
+
+fn cookie_from(head: &str, name: &str) -> String {
+    head.lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no {name} cookie in {head}"))
+}
+
+#[test]
+fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() {
+    let data_dir = tempfile::Builder::new()
+        .prefix("mokuhyo-cli-")
+        .tempdir()
+        .unwrap();
+    if nix::unistd::Uid::effective().is_root() {
+        std::fs::set_permissions(
+            data_dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("DATA_DIR", data_dir.path())
+            .env("MOKUHYO_PASSWORD", "first-admin-password")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+
+    let city = run(&[
+        "create-city",
+        "--slug",
+        "kazo",
+        "--name",
+        "加須市",
+        "--kana",
+        "かぞし",
+        "--code",
+        "112101",
+    ]);
+    let user = run(&[
+        "create-user",
+        "--city",
+        "kazo",
+        "--username",
+        "kazo-admin",
+        "--name",
+        "加須市 企画担当",
+        "--role",
+        "admin",
+    ]);
+    let again = run(&[
+        "create-city",
+        "--slug",
+        "kazo",
+        "--name",
+        "加須市",
+        "--kana",
+        "かぞし",
+        "--code",
+        "112101",
+    ]);
+
+    assert!(
+        city.status.success(),
+        "{}",
+        String::from_utf8_lossy(&city.stderr)
+    );
+    assert!(
+        user.status.success(),
+        "{}",
+        String::from_utf8_lossy(&user.stderr)
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let (server, url) = start_server(data_dir.path());
+    let (_, home, _) = http(&url, "GET", "/", "", None);
+    let (_, home_body) = http_get(&url, "/");
+    let (_, login_head, login_page) = http(&url, "GET", "/login", "", None);
+    let login_cookie = cookie_from(&login_head, "mokuhyo_login");
+    let at = login_page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &login_page[at..at + login_page[at..].find('"').unwrap()];
+    let form =
+        format!("csrf={csrf}&username=kazo-admin&password=first-admin-password&next=%2Fstaff");
+    let (status, signed_in, _) = http(&url, "POST", "/login", &login_cookie, Some(&form));
+    let session = cookie_from(&signed_in, "mokuhyo_session");
+    let (staff_status, _, staff_home) = http(&url, "GET", "/staff", &session, None);
+    let exit = stop(server);
+
+    assert!(home.starts_with("HTTP/1.1 200"));
+    assert!(
+        home_body.contains("href=\"/kazo\"") && !home_body.contains("href=\"/kariya\""),
+        "no demo in a real city's database"
+    );
+    assert_eq!(status, 303);
+    assert_eq!(staff_status, 200);
+    assert!(staff_home.contains("加須市 企画担当"));
+    assert!(exit.success());
+}

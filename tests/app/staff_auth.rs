@@ -89,6 +89,10 @@ async fn signing_in_starts_a_fresh_session_with_safe_cookie_flags() {
         .await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("職員ホーム"));
+    assert_eq!(
+        home.headers["cache-control"], "no-store",
+        "staff pages are not cached"
+    );
 
     // Signing in again from the same browser gives a new id and ends the old session.
     let second = sign_in(
