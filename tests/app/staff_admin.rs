@@ -620,3 +620,92 @@ async fn planning_staff_create_accounts_and_manage_roles() {
             .contains("自分自身の管理者の役割は外せません。")
     );
 }
+
+#[tokio::test]
+async fn names_typed_by_planning_staff_are_shown_escaped_everywhere() {
+    let a = setup().await;
+    let s = &a.admin;
+    for payload in [
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+    ] {
+        let department = kariya(&a.app, "SELECT id FROM department WHERE municipality_id = $CITY AND slug = 'kikaku-zaisei' AND fiscal_year_id = (SELECT id FROM fiscal_year WHERE municipality_id = $CITY AND year = 2026)").await;
+        let section = kariya(
+            &a.app,
+            &format!("SELECT id FROM section WHERE position = 3 AND department_id = {department}"),
+        )
+        .await;
+        let pillar = kariya(
+            &a.app,
+            "SELECT id FROM pillar WHERE municipality_id = $CITY AND number = 1",
+        )
+        .await;
+        let user = kariya(
+            &a.app,
+            "SELECT id FROM app_user WHERE municipality_id = $CITY AND username = 'viewer'",
+        )
+        .await;
+        let year = if payload.starts_with('<') {
+            "2030"
+        } else {
+            "2031"
+        };
+        let changes: Vec<(String, Vec<(&str, &str)>)> = vec![
+            (
+                format!("/staff/admin/departments/{department}"),
+                vec![("name", payload)],
+            ),
+            (
+                format!("/staff/admin/sections/{section}"),
+                vec![("name", payload)],
+            ),
+            (
+                format!("/staff/admin/pillars/{pillar}"),
+                vec![("number", "1"), ("title", payload), ("viewpoint", payload)],
+            ),
+            (
+                "/staff/admin/years".into(),
+                vec![
+                    ("year", year),
+                    ("title", payload),
+                    ("tables_title", payload),
+                    ("copy_from", "2026"),
+                ],
+            ),
+        ];
+        for (uri, fields) in &changes {
+            let reply = a.app.send("POST", uri, Some(s), Some(fields)).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{uri}: {}", reply.body);
+        }
+        sqlx::query("UPDATE app_user SET display_name = $2 WHERE id = $1")
+            .bind(user)
+            .bind(payload)
+            .execute(&a.app.pool)
+            .await
+            .unwrap();
+
+        for uri in [
+            "/".to_owned(),
+            "/kariya".to_owned(),
+            "/kariya/2026".to_owned(),
+            format!("/kariya/{year}"),
+            "/kariya/2026/departments/kikaku-zaisei".to_owned(),
+            "/staff".to_owned(),
+            format!("/staff/departments/{department}"),
+            "/staff/admin".to_owned(),
+            "/staff/admin/years/2026".to_owned(),
+            "/staff/admin/pillars".to_owned(),
+            "/staff/admin/users".to_owned(),
+            format!("/staff/departments/{department}/history"),
+        ] {
+            let page = a.app.send("GET", &uri, Some(s), None).await;
+            assert_eq!(page.status, StatusCode::OK, "{uri}");
+            assert!(
+                !page.body.contains(payload)
+                    && !page.body.contains("<img src=x")
+                    && !page.body.contains("<script>"),
+                "{uri} shows markup unescaped"
+            );
+        }
+    }
+}
