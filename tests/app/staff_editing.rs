@@ -687,7 +687,7 @@ async fn saved_markup_is_shown_escaped_everywhere() {
                 "{uri} shows {payload} unescaped"
             );
             assert!(
-                !page.body.contains("<img src=x") && !page.body.contains("<script"),
+                !page.body.contains("<img src=x") && !page.body.contains("<script>"),
                 "{uri}"
             );
         }

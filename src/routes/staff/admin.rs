@@ -1,7 +1,7 @@
 //! Planning staff (admin) pages: fiscal years with carry-over, the year's organization
 //! (departments and sections) and the policy's pillars.
 
-use super::{FieldErrors, clean, require};
+use super::{FieldErrors, Place, clean, move_recorded, require};
 use crate::auth::Staff;
 use crate::db::admin::{self as adb, OrgDepartment, OrgSection, YearRow};
 use crate::db::editing::{self, AuditEntry, Item};
@@ -503,13 +503,16 @@ pub async fn move_department(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let (_, year, _) = department_year(&state, &staff, id).await?;
-    move_row(
+    move_recorded(
         &state,
         &staff,
-        Item::Department,
-        id,
-        Some(id),
-        &form.direction,
+        Place {
+            item: Item::Department,
+            id,
+            department_id: Some(id),
+            goal_id: None,
+        },
+        Some(&form.direction),
     )
     .await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
@@ -524,46 +527,19 @@ pub async fn move_section(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let (section, year) = section_year(&state, &staff, id).await?;
-    move_row(
+    move_recorded(
         &state,
         &staff,
-        Item::Section,
-        id,
-        Some(section.department_id),
-        &form.direction,
+        Place {
+            item: Item::Section,
+            id,
+            department_id: Some(section.department_id),
+            goal_id: None,
+        },
+        Some(&form.direction),
     )
     .await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#section-{id}")).into_response())
-}
-
-async fn move_row(
-    state: &AppState,
-    staff: &Staff,
-    item: Item,
-    id: i64,
-    department: Option<i64>,
-    direction: &str,
-) -> Result<()> {
-    let mut tx = state.pool.begin().await?;
-    if editing::move_item(&mut tx, item, staff.municipality_id, id, direction == "up").await? {
-        let after = serde_json::json!({ "direction": direction });
-        editing::audit(
-            &mut tx,
-            staff.municipality_id,
-            audit_entry(
-                staff,
-                "move",
-                item.table(),
-                id,
-                department,
-                Some(&after),
-                None,
-            ),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// `POST /staff/admin/departments/{id}/delete`: retires a department from the year; only

@@ -3,7 +3,7 @@
 
 use super::goals::RowAction;
 use super::initiatives::load_initiative;
-use super::{FieldErrors, clean, not_blank};
+use super::{FieldErrors, Place, clean, delete_recorded, move_recorded, not_blank};
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, CriterionCtx, DepartmentCtx, InitiativeCtx, Item};
 use crate::domain::metric::{Comparator, normalize_digits, parse_number};
@@ -369,36 +369,20 @@ pub async fn delete_criterion(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (c, initiative, department) = load_criterion(&state, &staff, id).await?;
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if !editing::delete_item(
-        &mut tx,
-        Item::Criterion,
-        mid,
+    let place = Place {
+        item: Item::Criterion,
         id,
-        action.version.unwrap_or(-1),
-    )
-    .await?
-    {
-        return Err(AppError::Conflict);
-    }
-    let before = CriterionSnapshot::of(&c);
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "delete",
-            entity: Item::Criterion.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(c.goal_id),
-            before: Some(&before),
-            after: None,
-        },
+        department_id: Some(department.id),
+        goal_id: Some(c.goal_id),
+    };
+    delete_recorded(
+        &state,
+        &staff,
+        place,
+        action.version,
+        &CriterionSnapshot::of(&c),
     )
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{}",
         department.id, initiative.id
@@ -414,28 +398,13 @@ pub async fn move_criterion(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (c, initiative, department) = load_criterion(&state, &staff, id).await?;
-    let up = action.direction.as_deref() == Some("up");
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if editing::move_item(&mut tx, Item::Criterion, mid, id, up).await? {
-        let snapshot = serde_json::json!({ "position": c.position, "direction": if up { "up" } else { "down" } });
-        editing::audit(
-            &mut tx,
-            mid,
-            AuditEntry {
-                user_id: staff.user_id,
-                action: "move",
-                entity: Item::Criterion.table(),
-                entity_id: id,
-                department_id: Some(department.id),
-                goal_id: Some(c.goal_id),
-                before: None,
-                after: Some(&snapshot),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    let place = Place {
+        item: Item::Criterion,
+        id,
+        department_id: Some(department.id),
+        goal_id: Some(c.goal_id),
+    };
+    move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{}",
         department.id, initiative.id

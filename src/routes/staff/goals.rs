@@ -1,7 +1,9 @@
 //! Goals (組織目標): add, edit (text and pillars), delete and reorder. Department heads of
 //! the department and planning staff only.
 
-use super::{FieldErrors, clean, load_department, not_blank, require};
+use super::{
+    FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
+};
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, Choice, DepartmentCtx, GoalCtx, Item, Labelled};
 use crate::error::{AppError, Result, render};
@@ -293,31 +295,26 @@ pub async fn delete_goal(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (goal, _) = load_goal(&state, &staff, id).await?;
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    let before = GoalSnapshot {
-        text: goal.text.clone(),
-        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
-    };
-    if !editing::delete_item(&mut tx, Item::Goal, mid, id, action.version.unwrap_or(-1)).await? {
-        return Err(AppError::Conflict);
-    }
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "delete",
-            entity: Item::Goal.table(),
-            entity_id: id,
-            department_id: Some(goal.department_id),
-            goal_id: Some(id),
-            before: Some(&before),
-            after: None,
-        },
+    let mut conn = state.pool.acquire().await?;
+    let pillars = editing::labels(
+        &mut conn,
+        staff.municipality_id,
+        Labelled::Pillar,
+        &goal.pillar_ids,
     )
     .await?;
-    tx.commit().await?;
+    drop(conn);
+    let before = GoalSnapshot {
+        text: goal.text.clone(),
+        pillars,
+    };
+    let place = Place {
+        item: Item::Goal,
+        id,
+        department_id: Some(goal.department_id),
+        goal_id: Some(id),
+    };
+    delete_recorded(&state, &staff, place, action.version, &before).await?;
     Ok(Redirect::to(&format!("/staff/departments/{}", goal.department_id)).into_response())
 }
 
@@ -329,28 +326,13 @@ pub async fn move_goal(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (goal, _) = load_goal(&state, &staff, id).await?;
-    let up = action.direction.as_deref() == Some("up");
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if editing::move_item(&mut tx, Item::Goal, mid, id, up).await? {
-        let snapshot = serde_json::json!({ "position": goal.position, "direction": if up { "up" } else { "down" } });
-        editing::audit(
-            &mut tx,
-            mid,
-            AuditEntry {
-                user_id: staff.user_id,
-                action: "move",
-                entity: Item::Goal.table(),
-                entity_id: id,
-                department_id: Some(goal.department_id),
-                goal_id: Some(id),
-                before: None,
-                after: Some(&snapshot),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    let place = Place {
+        item: Item::Goal,
+        id,
+        department_id: Some(goal.department_id),
+        goal_id: Some(id),
+    };
+    move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#goal-{id}",
         goal.department_id

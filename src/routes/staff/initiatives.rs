@@ -3,7 +3,9 @@
 //! of the department; section chiefs for initiatives their section is responsible for.
 
 use super::goals::RowAction;
-use super::{FieldErrors, clean, load_department, not_blank, require};
+use super::{
+    FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
+};
 use crate::auth::Staff;
 use crate::db::editing::{
     self, AuditEntry, Choice, DepartmentCtx, GoalCtx, InitiativeCtx, Item, Labelled,
@@ -365,39 +367,26 @@ pub async fn delete_initiative(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    let before = InitiativeSnapshot {
-        text: initiative.text.clone(),
-        sections: editing::labels(&mut tx, mid, Labelled::Section, &initiative.section_ids).await?,
-    };
-    if !editing::delete_item(
-        &mut tx,
-        Item::Initiative,
-        mid,
-        id,
-        action.version.unwrap_or(-1),
-    )
-    .await?
-    {
-        return Err(AppError::Conflict);
-    }
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "delete",
-            entity: Item::Initiative.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(goal.id),
-            before: Some(&before),
-            after: None,
-        },
+    let mut conn = state.pool.acquire().await?;
+    let sections = editing::labels(
+        &mut conn,
+        staff.municipality_id,
+        Labelled::Section,
+        &initiative.section_ids,
     )
     .await?;
-    tx.commit().await?;
+    drop(conn);
+    let before = InitiativeSnapshot {
+        text: initiative.text.clone(),
+        sections,
+    };
+    let place = Place {
+        item: Item::Initiative,
+        id,
+        department_id: Some(department.id),
+        goal_id: Some(goal.id),
+    };
+    delete_recorded(&state, &staff, place, action.version, &before).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#goal-{}",
         department.id, goal.id
@@ -412,29 +401,14 @@ pub async fn move_initiative(
     Path(id): Path<i64>,
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
-    let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
-    let up = action.direction.as_deref() == Some("up");
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if editing::move_item(&mut tx, Item::Initiative, mid, id, up).await? {
-        let snapshot = serde_json::json!({ "position": initiative.position, "direction": if up { "up" } else { "down" } });
-        editing::audit(
-            &mut tx,
-            mid,
-            AuditEntry {
-                user_id: staff.user_id,
-                action: "move",
-                entity: Item::Initiative.table(),
-                entity_id: id,
-                department_id: Some(department.id),
-                goal_id: Some(goal.id),
-                before: None,
-                after: Some(&snapshot),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    let (_, goal, department) = load_initiative(&state, &staff, id).await?;
+    let place = Place {
+        item: Item::Initiative,
+        id,
+        department_id: Some(department.id),
+        goal_id: Some(goal.id),
+    };
+    move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{id}",
         department.id
