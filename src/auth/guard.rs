@@ -1,7 +1,7 @@
 //! The layer in front of the staff pages: it loads the signed-in person (if any) once per
 //! request, and refuses state-changing requests that another site could have forged.
 //!
-//! Every request other than GET/HEAD must be a same-origin form post carrying the `csrf`
+//! Every request other than GET/HEAD must be a form post (not cross-site) carrying the `csrf`
 //! field: the session's synchronizer token, or, for the sign-in form (no session yet), the
 //! value of the pre-sign-in cookie (double submit). Checking here, not in each handler, means
 //! no handler can forget it.
@@ -76,13 +76,6 @@ async fn checked_body(
         .is_some_and(|v| v == "cross-site")
     {
         return Err(AppError::Forbidden);
-    }
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        let origin = origin.to_str().unwrap_or("");
-        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-        if origin_host != host.to_str().unwrap_or("-") {
-            return Err(AppError::Forbidden);
-        }
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)

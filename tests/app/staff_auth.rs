@@ -388,7 +388,7 @@ async fn forged_posts_change_nothing() {
         .header("cookie", format!("mokuhyo_session={}", s.cookie))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("origin", "https://evil.example")
-        .header("host", "mokuhyo.example")
+        .header("sec-fetch-site", "cross-site")
         .body(Body::from(
             serde_urlencoded::to_string([
                 ("csrf", s.csrf.as_str()),
