@@ -20,6 +20,10 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("edited by someone else meanwhile")]
     Conflict,
+    #[error("the sheet is submitted or approved")]
+    Locked,
+    #[error("a return needs a comment")]
+    CommentRequired,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -62,6 +66,16 @@ impl IntoResponse for AppError {
                 StatusCode::CONFLICT,
                 "他の人が先に更新しました",
                 "この項目は、表示した後に他の人によって更新されました。何も変更していません。ページを読み込み直し、最新の内容を確認してから操作してください。",
+            ),
+            AppError::Locked => (
+                StatusCode::CONFLICT,
+                "提出済みまたは承認済みのため変更できません",
+                "この部の組織目標は提出済みまたは承認済みです。提出後は部長（承認後は部長または企画担当）が差し戻すか再開するまで、変更できません。",
+            ),
+            AppError::CommentRequired => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "差し戻しの理由を入力してください",
+                "差し戻すときは、直してほしい点をコメント欄に入力してください。何も変更していません。前のページに戻って入力してください。",
             ),
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,

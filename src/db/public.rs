@@ -288,3 +288,14 @@ pub async fn criteria(
     .fetch_all(pool)
     .await
 }
+
+/// Cities with anything published, by local government code.
+pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
+    sqlx::query_as(
+        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code
+         FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
+         ORDER BY m.local_government_code",
+    )
+    .fetch_all(pool)
+    .await
+}

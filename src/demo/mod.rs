@@ -1,6 +1,7 @@
 //! The demo cities: real published documents transcribed into data files, loaded through
 //! the import code path like any other year.
 
+use crate::db::publication;
 use crate::import::{self, ImportError, ImportReport, document::YearDocument};
 use sqlx::PgPool;
 
@@ -15,14 +16,34 @@ pub fn documents() -> Vec<YearDocument> {
         .collect()
 }
 
-/// Loads (or refreshes) every demo city. Loading again changes nothing.
+/// Loads (or refreshes) every demo city, and publishes its departments' targets (the
+/// documents are published documents). Loading again changes nothing.
 pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
     let mut total = ImportReport::default();
+    let today = chrono::Local::now().date_naive();
     for doc in documents() {
         let r = import::apply(pool, &doc).await?;
         total.inserted += r.inserted;
         total.updated += r.updated;
         total.deleted += r.deleted;
+        let departments: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT m.id, f.id, f.policy_id, d.id, d.name FROM municipality m
+             JOIN fiscal_year f ON f.municipality_id = m.id
+             JOIN department d ON d.municipality_id = m.id AND d.fiscal_year_id = f.id
+             WHERE m.slug = $1 AND f.year = $2 ORDER BY d.position",
+        )
+        .bind(&doc.municipality.slug)
+        .bind(doc.fiscal_year.year)
+        .fetch_all(pool)
+        .await?;
+        for (mid, fid, policy_id, did, name) in departments {
+            if publication::publish_if_changed(pool, mid, fid, did, &name, policy_id, None, today)
+                .await?
+                .is_some()
+            {
+                total.inserted += 1;
+            }
+        }
     }
     Ok(total)
 }

@@ -4,3 +4,4 @@ pub mod era;
 pub mod metric;
 pub mod numbering;
 pub mod permission;
+pub mod sheet;

@@ -26,6 +26,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/departments/{id}", get(staff::show_department))
         .route(
+            "/staff/departments/{id}/preview",
+            get(staff::workflow::show_preview),
+        )
+        .route(
+            "/staff/departments/{id}/workflow",
+            post(staff::workflow::change_state),
+        )
+        .route(
             "/staff/departments/{id}/history",
             get(staff::show_department_history),
         )
@@ -170,6 +178,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/{city}/{year}/departments/{department}",
             get(public::show_department),
+        )
+        .route(
+            "/{city}/{year}/departments/{department}/versions/{version}",
+            get(public::show_department_version),
         )
         .fallback(|| async { AppError::NotFound })
         .with_state(state)

@@ -1,14 +1,18 @@
 //! The public pages citizens read: cities, a city's years, the year's booklet and each
-//! department's target table.
+//! department's target table. Only published content is shown: a department's page serves
+//! its frozen publication (the latest, or an earlier version), never the live draft, and
+//! anything unpublished answers 404. Published versions never change, so their pages carry a
+//! strong ETag and answer conditional requests with 304.
 
 use crate::db::public as q;
-use crate::domain::numbering::circled;
+use crate::db::publication::{self as pubdb, PublishedDepartment};
+use crate::domain::sheet::TargetSheet;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
-use std::collections::HashMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Template)]
 #[template(path = "public/index.html")]
@@ -16,9 +20,9 @@ pub struct IndexPage {
     cities: Vec<q::Municipality>,
 }
 
-/// `/`: every city hosted here.
+/// `/`: every city with something published.
 pub async fn list_cities(State(state): State<AppState>) -> Result<Html<String>> {
-    let cities = q::municipalities(&state.pool).await?;
+    let cities = q::published_municipalities(&state.pool).await?;
     render(&IndexPage { cities })
 }
 
@@ -36,7 +40,7 @@ pub struct CityPage {
     years: Vec<YearLink>,
 }
 
-/// `/{city}`: the city's fiscal years, newest first.
+/// `/{city}`: the city's published fiscal years, newest first.
 pub async fn show_city(
     State(state): State<AppState>,
     Path(city): Path<String>,
@@ -44,15 +48,22 @@ pub async fn show_city(
     let city = q::municipality(&state.pool, &city)
         .await?
         .ok_or(AppError::NotFound)?;
-    let years = q::fiscal_years(&state.pool, city.id)
-        .await?
+    let (all, published) = tokio::try_join!(
+        q::fiscal_years(&state.pool, city.id),
+        pubdb::published_years(&state.pool, city.id)
+    )?;
+    let years: Vec<YearLink> = all
         .into_iter()
+        .filter(|fy| published.contains(&fy.year))
         .map(|fy| YearLink {
             year: fy.year,
             label: state.eras.fiscal_year_label(fy.year),
             title: fy.title,
         })
         .collect();
+    if years.is_empty() {
+        return Err(AppError::NotFound);
+    }
     render(&CityPage { city, years })
 }
 
@@ -64,10 +75,11 @@ pub struct BookletPage {
     year_label: String,
     introduction: Vec<q::BookletSection>,
     pillars: Vec<q::Pillar>,
-    departments: Vec<q::DepartmentSummary>,
+    departments: Vec<PublishedDepartment>,
 }
 
-/// `/{city}/{year}`: the year's booklet — title, contents, introduction and pillars.
+/// `/{city}/{year}`: the year's booklet — title, contents (published departments only),
+/// introduction and pillars. A year with nothing published does not exist for citizens.
 pub async fn show_booklet(
     State(state): State<AppState>,
     Path((city, year)): Path<(String, String)>,
@@ -79,8 +91,11 @@ pub async fn show_booklet(
     let (introduction, pillars, departments) = tokio::try_join!(
         q::booklet_sections(&state.pool, city.id, fy.id),
         q::pillars(&state.pool, city.id, fy.policy_id),
-        q::departments(&state.pool, city.id, fy.id),
+        pubdb::published_departments(&state.pool, city.id, fy.id),
     )?;
+    if departments.is_empty() {
+        return Err(AppError::NotFound);
+    }
     let year_label = state.eras.fiscal_year_label(fy.year);
     render(&BookletPage {
         city,
@@ -92,30 +107,11 @@ pub async fn show_booklet(
     })
 }
 
-/// A pillar heading above a group of goals, e.g. 「(1) 市民から信頼され…」.
-pub struct PillarHeading {
-    number: i32,
-    title: String,
-}
-
-/// Consecutive goals under the same pillar headings: one table in the document.
-pub struct GoalGroup {
-    pillars: Vec<PillarHeading>,
-    goals: Vec<GoalView>,
-}
-
-pub struct GoalView {
-    id: i64,
-    text: String,
-    initiatives: Vec<InitiativeView>,
-}
-
-pub struct InitiativeView {
-    id: i64,
-    number: String,
-    text: String,
-    sections: Vec<String>,
-    criteria: Vec<String>,
+/// A published version as linked from the page.
+pub struct VersionLink {
+    version: i32,
+    label: String,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -124,104 +120,166 @@ pub struct DepartmentPage {
     city: q::Municipality,
     fy: q::FiscalYear,
     year_label: String,
-    department: q::DepartmentSummary,
-    groups: Vec<GoalGroup>,
-    previous: Option<q::DepartmentSummary>,
-    next: Option<q::DepartmentSummary>,
+    slug: String,
+    sheet: TargetSheet,
+    /// 「令和8年6月1日公表」 or 「令和8年6月1日公表・令和8年9月1日改訂」; `None` on a draft preview.
+    publication_label: Option<String>,
+    versions: Vec<VersionLink>,
+    /// Whether this is an older version (a note points to the latest).
+    superseded: bool,
+    /// A staff preview of the live draft (shown with a 下書き banner).
+    draft: bool,
+    previous: Option<PublishedDepartment>,
+    next: Option<PublishedDepartment>,
 }
 
-/// `/{city}/{year}/departments/{department}`: the department's target table, as printed.
+/// `/{city}/{year}/departments/{department}`: the latest published version.
 pub async fn show_department(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path((city, year, department)): Path<(String, String, String)>,
-) -> Result<Html<String>> {
-    let year = parse_year(&year)?;
-    let (city, fy) = q::city_year(&state.pool, &city, year)
+) -> Result<Response> {
+    department_page(&state, &headers, &city, &year, &department, None).await
+}
+
+/// `/{city}/{year}/departments/{department}/versions/{n}`: an earlier (or any) version.
+pub async fn show_department_version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((city, year, department, version)): Path<(String, String, String, String)>,
+) -> Result<Response> {
+    let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    department_page(&state, &headers, &city, &year, &department, Some(version)).await
+}
+
+async fn department_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    city: &str,
+    year: &str,
+    slug: &str,
+    version: Option<i32>,
+) -> Result<Response> {
+    let year = parse_year(year)?;
+    let (city, fy) = q::city_year(&state.pool, city, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (departments, pillars) = tokio::try_join!(
-        q::departments(&state.pool, city.id, fy.id),
-        q::pillars(&state.pool, city.id, fy.policy_id),
-    )?;
+    let departments = pubdb::published_departments(&state.pool, city.id, fy.id).await?;
     let index = departments
         .iter()
-        .position(|d| d.slug == department)
+        .position(|d| d.slug == slug)
         .ok_or(AppError::NotFound)?;
-    let dept = &departments[index];
-    let (goals, initiatives, criteria) = tokio::try_join!(
-        q::goals(&state.pool, city.id, dept.id),
-        q::initiatives(&state.pool, city.id, dept.id),
-        q::criteria(&state.pool, city.id, dept.id),
+    let department = &departments[index];
+    let (publication, versions) = tokio::try_join!(
+        pubdb::publication(&state.pool, city.id, department.id, version),
+        pubdb::versions(&state.pool, city.id, department.id),
     )?;
-    let groups = assemble(&pillars, goals, initiatives, criteria);
-    let previous = index.checked_sub(1).map(|i| departments[i].clone());
-    let next = departments.get(index + 1).cloned();
-    let department = dept.clone();
-    let year_label = state.eras.fiscal_year_label(fy.year);
-    render(&DepartmentPage {
+    let publication = publication.ok_or(AppError::NotFound)?;
+    // A publication never changes: its id names its bytes.
+    let etag = format!("\"p{}-{}\"", publication.id, env!("CARGO_PKG_VERSION"));
+    let last_modified = publication
+        .published_at
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return Ok(cached(
+            StatusCode::NOT_MODIFIED,
+            &etag,
+            &last_modified,
+            String::new(),
+        ));
+    }
+    let first = versions
+        .first()
+        .map(|(_, d)| *d)
+        .unwrap_or(publication.published_on);
+    let mut label = format!("{}公表", state.eras.date_label(first));
+    if publication.version > 1 {
+        label.push_str(&format!(
+            "・{}改訂",
+            state.eras.date_label(publication.published_on)
+        ));
+    }
+    let latest = versions
+        .last()
+        .map(|(v, _)| *v)
+        .unwrap_or(publication.version);
+    let versions = versions
+        .iter()
+        .map(|(v, d)| VersionLink {
+            version: *v,
+            label: format!(
+                "{}{}",
+                state.eras.date_label(*d),
+                if *v == 1 { "公表" } else { "改訂" }
+            ),
+            current: *v == publication.version,
+        })
+        .collect();
+    let page = DepartmentPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        slug: slug.to_owned(),
+        superseded: publication.version != latest,
+        sheet: publication.content.0,
+        publication_label: Some(label),
+        versions,
+        draft: false,
+        previous: index.checked_sub(1).map(|i| departments[i].clone()),
+        next: departments.get(index + 1).cloned(),
+        city,
+        fy,
+    };
+    Ok(cached(
+        StatusCode::OK,
+        &etag,
+        &last_modified,
+        page.render()?,
+    ))
+}
+
+/// A response for immutable content, cacheable by browsers and shared caches; they
+/// revalidate so that a new version shows as soon as it is published.
+fn cached(status: StatusCode, etag: &str, last_modified: &str, body: String) -> Response {
+    let mut response = (status, Html(body)).into_response();
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(last_modified) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    );
+    response
+}
+
+/// The staff preview of a live draft: the public layout with a 下書き banner.
+pub fn draft_page(
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    slug: String,
+    sheet: TargetSheet,
+) -> DepartmentPage {
+    DepartmentPage {
         city,
         fy,
         year_label,
-        department,
-        groups,
-        previous,
-        next,
-    })
-}
-
-/// Nests the department's rows (each level fetched in one query) into the document's
-/// layout: consecutive goals sharing the same pillars form one group.
-fn assemble(
-    pillars: &[q::Pillar],
-    goals: Vec<q::GoalRow>,
-    initiatives: Vec<q::InitiativeRow>,
-    criteria: Vec<q::CriterionRow>,
-) -> Vec<GoalGroup> {
-    let mut criteria_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for c in criteria {
-        criteria_of.entry(c.initiative_id).or_default().push(c.text);
+        slug,
+        sheet,
+        publication_label: None,
+        versions: vec![],
+        superseded: false,
+        draft: true,
+        previous: None,
+        next: None,
     }
-    let mut initiatives_of: HashMap<i64, Vec<InitiativeView>> = HashMap::new();
-    for i in initiatives {
-        let list = initiatives_of.entry(i.goal_id).or_default();
-        list.push(InitiativeView {
-            id: i.id,
-            number: circled(list.len() + 1),
-            text: i.text,
-            sections: i.sections,
-            criteria: criteria_of.remove(&i.id).unwrap_or_default(),
-        });
-    }
-    let mut groups: Vec<(Vec<i64>, GoalGroup)> = Vec::new();
-    for g in goals {
-        let view = GoalView {
-            id: g.id,
-            text: g.text,
-            initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
-        };
-        match groups.last_mut() {
-            Some((ids, group)) if *ids == g.pillar_ids => group.goals.push(view),
-            _ => {
-                let headings = g
-                    .pillar_ids
-                    .iter()
-                    .filter_map(|id| pillars.iter().find(|p| p.id == *id))
-                    .map(|p| PillarHeading {
-                        number: p.number,
-                        title: p.title.clone(),
-                    })
-                    .collect();
-                groups.push((
-                    g.pillar_ids,
-                    GoalGroup {
-                        pillars: headings,
-                        goals: vec![view],
-                    },
-                ));
-            }
-        }
-    }
-    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 /// A western year in a URL; anything else is a page that does not exist.

@@ -258,6 +258,28 @@ impl TestApp {
         }
     }
 
+    /// Publishes every department of a city's 2026 targets whose draft differs from its
+    /// latest publication, as planning staff would.
+    pub async fn publish_all(&self, city: &str) {
+        let rows: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT m.id, f.id, f.policy_id, d.id, d.name FROM municipality m
+             JOIN fiscal_year f ON f.municipality_id = m.id AND f.year = 2026
+             JOIN department d ON d.fiscal_year_id = f.id WHERE m.slug = $1",
+        )
+        .bind(city)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        let today = chrono::Local::now().date_naive();
+        for (mid, fid, policy, did, name) in rows {
+            mokuhyo::db::publication::publish_if_changed(
+                &self.pool, mid, fid, did, &name, policy, None, today,
+            )
+            .await
+            .unwrap();
+        }
+    }
+
     /// An integer from the database.
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()

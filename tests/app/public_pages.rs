@@ -185,6 +185,7 @@ async fn another_citys_departments_are_not_reachable_under_this_city() {
     other.municipality.local_government_code = "999999".into();
     other.departments[0].goals[0].text = "別市だけの組織目標".into();
     mokuhyo::import::apply(&app.pool, &other).await.unwrap();
+    app.publish_all("other").await;
 
     let (_, kariya) = app.get("/kariya/2026/departments/kikaku-zaisei").await;
     let (status, theirs) = app.get("/other/2026/departments/kikaku-zaisei").await;
@@ -202,6 +203,7 @@ async fn text_from_the_database_is_escaped() {
         .execute(&app.pool)
         .await
         .unwrap();
+    app.publish_all("kariya").await;
 
     let (_, html) = app.get("/kariya/2026/departments/somu").await;
 

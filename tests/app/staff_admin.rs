@@ -310,15 +310,29 @@ async fn a_new_year_carries_over_organization_roles_and_goals() {
         .filter(|r| before_2026.contains(r))
         .collect();
     assert_eq!(rows_2026.len(), before_2026.len());
-    let page = a
+    let dept_2027 = kariya(&a.app, "SELECT d.id FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = 2027 AND d.slug = 'kikaku-zaisei'").await;
+    let unpublished = a
         .app
         .send("GET", "/kariya/2027/departments/kikaku-zaisei", None, None)
         .await;
-    assert!(
-        text_of(&page.body).contains("令和9年度組織重点目標")
-            && page.body.contains("DXの推進による行政の効率化")
+    assert_eq!(
+        unpublished.status,
+        StatusCode::NOT_FOUND,
+        "a carried-over year is a draft"
     );
-    let dept_2027 = kariya(&a.app, "SELECT d.id FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.municipality_id = $CITY AND f.year = 2027 AND d.slug = 'kikaku-zaisei'").await;
+    let preview = a
+        .app
+        .send(
+            "GET",
+            &format!("/staff/departments/{dept_2027}/preview"),
+            Some(&a.head),
+            None,
+        )
+        .await;
+    assert!(
+        text_of(&preview.body).contains("令和9年度組織重点目標")
+            && preview.body.contains("DXの推進による行政の効率化")
+    );
     let new_goal = a
         .app
         .send(
@@ -688,8 +702,8 @@ async fn names_typed_by_planning_staff_are_shown_escaped_everywhere() {
             "/".to_owned(),
             "/kariya".to_owned(),
             "/kariya/2026".to_owned(),
-            format!("/kariya/{year}"),
             "/kariya/2026/departments/kikaku-zaisei".to_owned(),
+            format!("/staff/departments/{department}/preview"),
             "/staff".to_owned(),
             format!("/staff/departments/{department}"),
             "/staff/admin".to_owned(),

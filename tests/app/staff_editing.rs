@@ -573,7 +573,12 @@ async fn initiatives_renumber_when_reordered_or_deleted() {
         .await;
     let page = text_of(
         &w.app
-            .send("GET", "/kariya/2026/departments/kikaku-zaisei", None, None)
+            .send(
+                "GET",
+                &format!("/staff/departments/{}/preview", w.department),
+                Some(head),
+                None,
+            )
             .await
             .body,
     );
@@ -603,7 +608,12 @@ async fn initiatives_renumber_when_reordered_or_deleted() {
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     let page = text_of(
         &w.app
-            .send("GET", "/kariya/2026/departments/kikaku-zaisei", None, None)
+            .send(
+                "GET",
+                &format!("/staff/departments/{}/preview", w.department),
+                Some(head),
+                None,
+            )
             .await
             .body,
     );
@@ -674,6 +684,7 @@ async fn saved_markup_is_shown_escaped_everywhere() {
 
         for uri in [
             "/kariya/2026/departments/kikaku-zaisei".to_owned(),
+            format!("/staff/departments/{}/preview", w.department),
             format!("/staff/departments/{}", w.department),
             format!("/staff/goals/{}/edit", w.goal),
             format!("/staff/initiatives/{}/edit", w.initiative),

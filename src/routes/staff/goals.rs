@@ -3,6 +3,7 @@
 
 use super::{
     FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
+    require_editable,
 };
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, Choice, DepartmentCtx, GoalCtx, Item, Labelled};
@@ -115,6 +116,7 @@ pub async fn new_goal(
 ) -> Result<Response> {
     let department = load_department(&state, &staff, id).await?;
     require(staff.roles.can_edit_goals(id))?;
+    require_editable(&state, &staff, id).await?;
     let page = form_page(
         &state,
         staff,
@@ -137,6 +139,7 @@ pub async fn create_goal(
 ) -> Result<Response> {
     let department = load_department(&state, &staff, id).await?;
     require(staff.roles.can_edit_goals(id))?;
+    require_editable(&state, &staff, id).await?;
     let mid = staff.municipality_id;
     let choices = editing::pillar_choices(&state.pool, mid, department.policy_id).await?;
     let errors = validate(&mut form, &choices);
@@ -176,6 +179,7 @@ async fn load_goal(state: &AppState, staff: &Staff, id: i64) -> Result<(GoalCtx,
         .ok_or(AppError::NotFound)?;
     let department = load_department(state, staff, goal.department_id).await?;
     require(staff.roles.can_edit_goals(goal.department_id))?;
+    require_editable(state, staff, goal.department_id).await?;
     Ok((goal, department))
 }
 

@@ -5,6 +5,7 @@
 use super::goals::RowAction;
 use super::{
     FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
+    require_editable,
 };
 use crate::auth::Staff;
 use crate::db::editing::{
@@ -168,6 +169,7 @@ pub async fn new_initiative(
 ) -> Result<Response> {
     let (goal, department) = load_goal(&state, &staff, goal_id).await?;
     require(staff.roles.can_add_initiative(department.id))?;
+    require_editable(&state, &staff, department.id).await?;
     let form = InitiativeForm {
         section: staff.roles.own_sections_in(department.id),
         ..Default::default()
@@ -195,6 +197,7 @@ pub async fn create_initiative(
 ) -> Result<Response> {
     let (goal, department) = load_goal(&state, &staff, goal_id).await?;
     require(staff.roles.can_add_initiative(department.id))?;
+    require_editable(&state, &staff, department.id).await?;
     let mid = staff.municipality_id;
     let choices = editing::section_choices(&state.pool, mid, department.id).await?;
     let errors = validate(&mut form, &choices, &staff, department.id);
@@ -247,6 +250,7 @@ pub async fn load_initiative(
             .roles
             .can_edit_initiative(department.id, &initiative.section_ids),
     )?;
+    require_editable(state, staff, department.id).await?;
     Ok((initiative, goal, department))
 }
 

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod criteria;
 pub mod goals;
 pub mod initiatives;
+pub mod workflow;
 
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, AuditRow, DepartmentCtx, Item};
@@ -154,6 +155,19 @@ pub async fn load_department(state: &AppState, staff: &Staff, id: i64) -> Result
         .ok_or(AppError::NotFound)
 }
 
+/// Refuses changes to a department's targets while they are submitted (except by the head
+/// or planning staff, who review them) or approved (until reopened).
+pub async fn require_editable(state: &AppState, staff: &Staff, department_id: i64) -> Result<()> {
+    let (sheet_state, _) =
+        crate::db::publication::sheet_state(&state.pool, staff.municipality_id, department_id)
+            .await?;
+    match sheet_state.as_str() {
+        "approved" => Err(AppError::Locked),
+        "submitted" if !staff.roles.can_edit_goals(department_id) => Err(AppError::Locked),
+        _ => Ok(()),
+    }
+}
+
 /// 403 unless `allowed`.
 pub fn require(allowed: bool) -> Result<()> {
     if allowed {
@@ -279,6 +293,18 @@ pub struct EditorGoal {
     initiatives: Vec<EditorInitiative>,
 }
 
+/// The review state of the department's targets, for the editor page.
+pub struct WorkflowView {
+    state_label: &'static str,
+    comment: Option<String>,
+    /// (action, button label, needs a comment)
+    actions: Vec<(&'static str, &'static str, bool)>,
+    events: Vec<(String, &'static str, String, String)>,
+    published: Option<String>,
+    changed_since_publication: bool,
+    locked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "staff/department.html")]
 pub struct DepartmentEditorPage {
@@ -288,6 +314,70 @@ pub struct DepartmentEditorPage {
     goals: Vec<EditorGoal>,
     can_edit_goals: bool,
     can_add_initiative: bool,
+    workflow: WorkflowView,
+}
+
+async fn workflow_view(
+    state: &AppState,
+    staff: &Staff,
+    department: &DepartmentCtx,
+) -> Result<WorkflowView> {
+    use crate::db::publication as pubdb;
+    let mid = staff.municipality_id;
+    let (sheet_state, comment) = pubdb::sheet_state(&state.pool, mid, department.id).await?;
+    let (events, latest, live) = tokio::try_join!(
+        pubdb::events(&state.pool, mid, department.id),
+        pubdb::publication(&state.pool, mid, department.id, None),
+        pubdb::target_sheet(
+            &state.pool,
+            mid,
+            department.id,
+            &department.name,
+            department.policy_id
+        ),
+    )?;
+    let actions = [
+        ("submit", "提出する", false),
+        ("approve", "承認する", false),
+        ("return", "差し戻す", true),
+        ("reopen", "承認を取り消して再開する", false),
+        ("publish", "公表する", false),
+    ]
+    .into_iter()
+    .filter(|(action, _, _)| {
+        workflow::rule(staff, department.id, action)
+            .is_some_and(|(from, _, allowed)| allowed && from.contains(&sheet_state.as_str()))
+    })
+    .collect();
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
+    Ok(WorkflowView {
+        state_label: workflow::state_label(&sheet_state),
+        locked: sheet_state == "approved"
+            || (sheet_state == "submitted" && !staff.roles.can_edit_goals(department.id)),
+        comment,
+        actions,
+        events: events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.at.with_timezone(&jst)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    workflow::action_label(&e.action),
+                    e.who.unwrap_or_default(),
+                    e.comment.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        changed_since_publication: latest.as_ref().is_some_and(|p| p.content.0 != live),
+        published: latest.map(|p| {
+            format!(
+                "第{}版（{}）",
+                p.version,
+                state.eras.date_label(p.published_on)
+            )
+        }),
+    })
 }
 
 /// `GET /staff/departments/{id}`: the department's goals with the actions this person may take.
@@ -344,7 +434,9 @@ pub async fn show_department(
             version: g.version,
         })
         .collect();
+    let workflow = workflow_view(&state, &staff, &department).await?;
     render(&DepartmentEditorPage {
+        workflow,
         can_edit_goals: staff.roles.can_edit_goals(id),
         can_add_initiative: staff.roles.can_add_initiative(id),
         year_label: state.eras.fiscal_year_label(department.year),

@@ -1,0 +1,343 @@
+//! Sheets and their publications: building a department's live target sheet, the workflow
+//! state, and the frozen published versions the public pages serve.
+
+use crate::db::public as q;
+use crate::domain::numbering::circled;
+use crate::domain::sheet::{GoalGroup, GoalView, InitiativeView, PillarHeading, TargetSheet};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+
+/// The live (draft) target sheet of a department: four queries whatever its size.
+pub async fn target_sheet(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+    department_name: &str,
+    policy_id: i64,
+) -> sqlx::Result<TargetSheet> {
+    let (pillars, goals, initiatives, criteria) = tokio::try_join!(
+        q::pillars(pool, mid, policy_id),
+        q::goals(pool, mid, department_id),
+        q::initiatives(pool, mid, department_id),
+        q::criteria(pool, mid, department_id),
+    )?;
+    Ok(TargetSheet {
+        department_name: department_name.to_owned(),
+        groups: assemble(&pillars, goals, initiatives, criteria),
+    })
+}
+
+/// Nests the department's rows into the document's layout: consecutive goals sharing the
+/// same pillars form one group.
+fn assemble(
+    pillars: &[q::Pillar],
+    goals: Vec<q::GoalRow>,
+    initiatives: Vec<q::InitiativeRow>,
+    criteria: Vec<q::CriterionRow>,
+) -> Vec<GoalGroup> {
+    let mut criteria_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for c in criteria {
+        criteria_of.entry(c.initiative_id).or_default().push(c.text);
+    }
+    let mut initiatives_of: HashMap<i64, Vec<InitiativeView>> = HashMap::new();
+    for i in initiatives {
+        let list = initiatives_of.entry(i.goal_id).or_default();
+        list.push(InitiativeView {
+            id: i.id,
+            number: circled(list.len() + 1),
+            text: i.text,
+            sections: i.sections,
+            criteria: criteria_of.remove(&i.id).unwrap_or_default(),
+        });
+    }
+    let mut groups: Vec<(Vec<i64>, GoalGroup)> = Vec::new();
+    for g in goals {
+        let view = GoalView {
+            id: g.id,
+            text: g.text,
+            initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
+        };
+        match groups.last_mut() {
+            Some((ids, group)) if *ids == g.pillar_ids => group.goals.push(view),
+            _ => {
+                let headings = g
+                    .pillar_ids
+                    .iter()
+                    .filter_map(|id| pillars.iter().find(|p| p.id == *id))
+                    .map(|p| PillarHeading {
+                        number: p.number,
+                        title: p.title.clone(),
+                    })
+                    .collect();
+                groups.push((
+                    g.pillar_ids,
+                    GoalGroup {
+                        pillars: headings,
+                        goals: vec![view],
+                    },
+                ));
+            }
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
+}
+
+/// A department as published: its latest publication of the targets.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublishedDepartment {
+    pub id: i64,
+    pub slug: String,
+    pub position: i32,
+    pub name: String,
+    pub publication_id: i64,
+    pub version: i32,
+    pub published_on: NaiveDate,
+    pub goal_count: i64,
+    pub initiative_count: i64,
+}
+
+/// The departments of a year that have published targets, in display order, each with its
+/// latest publication (names and counts as published, not as edited since).
+pub async fn published_departments(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<PublishedDepartment>> {
+    sqlx::query_as(
+        "SELECT * FROM (
+             SELECT DISTINCT ON (p.department_id)
+                    d.id, d.slug, d.position, p.content->>'department_name' AS name,
+                    p.id AS publication_id, p.version, p.published_on,
+                    (SELECT count(*) FROM jsonb_array_elements(p.content->'groups') g, jsonb_array_elements(g->'goals') x) AS goal_count,
+                    (SELECT count(*) FROM jsonb_array_elements(p.content->'groups') g, jsonb_array_elements(g->'goals') x,
+                                          jsonb_array_elements(x->'initiatives') i) AS initiative_count
+             FROM publication p
+             JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
+             WHERE p.municipality_id = $1 AND p.fiscal_year_id = $2 AND p.kind = 'targets'
+             ORDER BY p.department_id, p.version DESC
+         ) latest ORDER BY position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One published version of a department's targets.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Publication {
+    pub id: i64,
+    pub version: i32,
+    pub published_on: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub content: Json<TargetSheet>,
+}
+
+/// The latest publication, or the given version.
+pub async fn publication(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+    version: Option<i32>,
+) -> sqlx::Result<Option<Publication>> {
+    sqlx::query_as(
+        "SELECT id, version, published_on, published_at, content FROM publication
+         WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' AND ($3::int IS NULL OR version = $3)
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Every version of a department's published targets, oldest first.
+pub async fn versions(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<(i32, NaiveDate)>> {
+    sqlx::query_as(
+        "SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' ORDER BY version",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The years of a city with anything published, newest first.
+pub async fn published_years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<i32>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT f.year FROM fiscal_year f JOIN publication p ON p.municipality_id = f.municipality_id AND p.fiscal_year_id = f.id
+         WHERE f.municipality_id = $1 ORDER BY f.year DESC",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await
+}
+
+/// Freezes `sheet` as the next version of the department's published targets; returns it.
+pub async fn publish(
+    tx: &mut PgConnection,
+    mid: i64,
+    fiscal_year_id: i64,
+    department_id: i64,
+    sheet: &TargetSheet,
+    user_id: Option<i64>,
+    on: NaiveDate,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
+         VALUES ($1, $2, $3, 'targets',
+                 (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE department_id = $3 AND kind = 'targets'),
+                 $4, $5, $6)
+         RETURNING version",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .bind(department_id)
+    .bind(on)
+    .bind(user_id)
+    .bind(Json(sheet))
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// The workflow state of a department's targets (`draft` when never moved) and the latest
+/// return comment.
+pub async fn sheet_state(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<(String, Option<String>)> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets'")
+            .bind(mid)
+            .bind(department_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.unwrap_or_else(|| ("draft".to_owned(), None)))
+}
+
+/// Moves a department's targets to `state` (locking the row against a concurrent move)
+/// if it is in one of `from`; records the event. False when the state was not one of `from`.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition(
+    tx: &mut PgConnection,
+    mid: i64,
+    department_id: i64,
+    from: &[&str],
+    to: &str,
+    action: &str,
+    comment: Option<&str>,
+    user_id: Option<i64>,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, 'targets') ON CONFLICT DO NOTHING",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .execute(&mut *tx)
+    .await?;
+    let current: String =
+        sqlx::query_scalar("SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' FOR UPDATE")
+            .bind(mid)
+            .bind(department_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if !from.contains(&current.as_str()) {
+        return Ok(false);
+    }
+    let keep_comment = if action == "return" { comment } else { None };
+    sqlx::query(
+        "UPDATE sheet SET state = $3, comment = $4, updated_at = now() WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets'",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(to)
+    .bind(keep_comment)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sheet_event (municipality_id, department_id, kind, action, comment, user_id) VALUES ($1, $2, 'targets', $3, $4, $5)",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(action)
+    .bind(comment)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// A workflow event as listed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SheetEvent {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub comment: Option<String>,
+    pub who: Option<String>,
+}
+
+/// A department's workflow history, newest first.
+pub async fn events(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<Vec<SheetEvent>> {
+    sqlx::query_as(
+        "SELECT e.at, e.action, e.comment, u.display_name AS who FROM sheet_event e
+         LEFT JOIN app_user u ON u.municipality_id = e.municipality_id AND u.id = e.user_id
+         WHERE e.municipality_id = $1 AND e.department_id = $2 AND e.kind = 'targets'
+         ORDER BY e.at DESC, e.id DESC LIMIT 100",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Publishes the department's live targets as a new version unless they equal the latest
+/// published version; returns the new version, if any. Sets the sheet's state to published.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish_if_changed(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+    department_id: i64,
+    department_name: &str,
+    policy_id: i64,
+    user_id: Option<i64>,
+    on: NaiveDate,
+) -> sqlx::Result<Option<i32>> {
+    let sheet = target_sheet(pool, mid, department_id, department_name, policy_id).await?;
+    let latest = publication(pool, mid, department_id, None).await?;
+    if latest.is_some_and(|p| p.content.0 == sheet) {
+        return Ok(None);
+    }
+    let mut tx = pool.begin().await?;
+    let version = publish(
+        &mut tx,
+        mid,
+        fiscal_year_id,
+        department_id,
+        &sheet,
+        user_id,
+        on,
+    )
+    .await?;
+    transition(
+        &mut tx,
+        mid,
+        department_id,
+        &["draft", "submitted", "approved", "published"],
+        "published",
+        "publish",
+        None,
+        user_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(version))
+}
