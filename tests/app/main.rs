@@ -6,6 +6,7 @@ mod end_to_end;
 mod era;
 mod helpers;
 mod public_pages;
+mod publication;
 mod query_count;
 mod staff_admin;
 mod staff_auth;
