@@ -341,3 +341,40 @@ pub async fn publish_if_changed(
     tx.commit().await?;
     Ok(Some(version))
 }
+
+/// One department's review state for the planning staff's overview.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OverviewRow {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub version: Option<i32>,
+    pub published_on: Option<NaiveDate>,
+    /// Whether staff edited the goals since the latest publication (the diff page tells exactly).
+    pub edited_since: bool,
+}
+
+/// Every department of a year with its review state and latest publication, in one query.
+pub async fn overview(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<OverviewRow>> {
+    sqlx::query_as(
+        "SELECT d.id, d.name, COALESCE(s.state, 'draft') AS state, lp.version, lp.published_on,
+                COALESCE((SELECT max(a.at) FROM audit_event a
+                          WHERE a.municipality_id = d.municipality_id AND a.department_id = d.id
+                            AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS edited_since
+         FROM department d
+         LEFT JOIN sheet s ON s.municipality_id = d.municipality_id AND s.department_id = d.id AND s.kind = 'targets'
+         LEFT JOIN LATERAL (SELECT p.version, p.published_on, p.published_at FROM publication p
+                            WHERE p.municipality_id = d.municipality_id AND p.department_id = d.id AND p.kind = 'targets'
+                            ORDER BY p.version DESC LIMIT 1) lp ON true
+         WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
+         ORDER BY d.position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}

@@ -30,6 +30,18 @@ pub fn router(state: AppState) -> Router {
             get(staff::workflow::show_preview),
         )
         .route(
+            "/staff/departments/{id}/diff",
+            get(staff::workflow::show_diff),
+        )
+        .route(
+            "/staff/admin/years/{year}/publication",
+            get(staff::workflow::show_overview),
+        )
+        .route(
+            "/staff/admin/years/{year}/publish",
+            post(staff::workflow::publish_year),
+        )
+        .route(
             "/staff/departments/{id}/workflow",
             post(staff::workflow::change_state),
         )

@@ -416,3 +416,86 @@ async fn published_pages_answer_conditional_requests_with_304() {
     assert_eq!(stale.status, StatusCode::OK);
     assert_eq!(stale.body, first.body);
 }
+
+#[tokio::test]
+async fn planning_staff_see_every_state_and_the_changes_since_publication() {
+    let o = office().await;
+    assert_eq!(
+        o.edit_goal(&o.head, "DXを加速します。").await,
+        StatusCode::SEE_OTHER
+    );
+    o.set_state("approved").await;
+
+    let overview = o
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/publication",
+            Some(&o.admin),
+            None,
+        )
+        .await;
+    let for_head = o
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/publication",
+            Some(&o.head),
+            None,
+        )
+        .await;
+    let diff = o
+        .app
+        .send(
+            "GET",
+            &format!("/staff/departments/{}/diff", o.department),
+            Some(&o.admin),
+            None,
+        )
+        .await;
+
+    assert_eq!(overview.status, StatusCode::OK);
+    let text = text_of(&overview.body);
+    assert!(
+        text.contains("企画財政部 承認済み（公表待ち） 第1版"),
+        "{text}"
+    );
+    assert!(text.contains("総務部 公表済み 第1版"), "{text}");
+    assert!(text.contains("承認済みの1部をまとめて公表する"));
+    assert_eq!(for_head.status, StatusCode::FORBIDDEN);
+    let diff_text = text_of(&diff.body);
+    assert!(
+        diff_text.contains(
+            "［削除］ 【組織目標】DXの推進による行政の効率化と市民サービスの向上を図ります。"
+        ),
+        "{diff_text}"
+    );
+    assert!(
+        diff_text.contains("［追加］ 【組織目標】DXを加速します。"),
+        "{diff_text}"
+    );
+    // The helper keeps only the first pillar, so the group heading changed too: (1)(5) → (1).
+    assert!(
+        diff_text.contains("変更 4 行") && diff_text.contains("［削除］ 【柱】(1)(5)"),
+        "{diff_text}"
+    );
+
+    let published = o
+        .app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/publish",
+            Some(&o.admin),
+            Some(&[]),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    assert_eq!(o.state().await, "published");
+    let (_, page) = o.app.get("/kariya/2026/departments/kikaku-zaisei").await;
+    assert!(page.contains("DXを加速します。"));
+    let others: i64 = o
+        .app
+        .scalar("SELECT count(*) FROM publication WHERE version > 1")
+        .await;
+    assert_eq!(others, 1, "only the approved department got a new version");
+}

@@ -173,3 +173,189 @@ pub async fn show_preview(
     );
     Ok(Html(page.render()?))
 }
+
+/// A diff line as shown: its kind (for the mark and the class) and text.
+pub struct DiffLine {
+    kind: &'static str,
+    mark: &'static str,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/diff.html")]
+pub struct DiffPage {
+    staff: Staff,
+    department: crate::db::editing::DepartmentCtx,
+    published: Option<String>,
+    lines: Vec<DiffLine>,
+    changes: usize,
+}
+
+/// `GET /staff/departments/{id}/diff`: the draft against the latest publication.
+pub async fn show_diff(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>> {
+    use crate::domain::diff::{Line, diff, lines};
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
+    let mid = staff.municipality_id;
+    let (latest, live) = tokio::try_join!(
+        pubdb::publication(&state.pool, mid, id, None),
+        pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id),
+    )?;
+    let old = latest
+        .as_ref()
+        .map(|p| lines(&p.content.0))
+        .unwrap_or_default();
+    let lines: Vec<DiffLine> = diff(&old, &lines(&live))
+        .into_iter()
+        .map(|l| match l {
+            Line::Same(text) => DiffLine {
+                kind: "same",
+                mark: "",
+                text,
+            },
+            Line::Removed(text) => DiffLine {
+                kind: "removed",
+                mark: "削除",
+                text,
+            },
+            Line::Added(text) => DiffLine {
+                kind: "added",
+                mark: "追加",
+                text,
+            },
+        })
+        .collect();
+    let changes = lines.iter().filter(|l| l.kind != "same").count();
+    let published = latest.map(|p| {
+        format!(
+            "第{}版（{}）",
+            p.version,
+            state.eras.date_label(p.published_on)
+        )
+    });
+    Ok(Html(
+        DiffPage {
+            staff,
+            department,
+            published,
+            lines,
+            changes,
+        }
+        .render()?,
+    ))
+}
+
+/// A department on the overview.
+pub struct OverviewView {
+    id: i64,
+    name: String,
+    state: String,
+    state_label: &'static str,
+    published: Option<String>,
+    edited_since: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/publication.html")]
+pub struct OverviewPage {
+    staff: Staff,
+    year: i32,
+    year_label: String,
+    rows: Vec<OverviewView>,
+    approved: usize,
+}
+
+async fn fiscal_year_id(state: &AppState, staff: &Staff, year: i32) -> Result<(i64, i64)> {
+    sqlx::query_as("SELECT id, policy_id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
+        .bind(staff.municipality_id)
+        .bind(year)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `GET /staff/admin/years/{year}/publication`: every department's state at a glance.
+pub async fn show_overview(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+) -> Result<Html<String>> {
+    require(staff.roles.is_admin())?;
+    let (fid, _) = fiscal_year_id(&state, &staff, year).await?;
+    let rows: Vec<OverviewView> = pubdb::overview(&state.pool, staff.municipality_id, fid)
+        .await?
+        .into_iter()
+        .map(|r| OverviewView {
+            state_label: state_label(&r.state),
+            published: r
+                .version
+                .zip(r.published_on)
+                .map(|(v, d)| format!("第{v}版（{}）", state.eras.date_label(d))),
+            edited_since: r.edited_since,
+            id: r.id,
+            name: r.name,
+            state: r.state,
+        })
+        .collect();
+    let approved = rows.iter().filter(|r| r.state == "approved").count();
+    Ok(Html(
+        OverviewPage {
+            year_label: state.eras.fiscal_year_label(year),
+            staff,
+            year,
+            rows,
+            approved,
+        }
+        .render()?,
+    ))
+}
+
+/// `POST /staff/admin/years/{year}/publish`: publishes every approved department at once.
+pub async fn publish_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (fid, policy_id) = fiscal_year_id(&state, &staff, year).await?;
+    let mid = staff.municipality_id;
+    let today = chrono::Local::now().date_naive();
+    for row in pubdb::overview(&state.pool, mid, fid)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == "approved")
+    {
+        let published = pubdb::publish_if_changed(
+            &state.pool,
+            mid,
+            fid,
+            row.id,
+            &row.name,
+            policy_id,
+            Some(staff.user_id),
+            today,
+        )
+        .await?;
+        if published.is_none() {
+            let mut tx = state.pool.begin().await?;
+            let note = Some("公表済みの内容から変更がないため、新しい版は作成していません。");
+            pubdb::transition(
+                &mut tx,
+                mid,
+                row.id,
+                &["approved"],
+                "published",
+                "publish",
+                note,
+                Some(staff.user_id),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
+}

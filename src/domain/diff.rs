@@ -1,0 +1,110 @@
+//! What changed between two versions of a sheet, line by line, for reviewers: each goal,
+//! initiative (with its sections) and criterion is one line, and lines are matched by a
+//! longest-common-subsequence diff.
+
+use super::sheet::TargetSheet;
+
+/// One line of a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Same(String),
+    Removed(String),
+    Added(String),
+}
+
+/// The sheet as lines, in reading order.
+pub fn lines(sheet: &TargetSheet) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in &sheet.groups {
+        let pillars: Vec<String> = group
+            .pillars
+            .iter()
+            .map(|p| format!("({})", p.number))
+            .collect();
+        out.push(format!("【柱】{}", pillars.join("")));
+        for goal in &group.goals {
+            out.push(format!("【組織目標】{}", goal.text));
+            for i in &goal.initiatives {
+                out.push(format!(
+                    "　{}{}（{}）",
+                    i.number,
+                    i.text,
+                    i.sections.join("・")
+                ));
+                for c in &i.criteria {
+                    out.push(format!("　　・{c}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The diff from `old` to `new`.
+pub fn diff(old: &[String], new: &[String]) -> Vec<Line> {
+    let (n, m) = (old.len(), new.len());
+    // lcs[i][j]: length of the longest common subsequence of old[i..] and new[j..].
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if old[i] == new[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && old[i] == new[j] {
+            out.push(Line::Same(old[i].clone()));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(Line::Added(new[j].clone()));
+            j += 1;
+        } else {
+            out.push(Line::Removed(old[i].clone()));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn marks_added_removed_and_unchanged_lines_in_order() {
+        let old = v(&["a", "b", "c", "d"]);
+        let new = v(&["a", "c", "x", "d", "e"]);
+        assert_eq!(
+            diff(&old, &new),
+            vec![
+                Line::Same("a".into()),
+                Line::Removed("b".into()),
+                Line::Same("c".into()),
+                Line::Added("x".into()),
+                Line::Same("d".into()),
+                Line::Added("e".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn identical_and_empty_inputs() {
+        let same = v(&["a", "b"]);
+        assert!(
+            diff(&same, &same)
+                .iter()
+                .all(|l| matches!(l, Line::Same(_)))
+        );
+        assert_eq!(diff(&[], &v(&["a"])), vec![Line::Added("a".into())]);
+        assert_eq!(diff(&v(&["a"]), &[]), vec![Line::Removed("a".into())]);
+    }
+}
