@@ -86,6 +86,9 @@ pub struct CriterionRow {
     pub position: i32,
     pub text: String,
     pub version: i32,
+    pub target_value: Option<rust_decimal::Decimal>,
+    pub unit: Option<String>,
+    pub comparator: Option<String>,
 }
 
 /// All cities, by local government code (north to south, as the national list runs).
@@ -276,7 +279,7 @@ pub async fn criteria(
     department_id: i64,
 ) -> sqlx::Result<Vec<CriterionRow>> {
     sqlx::query_as(
-        "SELECT c.id, c.initiative_id, c.position, c.text, c.version
+        "SELECT c.id, c.initiative_id, c.position, c.text, c.version, c.target_value, c.unit, c.comparator
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id

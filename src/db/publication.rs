@@ -3,7 +3,9 @@
 
 use crate::db::public as q;
 use crate::domain::numbering::circled;
-use crate::domain::sheet::{GoalGroup, GoalView, InitiativeView, PillarHeading, TargetSheet};
+use crate::domain::sheet::{
+    GoalGroup, GoalView, InitiativeView, PillarHeading, Target, TargetSheet,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
@@ -37,19 +39,36 @@ fn assemble(
     initiatives: Vec<q::InitiativeRow>,
     criteria: Vec<q::CriterionRow>,
 ) -> Vec<GoalGroup> {
-    let mut criteria_of: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut criteria_of: HashMap<i64, Vec<(String, Option<Target>)>> = HashMap::new();
     for c in criteria {
-        criteria_of.entry(c.initiative_id).or_default().push(c.text);
+        let target = match (c.target_value, c.unit, c.comparator) {
+            (Some(value), Some(unit), Some(comparator)) => Some(Target {
+                value: value.normalize().to_string(),
+                unit,
+                comparator,
+            }),
+            _ => None,
+        };
+        criteria_of
+            .entry(c.initiative_id)
+            .or_default()
+            .push((c.text, target));
     }
     let mut initiatives_of: HashMap<i64, Vec<InitiativeView>> = HashMap::new();
     for i in initiatives {
         let list = initiatives_of.entry(i.goal_id).or_default();
+        let (criteria, targets) = criteria_of
+            .remove(&i.id)
+            .unwrap_or_default()
+            .into_iter()
+            .unzip();
         list.push(InitiativeView {
             id: i.id,
             number: circled(list.len() + 1),
             text: i.text,
             sections: i.sections,
-            criteria: criteria_of.remove(&i.id).unwrap_or_default(),
+            criteria,
+            targets,
         });
     }
     let mut groups: Vec<(Vec<i64>, GoalGroup)> = Vec::new();
@@ -375,6 +394,43 @@ pub async fn overview(
     )
     .bind(mid)
     .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A department's latest published targets, with where it sits.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublishedSheet {
+    pub department_id: i64,
+    pub slug: String,
+    pub position: i32,
+    pub year: i32,
+    pub version: i32,
+    pub published_on: NaiveDate,
+    pub publication_id: i64,
+    pub content: Json<TargetSheet>,
+}
+
+/// The latest published targets of every department of a city (of one year, when given),
+/// newest year first, departments in display order. One query.
+pub async fn latest_sheets(
+    pool: &PgPool,
+    mid: i64,
+    year: Option<i32>,
+) -> sqlx::Result<Vec<PublishedSheet>> {
+    sqlx::query_as(
+        "SELECT * FROM (
+             SELECT DISTINCT ON (p.department_id)
+                    p.department_id, d.slug, d.position, f.year, p.version, p.published_on, p.id AS publication_id, p.content
+             FROM publication p
+             JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
+             JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.id = p.fiscal_year_id
+             WHERE p.municipality_id = $1 AND p.kind = 'targets' AND ($2::int IS NULL OR f.year = $2)
+             ORDER BY p.department_id, p.version DESC
+         ) latest ORDER BY year DESC, position",
+    )
+    .bind(mid)
+    .bind(year)
     .fetch_all(pool)
     .await
 }

@@ -39,6 +39,19 @@ pub struct InitiativeView {
     pub text: String,
     pub sections: Vec<String>,
     pub criteria: Vec<String>,
+    /// The measurable target of each criterion (same order), where it has one.
+    #[serde(default)]
+    pub targets: Vec<Option<Target>>,
+}
+
+/// A criterion's target: a plain number, its unit and how it is compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The number as written in data: `1100`, `43.5` (no thousands separators).
+    pub value: String,
+    pub unit: String,
+    /// `at_least`, `at_most` or `exactly`.
+    pub comparator: String,
 }
 
 impl TargetSheet {

@@ -2,6 +2,8 @@
 
 pub mod assets;
 pub mod auth;
+pub mod citizens;
+pub mod conditional;
 pub mod public;
 pub mod staff;
 
@@ -181,8 +183,7 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    Router::new()
-        .merge(staff)
+    let public = Router::new()
         .route("/", get(public::list_cities))
         .route("/static/{file}", get(assets::serve_asset))
         .route("/{city}", get(public::show_city))
@@ -195,6 +196,15 @@ pub fn router(state: AppState) -> Router {
             "/{city}/{year}/departments/{department}/versions/{version}",
             get(public::show_department_version),
         )
+        .route(
+            "/{city}/{year}/pillars/{number}",
+            get(citizens::show_pillar),
+        )
+        .route("/{city}/search", get(citizens::search))
+        .route_layer(axum::middleware::from_fn(conditional::etag));
+    Router::new()
+        .merge(staff)
+        .merge(public)
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(security_header(

@@ -83,7 +83,13 @@ pub struct BookletPage {
 pub async fn show_booklet(
     State(state): State<AppState>,
     Path((city, year)): Path<(String, String)>,
-) -> Result<Html<String>> {
+) -> Result<Response> {
+    for format in ["json", "csv"] {
+        if let Some(y) = year.strip_suffix(&format!(".{format}")) {
+            return crate::routes::citizens::open_data_file(&state, &city, parse_year(y)?, format)
+                .await;
+        }
+    }
     let year = parse_year(&year)?;
     let (city, fy) = q::city_year(&state.pool, &city, year)
         .await?
@@ -97,14 +103,15 @@ pub async fn show_booklet(
         return Err(AppError::NotFound);
     }
     let year_label = state.eras.fiscal_year_label(fy.year);
-    render(&BookletPage {
+    Ok(render(&BookletPage {
         city,
         fy,
         year_label,
         introduction,
         pillars,
         departments,
-    })
+    })?
+    .into_response())
 }
 
 /// A published version as linked from the page.
@@ -283,7 +290,7 @@ pub fn draft_page(
 }
 
 /// A western year in a URL; anything else is a page that does not exist.
-fn parse_year(s: &str) -> Result<i32> {
+pub fn parse_year(s: &str) -> Result<i32> {
     match s.parse::<i32>() {
         Ok(y) if (1900..=2200).contains(&y) && s.len() == 4 => Ok(y),
         _ => Err(AppError::NotFound),

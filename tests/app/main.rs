@@ -1,6 +1,7 @@
 //! Integration tests: the real router, a real PostgreSQL, a fresh database per test.
 
 mod bench;
+mod citizens;
 mod demo_data;
 mod end_to_end;
 mod era;

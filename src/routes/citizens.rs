@@ -1,0 +1,582 @@
+//! What citizens do with published content beyond reading it: every goal under one pillar,
+//! search, and open data (JSON and CSV). Everything here reads the latest publications only.
+
+use crate::db::public as q;
+use crate::db::publication::{self as pubdb, PublishedSheet};
+use crate::domain::sheet::{GoalGroup, TargetSheet};
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// The license published data is offered under.
+pub const LICENSE: &str = "CC BY 4.0";
+pub const LICENSE_URL: &str = "https://creativecommons.org/licenses/by/4.0/deed.ja";
+
+/// A department's goals under the pillar.
+pub struct PillarDepartment {
+    name: String,
+    slug: String,
+    group: GoalGroup,
+}
+
+#[derive(Template)]
+#[template(path = "public/pillar.html")]
+pub struct PillarPage {
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    pillar: q::Pillar,
+    departments: Vec<PillarDepartment>,
+}
+
+/// `/{city}/{year}/pillars/{number}`: every published goal of the year under one pillar.
+pub async fn show_pillar(
+    State(state): State<AppState>,
+    Path((city, year, number)): Path<(String, String, String)>,
+) -> Result<Html<String>> {
+    let year = crate::routes::public::parse_year(&year)?;
+    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let (city, fy) = q::city_year(&state.pool, &city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (pillars, sheets) = tokio::try_join!(
+        q::pillars(&state.pool, city.id, fy.policy_id),
+        pubdb::latest_sheets(&state.pool, city.id, Some(year))
+    )?;
+    if sheets.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let pillar = pillars
+        .into_iter()
+        .find(|p| p.number == number)
+        .ok_or(AppError::NotFound)?;
+    let departments = sheets
+        .into_iter()
+        .filter_map(|s| {
+            let TargetSheet {
+                department_name,
+                groups,
+            } = s.content.0;
+            let goals: Vec<_> = groups
+                .into_iter()
+                .filter(|g| g.pillars.iter().any(|p| p.number == number))
+                .flat_map(|g| g.goals)
+                .collect();
+            let heading = vec![crate::domain::sheet::PillarHeading {
+                number,
+                title: pillar.title.clone(),
+            }];
+            (!goals.is_empty()).then(|| PillarDepartment {
+                name: department_name,
+                slug: s.slug,
+                group: GoalGroup {
+                    pillars: heading,
+                    goals,
+                },
+            })
+        })
+        .collect();
+    render(&PillarPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        city,
+        fy,
+        pillar,
+        departments,
+    })
+}
+
+/// The search form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    pillar: String,
+}
+
+/// A piece of a result's text, marked where it matches.
+pub struct Piece {
+    text: String,
+    hit: bool,
+}
+
+/// One row found.
+pub struct Hit {
+    year_label: String,
+    department: String,
+    kind: &'static str,
+    pieces: Vec<Piece>,
+    url: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/search.html")]
+pub struct SearchPage {
+    city: q::Municipality,
+    query: SearchQuery,
+    years: Vec<(i32, String)>,
+    departments: Vec<(String, String)>,
+    pillars: Vec<(i32, String)>,
+    hits: Vec<Hit>,
+    searched: bool,
+}
+
+/// Splits `text` into pieces around every occurrence of `needle` (case-insensitive for
+/// Latin letters; Japanese text matches as written, any two characters and up).
+fn pieces(text: &str, needle: &str) -> Option<Vec<Piece>> {
+    let hay = text.to_lowercase();
+    let needle = needle.to_lowercase();
+    // Lower-casing can change byte lengths only for scripts we do not expect; fall back to
+    // an exact match when it does.
+    let (hay, text_ref): (&str, &str) = if hay.len() == text.len() {
+        (&hay, text)
+    } else {
+        (text, text)
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = hay[at..].find(&needle) {
+        let start = at + i;
+        if start > at {
+            out.push(Piece {
+                text: text_ref[at..start].to_owned(),
+                hit: false,
+            });
+        }
+        out.push(Piece {
+            text: text_ref[start..start + needle.len()].to_owned(),
+            hit: true,
+        });
+        at = start + needle.len();
+    }
+    if out.is_empty() {
+        return None;
+    }
+    if at < text_ref.len() {
+        out.push(Piece {
+            text: text_ref[at..].to_owned(),
+            hit: false,
+        });
+    }
+    Some(out)
+}
+
+/// `/{city}/search?q=防災&year=2026&department=…&pillar=4`: published goals, initiatives and
+/// criteria containing the words, each linking to its row.
+pub async fn search(
+    State(state): State<AppState>,
+    Path(city): Path<String>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>> {
+    let city = q::municipality(&state.pool, &city)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sheets = pubdb::latest_sheets(&state.pool, city.id, None).await?;
+    if sheets.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut years: Vec<(i32, String)> = Vec::new();
+    let mut departments: Vec<(String, String)> = Vec::new();
+    let mut pillars: Vec<(i32, String)> = Vec::new();
+    for s in &sheets {
+        if !years.iter().any(|(y, _)| *y == s.year) {
+            years.push((s.year, state.eras.fiscal_year_label(s.year)));
+        }
+        if !departments.iter().any(|(slug, _)| *slug == s.slug) {
+            departments.push((s.slug.clone(), s.content.0.department_name.clone()));
+        }
+        for p in s.content.0.groups.iter().flat_map(|g| &g.pillars) {
+            if !pillars.iter().any(|(n, _)| *n == p.number) {
+                pillars.push((p.number, format!("({}) {}", p.number, p.title)));
+            }
+        }
+    }
+    pillars.sort();
+    let words = query.q.trim().to_owned();
+    let searched = !words.is_empty();
+    let year: Option<i32> = query.year.parse().ok();
+    let pillar: Option<i32> = query.pillar.parse().ok();
+    let mut hits = Vec::new();
+    if searched {
+        for s in sheets.iter().filter(|s| {
+            year.is_none_or(|y| s.year == y)
+                && (query.department.is_empty() || s.slug == query.department)
+        }) {
+            let base = format!("/{}/{}/departments/{}", city.slug, s.year, s.slug);
+            let year_label = state.eras.fiscal_year_label(s.year);
+            let department = &s.content.0.department_name;
+            for group in s
+                .content
+                .0
+                .groups
+                .iter()
+                .filter(|g| pillar.is_none_or(|n| g.pillars.iter().any(|p| p.number == n)))
+            {
+                for goal in &group.goals {
+                    let mut push = |kind, text: &str, anchor: String| {
+                        if let Some(pieces) = pieces(text, &words) {
+                            hits.push(Hit {
+                                year_label: year_label.clone(),
+                                department: department.clone(),
+                                kind,
+                                pieces,
+                                url: format!("{base}#{anchor}"),
+                            });
+                        }
+                    };
+                    push("組織目標", &goal.text, format!("goal-{}", goal.id));
+                    for i in &goal.initiatives {
+                        push(
+                            "取組内容",
+                            &format!("{}{}", i.number, i.text),
+                            format!("initiative-{}", i.id),
+                        );
+                        for c in &i.criteria {
+                            push("目標達成基準", c, format!("initiative-{}", i.id));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    render(&SearchPage {
+        city,
+        query,
+        years,
+        departments,
+        pillars,
+        hits,
+        searched,
+    })
+}
+
+/// The open-data document of a published year (`/{city}/{year}.json`). Field names are stable.
+#[derive(Serialize)]
+pub struct OpenData {
+    pub schema: &'static str,
+    pub license: &'static str,
+    pub license_url: &'static str,
+    pub municipality: OpenMunicipality,
+    pub fiscal_year: i32,
+    pub fiscal_year_label: String,
+    pub title: String,
+    pub pillars: Vec<OpenPillar>,
+    pub departments: Vec<OpenDepartment>,
+}
+
+#[derive(Serialize)]
+pub struct OpenMunicipality {
+    pub name: String,
+    pub slug: String,
+    pub local_government_code: String,
+}
+
+#[derive(Serialize)]
+pub struct OpenPillar {
+    pub number: i32,
+    pub title: String,
+    pub viewpoint: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct OpenDepartment {
+    pub name: String,
+    pub slug: String,
+    pub version: i32,
+    pub published_on: chrono::NaiveDate,
+    pub url: String,
+    pub goals: Vec<OpenGoal>,
+}
+
+#[derive(Serialize)]
+pub struct OpenGoal {
+    pub number: usize,
+    pub text: String,
+    pub pillars: Vec<i32>,
+    pub initiatives: Vec<OpenInitiative>,
+}
+
+#[derive(Serialize)]
+pub struct OpenInitiative {
+    pub number: usize,
+    pub text: String,
+    pub sections: Vec<String>,
+    pub criteria: Vec<OpenCriterion>,
+}
+
+#[derive(Serialize)]
+pub struct OpenCriterion {
+    pub text: String,
+    /// The target as a plain number (no separators), when the criterion states one.
+    pub target_value: Option<String>,
+    pub unit: Option<String>,
+    /// `at_least`, `at_most` or `exactly`.
+    pub comparator: Option<String>,
+}
+
+fn open_data(
+    city: &q::Municipality,
+    fy: &q::FiscalYear,
+    label: String,
+    pillars: Vec<q::Pillar>,
+    sheets: Vec<PublishedSheet>,
+) -> OpenData {
+    let departments = sheets
+        .into_iter()
+        .map(|s| {
+            let url = format!("/{}/{}/departments/{}", city.slug, fy.year, s.slug);
+            let sheet = s.content.0;
+            let goals = sheet
+                .groups
+                .iter()
+                .flat_map(|g| g.goals.iter().map(move |goal| (g, goal)))
+                .enumerate()
+                .map(|(gi, (g, goal))| OpenGoal {
+                    number: gi + 1,
+                    text: goal.text.clone(),
+                    pillars: g.pillars.iter().map(|p| p.number).collect(),
+                    initiatives: goal
+                        .initiatives
+                        .iter()
+                        .enumerate()
+                        .map(|(ii, i)| OpenInitiative {
+                            number: ii + 1,
+                            text: i.text.clone(),
+                            sections: i.sections.clone(),
+                            criteria: i
+                                .criteria
+                                .iter()
+                                .enumerate()
+                                .map(|(ci, c)| {
+                                    let t = i.targets.get(ci).cloned().flatten();
+                                    OpenCriterion {
+                                        text: c.clone(),
+                                        target_value: t.as_ref().map(|t| t.value.clone()),
+                                        unit: t.as_ref().map(|t| t.unit.clone()),
+                                        comparator: t.map(|t| t.comparator),
+                                    }
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect();
+            OpenDepartment {
+                name: sheet.department_name,
+                slug: s.slug,
+                version: s.version,
+                published_on: s.published_on,
+                url,
+                goals,
+            }
+        })
+        .collect();
+    OpenData {
+        schema: "mokuhyo-targets/1",
+        license: LICENSE,
+        license_url: LICENSE_URL,
+        municipality: OpenMunicipality {
+            name: city.name.clone(),
+            slug: city.slug.clone(),
+            local_government_code: city.local_government_code.clone(),
+        },
+        fiscal_year: fy.year,
+        fiscal_year_label: label,
+        title: fy.title.clone(),
+        pillars: pillars
+            .into_iter()
+            .map(|p| OpenPillar {
+                number: p.number,
+                title: p.title,
+                viewpoint: p.viewpoint,
+            })
+            .collect(),
+        departments,
+    }
+}
+
+/// Neutralizes a text cell that a spreadsheet would read as a formula, and quotes it.
+pub fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The CSV of open data: UTF-8 with BOM, CRLF, one criterion per row (an initiative without
+/// criteria still has its row), no merged cells, ISO dates, plain numbers.
+pub fn csv(data: &OpenData) -> String {
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "団体コード",
+        "自治体名",
+        "年度",
+        "年度（和暦）",
+        "部",
+        "公表日",
+        "版",
+        "組織目標番号",
+        "組織目標",
+        "柱",
+        "取組番号",
+        "取組内容",
+        "課等",
+        "目標達成基準番号",
+        "目標達成基準",
+        "目標値",
+        "単位",
+        "比較",
+    ];
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for d in &data.departments {
+        for g in &d.goals {
+            for i in &g.initiatives {
+                let rows: Vec<Option<(usize, &OpenCriterion)>> = if i.criteria.is_empty() {
+                    vec![None]
+                } else {
+                    i.criteria
+                        .iter()
+                        .enumerate()
+                        .map(|(n, c)| Some((n + 1, c)))
+                        .collect()
+                };
+                for row in rows {
+                    let (cn, ctext, value, unit, cmp) = match row {
+                        Some((n, c)) => (
+                            n.to_string(),
+                            c.text.as_str(),
+                            c.target_value.clone().unwrap_or_default(),
+                            c.unit.clone().unwrap_or_default(),
+                            c.comparator.clone().unwrap_or_default(),
+                        ),
+                        None => (
+                            String::new(),
+                            "",
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ),
+                    };
+                    let pillars: Vec<String> = g.pillars.iter().map(|p| p.to_string()).collect();
+                    let cells = [
+                        csv_cell(&data.municipality.local_government_code),
+                        csv_cell(&data.municipality.name),
+                        data.fiscal_year.to_string(),
+                        csv_cell(&data.fiscal_year_label),
+                        csv_cell(&d.name),
+                        d.published_on.to_string(),
+                        d.version.to_string(),
+                        g.number.to_string(),
+                        csv_cell(&g.text),
+                        csv_cell(&pillars.join(" ")),
+                        i.number.to_string(),
+                        csv_cell(&i.text),
+                        csv_cell(&i.sections.join(" ")),
+                        cn,
+                        csv_cell(ctext),
+                        value,
+                        csv_cell(&unit),
+                        cmp,
+                    ];
+                    out.push_str(&cells.join(","));
+                    out.push_str("\r\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `/{city}/{year}.json` and `.csv`.
+pub async fn open_data_file(
+    state: &AppState,
+    city: &str,
+    year: i32,
+    format: &str,
+) -> Result<Response> {
+    let (city, fy) = q::city_year(&state.pool, city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (pillars, sheets) = tokio::try_join!(
+        q::pillars(&state.pool, city.id, fy.policy_id),
+        pubdb::latest_sheets(&state.pool, city.id, Some(year))
+    )?;
+    if sheets.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let data = open_data(
+        &city,
+        &fy,
+        state.eras.fiscal_year_label(year),
+        pillars,
+        sheets,
+    );
+    let (body, content_type) = match format {
+        "json" => (
+            serde_json::to_string_pretty(&data).unwrap_or_default(),
+            "application/json; charset=utf-8",
+        ),
+        _ => (csv(&data), "text/csv; charset=utf-8"),
+    };
+    let filename = format!(
+        "attachment; filename=\"{}-{}-targets.{format}\"",
+        city.slug, year
+    );
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if format == "csv"
+        && let Ok(v) = HeaderValue::from_str(&filename)
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralized_and_quoted() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+81"), "'+81");
+        assert_eq!(csv_cell("-3"), "'-3");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("防災"), "防災");
+    }
+
+    #[test]
+    fn search_marks_every_occurrence() {
+        let p = pieces("防災訓練と防災教育", "防災").unwrap();
+        let marked: Vec<(&str, bool)> = p.iter().map(|p| (p.text.as_str(), p.hit)).collect();
+        assert_eq!(
+            marked,
+            vec![
+                ("防災", true),
+                ("訓練と", false),
+                ("防災", true),
+                ("教育", false)
+            ]
+        );
+        assert!(pieces("交通安全", "防災").is_none());
+        assert!(pieces("Park-PFI制度", "pfi").is_some());
+    }
+}
