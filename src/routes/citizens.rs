@@ -70,7 +70,7 @@ pub async fn show_pillar(
                 number,
                 title: pillar.title.clone(),
             }];
-            (!goals.is_empty()).then(|| PillarDepartment {
+            (!goals.is_empty()).then_some(PillarDepartment {
                 name: department_name,
                 slug: s.slug,
                 group: GoalGroup {
