@@ -10,7 +10,9 @@
 
 CREATE TABLE municipality (
     id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    slug                  TEXT NOT NULL UNIQUE CHECK (slug ~ '^[a-z][a-z0-9-]{1,30}$'),
+    -- Short romaji for URLs; names the site uses at the top level are reserved.
+    slug                  TEXT NOT NULL UNIQUE CHECK (slug ~ '^[a-z][a-z0-9-]{1,30}$'
+                                                      AND slug NOT IN ('static', 'login', 'logout', 'staff', 'open-data', 'api')),
     name                  TEXT NOT NULL CHECK (name <> ''),
     name_kana             TEXT NOT NULL CHECK (name_kana <> ''),
     -- 全国地方公共団体コード: 6 digits including the check digit.

@@ -16,6 +16,21 @@ use serde::{Deserialize, Serialize};
 pub const LICENSE: &str = "CC BY 4.0";
 pub const LICENSE_URL: &str = "https://creativecommons.org/licenses/by/4.0/deed.ja";
 
+#[derive(Template)]
+#[template(path = "public/open_data.html")]
+pub struct OpenDataPage {
+    license: &'static str,
+    license_url: &'static str,
+}
+
+/// `/open-data`: what the JSON and CSV hold, field by field.
+pub async fn show_open_data_schema() -> Result<Html<String>> {
+    render(&OpenDataPage {
+        license: LICENSE,
+        license_url: LICENSE_URL,
+    })
+}
+
 /// A department's goals under the pillar.
 pub struct PillarDepartment {
     name: String,

@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> Router {
             get(citizens::show_pillar),
         )
         .route("/{city}/search", get(citizens::search))
+        .route("/open-data", get(citizens::show_open_data_schema))
         .route_layer(axum::middleware::from_fn(conditional::etag));
     Router::new()
         .merge(staff)

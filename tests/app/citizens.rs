@@ -220,3 +220,28 @@ async fn booklets_and_open_data_answer_conditional_requests() {
         assert!(again.body.is_empty());
     }
 }
+
+#[tokio::test]
+async fn the_open_data_fields_are_documented() {
+    let app = TestApp::with_demo().await;
+
+    let (status, html) = app.get("/open-data").await;
+    let (_, booklet) = app.get("/kariya/2026").await;
+
+    assert_eq!(status, StatusCode::OK);
+    for field in [
+        "schema",
+        "local_government_code",
+        "fiscal_year",
+        "published_on",
+        "target_value",
+        "comparator",
+        "団体コード",
+        "目標値",
+    ] {
+        assert!(html.contains(field), "{field}");
+    }
+    assert!(
+        booklet.contains("href=\"/open-data\"") && booklet.contains("href=\"/kariya/2026.csv\"")
+    );
+}
