@@ -6,3 +6,4 @@ pub mod metric;
 pub mod numbering;
 pub mod permission;
 pub mod sheet;
+pub mod status;
