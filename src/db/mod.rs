@@ -5,6 +5,7 @@ pub mod admin;
 pub mod editing;
 pub mod public;
 pub mod publication;
+pub mod results;
 pub mod staff;
 
 use crate::domain::era::{Era, Eras};

@@ -24,7 +24,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Achieved, Status::PartlyAchieved, Status::NotAchieved, Status::Started, Status::NotStarted];
+    pub const ALL: [Status; 5] = [
+        Status::Achieved,
+        Status::PartlyAchieved,
+        Status::NotAchieved,
+        Status::Started,
+        Status::NotStarted,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -114,7 +120,10 @@ pub fn goal(initiatives: &[Option<Status>]) -> Option<Status> {
         Status::NotAchieved
     } else if all(Status::NotStarted) {
         Status::NotStarted
-    } else if statuses.iter().any(|s| matches!(s, Status::Achieved | Status::PartlyAchieved)) {
+    } else if statuses
+        .iter()
+        .any(|s| matches!(s, Status::Achieved | Status::PartlyAchieved))
+    {
         Status::PartlyAchieved
     } else {
         Status::Started
@@ -132,7 +141,11 @@ mod tests {
     use Status::*;
 
     fn c(target: Option<(i64, Comparator)>, actual: Option<i64>, na: bool) -> CriterionResult {
-        CriterionResult { target: target.map(|(t, cmp)| (Decimal::from(t), cmp)), actual: actual.map(Decimal::from), not_applicable: na }
+        CriterionResult {
+            target: target.map(|(t, cmp)| (Decimal::from(t), cmp)),
+            actual: actual.map(Decimal::from),
+            not_applicable: na,
+        }
     }
 
     #[test]
@@ -144,19 +157,60 @@ mod tests {
         assert!(!met(d(10), Comparator::AtMost, d(11)));
         assert!(met(d(5), Comparator::Exactly, d(5)));
         assert!(!met(d(5), Comparator::Exactly, d(6)));
-        assert!(met(Decimal::new(888, 1), Comparator::AtLeast, Decimal::new(8881, 2)));
+        assert!(met(
+            Decimal::new(888, 1),
+            Comparator::AtLeast,
+            Decimal::new(8881, 2)
+        ));
     }
 
     #[test]
     fn initiatives_are_computed_only_from_complete_metrics() {
         use Comparator::AtLeast;
-        let cases: Vec<(&str, Vec<CriterionResult>, Option<Status>)> = vec![
-            ("all met", vec![c(Some((3, AtLeast)), Some(3), false), c(Some((1, AtLeast)), Some(2), false)], Some(Achieved)),
-            ("some met", vec![c(Some((3, AtLeast)), Some(2), false), c(Some((1, AtLeast)), Some(1), false)], Some(PartlyAchieved)),
-            ("none met", vec![c(Some((3, AtLeast)), Some(2), false), c(Some((1, AtLeast)), Some(0), false)], Some(NotAchieved)),
-            ("missing actual", vec![c(Some((3, AtLeast)), Some(3), false), c(Some((1, AtLeast)), None, false)], None),
-            ("text-only criterion", vec![c(Some((3, AtLeast)), Some(3), false), c(None, None, false)], None),
-            ("not applicable is left out", vec![c(Some((3, AtLeast)), Some(3), false), c(None, None, true)], Some(Achieved)),
+        type Case = (&'static str, Vec<CriterionResult>, Option<Status>);
+        let cases: Vec<Case> = vec![
+            (
+                "all met",
+                vec![
+                    c(Some((3, AtLeast)), Some(3), false),
+                    c(Some((1, AtLeast)), Some(2), false),
+                ],
+                Some(Achieved),
+            ),
+            (
+                "some met",
+                vec![
+                    c(Some((3, AtLeast)), Some(2), false),
+                    c(Some((1, AtLeast)), Some(1), false),
+                ],
+                Some(PartlyAchieved),
+            ),
+            (
+                "none met",
+                vec![
+                    c(Some((3, AtLeast)), Some(2), false),
+                    c(Some((1, AtLeast)), Some(0), false),
+                ],
+                Some(NotAchieved),
+            ),
+            (
+                "missing actual",
+                vec![
+                    c(Some((3, AtLeast)), Some(3), false),
+                    c(Some((1, AtLeast)), None, false),
+                ],
+                None,
+            ),
+            (
+                "text-only criterion",
+                vec![c(Some((3, AtLeast)), Some(3), false), c(None, None, false)],
+                None,
+            ),
+            (
+                "not applicable is left out",
+                vec![c(Some((3, AtLeast)), Some(3), false), c(None, None, true)],
+                Some(Achieved),
+            ),
             ("nothing applicable", vec![c(None, None, true)], None),
             ("no criteria", vec![], None),
         ];
@@ -167,14 +221,39 @@ mod tests {
 
     #[test]
     fn goals_follow_their_initiatives() {
-        let cases: Vec<(&str, Vec<Option<Status>>, Option<Status>)> = vec![
-            ("all achieved", vec![Some(Achieved), Some(Achieved)], Some(Achieved)),
-            ("mixed", vec![Some(Achieved), Some(NotAchieved)], Some(PartlyAchieved)),
-            ("partly", vec![Some(PartlyAchieved), Some(Started)], Some(PartlyAchieved)),
-            ("all not achieved", vec![Some(NotAchieved), Some(NotAchieved)], Some(NotAchieved)),
+        type Case = (&'static str, Vec<Option<Status>>, Option<Status>);
+        let cases: Vec<Case> = vec![
+            (
+                "all achieved",
+                vec![Some(Achieved), Some(Achieved)],
+                Some(Achieved),
+            ),
+            (
+                "mixed",
+                vec![Some(Achieved), Some(NotAchieved)],
+                Some(PartlyAchieved),
+            ),
+            (
+                "partly",
+                vec![Some(PartlyAchieved), Some(Started)],
+                Some(PartlyAchieved),
+            ),
+            (
+                "all not achieved",
+                vec![Some(NotAchieved), Some(NotAchieved)],
+                Some(NotAchieved),
+            ),
             ("all not started", vec![Some(NotStarted)], Some(NotStarted)),
-            ("started", vec![Some(Started), Some(NotStarted)], Some(Started)),
-            ("started and failed", vec![Some(Started), Some(NotAchieved)], Some(Started)),
+            (
+                "started",
+                vec![Some(Started), Some(NotStarted)],
+                Some(Started),
+            ),
+            (
+                "started and failed",
+                vec![Some(Started), Some(NotAchieved)],
+                Some(Started),
+            ),
             ("one undecided", vec![Some(Achieved), None], None),
             ("no initiatives", vec![], None),
         ];

@@ -36,6 +36,18 @@ pub fn router(state: AppState) -> Router {
             get(staff::workflow::show_diff),
         )
         .route(
+            "/staff/departments/{id}/results",
+            get(staff::results::show_department_results),
+        )
+        .route(
+            "/staff/initiatives/{id}/results",
+            get(staff::results::edit_results).post(staff::results::save_results),
+        )
+        .route(
+            "/staff/admin/years/{year}/progress",
+            get(staff::results::show_progress),
+        )
+        .route(
             "/staff/admin/years/{year}/publication",
             get(staff::workflow::show_overview),
         )

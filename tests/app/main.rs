@@ -9,6 +9,7 @@ mod helpers;
 mod public_pages;
 mod publication;
 mod query_count;
+mod results;
 mod staff_admin;
 mod staff_auth;
 mod staff_editing;

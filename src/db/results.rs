@@ -1,0 +1,222 @@
+//! Year-end results: reading and writing what each initiative achieved, and the entry
+//! progress planning staff chase before the deadline.
+
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+/// A criterion with its target and recorded result.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CriterionWithResult {
+    pub id: i64,
+    pub initiative_id: i64,
+    pub text: String,
+    pub target_value: Option<Decimal>,
+    pub unit: Option<String>,
+    pub comparator: Option<String>,
+    pub actual_value: Option<Decimal>,
+    pub actual_text: Option<String>,
+    pub not_applicable: bool,
+    pub not_applicable_reason: Option<String>,
+}
+
+/// An initiative's recorded results.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct InitiativeResult {
+    pub performance: Vec<String>,
+    pub outcome: Vec<String>,
+    pub status_override: Option<String>,
+    pub override_reason: Option<String>,
+    pub version: i32,
+}
+
+/// The criteria (with results) of the given initiatives, in order.
+pub async fn criteria_with_results(
+    pool: &PgPool,
+    mid: i64,
+    initiative_ids: &[i64],
+) -> sqlx::Result<Vec<CriterionWithResult>> {
+    sqlx::query_as(
+        "SELECT c.id, c.initiative_id, c.text, c.target_value, c.unit, c.comparator,
+                r.actual_value, r.actual_text, COALESCE(r.not_applicable, false) AS not_applicable, r.not_applicable_reason
+         FROM criterion c LEFT JOIN criterion_result r ON r.municipality_id = c.municipality_id AND r.criterion_id = c.id
+         WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
+         ORDER BY c.initiative_id, c.position",
+    )
+    .bind(mid)
+    .bind(initiative_ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// An initiative's results (empty, version 0, when nothing is recorded yet).
+pub async fn initiative_result(
+    pool: &PgPool,
+    mid: i64,
+    initiative_id: i64,
+) -> sqlx::Result<InitiativeResult> {
+    let row: Option<InitiativeResult> = sqlx::query_as(
+        "SELECT performance, outcome, status_override, override_reason, version FROM initiative_result
+         WHERE municipality_id = $1 AND initiative_id = $2",
+    )
+    .bind(mid)
+    .bind(initiative_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// The results of every initiative of a department, by initiative id.
+pub async fn department_results(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<(i64, InitiativeResult)>> {
+    /// Initiative id, 実績, 成果, override, its reason, version.
+    type Row = (
+        i64,
+        Vec<String>,
+        Vec<String>,
+        Option<String>,
+        Option<String>,
+        i32,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT r.initiative_id, r.performance, r.outcome, r.status_override, r.override_reason, r.version
+         FROM initiative_result r
+         JOIN initiative i ON i.municipality_id = r.municipality_id AND i.id = r.initiative_id
+         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+         WHERE r.municipality_id = $1 AND g.department_id = $2",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, performance, outcome, status_override, override_reason, version)| {
+                (
+                    id,
+                    InitiativeResult {
+                        performance,
+                        outcome,
+                        status_override,
+                        override_reason,
+                        version,
+                    },
+                )
+            },
+        )
+        .collect())
+}
+
+/// Saves an initiative's results if nobody saved since `version` (0: nothing saved yet).
+/// False on a conflict.
+pub async fn save_initiative_result(
+    tx: &mut PgConnection,
+    mid: i64,
+    initiative_id: i64,
+    version: i32,
+    r: &InitiativeResult,
+) -> sqlx::Result<bool> {
+    let n = if version == 0 {
+        sqlx::query(
+            "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (initiative_id) DO NOTHING",
+        )
+        .bind(mid)
+        .bind(initiative_id)
+        .bind(&r.performance)
+        .bind(&r.outcome)
+        .bind(&r.status_override)
+        .bind(&r.override_reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query(
+            "UPDATE initiative_result SET performance = $4, outcome = $5, status_override = $6, override_reason = $7,
+                    version = version + 1, updated_at = now()
+             WHERE municipality_id = $1 AND initiative_id = $2 AND version = $3",
+        )
+        .bind(mid)
+        .bind(initiative_id)
+        .bind(version)
+        .bind(&r.performance)
+        .bind(&r.outcome)
+        .bind(&r.status_override)
+        .bind(&r.override_reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    Ok(n == 1)
+}
+
+/// Records a criterion's result.
+pub async fn save_criterion_result(
+    tx: &mut PgConnection,
+    mid: i64,
+    criterion_id: i64,
+    actual_value: Option<Decimal>,
+    actual_text: Option<&str>,
+    not_applicable_reason: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (criterion_id) DO UPDATE SET actual_value = EXCLUDED.actual_value, actual_text = EXCLUDED.actual_text,
+             not_applicable = EXCLUDED.not_applicable, not_applicable_reason = EXCLUDED.not_applicable_reason",
+    )
+    .bind(mid)
+    .bind(criterion_id)
+    .bind(actual_value)
+    .bind(actual_text)
+    .bind(not_applicable_reason.is_some())
+    .bind(not_applicable_reason)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Entry progress of one section (or of initiatives without a section).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProgressRow {
+    pub department_id: i64,
+    pub department: String,
+    pub section: String,
+    pub initiatives: i64,
+    pub recorded: i64,
+    /// (initiative id, goal position, initiative position, text) of those still missing.
+    pub missing: sqlx::types::Json<Vec<(i64, i32, i32, String)>>,
+}
+
+/// Per department and responsible section: initiatives, how many have results recorded
+/// (実績 or 成果 entered), and which are missing. One query.
+pub async fn progress(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<ProgressRow>> {
+    sqlx::query_as(
+        "SELECT d.id AS department_id, d.name AS department, s.name AS section,
+                count(i.id) AS initiatives,
+                count(i.id) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS recorded,
+                COALESCE(jsonb_agg(jsonb_build_array(i.id, g.position, i.position, i.text) ORDER BY g.position, i.position)
+                         FILTER (WHERE i.id IS NOT NULL AND NOT (cardinality(COALESCE(r.performance, '{}')) > 0 OR cardinality(COALESCE(r.outcome, '{}')) > 0)),
+                         '[]') AS missing
+         FROM department d
+         JOIN section s ON s.municipality_id = d.municipality_id AND s.department_id = d.id
+         LEFT JOIN initiative_section x ON x.municipality_id = s.municipality_id AND x.section_id = s.id
+         LEFT JOIN initiative i ON i.municipality_id = x.municipality_id AND i.id = x.initiative_id
+         LEFT JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+         LEFT JOIN initiative_result r ON r.municipality_id = i.municipality_id AND r.initiative_id = i.id
+         WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
+         GROUP BY d.id, d.name, d.position, s.id, s.name, s.position
+         ORDER BY d.position, s.position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}

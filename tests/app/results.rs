@@ -1,0 +1,421 @@
+//! Recording year-end results and the entry progress.
+
+use crate::helpers::{Session, TestApp, text_of};
+use axum::http::StatusCode;
+
+struct Year {
+    app: TestApp,
+    /// ⑤ 基幹20業務システムの標準化移行を推進します。 (情報政策課; one criterion: 2業務)
+    initiative: i64,
+    criterion: i64,
+    department: i64,
+    chief: Session,
+    sibling: Session,
+    other: Session,
+    head: Session,
+    admin: Session,
+    viewer: Session,
+}
+
+async fn year() -> Year {
+    let app = TestApp::with_demo().await;
+    let mut s = Vec::new();
+    for (name, role, target) in [
+        ("chief", "section_chief", Some("情報政策課")),
+        ("sibling", "section_chief", Some("財務課")),
+        ("other", "section_chief", Some("人事課")),
+        ("head", "department_head", Some("kikaku-zaisei")),
+        ("admin", "admin", None),
+        ("viewer", "viewer", None),
+    ] {
+        let id = app.add_staff("kariya", name, role, target).await;
+        s.push(app.session_for(id).await);
+    }
+    let department = app
+        .scalar("SELECT id FROM department WHERE slug = 'kikaku-zaisei'")
+        .await;
+    let initiative = app.scalar(&format!("SELECT i.id FROM initiative i JOIN goal g ON g.id = i.goal_id WHERE g.department_id = {department} AND g.position = 1 AND i.position = 5")).await;
+    let criterion = app
+        .scalar(&format!(
+            "SELECT id FROM criterion WHERE initiative_id = {initiative}"
+        ))
+        .await;
+    let mut s = s.into_iter();
+    Year {
+        app,
+        initiative,
+        criterion,
+        department,
+        chief: s.next().unwrap(),
+        sibling: s.next().unwrap(),
+        other: s.next().unwrap(),
+        head: s.next().unwrap(),
+        admin: s.next().unwrap(),
+        viewer: s.next().unwrap(),
+    }
+}
+
+impl Year {
+    async fn record(&self, who: &Session, fields: &[(&str, &str)]) -> crate::helpers::Reply {
+        let version = self.app.scalar(&format!("SELECT COALESCE((SELECT version::bigint FROM initiative_result WHERE initiative_id = {}), 0)", self.initiative)).await.to_string();
+        let mut all: Vec<(&str, &str)> = vec![("version", version.as_str())];
+        all.extend_from_slice(fields);
+        self.app
+            .send(
+                "POST",
+                &format!("/staff/initiatives/{}/results", self.initiative),
+                Some(who),
+                Some(&all),
+            )
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_section_chief_records_results_that_show_in_the_report() {
+    let y = year().await;
+    let actual = format!("actual_{}", y.criterion);
+
+    let reply = y
+        .record(
+            &y.chief,
+            &[
+                (actual.as_str(), "２"),
+                (
+                    "performance",
+                    "住民記録システムの移行\r\n税務システムの移行 2業務\r\n",
+                ),
+                (
+                    "outcome",
+                    "予定どおり2業務を移行しました。\r\n\r\n残る業務は令和9年度に移行します。",
+                ),
+            ],
+        )
+        .await;
+    let report = y
+        .app
+        .send(
+            "GET",
+            &format!("/staff/departments/{}/results", y.department),
+            Some(&y.chief),
+            None,
+        )
+        .await;
+
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let stored: (Vec<String>, Vec<String>) = sqlx::query_as(
+        "SELECT performance, outcome FROM initiative_result WHERE initiative_id = $1",
+    )
+    .bind(y.initiative)
+    .fetch_one(&y.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored.0,
+        vec!["住民記録システムの移行", "税務システムの移行 2業務"]
+    );
+    assert_eq!(
+        stored.1,
+        vec![
+            "予定どおり2業務を移行しました。",
+            "残る業務は令和9年度に移行します。"
+        ]
+    );
+    let actual_value: String = sqlx::query_scalar(
+        "SELECT actual_value::text FROM criterion_result WHERE criterion_id = $1",
+    )
+    .bind(y.criterion)
+    .fetch_one(&y.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actual_value, "2.0000",
+        "full-width digits stored as a number"
+    );
+    let row = report
+        .body
+        .split(&format!("id=\"initiative-{}\"", y.initiative))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("<li>住民記録システムの移行</li><li>税務システムの移行 2業務</li>"),
+        "{row}"
+    );
+    assert!(row.contains(
+        "<p>予定どおり2業務を移行しました。</p><p>残る業務は令和9年度に移行します。</p>"
+    ));
+    assert!(
+        row.contains("◎</span>達成"),
+        "2業務 of 2業務 is achieved: {row}"
+    );
+    let audit = y
+        .app
+        .scalar("SELECT count(*) FROM audit_event WHERE entity = 'initiative_result'")
+        .await;
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test]
+async fn only_the_responsible_chief_the_head_and_planning_staff_record_results() {
+    let y = year().await;
+    let actual = format!("actual_{}", y.criterion);
+    for (who, session) in [
+        ("sibling", &y.sibling),
+        ("other", &y.other),
+        ("viewer", &y.viewer),
+    ] {
+        let before = y.app.scalar("SELECT count(*) FROM initiative_result").await;
+        let reply = y
+            .record(
+                session,
+                &[(actual.as_str(), "1"), ("performance", "書き換え")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            y.app.scalar("SELECT count(*) FROM initiative_result").await,
+            before
+        );
+        assert_eq!(
+            y.app
+                .send(
+                    "GET",
+                    &format!("/staff/initiatives/{}/results", y.initiative),
+                    Some(session),
+                    None
+                )
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let anonymous = y
+        .app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{}/results", y.initiative),
+            None,
+            Some(&[("csrf", "x"), ("performance", "x")]),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::FORBIDDEN);
+    for who in [&y.head, &y.admin] {
+        assert_eq!(
+            y.record(who, &[(actual.as_str(), "1"), ("performance", "実施")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_head_overrides_a_status_and_only_with_a_reason() {
+    let y = year().await;
+    let actual = format!("actual_{}", y.criterion);
+
+    let by_chief = y
+        .record(
+            &y.chief,
+            &[
+                (actual.as_str(), "1"),
+                ("status_override", "achieved"),
+                ("override_reason", "実質達成"),
+            ],
+        )
+        .await;
+    let no_reason = y
+        .record(
+            &y.head,
+            &[
+                (actual.as_str(), "1"),
+                ("status_override", "started"),
+                ("override_reason", ""),
+            ],
+        )
+        .await;
+    let nothing_written = y.app.scalar("SELECT count(*) FROM initiative_result").await;
+    let with_reason = y
+        .record(
+            &y.head,
+            &[
+                (actual.as_str(), "1"),
+                ("status_override", "started"),
+                ("override_reason", "国の仕様変更で移行が遅れたため"),
+            ],
+        )
+        .await;
+    let report = y
+        .app
+        .send(
+            "GET",
+            &format!("/staff/departments/{}/results", y.department),
+            Some(&y.head),
+            None,
+        )
+        .await;
+
+    assert_eq!(by_chief.status, StatusCode::FORBIDDEN);
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reason
+            .body
+            .contains("判定を変更する理由を入力してください。")
+    );
+    assert_eq!(nothing_written, 0);
+    assert_eq!(with_reason.status, StatusCode::SEE_OTHER);
+    let kept: (String, String) = sqlx::query_as(
+        "SELECT status_override, override_reason FROM initiative_result WHERE initiative_id = $1",
+    )
+    .bind(y.initiative)
+    .fetch_one(&y.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kept,
+        ("started".into(), "国の仕様変更で移行が遅れたため".into())
+    );
+    let row = report
+        .body
+        .split(&format!("id=\"initiative-{}\"", y.initiative))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("△</span>着手") && row.contains("部長判定"),
+        "{row}"
+    );
+}
+
+#[tokio::test]
+async fn bad_results_come_back_with_messages_and_conflicts_do_not_overwrite() {
+    let y = year().await;
+    let actual = format!("actual_{}", y.criterion);
+    let na = format!("na_{}", y.criterion);
+
+    let not_a_number = y
+        .record(
+            &y.chief,
+            &[(actual.as_str(), "たくさん"), ("performance", "移行作業")],
+        )
+        .await;
+    let na_without_reason = y
+        .record(&y.chief, &[(na.as_str(), "1"), ("performance", "移行作業")])
+        .await;
+    assert_eq!(not_a_number.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        not_a_number
+            .body
+            .contains("の実績値は数値で入力してください")
+            && not_a_number.body.contains("value=\"たくさん\"")
+            && not_a_number.body.contains("移行作業")
+    );
+    assert_eq!(na_without_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        na_without_reason
+            .body
+            .contains("を対象外にする理由を入力してください。")
+    );
+    assert_eq!(
+        y.app.scalar("SELECT count(*) FROM initiative_result").await,
+        0
+    );
+    assert_eq!(
+        y.app.scalar("SELECT count(*) FROM criterion_result").await,
+        0
+    );
+
+    // Two people opened the empty form; the second save must not overwrite the first.
+    let uri = format!("/staff/initiatives/{}/results", y.initiative);
+    let first = y
+        .app
+        .send(
+            "POST",
+            &uri,
+            Some(&y.chief),
+            Some(&[("version", "0"), ("performance", "課長の実績")]),
+        )
+        .await;
+    let second = y
+        .app
+        .send(
+            "POST",
+            &uri,
+            Some(&y.head),
+            Some(&[("version", "0"), ("performance", "部長の実績")]),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert!(second.body.contains("部長の実績"), "the typed text is kept");
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT performance FROM initiative_result WHERE initiative_id = $1")
+            .bind(y.initiative)
+            .fetch_one(&y.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, vec!["課長の実績"]);
+}
+
+#[tokio::test]
+async fn planning_staff_see_which_results_are_missing() {
+    let y = year().await;
+    let before = y
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/progress",
+            Some(&y.admin),
+            None,
+        )
+        .await;
+    y.record(&y.chief, &[("performance", "移行作業を実施")])
+        .await;
+
+    let after = y
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/progress",
+            Some(&y.admin),
+            None,
+        )
+        .await;
+    let for_head = y
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/progress",
+            Some(&y.head),
+            None,
+        )
+        .await;
+
+    assert!(
+        text_of(&before.body)
+            .contains("取組内容 116件のうち、実績・成果の入力済み 0件、未入力 116件。")
+    );
+    let text = text_of(&after.body);
+    assert!(text.contains("入力済み 1件、未入力 115件"), "{text}");
+    assert!(text.contains("情報政策課 1／3"), "{text}");
+    let still_missing = y.app.scalar(&format!("SELECT id FROM initiative WHERE goal_id = (SELECT goal_id FROM initiative WHERE id = {}) AND position = 4", y.initiative)).await;
+    assert!(
+        after.body.contains(&format!(
+            "href=\"/staff/initiatives/{still_missing}/results\""
+        )),
+        "missing rows link to their forms"
+    );
+    assert!(
+        !after.body.contains(&format!(
+            "href=\"/staff/initiatives/{}/results\"",
+            y.initiative
+        )),
+        "the recorded one is not listed as missing"
+    );
+    assert_eq!(for_head.status, StatusCode::FORBIDDEN);
+}
