@@ -220,3 +220,249 @@ pub async fn progress(
     .fetch_all(pool)
     .await
 }
+
+/// The department head's page: name and reading, 基本方針, 部の仕事, 総括.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize,
+)]
+pub struct Profile {
+    pub head_name: String,
+    pub head_name_kana: String,
+    pub basic_policy: String,
+    pub duties: String,
+    pub summary: String,
+    #[serde(skip)]
+    pub version: i32,
+}
+
+/// A department's profile (empty, version 0, when not written yet).
+pub async fn profile(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<Profile> {
+    let row: Option<Profile> = sqlx::query_as(
+        "SELECT head_name, head_name_kana, basic_policy, duties, summary, version FROM department_profile
+         WHERE municipality_id = $1 AND department_id = $2",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Saves a profile if nobody saved since `version` (0: not written yet). False on a conflict.
+pub async fn save_profile(
+    tx: &mut PgConnection,
+    mid: i64,
+    department_id: i64,
+    version: i32,
+    p: &Profile,
+) -> sqlx::Result<bool> {
+    let n = if version == 0 {
+        sqlx::query(
+            "INSERT INTO department_profile (municipality_id, department_id, head_name, head_name_kana, basic_policy, duties, summary)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (department_id) DO NOTHING",
+        )
+        .bind(mid)
+        .bind(department_id)
+        .bind(&p.head_name)
+        .bind(&p.head_name_kana)
+        .bind(&p.basic_policy)
+        .bind(&p.duties)
+        .bind(&p.summary)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query(
+            "UPDATE department_profile SET head_name = $4, head_name_kana = $5, basic_policy = $6, duties = $7, summary = $8,
+                    version = version + 1
+             WHERE municipality_id = $1 AND department_id = $2 AND version = $3",
+        )
+        .bind(mid)
+        .bind(department_id)
+        .bind(version)
+        .bind(&p.head_name)
+        .bind(&p.head_name_kana)
+        .bind(&p.basic_policy)
+        .bind(&p.duties)
+        .bind(&p.summary)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    Ok(n == 1)
+}
+
+/// A goal's status override and its reason.
+pub async fn goal_override(
+    pool: &PgPool,
+    mid: i64,
+    goal_id: i64,
+) -> sqlx::Result<(Option<String>, Option<String>, i32)> {
+    let row: Option<(Option<String>, Option<String>, i32)> =
+        sqlx::query_as("SELECT status_override, override_reason, version FROM goal_result WHERE municipality_id = $1 AND goal_id = $2")
+            .bind(mid)
+            .bind(goal_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.unwrap_or((None, None, 0)))
+}
+
+/// Sets (or clears) a goal's status override if nobody changed it since `version`.
+pub async fn save_goal_override(
+    tx: &mut PgConnection,
+    mid: i64,
+    goal_id: i64,
+    version: i32,
+    status: Option<&str>,
+    reason: Option<&str>,
+) -> sqlx::Result<bool> {
+    let n = if version == 0 {
+        sqlx::query(
+            "INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (goal_id) DO NOTHING",
+        )
+        .bind(mid)
+        .bind(goal_id)
+        .bind(status)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    } else {
+        sqlx::query(
+            "UPDATE goal_result SET status_override = $4, override_reason = $5, version = version + 1
+             WHERE municipality_id = $1 AND goal_id = $2 AND version = $3",
+        )
+        .bind(mid)
+        .bind(goal_id)
+        .bind(version)
+        .bind(status)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    Ok(n == 1)
+}
+
+/// Every goal override of a department, by goal id.
+pub async fn goal_overrides(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<(i64, Option<String>, Option<String>, i32)>> {
+    sqlx::query_as(
+        "SELECT r.goal_id, r.status_override, r.override_reason, r.version FROM goal_result r
+         JOIN goal g ON g.municipality_id = r.municipality_id AND g.id = r.goal_id
+         WHERE r.municipality_id = $1 AND g.department_id = $2",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The live results sheet of a department, built from its target sheet and its results:
+/// statuses computed from the criteria, overrides applied. A fixed number of queries.
+pub async fn results_sheet(
+    pool: &PgPool,
+    mid: i64,
+    department: &crate::db::editing::DepartmentCtx,
+) -> sqlx::Result<crate::domain::sheet::ResultsSheet> {
+    use crate::domain::metric::Comparator;
+    use crate::domain::sheet::{
+        HeadPage, ResultsGoal, ResultsGroup, ResultsInitiative, ResultsSheet,
+    };
+    use crate::domain::status::{self, CriterionResult, Status};
+    use std::collections::HashMap;
+    let (sheet, results, overrides, profile, initiatives) = tokio::try_join!(
+        crate::db::publication::target_sheet(
+            pool,
+            mid,
+            department.id,
+            &department.name,
+            department.policy_id
+        ),
+        department_results(pool, mid, department.id),
+        goal_overrides(pool, mid, department.id),
+        profile(pool, mid, department.id),
+        crate::db::public::initiatives(pool, mid, department.id),
+    )?;
+    let ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
+    let criteria = criteria_with_results(pool, mid, &ids).await?;
+    let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
+    let overrides: HashMap<i64, (Option<String>, Option<String>)> = overrides
+        .into_iter()
+        .map(|(g, s, r, _)| (g, (s, r)))
+        .collect();
+    let groups = sheet
+        .groups
+        .into_iter()
+        .map(|g| ResultsGroup {
+            pillars: g.pillars,
+            goals: g
+                .goals
+                .into_iter()
+                .map(|goal| {
+                    let initiatives: Vec<ResultsInitiative> = goal
+                        .initiatives
+                        .into_iter()
+                        .map(|i| {
+                            let r = results.get(&i.id).cloned().unwrap_or_default();
+                            let judged: Vec<CriterionResult> = criteria
+                                .iter()
+                                .filter(|c| c.initiative_id == i.id)
+                                .map(|c| CriterionResult {
+                                    target: c.target_value.map(|v| {
+                                        (
+                                            v,
+                                            c.comparator
+                                                .as_deref()
+                                                .and_then(Comparator::from_db)
+                                                .unwrap_or(Comparator::AtLeast),
+                                        )
+                                    }),
+                                    actual: c.actual_value,
+                                    not_applicable: c.not_applicable,
+                                })
+                                .collect();
+                            let manual = r.status_override.as_deref().and_then(Status::from_db);
+                            ResultsInitiative {
+                                status: status::effective(status::computed(&judged), manual),
+                                override_reason: manual.and(r.override_reason),
+                                id: i.id,
+                                number: i.number,
+                                text: i.text,
+                                sections: i.sections,
+                                performance: r.performance,
+                                outcome: r.outcome,
+                            }
+                        })
+                        .collect();
+                    let (manual, reason) = overrides.get(&goal.id).cloned().unwrap_or((None, None));
+                    let manual = manual.as_deref().and_then(Status::from_db);
+                    let computed =
+                        status::goal(&initiatives.iter().map(|i| i.status).collect::<Vec<_>>());
+                    ResultsGoal {
+                        id: goal.id,
+                        text: goal.text,
+                        status: status::effective(computed, manual),
+                        override_reason: manual.and(reason),
+                        initiatives,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ResultsSheet {
+        department_name: department.name.clone(),
+        head: HeadPage {
+            head_name: profile.head_name,
+            head_name_kana: profile.head_name_kana,
+            basic_policy: profile.basic_policy,
+            duties: profile.duties,
+            summary: profile.summary,
+        },
+        groups,
+    })
+}

@@ -67,3 +67,62 @@ impl TargetSheet {
             .sum()
     }
 }
+
+/// A department's results sheet for one year: the head's page and every goal and
+/// initiative with what was done (実績), the outcome (成果) and the status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsSheet {
+    pub department_name: String,
+    pub head: HeadPage,
+    pub groups: Vec<ResultsGroup>,
+}
+
+/// The department head's page for citizens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadPage {
+    pub head_name: String,
+    pub head_name_kana: String,
+    pub basic_policy: String,
+    pub duties: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsGroup {
+    pub pillars: Vec<PillarHeading>,
+    pub goals: Vec<ResultsGoal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsGoal {
+    pub id: i64,
+    pub text: String,
+    pub status: Option<crate::domain::status::Status>,
+    /// The head's reason when the status was set by hand.
+    pub override_reason: Option<String>,
+    pub initiatives: Vec<ResultsInitiative>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsInitiative {
+    pub id: i64,
+    pub number: String,
+    pub text: String,
+    pub sections: Vec<String>,
+    pub performance: Vec<String>,
+    pub outcome: Vec<String>,
+    pub status: Option<crate::domain::status::Status>,
+    pub override_reason: Option<String>,
+}
+
+impl ResultsSheet {
+    /// Goals in order, numbered from 1 across groups (as on the head's page).
+    pub fn numbered_goals(&self) -> Vec<(usize, &ResultsGoal)> {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.goals)
+            .enumerate()
+            .map(|(i, g)| (i + 1, g))
+            .collect()
+    }
+}

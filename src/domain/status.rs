@@ -13,8 +13,9 @@
 use super::metric::Comparator;
 use rust_decimal::Decimal;
 
-/// An achievement status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An achievement status (spelled in data as `achieved`, `partly_achieved`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Achieved,
     PartlyAchieved,

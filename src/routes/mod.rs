@@ -40,6 +40,14 @@ pub fn router(state: AppState) -> Router {
             get(staff::results::show_department_results),
         )
         .route(
+            "/staff/departments/{id}/profile",
+            get(staff::profile::edit_profile).post(staff::profile::save_profile),
+        )
+        .route(
+            "/staff/goals/{id}/status",
+            get(staff::profile::edit_goal_status).post(staff::profile::save_goal_status),
+        )
+        .route(
             "/staff/initiatives/{id}/results",
             get(staff::results::edit_results).post(staff::results::save_results),
         )

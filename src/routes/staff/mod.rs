@@ -10,6 +10,7 @@ pub mod admin;
 pub mod criteria;
 pub mod goals;
 pub mod initiatives;
+pub mod profile;
 pub mod results;
 pub mod workflow;
 

@@ -415,44 +415,25 @@ pub async fn show_progress(
     })
 }
 
-/// An initiative's row in the results report.
-pub struct ResultRow {
-    id: i64,
-    number: String,
-    text: String,
-    sections: Vec<String>,
-    performance: Vec<String>,
-    outcome: Vec<String>,
-    status: Option<Status>,
-    overridden: bool,
-    can_record: bool,
-}
-
-/// A goal with its initiatives' results.
-pub struct ResultGoal {
-    id: i64,
-    text: String,
-    status: Option<Status>,
-    rows: Vec<ResultRow>,
-}
-
-/// Goals grouped under their pillar headings, as in the target table.
-pub struct ResultGroup {
-    pillars: Vec<crate::domain::sheet::PillarHeading>,
-    goals: Vec<ResultGoal>,
-}
-
 #[derive(Template)]
 #[template(path = "staff/results_report.html")]
 pub struct ResultsReportPage {
     staff: Staff,
     department: DepartmentCtx,
     year_label: String,
-    groups: Vec<ResultGroup>,
+    sheet: crate::domain::sheet::ResultsSheet,
+    recordable: Vec<i64>,
+    can_judge: bool,
+}
+
+impl ResultsReportPage {
+    fn can_record(&self, initiative: &i64) -> bool {
+        self.recordable.contains(initiative)
+    }
 }
 
 /// `GET /staff/departments/{id}/results`: the department's results in the report layout
-/// (組織目標 / 取組内容 / 課等 / 実績 / 成果, with statuses), with links to record them.
+/// (組織目標 / 取組内容 / 課等 / 実績 / 成果, with statuses) as a draft, with links to record them.
 pub async fn show_department_results(
     State(state): State<AppState>,
     staff: Staff,
@@ -461,78 +442,21 @@ pub async fn show_department_results(
     let department = load_department(&state, &staff, id).await?;
     require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
     let mid = staff.municipality_id;
-    let (sheet, results, initiatives) = tokio::try_join!(
-        crate::db::publication::target_sheet(
-            &state.pool,
-            mid,
-            id,
-            &department.name,
-            department.policy_id
-        ),
-        rdb::department_results(&state.pool, mid, id),
-        crate::db::public::initiatives(&state.pool, mid, id),
+    let (sheet, initiatives) = tokio::try_join!(
+        rdb::results_sheet(&state.pool, mid, &department),
+        crate::db::public::initiatives(&state.pool, mid, id)
     )?;
-    let ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
-    let criteria = rdb::criteria_with_results(&state.pool, mid, &ids).await?;
-    let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
-    let sections_of: HashMap<i64, Vec<i64>> = initiatives
+    let recordable = initiatives
         .into_iter()
-        .map(|i| (i.id, i.section_ids))
-        .collect();
-    let groups = sheet
-        .groups
-        .into_iter()
-        .map(|g| ResultGroup {
-            pillars: g.pillars,
-            goals: g
-                .goals
-                .into_iter()
-                .map(|goal| {
-                    let rows: Vec<ResultRow> = goal
-                        .initiatives
-                        .into_iter()
-                        .map(|i| {
-                            let r = results.get(&i.id).cloned().unwrap_or_default();
-                            let judged: Vec<CriterionResult> = criteria
-                                .iter()
-                                .filter(|c| c.initiative_id == i.id)
-                                .map(judged)
-                                .collect();
-                            let override_status =
-                                r.status_override.as_deref().and_then(Status::from_db);
-                            ResultRow {
-                                can_record: staff.roles.can_edit_initiative(
-                                    id,
-                                    sections_of.get(&i.id).map(Vec::as_slice).unwrap_or(&[]),
-                                ),
-                                status: status::effective(
-                                    status::computed(&judged),
-                                    override_status,
-                                ),
-                                overridden: override_status.is_some(),
-                                id: i.id,
-                                number: i.number,
-                                text: i.text,
-                                sections: i.sections,
-                                performance: r.performance,
-                                outcome: r.outcome,
-                            }
-                        })
-                        .collect();
-                    ResultGoal {
-                        id: goal.id,
-                        text: goal.text,
-                        status: status::goal(&rows.iter().map(|r| r.status).collect::<Vec<_>>()),
-                        rows,
-                    }
-                })
-                .collect(),
-        })
+        .filter(|i| staff.roles.can_edit_initiative(id, &i.section_ids))
+        .map(|i| i.id)
         .collect();
     render(&ResultsReportPage {
         year_label: state.eras.fiscal_year_label(department.year),
+        can_judge: staff.roles.can_edit_goals(id),
         staff,
         department,
-        groups,
+        sheet,
+        recordable,
     })
 }
