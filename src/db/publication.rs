@@ -228,22 +228,89 @@ pub async fn publish(
 
 /// The workflow state of a department's targets (`draft` when never moved) and the latest
 /// return comment.
-pub async fn sheet_state(
+pub async fn sheet_state_of(
     pool: &PgPool,
     mid: i64,
     department_id: i64,
+    kind: &str,
 ) -> sqlx::Result<(String, Option<String>)> {
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets'")
+        sqlx::query_as("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3")
             .bind(mid)
             .bind(department_id)
+            .bind(kind)
             .fetch_optional(pool)
             .await?;
     Ok(row.unwrap_or_else(|| ("draft".to_owned(), None)))
 }
 
+/// The workflow state of a department's targets.
+pub async fn sheet_state(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<(String, Option<String>)> {
+    sheet_state_of(pool, mid, department_id, "targets").await
+}
+
 /// Moves a department's targets to `state` (locking the row against a concurrent move)
 /// if it is in one of `from`; records the event. False when the state was not one of `from`.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_of(
+    tx: &mut PgConnection,
+    mid: i64,
+    department_id: i64,
+    kind: &str,
+    from: &[&str],
+    to: &str,
+    action: &str,
+    comment: Option<&str>,
+    user_id: Option<i64>,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(kind)
+    .execute(&mut *tx)
+    .await?;
+    let current: String =
+        sqlx::query_scalar("SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE")
+            .bind(mid)
+            .bind(department_id)
+            .bind(kind)
+            .fetch_one(&mut *tx)
+            .await?;
+    if !from.contains(&current.as_str()) {
+        return Ok(false);
+    }
+    let keep_comment = if action == "return" { comment } else { None };
+    sqlx::query(
+        "UPDATE sheet SET state = $3, comment = $4, updated_at = now() WHERE municipality_id = $1 AND department_id = $2 AND kind = $5",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(to)
+    .bind(keep_comment)
+    .bind(kind)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO sheet_event (municipality_id, department_id, kind, action, comment, user_id) VALUES ($1, $2, $6, $3, $4, $5)",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(action)
+    .bind(comment)
+    .bind(user_id)
+    .bind(kind)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// Moves a department's targets; see [`transition_of`].
 #[allow(clippy::too_many_arguments)]
 pub async fn transition(
     tx: &mut PgConnection,
@@ -255,43 +322,18 @@ pub async fn transition(
     comment: Option<&str>,
     user_id: Option<i64>,
 ) -> sqlx::Result<bool> {
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, 'targets') ON CONFLICT DO NOTHING",
+    transition_of(
+        tx,
+        mid,
+        department_id,
+        "targets",
+        from,
+        to,
+        action,
+        comment,
+        user_id,
     )
-    .bind(mid)
-    .bind(department_id)
-    .execute(&mut *tx)
-    .await?;
-    let current: String =
-        sqlx::query_scalar("SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' FOR UPDATE")
-            .bind(mid)
-            .bind(department_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if !from.contains(&current.as_str()) {
-        return Ok(false);
-    }
-    let keep_comment = if action == "return" { comment } else { None };
-    sqlx::query(
-        "UPDATE sheet SET state = $3, comment = $4, updated_at = now() WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets'",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(to)
-    .bind(keep_comment)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO sheet_event (municipality_id, department_id, kind, action, comment, user_id) VALUES ($1, $2, 'targets', $3, $4, $5)",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(action)
-    .bind(comment)
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
-    Ok(true)
+    .await
 }
 
 /// A workflow event as listed.
@@ -304,15 +346,21 @@ pub struct SheetEvent {
 }
 
 /// A department's workflow history, newest first.
-pub async fn events(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<Vec<SheetEvent>> {
+pub async fn events(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+    kind: &str,
+) -> sqlx::Result<Vec<SheetEvent>> {
     sqlx::query_as(
         "SELECT e.at, e.action, e.comment, u.display_name AS who FROM sheet_event e
          LEFT JOIN app_user u ON u.municipality_id = e.municipality_id AND u.id = e.user_id
-         WHERE e.municipality_id = $1 AND e.department_id = $2 AND e.kind = 'targets'
+         WHERE e.municipality_id = $1 AND e.department_id = $2 AND e.kind = $3
          ORDER BY e.at DESC, e.id DESC LIMIT 100",
     )
     .bind(mid)
     .bind(department_id)
+    .bind(kind)
     .fetch_all(pool)
     .await
 }
@@ -433,4 +481,91 @@ pub async fn latest_sheets(
     .bind(year)
     .fetch_all(pool)
     .await
+}
+
+/// One published version of a department's results.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublishedResults {
+    pub department_id: i64,
+    pub slug: String,
+    pub position: i32,
+    pub version: i32,
+    pub published_on: NaiveDate,
+    pub published_at: DateTime<Utc>,
+    pub publication_id: i64,
+    pub content: Json<crate::domain::sheet::ResultsSheet>,
+}
+
+/// The latest published results of every department of a year, in display order. One query.
+pub async fn latest_results(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<Vec<PublishedResults>> {
+    sqlx::query_as(
+        "SELECT * FROM (
+             SELECT DISTINCT ON (p.department_id)
+                    p.department_id, d.slug, d.position, p.version, p.published_on, p.published_at, p.id AS publication_id, p.content
+             FROM publication p
+             JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
+             WHERE p.municipality_id = $1 AND p.fiscal_year_id = $2 AND p.kind = 'results'
+             ORDER BY p.department_id, p.version DESC
+         ) latest ORDER BY position",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Publishes the department's live results as a new version unless they equal the latest
+/// published results; returns the new version, if any, and marks the results sheet published.
+pub async fn publish_results_if_changed(
+    pool: &PgPool,
+    mid: i64,
+    department: &crate::db::editing::DepartmentCtx,
+    user_id: Option<i64>,
+    on: NaiveDate,
+) -> sqlx::Result<Option<i32>> {
+    let sheet = crate::db::results::results_sheet(pool, mid, department).await?;
+    let latest: Option<Json<crate::domain::sheet::ResultsSheet>> = sqlx::query_scalar(
+        "SELECT content FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' ORDER BY version DESC LIMIT 1",
+    )
+    .bind(mid)
+    .bind(department.id)
+    .fetch_optional(pool)
+    .await?;
+    if latest.is_some_and(|l| l.0 == sheet) {
+        return Ok(None);
+    }
+    let mut tx = pool.begin().await?;
+    let version: i32 = sqlx::query_scalar(
+        "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
+         VALUES ($1, $2, $3, 'results',
+                 (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE department_id = $3 AND kind = 'results'),
+                 $4, $5, $6)
+         RETURNING version",
+    )
+    .bind(mid)
+    .bind(department.fiscal_year_id)
+    .bind(department.id)
+    .bind(on)
+    .bind(user_id)
+    .bind(Json(&sheet))
+    .fetch_one(&mut *tx)
+    .await?;
+    transition_of(
+        &mut tx,
+        mid,
+        department.id,
+        "results",
+        &["draft", "submitted", "approved", "published"],
+        "published",
+        "publish",
+        None,
+        user_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(version))
 }

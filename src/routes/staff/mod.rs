@@ -328,7 +328,7 @@ async fn workflow_view(
     let mid = staff.municipality_id;
     let (sheet_state, comment) = pubdb::sheet_state(&state.pool, mid, department.id).await?;
     let (events, latest, live) = tokio::try_join!(
-        pubdb::events(&state.pool, mid, department.id),
+        pubdb::events(&state.pool, mid, department.id, "targets"),
         pubdb::publication(&state.pool, mid, department.id, None),
         pubdb::target_sheet(
             &state.pool,
@@ -338,19 +338,7 @@ async fn workflow_view(
             department.policy_id
         ),
     )?;
-    let actions = [
-        ("submit", "提出する", false),
-        ("approve", "承認する", false),
-        ("return", "差し戻す", true),
-        ("reopen", "承認を取り消して再開する", false),
-        ("publish", "公表する", false),
-    ]
-    .into_iter()
-    .filter(|(action, _, _)| {
-        workflow::rule(staff, department.id, action)
-            .is_some_and(|(from, _, allowed)| allowed && from.contains(&sheet_state.as_str()))
-    })
-    .collect();
+    let actions = workflow::available_actions(staff, department.id, &sheet_state);
     let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
     Ok(WorkflowView {
         state_label: workflow::state_label(&sheet_state),

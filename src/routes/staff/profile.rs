@@ -45,6 +45,7 @@ pub struct ProfileForm {
 async fn load(state: &AppState, staff: &Staff, id: i64) -> Result<DepartmentCtx> {
     let department = load_department(state, staff, id).await?;
     require(staff.roles.can_edit_goals(id))?;
+    super::results::require_results_editable(state, staff, id).await?;
     Ok(department)
 }
 

@@ -61,7 +61,29 @@ async fn load(state: &AppState, staff: &Staff, id: i64) -> Result<(InitiativeCtx
             .roles
             .can_edit_initiative(department.id, &initiative.section_ids),
     )?;
+    require_results_editable(state, staff, department.id).await?;
     Ok((initiative, department))
+}
+
+/// Results are locked while submitted (except for the head and planning staff, who review
+/// them) and once approved (until reopened), like the targets.
+pub async fn require_results_editable(
+    state: &AppState,
+    staff: &Staff,
+    department_id: i64,
+) -> Result<()> {
+    let (sheet_state, _) = crate::db::publication::sheet_state_of(
+        &state.pool,
+        staff.municipality_id,
+        department_id,
+        "results",
+    )
+    .await?;
+    match sheet_state.as_str() {
+        "approved" => Err(AppError::Locked),
+        "submitted" if !staff.roles.can_edit_goals(department_id) => Err(AppError::Locked),
+        _ => Ok(()),
+    }
 }
 
 fn target_label(c: &CriterionWithResult) -> Option<String> {
@@ -424,6 +446,9 @@ pub struct ResultsReportPage {
     sheet: crate::domain::sheet::ResultsSheet,
     recordable: Vec<i64>,
     can_judge: bool,
+    state_label: &'static str,
+    comment: Option<String>,
+    actions: Vec<(&'static str, &'static str, bool)>,
 }
 
 impl ResultsReportPage {
@@ -446,14 +471,25 @@ pub async fn show_department_results(
         rdb::results_sheet(&state.pool, mid, &department),
         crate::db::public::initiatives(&state.pool, mid, id)
     )?;
-    let recordable = initiatives
-        .into_iter()
-        .filter(|i| staff.roles.can_edit_initiative(id, &i.section_ids))
-        .map(|i| i.id)
-        .collect();
+    let (sheet_state, comment) =
+        crate::db::publication::sheet_state_of(&state.pool, mid, id, "results").await?;
+    let locked = sheet_state == "approved"
+        || (sheet_state == "submitted" && !staff.roles.can_edit_goals(id));
+    let recordable = if locked {
+        vec![]
+    } else {
+        initiatives
+            .into_iter()
+            .filter(|i| staff.roles.can_edit_initiative(id, &i.section_ids))
+            .map(|i| i.id)
+            .collect()
+    };
     render(&ResultsReportPage {
+        state_label: super::workflow::state_label(&sheet_state),
+        comment,
+        actions: super::workflow::available_actions(&staff, id, &sheet_state),
         year_label: state.eras.fiscal_year_label(department.year),
-        can_judge: staff.roles.can_edit_goals(id),
+        can_judge: staff.roles.can_edit_goals(id) && sheet_state != "approved",
         staff,
         department,
         sheet,

@@ -73,6 +73,9 @@ pub struct WorkflowForm {
     action: String,
     #[serde(default)]
     comment: String,
+    /// `targets` (the default) or `results`.
+    #[serde(default)]
+    kind: String,
 }
 
 /// `POST /staff/departments/{id}/workflow`.
@@ -85,39 +88,57 @@ pub async fn change_state(
     let department = load_department(&state, &staff, id).await?;
     let (from, to, allowed) = rule(&staff, id, &form.action).ok_or(AppError::Forbidden)?;
     require(allowed)?;
+    let kind = if form.kind == "results" {
+        "results"
+    } else {
+        "targets"
+    };
     let comment = form.comment.trim();
     if form.action == "return" && comment.is_empty() {
         return Err(AppError::CommentRequired);
     }
     let mid = staff.municipality_id;
     if form.action == "publish" {
-        let (current, _) = pubdb::sheet_state(&state.pool, mid, id).await?;
+        let (current, _) = pubdb::sheet_state_of(&state.pool, mid, id, kind).await?;
         if !from.contains(&current.as_str()) {
             return Err(AppError::Conflict);
         }
         let today = chrono::Local::now().date_naive();
-        let published = pubdb::publish_if_changed(
-            &state.pool,
-            mid,
-            department.fiscal_year_id,
-            id,
-            &department.name,
-            department.policy_id,
-            Some(staff.user_id),
-            today,
-        )
-        .await?;
+        let published = if kind == "results" {
+            pubdb::publish_results_if_changed(
+                &state.pool,
+                mid,
+                &department,
+                Some(staff.user_id),
+                today,
+            )
+            .await?
+        } else {
+            pubdb::publish_if_changed(
+                &state.pool,
+                mid,
+                department.fiscal_year_id,
+                id,
+                &department.name,
+                department.policy_id,
+                Some(staff.user_id),
+                today,
+            )
+            .await?
+        };
         if published.is_none() {
             // Nothing changed since the last publication: no new version, but the review is done.
             let mut tx = state.pool.begin().await?;
-            pubdb::transition(
+            let note = Some("公表済みの内容から変更がないため、新しい版は作成していません。");
+            pubdb::transition_of(
                 &mut tx,
                 mid,
                 id,
+                kind,
                 from,
                 to,
                 "publish",
-                Some("公表済みの内容から変更がないため、新しい版は作成していません。"),
+                note,
                 Some(staff.user_id),
             )
             .await?;
@@ -126,10 +147,11 @@ pub async fn change_state(
     } else {
         let mut tx = state.pool.begin().await?;
         let comment = (!comment.is_empty()).then_some(comment);
-        if !pubdb::transition(
+        if !pubdb::transition_of(
             &mut tx,
             mid,
             id,
+            kind,
             from,
             to,
             &form.action,
@@ -142,7 +164,12 @@ pub async fn change_state(
         }
         tx.commit().await?;
     }
-    Ok(Redirect::to(&format!("/staff/departments/{id}#workflow")).into_response())
+    let back = if kind == "results" {
+        format!("/staff/departments/{id}/results#workflow")
+    } else {
+        format!("/staff/departments/{id}#workflow")
+    };
+    Ok(Redirect::to(&back).into_response())
 }
 
 /// `GET /staff/departments/{id}/preview`: the live draft in the public layout, marked 下書き.
@@ -358,4 +385,25 @@ pub async fn publish_year(
         }
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
+}
+
+/// The actions this person may take on a sheet in `state`: (action, button label, needs a comment).
+pub fn available_actions(
+    staff: &Staff,
+    department: i64,
+    state: &str,
+) -> Vec<(&'static str, &'static str, bool)> {
+    [
+        ("submit", "提出する", false),
+        ("approve", "承認する", false),
+        ("return", "差し戻す", true),
+        ("reopen", "承認を取り消して再開する", false),
+        ("publish", "公表する", false),
+    ]
+    .into_iter()
+    .filter(|(action, _, _)| {
+        rule(staff, department, action)
+            .is_some_and(|(from, _, allowed)| allowed && from.contains(&state))
+    })
+    .collect()
 }
