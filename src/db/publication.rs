@@ -569,3 +569,12 @@ pub async fn publish_results_if_changed(
     tx.commit().await?;
     Ok(Some(version))
 }
+
+/// Whether any department of the year has published results.
+pub async fn has_results(pool: &PgPool, mid: i64, fiscal_year_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND fiscal_year_id = $2 AND kind = 'results')")
+        .bind(mid)
+        .bind(fiscal_year_id)
+        .fetch_one(pool)
+        .await
+}

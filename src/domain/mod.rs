@@ -7,3 +7,4 @@ pub mod numbering;
 pub mod permission;
 pub mod sheet;
 pub mod status;
+pub mod summary;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod citizens;
 pub mod conditional;
 pub mod public;
+pub mod results_public;
 pub mod staff;
 
 use crate::error::AppError;
@@ -221,6 +222,16 @@ pub fn router(state: AppState) -> Router {
             get(citizens::show_pillar),
         )
         .route("/{city}/search", get(citizens::search))
+        .route(
+            "/{city}/{year}/results",
+            get(results_public::show_results_booklet),
+        )
+        .route(
+            "/{city}/{year}/results/{department}",
+            get(results_public::show_results_department),
+        )
+        .route("/{city}/{year}/heads", get(results_public::show_heads))
+        .route("/{city}/{year}/summary", get(results_public::show_summary))
         .route("/open-data", get(citizens::show_open_data_schema))
         .route_layer(axum::middleware::from_fn(conditional::etag));
     Router::new()

@@ -76,6 +76,7 @@ pub struct BookletPage {
     introduction: Vec<q::BookletSection>,
     pillars: Vec<q::Pillar>,
     departments: Vec<PublishedDepartment>,
+    has_results: bool,
 }
 
 /// `/{city}/{year}`: the year's booklet — title, contents (published departments only),
@@ -102,6 +103,7 @@ pub async fn show_booklet(
     if departments.is_empty() {
         return Err(AppError::NotFound);
     }
+    let has_results = pubdb::has_results(&state.pool, city.id, fy.id).await?;
     let year_label = state.eras.fiscal_year_label(fy.year);
     Ok(render(&BookletPage {
         city,
@@ -110,6 +112,7 @@ pub async fn show_booklet(
         introduction,
         pillars,
         departments,
+        has_results,
     })?
     .into_response())
 }

@@ -419,3 +419,188 @@ async fn planning_staff_see_which_results_are_missing() {
     );
     assert_eq!(for_head.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
+    let y = year().await;
+    for uri in [
+        "/kariya/2026/results",
+        "/kariya/2026/heads",
+        "/kariya/2026/summary",
+        "/kariya/2026/results/kikaku-zaisei",
+    ] {
+        assert_eq!(
+            y.app.get(uri).await.0,
+            StatusCode::NOT_FOUND,
+            "{uri} before publication"
+        );
+    }
+    let actual = format!("actual_{}", y.criterion);
+    assert_eq!(
+        y.record(
+            &y.chief,
+            &[
+                (actual.as_str(), "2"),
+                ("performance", "住民記録システムの移行\n税務システムの移行"),
+                ("outcome", "2業務を移行しました。")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let goal = y
+        .app
+        .scalar(&format!(
+            "SELECT goal_id FROM initiative WHERE id = {}",
+            y.initiative
+        ))
+        .await;
+    let other = y
+        .app
+        .scalar(&format!(
+            "SELECT id FROM initiative WHERE goal_id = {goal} AND position = 1"
+        ))
+        .await;
+    let judged = y
+        .app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{other}/results"),
+            Some(&y.head),
+            Some(&[
+                ("version", "0"),
+                ("performance", "実証実験の実施 2件"),
+                ("status_override", "started"),
+                ("override_reason", "実験1件が次年度に延期"),
+            ]),
+        )
+        .await;
+    assert_eq!(judged.status, StatusCode::SEE_OTHER, "{}", judged.body);
+    let goal_status = y
+        .app
+        .send(
+            "POST",
+            &format!("/staff/goals/{goal}/status"),
+            Some(&y.head),
+            Some(&[
+                ("version", "0"),
+                ("status_override", "partly_achieved"),
+                ("override_reason", "一部の取組が次年度に継続"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        goal_status.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        goal_status.body
+    );
+    let profile = y
+        .app
+        .send(
+            "POST",
+            &format!("/staff/departments/{}/profile", y.department),
+            Some(&y.head),
+            Some(&[
+                ("version", "0"),
+                ("head_name", "刈谷 太郎"),
+                ("head_name_kana", "かりや たろう"),
+                ("basic_policy", "DXで市民サービスを向上！"),
+                ("duties", "企画政策課、財務課ほか5課で構成されます。"),
+                (
+                    "summary",
+                    "おおむね達成しました。\n\n残る課題は次年度に取り組みます。",
+                ),
+            ]),
+        )
+        .await;
+    assert_eq!(profile.status, StatusCode::SEE_OTHER, "{}", profile.body);
+    let flow = format!("/staff/departments/{}/workflow", y.department);
+    for (who, action) in [
+        (&y.chief, "submit"),
+        (&y.head, "approve"),
+        (&y.admin, "publish"),
+    ] {
+        let r = y
+            .app
+            .send(
+                "POST",
+                &flow,
+                Some(who),
+                Some(&[("action", action), ("kind", "results")]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+    }
+
+    let (_, contents) = y.app.get("/kariya/2026/results").await;
+    let (status, report) = y.app.get("/kariya/2026/results/kikaku-zaisei").await;
+    let (_, heads) = y.app.get("/kariya/2026/heads").await;
+    let (_, summary) = y.app.get("/kariya/2026/summary").await;
+    let (_, booklet) = y.app.get("/kariya/2026").await;
+
+    assert!(
+        contents.contains("/kariya/2026/results/kikaku-zaisei")
+            && !contents.contains("/kariya/2026/results/somu"),
+        "only published departments"
+    );
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&report).contains("企画財政部 令和8年度組織重点目標（実績・成果）"));
+    let row = report
+        .split(&format!("id=\"initiative-{}\"", y.initiative))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("<li>住民記録システムの移行</li><li>税務システムの移行</li>")
+            && row.contains("<p>2業務を移行しました。</p>")
+            && row.contains("◎</span>達成"),
+        "{row}"
+    );
+    assert!(
+        !report.contains("実績を入力"),
+        "no staff links for citizens"
+    );
+    assert!(heads.contains("<ruby>刈谷 太郎<rp>（</rp><rt>かりや たろう</rt><rp>）</rp></ruby>"));
+    let heads_text = text_of(&heads);
+    assert!(
+        heads_text
+            .contains("1 DXの推進による行政の効率化と市民サービスの向上を図ります。 ○一部達成"),
+        "{heads_text}"
+    );
+    assert!(
+        heads_text.contains("基本方針 DXで市民サービスを向上！")
+            && heads_text.contains("総括 おおむね達成しました。 残る課題は次年度に取り組みます。")
+    );
+    let summary_text = text_of(&summary);
+    // 企画財政部: ⑤ 達成, ① 着手 (judged by the head), the other 7 not judged yet → 1 of 2 judged achieved.
+    assert!(
+        summary_text.contains("企画財政部 1 0 0 1 0 7 9 50%"),
+        "{summary_text}"
+    );
+    assert!(
+        summary.contains("<svg")
+            && summary.contains("role=\"img\"")
+            && summary.contains("<figcaption>")
+    );
+    assert!(booklet.contains("/kariya/2026/heads"));
+
+    // Later edits do not move the published results until they are published again.
+    let again = y
+        .record(
+            &y.head,
+            &[
+                (actual.as_str(), "2"),
+                ("performance", "差し替えた実績"),
+                ("outcome", ""),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    let (_, after_edit) = y.app.get("/kariya/2026/results/kikaku-zaisei").await;
+    assert_eq!(after_edit, report);
+    assert!(!after_edit.contains("差し替えた実績"));
+}

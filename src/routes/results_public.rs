@@ -1,0 +1,196 @@
+//! The published year-end results for citizens: the results booklet and each department's
+//! results report (組織目標 / 取組内容 / 課等 / 実績 / 成果), the department heads' page
+//! (「部長目標 結果発表」), and the achievement summary. Published versions only.
+
+use crate::db::public as q;
+use crate::db::publication::{self as pubdb, PublishedResults};
+use crate::domain::sheet::ResultsSheet;
+use crate::domain::status::Status;
+use crate::domain::summary::{self, Counts, Row};
+use crate::error::{AppError, Result, render};
+use crate::routes::public::parse_year;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Html;
+
+async fn published(
+    state: &AppState,
+    city: &str,
+    year: &str,
+) -> Result<(q::Municipality, q::FiscalYear, Vec<PublishedResults>)> {
+    let year = parse_year(year)?;
+    let (city, fy) = q::city_year(&state.pool, city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let results = pubdb::latest_results(&state.pool, city.id, fy.id).await?;
+    if results.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok((city, fy, results))
+}
+
+#[derive(Template)]
+#[template(path = "public/results_booklet.html")]
+pub struct ResultsBookletPage {
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    departments: Vec<(String, String, String)>,
+}
+
+/// `/{city}/{year}/results`: the results booklet's title and contents.
+pub async fn show_results_booklet(
+    State(state): State<AppState>,
+    Path((city, year)): Path<(String, String)>,
+) -> Result<Html<String>> {
+    let (city, fy, results) = published(&state, &city, &year).await?;
+    let departments = results
+        .into_iter()
+        .map(|r| {
+            (
+                r.slug,
+                r.content.0.department_name,
+                format!("{}公表", state.eras.date_label(r.published_on)),
+            )
+        })
+        .collect();
+    render(&ResultsBookletPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        city,
+        fy,
+        departments,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/results_department.html")]
+pub struct ResultsDepartmentPage {
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    sheet: ResultsSheet,
+    published: String,
+    can_judge: bool,
+}
+
+impl ResultsDepartmentPage {
+    /// Citizens record nothing (the shared table template asks).
+    fn can_record(&self, _initiative: &i64) -> bool {
+        false
+    }
+}
+
+/// `/{city}/{year}/results/{department}`: a department's published results report.
+pub async fn show_results_department(
+    State(state): State<AppState>,
+    Path((city, year, department)): Path<(String, String, String)>,
+) -> Result<Html<String>> {
+    let (city, fy, results) = published(&state, &city, &year).await?;
+    let r = results
+        .into_iter()
+        .find(|r| r.slug == department)
+        .ok_or(AppError::NotFound)?;
+    let label = if r.version > 1 { "改訂" } else { "公表" };
+    render(&ResultsDepartmentPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        published: format!("{}{label}", state.eras.date_label(r.published_on)),
+        sheet: r.content.0,
+        can_judge: false,
+        city,
+        fy,
+    })
+}
+
+/// A department on the heads' page.
+pub struct HeadView {
+    slug: String,
+    sheet: ResultsSheet,
+    goals: Vec<(usize, String, Option<Status>)>,
+}
+
+#[derive(Template)]
+#[template(path = "public/heads.html")]
+pub struct HeadsPage {
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    departments: Vec<HeadView>,
+}
+
+/// `/{city}/{year}/heads`: every department head's page (name with reading, numbered goals
+/// with their status, 基本方針, 部の仕事, 総括).
+pub async fn show_heads(
+    State(state): State<AppState>,
+    Path((city, year)): Path<(String, String)>,
+) -> Result<Html<String>> {
+    let (city, fy, results) = published(&state, &city, &year).await?;
+    let departments = results
+        .into_iter()
+        .map(|r| {
+            let sheet = r.content.0;
+            let goals = sheet
+                .numbered_goals()
+                .into_iter()
+                .map(|(n, g)| (n, g.text.clone(), g.status))
+                .collect();
+            HeadView {
+                slug: r.slug,
+                sheet,
+                goals,
+            }
+        })
+        .collect();
+    render(&HeadsPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        city,
+        fy,
+        departments,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/summary.html")]
+pub struct SummaryPage {
+    city: q::Municipality,
+    fy: q::FiscalYear,
+    year_label: String,
+    statuses: [Status; 5],
+    departments: Vec<Row>,
+    pillars: Vec<(i32, String, Counts)>,
+    total: Counts,
+    chart: String,
+}
+
+/// `/{city}/{year}/summary`: counts and rates of statuses per department and per pillar,
+/// with a bar chart drawn on the server.
+pub async fn show_summary(
+    State(state): State<AppState>,
+    Path((city, year)): Path<(String, String)>,
+) -> Result<Html<String>> {
+    let (city, fy, results) = published(&state, &city, &year).await?;
+    let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
+    let (departments, pillars) = summary::summarize(&sheets);
+    let mut total = Counts::default();
+    for d in &departments {
+        for (i, n) in d.counts.by_status.iter().enumerate() {
+            total.by_status[i] += n;
+        }
+        total.undecided += d.counts.undecided;
+    }
+    let year_label = state.eras.fiscal_year_label(fy.year);
+    let chart = summary::bar_chart(
+        &departments,
+        &format!("{year_label} 部ごとの取組内容の達成状況"),
+    );
+    render(&SummaryPage {
+        city,
+        fy,
+        year_label,
+        statuses: Status::ALL,
+        departments,
+        pillars,
+        total,
+        chart,
+    })
+}
