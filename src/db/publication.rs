@@ -578,3 +578,21 @@ pub async fn has_results(pool: &PgPool, mid: i64, fiscal_year_id: i64) -> sqlx::
         .fetch_one(pool)
         .await
 }
+
+/// The latest published results of every department of a city, with their year. One query.
+pub async fn latest_results_of_city(
+    pool: &PgPool,
+    mid: i64,
+) -> sqlx::Result<Vec<(i32, String, Json<crate::domain::sheet::ResultsSheet>)>> {
+    sqlx::query_as(
+        "SELECT DISTINCT ON (p.department_id) f.year, d.slug, p.content
+         FROM publication p
+         JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
+         JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.id = p.fiscal_year_id
+         WHERE p.municipality_id = $1 AND p.kind = 'results'
+         ORDER BY p.department_id, p.version DESC",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await
+}

@@ -115,6 +115,9 @@ pub struct SearchQuery {
     department: String,
     #[serde(default)]
     pillar: String,
+    /// `achieved`, `partly_achieved`, …: only rows of initiatives (or goals) judged so.
+    #[serde(default)]
+    status: String,
 }
 
 /// A piece of a result's text, marked where it matches.
@@ -140,6 +143,7 @@ pub struct SearchPage {
     years: Vec<(i32, String)>,
     departments: Vec<(String, String)>,
     pillars: Vec<(i32, String)>,
+    statuses: [crate::domain::status::Status; 5],
     hits: Vec<Hit>,
     searched: bool,
 }
@@ -194,10 +198,30 @@ pub async fn search(
     let city = q::municipality(&state.pool, &city)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sheets = pubdb::latest_sheets(&state.pool, city.id, None).await?;
+    let (sheets, results) = tokio::try_join!(
+        pubdb::latest_sheets(&state.pool, city.id, None),
+        pubdb::latest_results_of_city(&state.pool, city.id)
+    )?;
     if sheets.is_empty() {
         return Err(AppError::NotFound);
     }
+    // Published statuses, by goal and initiative id.
+    let mut status_of: std::collections::HashMap<i64, crate::domain::status::Status> =
+        std::collections::HashMap::new();
+    for (_, _, r) in &results {
+        for goal in r.0.groups.iter().flat_map(|g| &g.goals) {
+            if let Some(st) = goal.status {
+                status_of.insert(goal.id, st);
+            }
+            for i in &goal.initiatives {
+                if let Some(st) = i.status {
+                    status_of.insert(i.id, st);
+                }
+            }
+        }
+    }
+    let wanted_status = crate::domain::status::Status::from_db(&query.status);
+    let status_ok = |id: i64| wanted_status.is_none_or(|w| status_of.get(&id) == Some(&w));
     let mut years: Vec<(i32, String)> = Vec::new();
     let mut departments: Vec<(String, String)> = Vec::new();
     let mut pillars: Vec<(i32, String)> = Vec::new();
@@ -247,8 +271,10 @@ pub async fn search(
                             });
                         }
                     };
-                    push("組織目標", &goal.text, format!("goal-{}", goal.id));
-                    for i in &goal.initiatives {
+                    if status_ok(goal.id) {
+                        push("組織目標", &goal.text, format!("goal-{}", goal.id));
+                    }
+                    for i in goal.initiatives.iter().filter(|i| status_ok(i.id)) {
                         push(
                             "取組内容",
                             &format!("{}{}", i.number, i.text),
@@ -262,12 +288,49 @@ pub async fn search(
             }
         }
     }
+    if searched {
+        // 実績 and 成果 of published results.
+        for (year_n, slug, r) in results.iter().filter(|(yr, slug, _)| {
+            year.is_none_or(|y| *yr == y)
+                && (query.department.is_empty() || *slug == query.department)
+        }) {
+            let base = format!("/{}/{}/results/{}", city.slug, year_n, slug);
+            let year_label = state.eras.fiscal_year_label(*year_n);
+            for group in
+                r.0.groups
+                    .iter()
+                    .filter(|g| pillar.is_none_or(|n| g.pillars.iter().any(|p| p.number == n)))
+            {
+                for i in group
+                    .goals
+                    .iter()
+                    .flat_map(|g| &g.initiatives)
+                    .filter(|i| status_ok(i.id))
+                {
+                    for (kind, texts) in [("実績", &i.performance), ("成果", &i.outcome)] {
+                        for text in texts {
+                            if let Some(pieces) = pieces(text, &words) {
+                                hits.push(Hit {
+                                    year_label: year_label.clone(),
+                                    department: r.0.department_name.clone(),
+                                    kind,
+                                    pieces,
+                                    url: format!("{base}#initiative-{}", i.id),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     render(&SearchPage {
         city,
         query,
         years,
         departments,
         pillars,
+        statuses: crate::domain::status::Status::ALL,
         hits,
         searched,
     })

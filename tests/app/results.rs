@@ -603,4 +603,41 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     let (_, after_edit) = y.app.get("/kariya/2026/results/kikaku-zaisei").await;
     assert_eq!(after_edit, report);
     assert!(!after_edit.contains("差し替えた実績"));
+
+    // Search reaches published 実績 and 成果, filters by status, and never sees the draft edit.
+    let count = |html: &str| {
+        text_of(html)
+            .split("検索結果：")
+            .nth(1)
+            .and_then(|t| t.split('件').next())
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap()
+    };
+    let (_, found) = y
+        .app
+        .get("/kariya/search?q=%E4%BD%8F%E6%B0%91%E8%A8%98%E9%8C%B2")
+        .await; // 住民記録
+    assert!(
+        found.contains(&format!(
+            "/kariya/2026/results/kikaku-zaisei#initiative-{}",
+            y.initiative
+        )) && found.contains("実績"),
+        "{}",
+        text_of(&found)
+    );
+    let (_, achieved) = y
+        .app
+        .get("/kariya/search?q=%E6%A8%99%E6%BA%96%E5%8C%96&status=achieved")
+        .await; // 標準化
+    let (_, failed) = y
+        .app
+        .get("/kariya/search?q=%E6%A8%99%E6%BA%96%E5%8C%96&status=not_achieved")
+        .await;
+    let (_, draft) = y
+        .app
+        .get("/kariya/search?q=%E5%B7%AE%E3%81%97%E6%9B%BF%E3%81%88")
+        .await; // 差し替え
+    assert!(count(&achieved) >= 1 && achieved.contains("<mark>標準化</mark>"));
+    assert_eq!(count(&failed), 0);
+    assert_eq!(count(&draft), 0);
 }
