@@ -419,6 +419,8 @@ pub struct OverviewRow {
     pub published_on: Option<NaiveDate>,
     /// Whether staff edited the goals since the latest publication (the diff page tells exactly).
     pub edited_since: bool,
+    pub results_state: String,
+    pub results_version: Option<i32>,
 }
 
 /// Every department of a year with its review state and latest publication, in one query.
@@ -431,9 +433,13 @@ pub async fn overview(
         "SELECT d.id, d.name, COALESCE(s.state, 'draft') AS state, lp.version, lp.published_on,
                 COALESCE((SELECT max(a.at) FROM audit_event a
                           WHERE a.municipality_id = d.municipality_id AND a.department_id = d.id
-                            AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS edited_since
+                            AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS edited_since,
+                COALESCE(rs.state, 'draft') AS results_state,
+                (SELECT max(p2.version) FROM publication p2
+                  WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS results_version
          FROM department d
          LEFT JOIN sheet s ON s.municipality_id = d.municipality_id AND s.department_id = d.id AND s.kind = 'targets'
+         LEFT JOIN sheet rs ON rs.municipality_id = d.municipality_id AND rs.department_id = d.id AND rs.kind = 'results'
          LEFT JOIN LATERAL (SELECT p.version, p.published_on, p.published_at FROM publication p
                             WHERE p.municipality_id = d.municipality_id AND p.department_id = d.id AND p.kind = 'targets'
                             ORDER BY p.version DESC LIMIT 1) lp ON true
@@ -595,4 +601,35 @@ pub async fn latest_results_of_city(
     .bind(mid)
     .fetch_all(pool)
     .await
+}
+
+/// A department's published results: the given version (or the latest) with every version's
+/// number and date, oldest first.
+pub async fn results_version(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+    version: Option<i32>,
+) -> sqlx::Result<(
+    Option<(i32, Json<crate::domain::sheet::ResultsSheet>)>,
+    Vec<(i32, NaiveDate)>,
+)> {
+    let one: Option<(i32, Json<crate::domain::sheet::ResultsSheet>)> = sqlx::query_as(
+        "SELECT version, content FROM publication
+         WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' AND ($3::int IS NULL OR version = $3)
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(version)
+    .fetch_optional(pool)
+    .await?;
+    let all: Vec<(i32, NaiveDate)> = sqlx::query_as(
+        "SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' ORDER BY version",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_all(pool)
+    .await?;
+    Ok((one, all))
 }

@@ -60,7 +60,7 @@ pub async fn show_pillar(
         .ok_or(AppError::NotFound)?;
     let (pillars, sheets) = tokio::try_join!(
         q::pillars(&state.pool, city.id, fy.policy_id),
-        pubdb::latest_sheets(&state.pool, city.id, Some(year))
+        pubdb::latest_sheets(&state.pool, city.id, Some(year)),
     )?;
     if sheets.is_empty() {
         return Err(AppError::NotFound);
@@ -371,6 +371,9 @@ pub struct OpenDepartment {
     pub version: i32,
     pub published_on: chrono::NaiveDate,
     pub url: String,
+    /// The published results' version and date, when the year-end results are published.
+    pub results_version: Option<i32>,
+    pub results_published_on: Option<chrono::NaiveDate>,
     pub goals: Vec<OpenGoal>,
 }
 
@@ -379,6 +382,8 @@ pub struct OpenGoal {
     pub number: usize,
     pub text: String,
     pub pillars: Vec<i32>,
+    /// The published status (`achieved`, …), once results are published.
+    pub status: Option<crate::domain::status::Status>,
     pub initiatives: Vec<OpenInitiative>,
 }
 
@@ -388,6 +393,10 @@ pub struct OpenInitiative {
     pub text: String,
     pub sections: Vec<String>,
     pub criteria: Vec<OpenCriterion>,
+    /// The published status, 実績 items and 成果 paragraphs, once results are published.
+    pub status: Option<crate::domain::status::Status>,
+    pub performance: Vec<String>,
+    pub outcome: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -406,7 +415,25 @@ fn open_data(
     label: String,
     pillars: Vec<q::Pillar>,
     sheets: Vec<PublishedSheet>,
+    results: Vec<pubdb::PublishedResults>,
 ) -> OpenData {
+    use crate::domain::sheet::ResultsInitiative;
+    use crate::domain::status::Status;
+    use std::collections::HashMap;
+    let mut goal_status: HashMap<i64, Status> = HashMap::new();
+    let mut initiative_results: HashMap<i64, ResultsInitiative> = HashMap::new();
+    let mut published_results: HashMap<i64, (i32, chrono::NaiveDate)> = HashMap::new();
+    for r in results {
+        published_results.insert(r.department_id, (r.version, r.published_on));
+        for goal in r.content.0.groups.into_iter().flat_map(|g| g.goals) {
+            if let Some(st) = goal.status {
+                goal_status.insert(goal.id, st);
+            }
+            for i in goal.initiatives {
+                initiative_results.insert(i.id, i);
+            }
+        }
+    }
     let departments = sheets
         .into_iter()
         .map(|s| {
@@ -421,6 +448,7 @@ fn open_data(
                     number: gi + 1,
                     text: goal.text.clone(),
                     pillars: g.pillars.iter().map(|p| p.number).collect(),
+                    status: goal_status.get(&goal.id).copied(),
                     initiatives: goal
                         .initiatives
                         .iter()
@@ -429,6 +457,15 @@ fn open_data(
                             number: ii + 1,
                             text: i.text.clone(),
                             sections: i.sections.clone(),
+                            status: initiative_results.get(&i.id).and_then(|r| r.status),
+                            performance: initiative_results
+                                .get(&i.id)
+                                .map(|r| r.performance.clone())
+                                .unwrap_or_default(),
+                            outcome: initiative_results
+                                .get(&i.id)
+                                .map(|r| r.outcome.clone())
+                                .unwrap_or_default(),
                             criteria: i
                                 .criteria
                                 .iter()
@@ -447,12 +484,15 @@ fn open_data(
                         .collect(),
                 })
                 .collect();
+            let results = published_results.get(&s.department_id);
             OpenDepartment {
                 name: sheet.department_name,
                 slug: s.slug,
                 version: s.version,
                 published_on: s.published_on,
                 url,
+                results_version: results.map(|r| r.0),
+                results_published_on: results.map(|r| r.1),
                 goals,
             }
         })
@@ -518,6 +558,9 @@ pub fn csv(data: &OpenData) -> String {
         "目標値",
         "単位",
         "比較",
+        "判定（取組内容）",
+        "実績",
+        "成果",
     ];
     out.push_str(&header.join(","));
     out.push_str("\r\n");
@@ -570,6 +613,9 @@ pub fn csv(data: &OpenData) -> String {
                         value,
                         csv_cell(&unit),
                         cmp,
+                        i.status.map(|st| st.label().to_owned()).unwrap_or_default(),
+                        csv_cell(&i.performance.join(" / ")),
+                        csv_cell(&i.outcome.join(" ")),
                     ];
                     out.push_str(&cells.join(","));
                     out.push_str("\r\n");
@@ -590,9 +636,10 @@ pub async fn open_data_file(
     let (city, fy) = q::city_year(&state.pool, city, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (pillars, sheets) = tokio::try_join!(
+    let (pillars, sheets, results) = tokio::try_join!(
         q::pillars(&state.pool, city.id, fy.policy_id),
-        pubdb::latest_sheets(&state.pool, city.id, Some(year))
+        pubdb::latest_sheets(&state.pool, city.id, Some(year)),
+        pubdb::latest_results(&state.pool, city.id, fy.id),
     )?;
     if sheets.is_empty() {
         return Err(AppError::NotFound);
@@ -603,6 +650,7 @@ pub async fn open_data_file(
         state.eras.fiscal_year_label(year),
         pillars,
         sheets,
+        results,
     );
     let (body, content_type) = match format {
         "json" => (

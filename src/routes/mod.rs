@@ -230,6 +230,10 @@ pub fn router(state: AppState) -> Router {
             "/{city}/{year}/results/{department}",
             get(results_public::show_results_department),
         )
+        .route(
+            "/{city}/{year}/results/{department}/versions/{version}",
+            get(results_public::show_results_version),
+        )
         .route("/{city}/{year}/heads", get(results_public::show_heads))
         .route("/{city}/{year}/summary", get(results_public::show_summary))
         .route("/open-data", get(citizens::show_open_data_schema))

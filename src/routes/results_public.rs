@@ -71,6 +71,10 @@ pub struct ResultsDepartmentPage {
     year_label: String,
     sheet: ResultsSheet,
     published: String,
+    slug: String,
+    /// (version, label, whether shown)
+    versions: Vec<(i32, String, bool)>,
+    superseded: bool,
     can_judge: bool,
 }
 
@@ -86,16 +90,63 @@ pub async fn show_results_department(
     State(state): State<AppState>,
     Path((city, year, department)): Path<(String, String, String)>,
 ) -> Result<Html<String>> {
-    let (city, fy, results) = published(&state, &city, &year).await?;
+    results_page(&state, &city, &year, &department, None).await
+}
+
+/// `/{city}/{year}/results/{department}/versions/{n}`: an earlier (or any) published version.
+pub async fn show_results_version(
+    State(state): State<AppState>,
+    Path((city, year, department, version)): Path<(String, String, String, String)>,
+) -> Result<Html<String>> {
+    let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    results_page(&state, &city, &year, &department, Some(version)).await
+}
+
+async fn results_page(
+    state: &AppState,
+    city: &str,
+    year: &str,
+    department: &str,
+    version: Option<i32>,
+) -> Result<Html<String>> {
+    let (city, fy, results) = published(state, city, year).await?;
     let r = results
         .into_iter()
         .find(|r| r.slug == department)
         .ok_or(AppError::NotFound)?;
-    let label = if r.version > 1 { "改訂" } else { "公表" };
+    let (one, all) = pubdb::results_version(&state.pool, city.id, r.department_id, version).await?;
+    let (shown, sheet) = one.ok_or(AppError::NotFound)?;
+    let first = all.first().map(|(_, d)| *d).unwrap_or(r.published_on);
+    let mut published = format!("{}公表", state.eras.date_label(first));
+    if let Some((_, on)) = all
+        .iter()
+        .find(|(v, _)| *v == shown)
+        .filter(|(v, _)| *v > 1)
+    {
+        published.push_str(&format!("・{}改訂", state.eras.date_label(*on)));
+    }
+    let latest = all.last().map(|(v, _)| *v).unwrap_or(shown);
+    let versions = all
+        .iter()
+        .map(|(v, d)| {
+            (
+                *v,
+                format!(
+                    "{}{}",
+                    state.eras.date_label(*d),
+                    if *v == 1 { "公表" } else { "改訂" }
+                ),
+                *v == shown,
+            )
+        })
+        .collect();
     render(&ResultsDepartmentPage {
         year_label: state.eras.fiscal_year_label(fy.year),
-        published: format!("{}{label}", state.eras.date_label(r.published_on)),
-        sheet: r.content.0,
+        published,
+        slug: r.slug,
+        versions,
+        superseded: shown != latest,
+        sheet: sheet.0,
         can_judge: false,
         city,
         fy,

@@ -640,4 +640,26 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     assert!(count(&achieved) >= 1 && achieved.contains("<mark>標準化</mark>"));
     assert_eq!(count(&failed), 0);
     assert_eq!(count(&draft), 0);
+
+    // Open data carries the published results too.
+    let json: serde_json::Value =
+        serde_json::from_str(&y.app.get("/kariya/2026.json").await.1).unwrap();
+    let dept = &json["departments"][0];
+    assert_eq!(dept["results_version"], 1);
+    let fifth = &dept["goals"][0]["initiatives"][4];
+    assert_eq!(fifth["status"], "achieved");
+    assert_eq!(
+        fifth["performance"],
+        serde_json::json!(["住民記録システムの移行", "税務システムの移行"])
+    );
+    assert_eq!(dept["goals"][0]["status"], "partly_achieved");
+    assert_eq!(
+        json["departments"][1]["results_version"],
+        serde_json::Value::Null
+    );
+    let (_, csv) = y.app.get("/kariya/2026.csv").await;
+    assert!(
+        csv.contains(",達成,住民記録システムの移行 / 税務システムの移行,2業務を移行しました。\r\n"),
+        "results columns in the CSV"
+    );
 }

@@ -284,6 +284,8 @@ pub struct OverviewView {
     state_label: &'static str,
     published: Option<String>,
     edited_since: bool,
+    results_label: &'static str,
+    results_version: Option<i32>,
 }
 
 #[derive(Template)]
@@ -323,6 +325,8 @@ pub async fn show_overview(
                 .zip(r.published_on)
                 .map(|(v, d)| format!("第{v}版（{}）", state.eras.date_label(d))),
             edited_since: r.edited_since,
+            results_label: state_label(&r.results_state),
+            results_version: r.results_version,
             id: r.id,
             name: r.name,
             state: r.state,
