@@ -40,6 +40,32 @@ pub fn lines(sheet: &TargetSheet) -> Vec<String> {
     out
 }
 
+/// A results sheet as lines: the head's page, then each goal's status and each initiative's
+/// status, 実績 items and 成果 paragraphs.
+pub fn results_lines(sheet: &super::sheet::ResultsSheet) -> Vec<String> {
+    let label = |s: Option<super::status::Status>| s.map(|s| s.label()).unwrap_or("未判定");
+    let h = &sheet.head;
+    let mut out = vec![
+        format!("【部長】{}（{}）", h.head_name, h.head_name_kana),
+        format!("【基本方針】{}", h.basic_policy),
+        format!("【部の仕事】{}", h.duties),
+        format!("【総括】{}", h.summary),
+    ];
+    for goal in sheet.groups.iter().flat_map(|g| &g.goals) {
+        out.push(format!(
+            "【組織目標】{}〔{}〕",
+            goal.text,
+            label(goal.status)
+        ));
+        for i in &goal.initiatives {
+            out.push(format!("　{}{}〔{}〕", i.number, i.text, label(i.status)));
+            out.extend(i.performance.iter().map(|p| format!("　　実績：{p}")));
+            out.extend(i.outcome.iter().map(|p| format!("　　成果：{p}")));
+        }
+    }
+    out
+}
+
 /// The diff from `old` to `new`.
 pub fn diff(old: &[String], new: &[String]) -> Vec<Line> {
     let (n, m) = (old.len(), new.len());

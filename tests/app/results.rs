@@ -603,6 +603,22 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     let (_, after_edit) = y.app.get("/kariya/2026/results/kikaku-zaisei").await;
     assert_eq!(after_edit, report);
     assert!(!after_edit.contains("差し替えた実績"));
+    let diff = text_of(
+        &y.app
+            .send(
+                "GET",
+                &format!("/staff/departments/{}/diff?kind=results", y.department),
+                Some(&y.admin),
+                None,
+            )
+            .await
+            .body,
+    );
+    assert!(
+        diff.contains("［追加］ 実績：差し替えた実績")
+            && diff.contains("［削除］ 実績：住民記録システムの移行"),
+        "{diff}"
+    );
 
     // Search reaches published 実績 and 成果, filters by status, and never sees the draft edit.
     let count = |html: &str| {

@@ -223,20 +223,41 @@ pub async fn show_diff(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<DiffQuery>,
 ) -> Result<Html<String>> {
-    use crate::domain::diff::{Line, diff, lines};
+    use crate::domain::diff::{Line, diff, lines, results_lines};
     let department = load_department(&state, &staff, id).await?;
     require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
     let mid = staff.municipality_id;
-    let (latest, live) = tokio::try_join!(
-        pubdb::publication(&state.pool, mid, id, None),
-        pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id),
-    )?;
-    let old = latest
-        .as_ref()
-        .map(|p| lines(&p.content.0))
-        .unwrap_or_default();
-    let lines: Vec<DiffLine> = diff(&old, &lines(&live))
+    let results = query.kind.as_deref() == Some("results");
+    let (old, new, published) = if results {
+        let (latest, _) = pubdb::results_version(&state.pool, mid, id, None).await?;
+        let live = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+        let published = latest.as_ref().map(|(v, _)| format!("実績・成果 第{v}版"));
+        (
+            latest.map(|(_, s)| results_lines(&s.0)).unwrap_or_default(),
+            results_lines(&live),
+            published,
+        )
+    } else {
+        let (latest, live) = tokio::try_join!(
+            pubdb::publication(&state.pool, mid, id, None),
+            pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id),
+        )?;
+        let old = latest
+            .as_ref()
+            .map(|p| lines(&p.content.0))
+            .unwrap_or_default();
+        let published = latest.map(|p| {
+            format!(
+                "第{}版（{}）",
+                p.version,
+                state.eras.date_label(p.published_on)
+            )
+        });
+        (old, lines(&live), published)
+    };
+    let lines: Vec<DiffLine> = diff(&old, &new)
         .into_iter()
         .map(|l| match l {
             Line::Same(text) => DiffLine {
@@ -257,13 +278,6 @@ pub async fn show_diff(
         })
         .collect();
     let changes = lines.iter().filter(|l| l.kind != "same").count();
-    let published = latest.map(|p| {
-        format!(
-            "第{}版（{}）",
-            p.version,
-            state.eras.date_label(p.published_on)
-        )
-    });
     Ok(Html(
         DiffPage {
             staff,
@@ -274,6 +288,12 @@ pub async fn show_diff(
         }
         .render()?,
     ))
+}
+
+/// Which sheet to compare: the targets (default) or `kind=results`.
+#[derive(Debug, Deserialize)]
+pub struct DiffQuery {
+    kind: Option<String>,
 }
 
 /// A department on the overview.
