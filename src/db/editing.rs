@@ -268,6 +268,27 @@ pub async fn update_text(
     Ok(n == 1)
 }
 
+/// Renames a department or section (bumping its version). A name taken in the same year is a
+/// unique violation the caller reports.
+pub async fn rename_item(
+    tx: &mut PgConnection,
+    item: Item,
+    mid: i64,
+    id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
+    let table = item.table();
+    sqlx::query(&format!(
+        "UPDATE {table} SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2"
+    ))
+    .bind(mid)
+    .bind(id)
+    .bind(name)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Deletes a row if its version is still `version`, closing the gap in its siblings' order
 /// (so ①②③ renumber themselves). False when someone else saved first.
 pub async fn delete_item(

@@ -436,62 +436,15 @@ pub async fn rename_department(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let (department, year, _) = department_year(&state, &staff, id).await?;
-    let name = clean(&form.name);
-    let field = format!("department_{id}");
-    if !valid_name(&name) {
-        return organization_error(
-            &state,
-            staff,
-            year,
-            &field,
-            "部の名前を50文字以内で入力してください。",
-            vec![(field.as_str(), form.name.as_str())],
-        )
-        .await;
-    }
-    let mut tx = state.pool.begin().await?;
-    let result = sqlx::query("UPDATE department SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2")
-        .bind(staff.municipality_id)
-        .bind(id)
-        .bind(&name)
-        .execute(&mut *tx)
-        .await;
-    if let Err(e) = result {
-        if e.as_database_error()
-            .is_some_and(|d| d.is_unique_violation())
-        {
-            return organization_error(
-                &state,
-                staff,
-                year,
-                &field,
-                "同じ名前の部がこの年度に既にあります。",
-                vec![(field.as_str(), form.name.as_str())],
-            )
-            .await;
-        }
-        return Err(e.into());
-    }
-    let (before, after) = (
-        serde_json::json!({ "name": department.name }),
-        serde_json::json!({ "name": name }),
-    );
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "update",
-            "department",
-            id,
-            Some(id),
-            Some(&after),
-            Some(&before),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
+    let target = Renamed {
+        item: Item::Department,
+        id,
+        department_id: id,
+        old_name: department.name,
+        noun: "部",
+        anchor: format!("department-{id}"),
+    };
+    rename(&state, staff, year, target, &form.name).await
 }
 
 /// `POST /staff/admin/departments/{id}/move` with `direction=up|down`.
@@ -689,66 +642,92 @@ pub async fn rename_section(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let (section, year) = section_year(&state, &staff, id).await?;
-    let name = clean(&form.name);
-    let field = format!("section_{id}");
+    let target = Renamed {
+        item: Item::Section,
+        id,
+        department_id: section.department_id,
+        old_name: section.name,
+        noun: "課等",
+        anchor: format!("department-{}", section.department_id),
+    };
+    rename(&state, staff, year, target, &form.name).await
+}
+
+/// A department or section being renamed.
+struct Renamed {
+    item: Item,
+    id: i64,
+    department_id: i64,
+    old_name: String,
+    /// 「部」 or 「課等」, for messages.
+    noun: &'static str,
+    anchor: String,
+}
+
+/// Renames a department or section (names are unique within the year), with its audit entry.
+async fn rename(
+    state: &AppState,
+    staff: Staff,
+    year: i32,
+    target: Renamed,
+    typed: &str,
+) -> Result<Response> {
+    let name = clean(typed);
+    let field = format!("{}_{}", target.item.table(), target.id);
     if !valid_name(&name) {
+        let message = format!("{}の名前を50文字以内で入力してください。", target.noun);
         return organization_error(
-            &state,
+            state,
             staff,
             year,
             &field,
-            "課等の名前を50文字以内で入力してください。",
-            vec![(field.as_str(), form.name.as_str())],
+            &message,
+            vec![(field.as_str(), typed)],
         )
         .await;
     }
     let mut tx = state.pool.begin().await?;
-    let result = sqlx::query("UPDATE section SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2")
-        .bind(staff.municipality_id)
-        .bind(id)
-        .bind(&name)
-        .execute(&mut *tx)
-        .await;
-    if let Err(e) = result {
+    if let Err(e) = editing::rename_item(
+        &mut tx,
+        target.item,
+        staff.municipality_id,
+        target.id,
+        &name,
+    )
+    .await
+    {
         if e.as_database_error()
             .is_some_and(|d| d.is_unique_violation())
         {
+            let message = format!("同じ名前の{}がこの年度に既にあります。", target.noun);
             return organization_error(
-                &state,
+                state,
                 staff,
                 year,
                 &field,
-                "同じ名前の課等がこの年度に既にあります。",
-                vec![(field.as_str(), form.name.as_str())],
+                &message,
+                vec![(field.as_str(), typed)],
             )
             .await;
         }
         return Err(e.into());
     }
     let (before, after) = (
-        serde_json::json!({ "name": section.name }),
+        serde_json::json!({ "name": target.old_name }),
         serde_json::json!({ "name": name }),
     );
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "update",
-            "section",
-            id,
-            Some(section.department_id),
-            Some(&after),
-            Some(&before),
-        ),
-    )
-    .await?;
+    let entry = audit_entry(
+        &staff,
+        "update",
+        target.item.table(),
+        target.id,
+        Some(target.department_id),
+        Some(&after),
+        Some(&before),
+    );
+    editing::audit(&mut tx, staff.municipality_id, entry).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!(
-        "/staff/admin/years/{year}#department-{}",
-        section.department_id
-    ))
-    .into_response())
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}#{}", target.anchor)).into_response())
 }
 
 /// `POST /staff/admin/sections/{id}/delete`: only when no initiative names the section.
