@@ -240,3 +240,126 @@ pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
     .fetch_all(pool)
     .await
 }
+
+/// A city's fiscal year by its western year: its id and policy id.
+pub async fn year_ids(pool: &PgPool, mid: i64, year: i32) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as("SELECT id, policy_id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
+        .bind(mid)
+        .bind(year)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Appends a department to a year; returns its id. A taken name or slug is a unique violation.
+pub async fn insert_department(
+    tx: &mut PgConnection,
+    mid: i64,
+    fiscal_year_id: i64,
+    slug: &str,
+    name: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
+         RETURNING id",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .bind(slug)
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Appends a section to a department; returns its id. A name taken in the year is a unique violation.
+pub async fn insert_section(
+    tx: &mut PgConnection,
+    mid: i64,
+    fiscal_year_id: i64,
+    department_id: i64,
+    name: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))
+         RETURNING id",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .bind(department_id)
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// The year (western, and id) a department belongs to.
+pub async fn department_year(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Option<(i32, i64)>> {
+    sqlx::query_as(
+        "SELECT f.year, f.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.id = $2",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The year (western, and id) a section belongs to.
+pub async fn section_year(
+    pool: &PgPool,
+    mid: i64,
+    section_id: i64,
+) -> sqlx::Result<Option<(i32, i64)>> {
+    sqlx::query_as(
+        "SELECT f.year, f.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+         WHERE s.municipality_id = $1 AND s.id = $2",
+    )
+    .bind(mid)
+    .bind(section_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Adds a pillar (`id` None) or changes one; returns its id (None: no such pillar). A taken
+/// number is a unique violation.
+pub async fn save_pillar(
+    tx: &mut PgConnection,
+    mid: i64,
+    policy_id: i64,
+    id: Option<i64>,
+    number: i32,
+    title: &str,
+    viewpoint: &[String],
+) -> sqlx::Result<Option<i64>> {
+    match id {
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(mid)
+            .bind(policy_id)
+            .bind(number)
+            .bind(title)
+            .bind(viewpoint)
+            .fetch_optional(&mut *tx)
+            .await
+        }
+        Some(id) => {
+            sqlx::query_scalar(
+                "UPDATE pillar SET number = $4, title = $5, viewpoint = $6 WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 RETURNING id",
+            )
+            .bind(mid)
+            .bind(policy_id)
+            .bind(id)
+            .bind(number)
+            .bind(title)
+            .bind(viewpoint)
+            .fetch_optional(&mut *tx)
+            .await
+        }
+    }
+}

@@ -298,9 +298,30 @@ pub async fn delete_item(
     id: i64,
     version: i32,
 ) -> sqlx::Result<bool> {
+    delete_checked(tx, item, mid, id, Some(version)).await
+}
+
+/// Deletes a row whatever its version (departments and sections retired by planning staff,
+/// who check that nothing hangs below), closing the gap in its siblings' order.
+pub async fn delete_any(
+    tx: &mut PgConnection,
+    item: Item,
+    mid: i64,
+    id: i64,
+) -> sqlx::Result<bool> {
+    delete_checked(tx, item, mid, id, None).await
+}
+
+async fn delete_checked(
+    tx: &mut PgConnection,
+    item: Item,
+    mid: i64,
+    id: i64,
+    version: Option<i32>,
+) -> sqlx::Result<bool> {
     let (table, parent) = (item.table(), item.parent_column());
     let deleted: Option<(i64, i32)> = sqlx::query_as(&format!(
-        "DELETE FROM {table} WHERE municipality_id = $1 AND id = $2 AND version = $3 RETURNING {parent}, position"
+        "DELETE FROM {table} WHERE municipality_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3) RETURNING {parent}, position"
     ))
     .bind(mid)
     .bind(id)

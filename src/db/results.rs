@@ -466,3 +466,23 @@ pub async fn results_sheet(
         groups,
     })
 }
+
+/// Initiatives of a year and how many have results recorded (each initiative once).
+pub async fn progress_totals(
+    pool: &PgPool,
+    mid: i64,
+    fiscal_year_id: i64,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0)
+         FROM initiative i
+         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+         JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+         LEFT JOIN initiative_result r ON r.municipality_id = i.municipality_id AND r.initiative_id = i.id
+         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_one(pool)
+    .await
+}

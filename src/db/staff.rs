@@ -74,3 +74,182 @@ pub async fn grant_role(
     .await?;
     Ok(())
 }
+
+/// Failed sign-ins from `client_addr` within the last `minutes`.
+pub async fn recent_failures(
+    pool: &sqlx::PgPool,
+    client_addr: &str,
+    minutes: i32,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE client_addr = $1 AND attempted_at > now() - make_interval(mins => $2)")
+        .bind(client_addr)
+        .bind(minutes)
+        .fetch_one(pool)
+        .await
+}
+
+/// Records a failed sign-in.
+pub async fn record_failure(
+    pool: &sqlx::PgPool,
+    client_addr: &str,
+    username: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO login_failure (client_addr, username) VALUES ($1, $2)")
+        .bind(client_addr)
+        .bind(username.chars().take(100).collect::<String>())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// An enabled account by username: its id and password hash.
+pub async fn account_for_sign_in(
+    pool: &sqlx::PgPool,
+    username: &str,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as("SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled")
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A user's password hash.
+pub async fn password_hash(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2")
+        .bind(user_id)
+        .bind(mid)
+        .fetch_one(pool)
+        .await
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password_hash(
+    pool: &sqlx::PgPool,
+    mid: i64,
+    user_id: i64,
+    hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE app_user SET password_hash = $3 WHERE id = $1 AND municipality_id = $2")
+        .bind(user_id)
+        .bind(mid)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Every section of a city (all years): id and name.
+pub async fn section_names(pool: &sqlx::PgPool, mid: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, name FROM section WHERE municipality_id = $1")
+        .bind(mid)
+        .fetch_all(pool)
+        .await
+}
+
+/// The latest fiscal year of a city (0 when it has none): roles are granted for it.
+pub async fn latest_year(conn: &mut PgConnection, mid: i64) -> sqlx::Result<i32> {
+    sqlx::query_scalar("SELECT COALESCE(max(year), 0) FROM fiscal_year WHERE municipality_id = $1")
+        .bind(mid)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// The roles that can be granted in `year`: `d:slug` (head of a department) and `s:name`
+/// (chief of a section), with their label and department name.
+pub async fn role_targets(
+    pool: &sqlx::PgPool,
+    mid: i64,
+    year: i32,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT 'd:' || d.slug, d.name || '長', d.name FROM department d
+         JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND f.year = $2
+         UNION ALL
+         SELECT 's:' || s.name, s.name || '長', d.name FROM section s
+         JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+         JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+         WHERE s.municipality_id = $1 AND f.year = $2
+         ORDER BY 1",
+    )
+    .bind(mid)
+    .bind(year)
+    .fetch_all(pool)
+    .await
+}
+
+/// Creates an account; returns its id. A taken username is a unique violation.
+pub async fn insert_user(
+    tx: &mut PgConnection,
+    mid: i64,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO app_user (municipality_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(mid)
+        .bind(username)
+        .bind(display_name)
+        .bind(password_hash)
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// Whether a user belongs to the city.
+pub async fn user_exists(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM app_user WHERE municipality_id = $1 AND id = $2)",
+    )
+    .bind(mid)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// A role assignment's user and role.
+pub async fn role_assignment(
+    pool: &sqlx::PgPool,
+    mid: i64,
+    id: i64,
+) -> sqlx::Result<Option<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT user_id, role FROM role_assignment WHERE municipality_id = $1 AND id = $2",
+    )
+    .bind(mid)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Removes a role assignment.
+pub async fn delete_role_assignment(tx: &mut PgConnection, mid: i64, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM role_assignment WHERE municipality_id = $1 AND id = $2")
+        .bind(mid)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Disables (ending every session) or re-enables an account.
+pub async fn set_disabled(
+    tx: &mut PgConnection,
+    mid: i64,
+    user_id: i64,
+    disabled: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE app_user SET disabled = $3 WHERE municipality_id = $1 AND id = $2")
+        .bind(mid)
+        .bind(user_id)
+        .bind(disabled)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM session WHERE municipality_id = $1 AND user_id = $2")
+            .bind(mid)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 
 use crate::auth::guard::{CurrentStaff, LOGIN_COOKIE};
 use crate::auth::{Staff, password, session};
+use crate::db::staff as staff_db;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
@@ -108,23 +109,12 @@ pub async fn login(
     let client = connect
         .map(|Extension(c)| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned());
-    let failures: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM login_failure WHERE client_addr = $1 AND attempted_at > now() - make_interval(mins => $2)",
-    )
-    .bind(&client)
-    .bind(FAILURE_WINDOW_MINUTES)
-    .fetch_one(&state.pool)
-    .await?;
+    let failures = staff_db::recent_failures(&state.pool, &client, FAILURE_WINDOW_MINUTES).await?;
     if failures >= MAX_FAILURES {
         tracing::warn!(client = %client, "sign-in throttled");
         return Err(AppError::TooManyRequests);
     }
-    let user: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled",
-    )
-    .bind(form.username.trim())
-    .fetch_optional(&state.pool)
-    .await?;
+    let user = staff_db::account_for_sign_in(&state.pool, form.username.trim()).await?;
     let pw = form.password.clone();
     let user_id = match user {
         Some((id, hash)) => {
@@ -141,11 +131,7 @@ pub async fn login(
         }
     };
     let Some(user_id) = user_id else {
-        sqlx::query("INSERT INTO login_failure (client_addr, username) VALUES ($1, $2)")
-            .bind(&client)
-            .bind(form.username.chars().take(100).collect::<String>())
-            .execute(&state.pool)
-            .await?;
+        staff_db::record_failure(&state.pool, &client, &form.username).await?;
         let (jar, csrf) = login_csrf(jar, &headers);
         let page = LoginPage {
             csrf,
@@ -223,13 +209,7 @@ pub async fn change_password(
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
-    let hash: String = sqlx::query_scalar(
-        "SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2",
-    )
-    .bind(staff.user_id)
-    .bind(staff.municipality_id)
-    .fetch_one(&state.pool)
-    .await?;
+    let hash = staff_db::password_hash(&state.pool, staff.municipality_id, staff.user_id).await?;
     let current = form.current_password.clone();
     let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
         .await
@@ -261,10 +241,7 @@ pub async fn change_password(
     let new_hash = tokio::task::spawn_blocking(move || password::hash(&new))
         .await
         .map_err(|_| AppError::Forbidden)?;
-    sqlx::query("UPDATE app_user SET password_hash = $2 WHERE id = $1")
-        .bind(staff.user_id)
-        .bind(new_hash)
-        .execute(&state.pool)
+    staff_db::set_password_hash(&state.pool, staff.municipality_id, staff.user_id, &new_hash)
         .await?;
     if let Some(c) = jar.get(session::COOKIE) {
         session::delete_others(&state.pool, staff.user_id, c.value()).await?;

@@ -5,7 +5,7 @@ use super::{FieldErrors, clean, require};
 use crate::auth::{Staff, password};
 use crate::db::admin::{self as adb, UserRow};
 use crate::db::editing::{self, AuditEntry};
-use crate::db::staff::{GrantError, grant_role};
+use crate::db::staff::{self as staff_db, GrantError, grant_role};
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
@@ -41,24 +41,8 @@ async fn users_page(
 ) -> Result<UsersPage> {
     let mid = staff.municipality_id;
     let users = adb::users(&state.pool, mid).await?;
-    let year: Option<i32> =
-        sqlx::query_scalar("SELECT max(year) FROM fiscal_year WHERE municipality_id = $1")
-            .bind(mid)
-            .fetch_one(&state.pool)
-            .await?;
-    let year = year.unwrap_or(0);
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT 'd:' || d.slug, d.name || '長', d.name FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND f.year = $2
-         UNION ALL
-         SELECT 's:' || s.name, s.name || '長', d.name FROM section s JOIN department d ON d.id = s.department_id JOIN fiscal_year f ON f.id = s.fiscal_year_id
-         WHERE s.municipality_id = $1 AND f.year = $2
-         ORDER BY 1",
-    )
-    .bind(mid)
-    .bind(year)
-    .fetch_all(&state.pool)
-    .await?;
+    let year = staff_db::latest_year(&mut *state.pool.acquire().await?, mid).await?;
+    let rows = staff_db::role_targets(&state.pool, mid, year).await?;
     let targets = rows
         .into_iter()
         .map(|(value, label, dept)| TargetChoice {
@@ -159,15 +143,7 @@ pub async fn create_user(
         .await
         .map_err(|_| AppError::Forbidden)?;
     let mut tx = state.pool.begin().await?;
-    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO app_user (municipality_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(mid)
-    .bind(&username)
-    .bind(&display_name)
-    .bind(hash)
-    .fetch_one(&mut *tx)
-    .await;
+    let inserted = staff_db::insert_user(&mut tx, mid, &username, &display_name, &hash).await;
     let user_id = match inserted {
         Ok(id) => id,
         Err(e)
@@ -181,12 +157,7 @@ pub async fn create_user(
         }
         Err(e) => return Err(e.into()),
     };
-    let year: i32 = sqlx::query_scalar(
-        "SELECT COALESCE(max(year), 0) FROM fiscal_year WHERE municipality_id = $1",
-    )
-    .bind(mid)
-    .fetch_one(&mut *tx)
-    .await?;
+    let year = staff_db::latest_year(&mut tx, mid).await?;
     match grant_role(&mut tx, mid, user_id, role, year, target).await {
         Ok(()) => {}
         Err(GrantError::Database(e)) => return Err(e.into()),
@@ -219,13 +190,7 @@ pub struct RoleForm {
 }
 
 async fn own_user(state: &AppState, staff: &Staff, id: i64) -> Result<()> {
-    let found: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM app_user WHERE municipality_id = $1 AND id = $2)",
-    )
-    .bind(staff.municipality_id)
-    .bind(id)
-    .fetch_one(&state.pool)
-    .await?;
+    let found = staff_db::user_exists(&state.pool, staff.municipality_id, id).await?;
     if found {
         Ok(())
     } else {
@@ -250,12 +215,7 @@ pub async fn add_role(
     };
     let mid = staff.municipality_id;
     let mut tx = state.pool.begin().await?;
-    let year: i32 = sqlx::query_scalar(
-        "SELECT COALESCE(max(year), 0) FROM fiscal_year WHERE municipality_id = $1",
-    )
-    .bind(mid)
-    .fetch_one(&mut *tx)
-    .await?;
+    let year = staff_db::latest_year(&mut tx, mid).await?;
     match grant_role(&mut tx, mid, id, role, year, target).await {
         Ok(()) => {}
         Err(GrantError::Database(e)) => return Err(e.into()),
@@ -290,13 +250,7 @@ pub async fn remove_role(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT user_id, role FROM role_assignment WHERE municipality_id = $1 AND id = $2",
-    )
-    .bind(mid)
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = staff_db::role_assignment(&state.pool, mid, id).await?;
     let (user_id, role) = row.ok_or(AppError::NotFound)?;
     if user_id == staff.user_id && role == "admin" {
         let mut errors = FieldErrors::default();
@@ -308,11 +262,7 @@ pub async fn remove_role(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = state.pool.begin().await?;
-    sqlx::query("DELETE FROM role_assignment WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    staff_db::delete_role_assignment(&mut tx, mid, id).await?;
     let before = serde_json::json!({ "role": role, "role_assignment": id });
     editing::audit(
         &mut tx,
@@ -355,19 +305,7 @@ pub async fn set_disabled(
     }
     let mid = staff.municipality_id;
     let mut tx = state.pool.begin().await?;
-    sqlx::query("UPDATE app_user SET disabled = $3 WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(id)
-        .bind(disabled)
-        .execute(&mut *tx)
-        .await?;
-    if disabled {
-        sqlx::query("DELETE FROM session WHERE municipality_id = $1 AND user_id = $2")
-            .bind(mid)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    staff_db::set_disabled(&mut tx, mid, id, disabled).await?;
     let after = serde_json::json!({ "disabled": disabled });
     editing::audit(
         &mut tx,

@@ -235,12 +235,8 @@ impl OrganizationPage {
 }
 
 async fn fiscal_year_id(state: &AppState, staff: &Staff, year: i32) -> Result<i64> {
-    sqlx::query_scalar("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
-        .bind(staff.municipality_id)
-        .bind(year)
-        .fetch_optional(&state.pool)
-        .await?
-        .ok_or(AppError::NotFound)
+    let ids = adb::year_ids(&state.pool, staff.municipality_id, year).await?;
+    ids.map(|(id, _)| id).ok_or(AppError::NotFound)
 }
 
 async fn organization_page(
@@ -356,17 +352,7 @@ pub async fn create_department(
         return organization_error(&state, staff, year, "new_department_slug", "URL用の名前は半角英小文字で始まる英小文字・数字・ハイフンで入力してください（例：kikaku-zaisei）。", typed).await;
     }
     let mut tx = state.pool.begin().await?;
-    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
-         RETURNING id",
-    )
-    .bind(staff.municipality_id)
-    .bind(fid)
-    .bind(&slug)
-    .bind(&name)
-    .fetch_one(&mut *tx)
-    .await;
+    let inserted = adb::insert_department(&mut tx, staff.municipality_id, fid, &slug, &name).await;
     let id = match inserted {
         Ok(id) => id,
         Err(e)
@@ -410,14 +396,7 @@ async fn department_year(
     staff: &Staff,
     id: i64,
 ) -> Result<(OrgDepartment, i32, i64)> {
-    let row: Option<(i32, i64)> = sqlx::query_as(
-        "SELECT f.year, f.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND d.id = $2",
-    )
-    .bind(staff.municipality_id)
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = adb::department_year(&state.pool, staff.municipality_id, id).await?;
     let (year, fid) = row.ok_or(AppError::NotFound)?;
     let department = adb::org_departments(&state.pool, staff.municipality_id, fid)
         .await?
@@ -503,7 +482,7 @@ pub async fn delete_department(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    let (department, year, fid) = department_year(&state, &staff, id).await?;
+    let (department, year, _) = department_year(&state, &staff, id).await?;
     if department.goals > 0 {
         let field = format!("department_{id}");
         let message = format!(
@@ -513,17 +492,7 @@ pub async fn delete_department(
         return organization_error(&state, staff, year, &field, &message, vec![]).await;
     }
     let mut tx = state.pool.begin().await?;
-    sqlx::query("DELETE FROM department WHERE municipality_id = $1 AND id = $2")
-        .bind(staff.municipality_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE department SET position = position - 1 WHERE municipality_id = $1 AND fiscal_year_id = $2 AND position > $3")
-        .bind(staff.municipality_id)
-        .bind(fid)
-        .bind(department.position)
-        .execute(&mut *tx)
-        .await?;
+    editing::delete_any(&mut tx, Item::Department, staff.municipality_id, id).await?;
     let before = serde_json::json!({ "name": department.name, "slug": department.slug });
     editing::audit(
         &mut tx,
@@ -566,17 +535,7 @@ pub async fn create_section(
         .await;
     }
     let mut tx = state.pool.begin().await?;
-    let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))
-         RETURNING id",
-    )
-    .bind(staff.municipality_id)
-    .bind(fid)
-    .bind(id)
-    .bind(&name)
-    .fetch_one(&mut *tx)
-    .await;
+    let inserted = adb::insert_section(&mut tx, staff.municipality_id, fid, id, &name).await;
     let sid = match inserted {
         Ok(sid) => sid,
         Err(e)
@@ -616,14 +575,7 @@ pub async fn create_section(
 
 /// The section (of this city) with its year.
 async fn section_year(state: &AppState, staff: &Staff, id: i64) -> Result<(OrgSection, i32)> {
-    let row: Option<(i32, i64)> = sqlx::query_as(
-        "SELECT f.year, f.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
-         WHERE s.municipality_id = $1 AND s.id = $2",
-    )
-    .bind(staff.municipality_id)
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?;
+    let row = adb::section_year(&state.pool, staff.municipality_id, id).await?;
     let (year, fid) = row.ok_or(AppError::NotFound)?;
     let section = adb::org_sections(&state.pool, staff.municipality_id, fid)
         .await?
@@ -747,17 +699,7 @@ pub async fn delete_section(
         return organization_error(&state, staff, year, &field, &message, vec![]).await;
     }
     let mut tx = state.pool.begin().await?;
-    sqlx::query("DELETE FROM section WHERE municipality_id = $1 AND id = $2")
-        .bind(staff.municipality_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE section SET position = position - 1 WHERE municipality_id = $1 AND department_id = $2 AND position > $3")
-        .bind(staff.municipality_id)
-        .bind(section.department_id)
-        .bind(section.position)
-        .execute(&mut *tx)
-        .await?;
+    editing::delete_any(&mut tx, Item::Section, staff.municipality_id, id).await?;
     let before = serde_json::json!({ "name": section.name });
     editing::audit(
         &mut tx,
@@ -886,29 +828,7 @@ async fn save_pillar(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let mut tx = state.pool.begin().await?;
-    let result: std::result::Result<Option<i64>, sqlx::Error> = match id {
-        None => sqlx::query_scalar(
-            "INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(mid)
-        .bind(policy_id)
-        .bind(number)
-        .bind(&title)
-        .bind(&viewpoint)
-        .fetch_optional(&mut *tx)
-        .await,
-        Some(id) => sqlx::query_scalar(
-            "UPDATE pillar SET number = $4, title = $5, viewpoint = $6 WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 RETURNING id",
-        )
-        .bind(mid)
-        .bind(policy_id)
-        .bind(id)
-        .bind(number)
-        .bind(&title)
-        .bind(&viewpoint)
-        .fetch_optional(&mut *tx)
-        .await,
-    };
+    let result = adb::save_pillar(&mut tx, mid, policy_id, id, number, &title, &viewpoint).await;
     let saved = match result {
         Ok(Some(saved)) => saved,
         Ok(None) => return Err(AppError::NotFound),

@@ -237,11 +237,7 @@ async fn role_labels(
     department_names: &HashMap<i64, String>,
 ) -> Result<Vec<String>> {
     use crate::domain::permission::Role;
-    let sections: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM section WHERE municipality_id = $1")
-            .bind(staff.municipality_id)
-            .fetch_all(&state.pool)
-            .await?;
+    let sections = crate::db::staff::section_names(&state.pool, staff.municipality_id).await?;
     let section_name = |id: i64| {
         sections
             .iter()

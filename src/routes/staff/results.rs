@@ -393,13 +393,9 @@ pub async fn show_progress(
     Path(year): Path<i32>,
 ) -> Result<Html<String>> {
     require(staff.roles.is_admin())?;
-    let fid: i64 =
-        sqlx::query_scalar("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
-            .bind(staff.municipality_id)
-            .bind(year)
-            .fetch_optional(&state.pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let (fid, _) = crate::db::admin::year_ids(&state.pool, staff.municipality_id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let rows: Vec<ProgressView> = rdb::progress(&state.pool, staff.municipality_id, fid)
         .await?
         .into_iter()
@@ -418,16 +414,7 @@ pub async fn show_progress(
         })
         .collect();
     // An initiative with two sections counts under both; the totals count it once.
-    let (total, recorded): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0)
-         FROM initiative i JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id
-         LEFT JOIN initiative_result r ON r.initiative_id = i.id
-         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2",
-    )
-    .bind(staff.municipality_id)
-    .bind(fid)
-    .fetch_one(&state.pool)
-    .await?;
+    let (total, recorded) = rdb::progress_totals(&state.pool, staff.municipality_id, fid).await?;
     render(&ProgressPage {
         year_label: state.eras.fiscal_year_label(year),
         staff,

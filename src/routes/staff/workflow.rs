@@ -319,10 +319,7 @@ pub struct OverviewPage {
 }
 
 async fn fiscal_year_id(state: &AppState, staff: &Staff, year: i32) -> Result<(i64, i64)> {
-    sqlx::query_as("SELECT id, policy_id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
-        .bind(staff.municipality_id)
-        .bind(year)
-        .fetch_optional(&state.pool)
+    crate::db::admin::year_ids(&state.pool, staff.municipality_id, year)
         .await?
         .ok_or(AppError::NotFound)
 }
