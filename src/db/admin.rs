@@ -363,3 +363,12 @@ pub async fn save_pillar(
         }
     }
 }
+
+/// Whether a department has anything published (its publications keep referring to it).
+pub async fn has_publications(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND department_id = $2)")
+        .bind(mid)
+        .bind(department_id)
+        .fetch_one(pool)
+        .await
+}

@@ -723,3 +723,46 @@ async fn names_typed_by_planning_staff_are_shown_escaped_everywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_published_department_cannot_be_retired() {
+    let a = setup().await;
+    // An empty department, published once (its empty table), then retired: refused, kept.
+    let added = a
+        .app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/departments",
+            Some(&a.admin),
+            Some(&[("name", "新設部"), ("slug", "shinsetsu")]),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    a.app.publish_all("kariya").await;
+    let dept = kariya(
+        &a.app,
+        "SELECT id FROM department WHERE municipality_id = $CITY AND slug = 'shinsetsu'",
+    )
+    .await;
+
+    let refused = a
+        .app
+        .send(
+            "POST",
+            &format!("/staff/admin/departments/{dept}/delete"),
+            Some(&a.admin),
+            Some(&[]),
+        )
+        .await;
+
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("新設部は公表済みの版があるため"));
+    assert_eq!(
+        kariya(
+            &a.app,
+            "SELECT count(*) FROM department WHERE municipality_id = $CITY AND slug = 'shinsetsu'"
+        )
+        .await,
+        1
+    );
+}

@@ -491,6 +491,15 @@ pub async fn delete_department(
         );
         return organization_error(&state, staff, year, &field, &message, vec![]).await;
     }
+    if adb::has_publications(&state.pool, staff.municipality_id, id).await? {
+        // Publications are kept for citizens and refer to the department.
+        let field = format!("department_{id}");
+        let message = format!(
+            "{}は公表済みの版があるため、この年度から外せません。",
+            department.name
+        );
+        return organization_error(&state, staff, year, &field, &message, vec![]).await;
+    }
     let mut tx = state.pool.begin().await?;
     editing::delete_any(&mut tx, Item::Department, staff.municipality_id, id).await?;
     let before = serde_json::json!({ "name": department.name, "slug": department.slug });
