@@ -24,6 +24,8 @@ pub enum AppError {
     Locked,
     #[error("a return needs a comment")]
     CommentRequired,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -71,6 +73,11 @@ impl IntoResponse for AppError {
                 StatusCode::CONFLICT,
                 "提出済みまたは承認済みのため変更できません",
                 "この部の組織目標は提出済みまたは承認済みです。提出後は部長（承認後は部長または企画担当）が差し戻すか再開するまで、変更できません。",
+            ),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "この方法ではご利用いただけません",
+                "このアドレスは、ページの表示ではなくフォームの送信にだけ使います。元のページに戻って操作してください。",
             ),
             AppError::CommentRequired => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -242,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff)
         .merge(public)
         .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state)
         .layer(security_header(
             header::CONTENT_SECURITY_POLICY,

@@ -417,6 +417,7 @@ async fn forged_posts_change_nothing() {
         StatusCode::METHOD_NOT_ALLOWED,
         "no GET changes anything"
     );
+    assert!(get_delete.body.contains("この方法ではご利用いただけません"));
     assert_eq!(app.snapshot().await, before);
 
     // The same post with the right token goes through (the refusals above were the token's doing).
