@@ -26,6 +26,8 @@ pub enum AppError {
     CommentRequired,
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("malformed request")]
+    BadRequest,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -73,6 +75,11 @@ impl IntoResponse for AppError {
                 StatusCode::CONFLICT,
                 "提出済みまたは承認済みのため変更できません",
                 "この部の組織目標は提出済みまたは承認済みです。提出後は部長（承認後は部長または企画担当）が差し戻すか再開するまで、変更できません。",
+            ),
+            AppError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "送信内容を読み取れませんでした",
+                "送信された内容の形式が正しくありません。何も変更していません。ページを読み込み直してから、もう一度お試しください。",
             ),
             AppError::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -131,4 +138,25 @@ pub fn encode_query(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])
         .map(|s| s[1..].to_owned())
         .unwrap_or_default()
+}
+
+/// Turns the plain-text rejections of extractors (a malformed form or path, in English) into
+/// the Japanese error page; the original status is kept.
+pub async fn japanese_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if plain && response.status().is_client_error() {
+        let status = response.status();
+        let mut page = AppError::BadRequest.into_response();
+        *page.status_mut() = status;
+        return page;
+    }
+    response
 }

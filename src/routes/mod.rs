@@ -255,6 +255,7 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(axum::middleware::from_fn(crate::error::japanese_rejections))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -704,3 +704,25 @@ async fn saved_markup_is_shown_escaped_everywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_malformed_form_gets_a_japanese_page_and_changes_nothing() {
+    let w = world().await;
+    let before = w.app.snapshot().await;
+
+    let reply = w
+        .app
+        .send(
+            "POST",
+            &format!("/staff/goals/{}", w.goal),
+            Some(&w.sessions["head"]),
+            Some(&[("text", "x"), ("pillar", "not-a-number")]),
+        )
+        .await;
+
+    assert!(reply.status.is_client_error(), "{}", reply.status);
+    assert!(
+        reply.body.contains("送信内容を読み取れませんでした") && reply.body.contains("lang=\"ja\"")
+    );
+    assert_eq!(w.app.snapshot().await, before);
+}
