@@ -18,11 +18,14 @@ pub mod state;
 use state::AppState;
 use std::sync::Arc;
 
-/// Builds the shared state from a migrated pool.
+/// Builds the shared state from a migrated pool (and `TRUST_PROXY` from the environment).
 pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
     let eras = db::load_eras(&pool).await?;
+    let trust_proxy =
+        std::env::var("TRUST_PROXY").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
     Ok(AppState {
         pool,
         eras: Arc::new(eras),
+        trust_proxy,
     })
 }

@@ -4,9 +4,11 @@ use crate::domain::era::Eras;
 use sqlx::PgPool;
 use std::sync::Arc;
 
-/// Cloned into each request: a connection pool and the era table.
+/// Cloned into each request: a connection pool, the era table and request-handling settings.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub eras: Arc<Eras>,
+    /// Whether a reverse proxy in front sets `X-Forwarded-For` (see `TRUST_PROXY`).
+    pub trust_proxy: bool,
 }

@@ -34,6 +34,57 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
+/// The address sign-in failures are counted against: the TCP peer, or — behind a trusted
+/// reverse proxy — the address that proxy appended last to `X-Forwarded-For` (earlier entries
+/// can be forged by the client).
+pub fn client_address(
+    peer: Option<SocketAddr>,
+    forwarded_for: Option<&str>,
+    trust_proxy: bool,
+) -> String {
+    if trust_proxy
+        && let Some(last) = forwarded_for
+            .and_then(|f| f.rsplit(',').next())
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+    {
+        return last.to_owned();
+    }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_address_comes_from_the_proxy_only_when_trusted() {
+        let peer: SocketAddr = "10.0.0.5:443".parse().unwrap();
+        assert_eq!(
+            client_address(Some(peer), Some("203.0.113.9"), false),
+            "10.0.0.5"
+        );
+        assert_eq!(
+            client_address(Some(peer), Some("1.1.1.1, 203.0.113.9"), true),
+            "203.0.113.9"
+        );
+        assert_eq!(client_address(Some(peer), None, true), "10.0.0.5");
+        assert_eq!(client_address(None, None, false), "unknown");
+    }
+
+    #[test]
+    fn only_our_staff_pages_are_targets_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/staff/goals/1/edit")),
+            "/staff/goals/1/edit"
+        );
+        assert_eq!(safe_next(Some("https://evil.example/")), "/staff");
+        assert_eq!(safe_next(Some("/staff//evil.example")), "/staff");
+        assert_eq!(safe_next(None), "/staff");
+    }
+}
+
 /// Whether the request came over HTTPS (directly or through a proxy that says so).
 fn is_https(headers: &HeaderMap) -> bool {
     headers
@@ -106,9 +157,12 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let client = connect
-        .map(|Extension(c)| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = client_address(
+        connect.map(|Extension(c)| c.0),
+        forwarded,
+        state.trust_proxy,
+    );
     let failures = staff_db::recent_failures(&state.pool, &client, FAILURE_WINDOW_MINUTES).await?;
     if failures >= MAX_FAILURES {
         tracing::warn!(client = %client, "sign-in throttled");
