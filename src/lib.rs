@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod pgcluster;
 pub mod routes;

@@ -41,6 +41,14 @@ pub fn router(state: AppState) -> Router {
             get(staff::results::show_department_results),
         )
         .route(
+            "/staff/departments/{id}/export.xlsx",
+            get(staff::export::export_department),
+        )
+        .route(
+            "/staff/admin/years/{year}/export.xlsx",
+            get(staff::export::export_year),
+        )
+        .route(
             "/staff/departments/{id}/profile",
             get(staff::profile::edit_profile).post(staff::profile::save_profile),
         )

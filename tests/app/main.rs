@@ -5,6 +5,7 @@ mod citizens;
 mod demo_data;
 mod end_to_end;
 mod era;
+mod export;
 mod helpers;
 mod public_pages;
 mod publication;

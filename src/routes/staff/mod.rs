@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod criteria;
+pub mod export;
 pub mod goals;
 pub mod initiatives;
 pub mod profile;
