@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod citizens;
 pub mod conditional;
+pub mod open_data;
 pub mod public;
 pub mod results_public;
 pub mod staff;
@@ -181,11 +182,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/pillars",
-            get(staff::admin::show_pillars).post(staff::admin::create_pillar),
+            get(staff::pillars::show_pillars).post(staff::pillars::create_pillar),
         )
         .route(
             "/staff/admin/pillars/{id}",
-            post(staff::admin::update_pillar),
+            post(staff::pillars::update_pillar),
         )
         .route(
             "/staff/admin/users",
@@ -244,7 +245,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{city}/{year}/heads", get(results_public::show_heads))
         .route("/{city}/{year}/summary", get(results_public::show_summary))
-        .route("/open-data", get(citizens::show_open_data_schema))
+        .route("/open-data", get(open_data::show_open_data_schema))
         .route_layer(axum::middleware::from_fn(conditional::etag));
     Router::new()
         .merge(staff)

@@ -87,7 +87,7 @@ pub async fn show_booklet(
 ) -> Result<Response> {
     for format in ["json", "csv"] {
         if let Some(y) = year.strip_suffix(&format!(".{format}")) {
-            return crate::routes::citizens::open_data_file(&state, &city, parse_year(y)?, format)
+            return crate::routes::open_data::open_data_file(&state, &city, parse_year(y)?, format)
                 .await;
         }
     }

@@ -11,6 +11,7 @@ pub mod criteria;
 pub mod export;
 pub mod goals;
 pub mod initiatives;
+pub mod pillars;
 pub mod profile;
 pub mod results;
 pub mod workflow;
