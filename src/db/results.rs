@@ -375,7 +375,7 @@ pub async fn results_sheet(
     };
     use crate::domain::status::{self, CriterionResult, Status};
     use std::collections::HashMap;
-    let (sheet, results, overrides, profile, initiatives) = tokio::try_join!(
+    let (sheet, results, overrides, profile) = tokio::try_join!(
         crate::db::publication::target_sheet(
             pool,
             mid,
@@ -386,9 +386,15 @@ pub async fn results_sheet(
         department_results(pool, mid, department.id),
         goal_overrides(pool, mid, department.id),
         profile(pool, mid, department.id),
-        crate::db::public::initiatives(pool, mid, department.id),
     )?;
-    let ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
+    // The target sheet already holds every initiative; no second query for their ids.
+    let ids: Vec<i64> = sheet
+        .groups
+        .iter()
+        .flat_map(|g| &g.goals)
+        .flat_map(|g| &g.initiatives)
+        .map(|i| i.id)
+        .collect();
     let criteria = criteria_with_results(pool, mid, &ids).await?;
     let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
     let overrides: HashMap<i64, (Option<String>, Option<String>)> = overrides
