@@ -1,11 +1,12 @@
 //! The shape of a year's goals as a document: what a data file (the demo cities) or, later,
 //! a spreadsheet import describes. Field names are stable: data files are written against them.
 
-use serde::Deserialize;
+use crate::domain::status::Status;
+use serde::{Deserialize, Serialize};
 
 /// A city's fiscal year: the city, its policy and pillars, the booklet and the departments'
 /// goals, initiatives and criteria.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearDocument {
     pub municipality: MunicipalityDoc,
@@ -14,7 +15,7 @@ pub struct YearDocument {
     pub departments: Vec<DepartmentDoc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MunicipalityDoc {
     pub slug: String,
@@ -23,7 +24,7 @@ pub struct MunicipalityDoc {
     pub local_government_code: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDoc {
     pub name: String,
@@ -31,7 +32,7 @@ pub struct PolicyDoc {
     pub pillars: Vec<PillarDoc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PillarDoc {
     pub number: i32,
@@ -40,7 +41,7 @@ pub struct PillarDoc {
     pub viewpoint: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FiscalYearDoc {
     pub year: i32,
@@ -50,7 +51,7 @@ pub struct FiscalYearDoc {
     pub introduction: Vec<BookletSectionDoc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BookletSectionDoc {
     pub heading: String,
@@ -60,7 +61,7 @@ pub struct BookletSectionDoc {
     pub show_pillars: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentDoc {
     pub slug: String,
@@ -70,7 +71,7 @@ pub struct DepartmentDoc {
     pub goals: Vec<GoalDoc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GoalDoc {
     pub pillars: Vec<i32>,
@@ -79,9 +80,12 @@ pub struct GoalDoc {
     pub note: Option<String>,
     #[serde(default)]
     pub initiatives: Vec<InitiativeDoc>,
+    /// The goal's status as the head judged it (results only).
+    #[serde(default)]
+    pub status: Option<Status>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitiativeDoc {
     pub text: String,
@@ -90,6 +94,37 @@ pub struct InitiativeDoc {
     pub criteria: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Year-end results, when the document carries them.
+    #[serde(default)]
+    pub results: Option<InitiativeResultsDoc>,
+}
+
+/// An initiative's year-end results: 実績 items, 成果 paragraphs, the status as judged, and
+/// per criterion (in order) what was achieved.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativeResultsDoc {
+    #[serde(default)]
+    pub performance: Vec<String>,
+    #[serde(default)]
+    pub outcome: Vec<String>,
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// One entry per criterion; `None` leaves that criterion's stored result as it is.
+    #[serde(default)]
+    pub actuals: Vec<Option<ActualDoc>>,
+}
+
+/// What a criterion achieved.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActualDoc {
+    /// A number (for a criterion with a numeric target), as written in canonical form.
+    Value(rust_decimal::Decimal),
+    /// A short text.
+    Text(String),
+    /// Not applicable this year, with the reason.
+    NotApplicable(String),
 }
 
 impl YearDocument {

@@ -1,7 +1,7 @@
 //! The goal tree of a year's document: goals with their pillars, initiatives with their
 //! sections, and criteria with their parsed metrics, matched by position under their parent.
 
-use super::document::YearDocument;
+use super::document::GoalDoc;
 use super::{ImportReport, delete_ids};
 use crate::domain::metric::{Metric, parse_metric};
 use rust_decimal::Decimal;
@@ -70,29 +70,45 @@ struct ExistingCriterion {
     comparator: Option<String>,
 }
 
-/// Writes the goal tree of every department of the document.
+/// The ids a department's goal tree was written to, in document order: per goal its id and
+/// per initiative its id and its criteria's ids.
+pub type TreeIds = Vec<(i64, Vec<(i64, Vec<i64>)>)>;
+
+/// How notes (editorial remarks kept with goals and initiatives) are treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Notes {
+    /// The document's notes replace the stored ones (data files, which carry them).
+    Replace,
+    /// Stored notes are kept (spreadsheets, which have no place for them).
+    Keep,
+}
+
+/// Writes the goal trees of `trees` (department id, goals), replacing each department's goals
+/// (and only those departments'). Returns the ids per department, in the order given.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn upsert_goals(
     tx: &mut PgConnection,
     mid: i64,
     fid: i64,
-    doc: &YearDocument,
-    department_ids: &HashMap<String, i64>,
+    trees: &[(i64, &[GoalDoc])],
     section_ids: &HashMap<String, i64>,
     pillar_ids: &HashMap<i32, i64>,
+    notes: Notes,
     r: &mut ImportReport,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Vec<TreeIds>> {
+    let department_ids: Vec<i64> = trees.iter().map(|(id, _)| *id).collect();
     let goals: Vec<ExistingNode> = sqlx::query_as(
         "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note,
                 COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
          FROM goal g
          JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
-         WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2
+         WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
          GROUP BY g.id",
     )
     .bind(mid)
     .bind(fid)
+    .bind(&department_ids)
     .fetch_all(&mut *tx)
     .await?;
     let initiatives: Vec<ExistingNode> = sqlx::query_as(
@@ -102,11 +118,12 @@ pub(super) async fn upsert_goals(
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
          LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
-         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2
+         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
          GROUP BY i.id",
     )
     .bind(mid)
     .bind(fid)
+    .bind(&department_ids)
     .fetch_all(&mut *tx)
     .await?;
     let criteria: Vec<ExistingCriterion> = sqlx::query_as(
@@ -115,10 +132,11 @@ pub(super) async fn upsert_goals(
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-         WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2",
+         WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)",
     )
     .bind(mid)
     .bind(fid)
+    .bind(&department_ids)
     .fetch_all(&mut *tx)
     .await?;
     let goal_at: HashMap<(i64, i32), &ExistingNode> = goals
@@ -137,14 +155,17 @@ pub(super) async fn upsert_goals(
     let mut kept_initiatives = Vec::new();
     let mut kept_criteria = Vec::new();
 
-    for d in &doc.departments {
-        let did = department_ids[&d.slug];
-        for (gi, g) in d.goals.iter().enumerate() {
+    let mut all_ids = Vec::with_capacity(trees.len());
+    for (did, goals) in trees {
+        let did = *did;
+        let mut tree_ids = TreeIds::new();
+        for (gi, g) in goals.iter().enumerate() {
             let position = gi as i32 + 1;
             let mut pillars: Vec<i64> = g.pillars.iter().map(|n| pillar_ids[n]).collect();
             pillars.sort_unstable();
             pillars.dedup();
             let existing = goal_at.get(&(did, position)).copied();
+            let note = (notes == Notes::Replace).then_some(&g.note);
             let goal_id = upsert_node(
                 tx,
                 Node::Goal,
@@ -152,18 +173,20 @@ pub(super) async fn upsert_goals(
                 did,
                 position,
                 &g.text,
-                &g.note,
+                note,
                 &pillars,
                 existing,
                 r,
             )
             .await?;
             kept_goals.push(goal_id);
+            let mut initiative_ids = Vec::with_capacity(g.initiatives.len());
 
             for (ii, i) in g.initiatives.iter().enumerate() {
                 let position = ii as i32 + 1;
                 let sections: Vec<i64> = i.sections.iter().map(|s| section_ids[s]).collect();
                 let existing = initiative_at.get(&(goal_id, position)).copied();
+                let note = (notes == Notes::Replace).then_some(&i.note);
                 let initiative_id = upsert_node(
                     tx,
                     Node::Initiative,
@@ -171,13 +194,14 @@ pub(super) async fn upsert_goals(
                     goal_id,
                     position,
                     &i.text,
-                    &i.note,
+                    note,
                     &sections,
                     existing,
                     r,
                 )
                 .await?;
                 kept_initiatives.push(initiative_id);
+                let mut criterion_ids = Vec::with_capacity(i.criteria.len());
 
                 for (ci, text) in i.criteria.iter().enumerate() {
                     let existing = criterion_at.get(&(initiative_id, ci as i32 + 1)).copied();
@@ -185,9 +209,13 @@ pub(super) async fn upsert_goals(
                         upsert_criterion(tx, mid, initiative_id, ci as i32 + 1, text, existing, r)
                             .await?;
                     kept_criteria.push(id);
+                    criterion_ids.push(id);
                 }
+                initiative_ids.push((initiative_id, criterion_ids));
             }
+            tree_ids.push((goal_id, initiative_ids));
         }
+        all_ids.push(tree_ids);
     }
     // Deleting a goal or initiative cascades to what hangs below it, so each level deletes only
     // the rows whose parent is kept.
@@ -208,7 +236,8 @@ pub(super) async fn upsert_goals(
         .filter(|g| !kept_goals.contains(&g.id))
         .map(|g| g.id)
         .collect();
-    delete_ids(tx, "goal", &gone_goals, r).await
+    delete_ids(tx, "goal", &gone_goals, r).await?;
+    Ok(all_ids)
 }
 
 /// Inserts a goal or initiative, or updates it where it differs; returns its id.
@@ -220,7 +249,8 @@ async fn upsert_node(
     parent_id: i64,
     position: i32,
     text: &str,
-    note: &Option<String>,
+    // None: keep the stored note (NULL for a new row).
+    note: Option<&Option<String>>,
     links: &[i64],
     existing: Option<&ExistingNode>,
     r: &mut ImportReport,
@@ -235,12 +265,13 @@ async fn upsert_node(
         .bind(parent_id)
         .bind(position)
         .bind(text)
-        .bind(note)
+        .bind(note.cloned().flatten())
         .fetch_one(&mut *tx)
         .await?;
         insert_links(tx, node, mid, id, links, r).await?;
         return Ok(id);
     };
+    let note = note.unwrap_or(&existing.note);
     if existing.text != text || existing.note != *note {
         r.updated += 1;
         sqlx::query(&format!(

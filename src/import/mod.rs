@@ -9,6 +9,8 @@
 
 pub mod document;
 mod goals;
+pub mod layout;
+pub mod spreadsheet;
 
 use document::YearDocument;
 use sqlx::{PgConnection, PgPool};
@@ -56,14 +58,19 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
     upsert_booklet(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
     let (department_ids, section_ids) =
         upsert_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
+    let trees: Vec<(i64, &[document::GoalDoc])> = doc
+        .departments
+        .iter()
+        .map(|d| (department_ids[&d.slug], d.goals.as_slice()))
+        .collect();
     goals::upsert_goals(
         &mut tx,
         municipality_id,
         fiscal_year_id,
-        doc,
-        &department_ids,
+        &trees,
         &section_ids,
         &pillar_ids,
+        goals::Notes::Replace,
         &mut r,
     )
     .await?;

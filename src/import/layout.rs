@@ -1,0 +1,916 @@
+//! Understanding the grids of an uploaded spreadsheet as goals, initiatives, criteria and
+//! results of departments, the way a person reading the sheet would.
+//!
+//! Two layouts are read by the same code, told apart by their header row (the first row within
+//! the first ten holding both 「組織目標」 and 「取組内容」; columns are found by their header
+//! words, in any order):
+//! - the import template: one row per initiative with a 部 column and a 柱 column;
+//! - the official table as exported (one sheet per department, named after it, title row,
+//!   pillar heading rows 「(1) …」 spanning the table, goal cells merged over their initiatives).
+//!
+//! A goal cell left empty, merged, or repeating the goal above continues that goal; an
+//! initiative cell likewise continues the initiative (so criteria may be one per row). Numbers
+//! (「①」, 「1.」, 「(1)」) before initiatives and bullets (「・」) before criteria are dropped,
+//! full-width digits and stray spaces are normalized, and a trailing 「【◎達成】」 (as the
+//! results export writes it) is read as the status.
+
+use super::document::{ActualDoc, GoalDoc, InitiativeDoc, InitiativeResultsDoc};
+use super::spreadsheet::Grid;
+use crate::domain::metric::{normalize_digits, parse_metric, parse_number};
+use crate::domain::status::Status;
+use serde::{Deserialize, Serialize};
+
+/// What the file may refer to: the fiscal year's organization and the policy's pillars.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// (id, name) of the year's departments.
+    pub departments: Vec<(i64, String)>,
+    /// Names of the year's sections.
+    pub sections: Vec<String>,
+    /// Pillar numbers of the year's policy.
+    pub pillars: Vec<i32>,
+}
+
+/// A problem found in the file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    /// 1-based row as the spreadsheet program numbers it.
+    pub row: Option<usize>,
+    /// 0-based column (shown as a letter).
+    pub col: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    /// 「シート「総務部」 12行目 D列」.
+    pub fn place(&self) -> String {
+        let mut s = format!("シート「{}」", self.sheet);
+        if let Some(r) = self.row {
+            s.push_str(&format!(" {r}行目"));
+        }
+        if let Some(c) = self.col {
+            s.push_str(&format!(" {}列", column_letter(c)));
+        }
+        s
+    }
+}
+
+/// A department's goal tree as the file states it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct DepartmentTree {
+    pub department_id: i64,
+    pub name: String,
+    pub goals: Vec<GoalDoc>,
+}
+
+/// Everything read from a file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Parsed {
+    pub departments: Vec<DepartmentTree>,
+    pub problems: Vec<Problem>,
+    /// Whether the file has any results column (実績, 成果, 実績値, 達成状況).
+    pub has_results: bool,
+}
+
+/// "A", "B", … "Z", "AA", …
+pub fn column_letter(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push((b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.iter().rev().collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Department,
+    Pillar,
+    Goal,
+    GoalStatus,
+    Number,
+    Initiative,
+    Sections,
+    Criteria,
+    Actuals,
+    Performance,
+    Outcome,
+    Status,
+}
+
+/// Header words (spaces removed) and the column each names.
+const HEADERS: &[(&str, Col)] = &[
+    ("部", Col::Department),
+    ("部名", Col::Department),
+    ("部局", Col::Department),
+    ("柱", Col::Pillar),
+    ("柱番号", Col::Pillar),
+    ("市役所づくり", Col::Pillar),
+    ("組織目標", Col::Goal),
+    ("組織目標の達成状況", Col::GoalStatus),
+    ("目標の達成状況", Col::GoalStatus),
+    ("番号", Col::Number),
+    ("取組番号", Col::Number),
+    ("No", Col::Number),
+    ("No.", Col::Number),
+    ("取組内容", Col::Initiative),
+    ("課等", Col::Sections),
+    ("担当課", Col::Sections),
+    ("担当課等", Col::Sections),
+    ("目標達成基準", Col::Criteria),
+    ("実績値", Col::Actuals),
+    ("実績", Col::Performance),
+    ("成果", Col::Outcome),
+    ("達成状況", Col::Status),
+    ("取組の達成状況", Col::Status),
+    ("評価", Col::Status),
+];
+
+/// Removes every kind of space and makes full-width ASCII half-width.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(half_width)
+        .collect()
+}
+
+fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Trims each line, drops empty lines, and joins runs of spaces (full-width included).
+fn lines(s: &str) -> Vec<String> {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .split('\n')
+        .map(|l| {
+            l.split(|c: char| c.is_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// A single-line text with spaces tidied (line breaks inside a title cell become one space
+/// only where they split ASCII words; Japanese joins without a space).
+fn one_line(s: &str) -> String {
+    let parts = lines(s);
+    let mut out = String::new();
+    for p in parts {
+        if let (Some(a), Some(b)) = (out.chars().last(), p.chars().next())
+            && a.is_ascii_alphanumeric()
+            && b.is_ascii_alphanumeric()
+        {
+            out.push(' ');
+        }
+        out.push_str(&p);
+    }
+    out
+}
+
+const BULLETS: &[char] = &[
+    '・', '･', '•', '●', '■', '◆', '◇', '□', '-', '－', '‐', '*', '＊',
+];
+
+/// Splits a cell into items: lines starting with a bullet start an item, other lines continue
+/// the item above (wrapped text); without any bullet every line is an item.
+fn items(s: &str) -> Vec<String> {
+    let ls = lines(s);
+    let bulleted = ls.iter().any(|l| l.starts_with(BULLETS));
+    let mut out: Vec<String> = Vec::new();
+    for l in ls {
+        match l.strip_prefix(BULLETS) {
+            Some(rest) => out.push(rest.trim().to_owned()),
+            None if bulleted && !out.is_empty() => {
+                if let Some(last) = out.last_mut() {
+                    last.push_str(&l);
+                }
+            }
+            None => out.push(l),
+        }
+    }
+    out.retain(|i| !i.is_empty());
+    out
+}
+
+/// Strips a leading initiative number (「①」, 「1.」, 「１．」, 「(1)」, 「1)」, 「1 」); returns
+/// the number when there was one.
+fn strip_number(s: &str) -> (Option<u32>, &str) {
+    let t = s.trim_start();
+    if let Some(c) = t.chars().next() {
+        let circled = match c {
+            '①'..='⑳' => Some(c as u32 - '①' as u32 + 1),
+            '㉑'..='㉟' => Some(c as u32 - '㉑' as u32 + 21),
+            '㊱'..='㊿' => Some(c as u32 - '㊱' as u32 + 36),
+            _ => None,
+        };
+        if let Some(n) = circled {
+            return (Some(n), t[c.len_utf8()..].trim_start());
+        }
+    }
+    // Digits, possibly full-width, in one of the usual wrappers.
+    let (open, rest) = match t.chars().next() {
+        Some(c @ ('(' | '（')) => (true, &t[c.len_utf8()..]),
+        _ => (false, t),
+    };
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .collect();
+    if digits.is_empty() || digits.chars().count() > 3 {
+        return (None, t);
+    }
+    let after = &rest[digits.len()..];
+    let closers: &[char] = if open {
+        &[')', '）']
+    } else {
+        &['.', '．', ')', '）', '、', ' ', '\u{3000}']
+    };
+    match after.chars().next() {
+        Some(c) if closers.contains(&c) => {
+            let n = normalize_digits(&digits).parse().ok();
+            (n, after[c.len_utf8()..].trim_start())
+        }
+        _ => (None, t),
+    }
+}
+
+/// Splits a trailing 「【◎達成】」 off a cell; the status is None when absent.
+fn strip_status(s: &str) -> (String, Option<Result<Status, String>>) {
+    let t = s.trim_end();
+    if t.ends_with('】')
+        && let Some(open) = t.rfind('【')
+    {
+        let word = &t[open + '【'.len_utf8()..t.len() - '】'.len_utf8()];
+        return (t[..open].trim_end().to_owned(), Some(parse_status(word)));
+    }
+    (t.to_owned(), None)
+}
+
+/// A status word, with or without its symbol (「◎達成」, 「達成」).
+fn parse_status(s: &str) -> Result<Status, String> {
+    let w = squash(s);
+    let w = w.trim_start_matches(['◎', '○', '〇', '×', '△', '－', '-', '―']);
+    Status::ALL
+        .into_iter()
+        .find(|st| st.label() == w)
+        .ok_or_else(|| s.trim().to_owned())
+}
+
+fn status_words() -> String {
+    Status::ALL
+        .iter()
+        .map(|s| format!("「{}」", s.label()))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// Pillar numbers in a cell: 「1」, 「１」, 「1,5」, 「1・5」, 「(1)(5)」, 「（１）」.
+fn pillar_numbers(s: &str) -> Option<Vec<i32>> {
+    let t = normalize_digits(s);
+    let mut out = Vec::new();
+    let mut digits = String::new();
+    for c in t.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                out.push(digits.parse().ok()?);
+                digits.clear();
+            }
+            if !matches!(
+                c,
+                ' ' | ',' | '、' | '・' | '(' | ')' | '（' | '）' | '/' | '\n' | '\r' | '，'
+            ) {
+                return None;
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A pillar heading row (「(1) 市民の…」, one line per pillar): the numbers, or None.
+fn heading_pillars(text: &str) -> Option<Vec<i32>> {
+    let ls = lines(text);
+    if ls.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for l in &ls {
+        let n = normalize_digits(l);
+        let rest = n.strip_prefix(['(', '（'])?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let after = &rest[digits.len()..];
+        if digits.is_empty() || !after.starts_with([')', '）']) {
+            return None;
+        }
+        out.push(digits.parse().ok()?);
+    }
+    Some(out)
+}
+
+/// Section names in a cell, split at line breaks and list punctuation.
+fn section_names(s: &str) -> Vec<String> {
+    s.split(['\n', '\r', '、', ',', '，', '/', '／'])
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(""))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+struct Header {
+    row: usize,
+    cols: Vec<(Col, usize)>,
+}
+
+impl Header {
+    fn col(&self, c: Col) -> Option<usize> {
+        self.cols.iter().find(|(k, _)| *k == c).map(|(_, i)| *i)
+    }
+}
+
+fn find_header(grid: &Grid) -> Option<Header> {
+    for (r, row) in grid.rows.iter().enumerate().take(10) {
+        let mut cols = Vec::new();
+        for (c, text) in row.iter().enumerate() {
+            if grid.is_merged_copy(r, c) {
+                continue;
+            }
+            let key = squash(text);
+            let key = key.trim_end_matches(['※', '*']);
+            if let Some((_, col)) = HEADERS.iter().find(|(w, _)| *w == key)
+                && !cols.iter().any(|(k, _)| k == col)
+            {
+                cols.push((*col, c));
+            }
+        }
+        let h = Header { row: r, cols };
+        if h.col(Col::Goal).is_some() && h.col(Col::Initiative).is_some() {
+            return Some(h);
+        }
+    }
+    None
+}
+
+/// Limits as the editing forms state them.
+const MAX_GOAL: usize = 400;
+const MAX_INITIATIVE: usize = 400;
+const MAX_CRITERION: usize = 300;
+const MAX_ACTUAL_TEXT: usize = 200;
+
+/// Reads all grids against `ctx`.
+pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
+    let mut p = Parsed::default();
+    let mut read_any = false;
+    for grid in grids {
+        let Some(header) = find_header(grid) else {
+            continue;
+        };
+        read_any = true;
+        parse_sheet(grid, &header, ctx, &mut p);
+    }
+    if !read_any {
+        p.problems.push(Problem {
+            sheet: grids.first().map(|g| g.name.clone()).unwrap_or_default(),
+            row: None,
+            col: None,
+            message: "見出しの行（「組織目標」と「取組内容」を含む行）が見つかりません。取り込み用のひな形の列見出しをそのまま使ってください。".to_owned(),
+        });
+    }
+    p
+}
+
+/// The department a sheet without a 部 column is about: its name or its title (row 1 begins
+/// with the department's name, as the export writes it).
+fn sheet_department(grid: &Grid, header: &Header, ctx: &Context) -> Option<(i64, String)> {
+    let sheet = squash(&grid.name);
+    let titles: Vec<String> = (0..header.row).map(|r| squash(grid.cell(r, 0))).collect();
+    // Longest name first, so 「市民部」 does not claim a sheet of 「市民協働部」.
+    let mut ds = ctx.departments.clone();
+    ds.sort_by_key(|(_, n)| std::cmp::Reverse(n.chars().count()));
+    ds.into_iter().find(|(_, name)| {
+        let n = squash(name);
+        sheet == n || titles.iter().any(|t| t.starts_with(&n))
+    })
+}
+
+struct Cursor {
+    department: Option<(i64, String)>,
+    heading_pillars: Option<Vec<i32>>,
+    /// The goal being filled: index into the department's goals, its text and pillars.
+    goal: Option<(usize, String, Vec<i32>)>,
+    /// The initiative being filled (index into the goal's initiatives) and its cell text.
+    initiative: Option<(usize, String)>,
+}
+
+fn parse_sheet(grid: &Grid, header: &Header, ctx: &Context, p: &mut Parsed) {
+    let mut trees = std::mem::take(&mut p.departments);
+    parse_rows(grid, header, ctx, p, &mut trees);
+    p.departments = trees;
+}
+
+/// Problems of one sheet, added to the parse's list.
+struct Problems<'a> {
+    sheet: &'a str,
+    list: &'a mut Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, row: usize, col: Option<usize>, message: String) {
+        self.list.push(Problem {
+            sheet: self.sheet.to_owned(),
+            row: Some(row + 1),
+            col,
+            message,
+        });
+    }
+}
+
+fn parse_rows(
+    grid: &Grid,
+    header: &Header,
+    ctx: &Context,
+    p: &mut Parsed,
+    trees: &mut Vec<DepartmentTree>,
+) {
+    let col = |c: Col| header.col(c);
+    let results_cols = [
+        Col::Actuals,
+        Col::Performance,
+        Col::Outcome,
+        Col::Status,
+        Col::GoalStatus,
+    ];
+    let has_results = results_cols.iter().any(|c| col(*c).is_some());
+    p.has_results |= has_results;
+    let mut probs = Problems {
+        sheet: &grid.name,
+        list: &mut p.problems,
+    };
+    let fixed_department = if col(Col::Department).is_none() {
+        let d = sheet_department(grid, header, ctx);
+        if d.is_none() {
+            probs.add(
+                header.row,
+                None,
+                format!(
+                    "このシートがどの部のものか分かりません。シート名を部の名前（例：「{}」）にするか、「部」の列を設けてください。",
+                    ctx.departments.first().map(|d| d.1.as_str()).unwrap_or("総務部")
+                ),
+            );
+            return;
+        }
+        d
+    } else {
+        None
+    };
+    let mut cur = Cursor {
+        department: fixed_department,
+        heading_pillars: None,
+        goal: None,
+        initiative: None,
+    };
+    let cell = |r: usize, c: Option<usize>| c.map(|c| grid.cell(r, c)).unwrap_or("");
+
+    for r in header.row + 1..grid.rows.len() {
+        let row = &grid.rows[r];
+        let filled: Vec<&str> = row
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if filled.is_empty() {
+            continue;
+        }
+        // A heading row: one text across the row (merged, or only in the first cell).
+        if col(Col::Pillar).is_none() && filled.iter().all(|s| *s == filled[0]) {
+            if let Some(numbers) = heading_pillars(filled[0]) {
+                for n in &numbers {
+                    if !ctx.pillars.contains(n) {
+                        probs.add(
+                            r,
+                            Some(0),
+                            format!("柱({n})はこの年度の行政経営方針にありません。"),
+                        );
+                    }
+                }
+                cur.heading_pillars = Some(numbers);
+                cur.goal = None;
+                cur.initiative = None;
+                continue;
+            }
+        }
+
+        // The department.
+        if let Some(c) = col(Col::Department) {
+            let name = squash(grid.cell(r, c));
+            if !name.is_empty() {
+                let found = ctx.departments.iter().find(|(_, n)| squash(n) == name);
+                match found {
+                    Some(d) => {
+                        if cur.department.as_ref().map(|x| x.0) != Some(d.0) {
+                            cur.goal = None;
+                            cur.initiative = None;
+                        }
+                        cur.department = Some(d.clone());
+                    }
+                    None => {
+                        probs.add(
+                            r,
+                            Some(c),
+                            format!(
+                                "部「{}」はこの年度の組織にありません。",
+                                grid.cell(r, c).trim()
+                            ),
+                        );
+                        cur.department = None;
+                        continue;
+                    }
+                }
+            }
+        }
+        let Some((department_id, department_name)) = cur.department.clone() else {
+            probs.add(
+                r,
+                col(Col::Department),
+                "部が入力されていません。".to_owned(),
+            );
+            continue;
+        };
+
+        // The pillars.
+        let pillars = match col(Col::Pillar) {
+            Some(c) => {
+                let text = grid.cell(r, c);
+                if text.trim().is_empty() {
+                    cur.goal.as_ref().map(|g| g.2.clone())
+                } else {
+                    match pillar_numbers(text) {
+                        Some(ns) => {
+                            for n in &ns {
+                                if !ctx.pillars.contains(n) {
+                                    probs.add(
+                                        r,
+                                        Some(c),
+                                        format!("柱({n})はこの年度の行政経営方針にありません。"),
+                                    );
+                                }
+                            }
+                            Some(ns)
+                        }
+                        None => {
+                            probs.add(
+                                r,
+                                Some(c),
+                                format!("柱「{}」が読めません。柱の番号を「1」や「1,5」のように書いてください。", text.trim()),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            }
+            None => cur.heading_pillars.clone(),
+        };
+
+        // The goal: a new one, or the one above continued.
+        let goal_col = col(Col::Goal);
+        let (goal_text, cell_goal_status) = strip_status(cell(r, goal_col));
+        let goal_text = one_line(&goal_text);
+        let goal_status = match col(Col::GoalStatus) {
+            Some(c) if !grid.cell(r, c).trim().is_empty() => Some(parse_status(grid.cell(r, c))),
+            _ => cell_goal_status,
+        };
+        let dept = department_index(trees, department_id, &department_name);
+        let continues = match &cur.goal {
+            None => false,
+            Some((_, text, gp)) => {
+                goal_text.is_empty()
+                    || (goal_text == *text && pillars.as_ref().is_none_or(|p| p == gp))
+            }
+        };
+        if !continues {
+            if goal_text.is_empty() {
+                probs.add(r, goal_col, "組織目標が入力されていません。".to_owned());
+                continue;
+            }
+            if goal_text.chars().count() > MAX_GOAL {
+                probs.add(
+                    r,
+                    goal_col,
+                    format!("組織目標は{MAX_GOAL}文字以内にしてください。"),
+                );
+            }
+            let Some(pillars) = pillars else {
+                probs.add(
+                    r,
+                    col(Col::Pillar).or(goal_col),
+                    "柱が指定されていません（柱の列、または「(1) …」の見出し行で指定してください）。".to_owned(),
+                );
+                continue;
+            };
+            let goals = &mut trees[dept].goals;
+            goals.push(GoalDoc {
+                pillars: pillars.clone(),
+                text: goal_text.clone(),
+                note: None,
+                initiatives: Vec::new(),
+                status: None,
+            });
+            cur.goal = Some((goals.len() - 1, goal_text.clone(), pillars));
+            cur.initiative = None;
+        }
+        let gi = cur.goal.as_ref().map(|g| g.0).unwrap_or_default();
+        match goal_status {
+            Some(Ok(s)) => trees[dept].goals[gi].status = Some(s),
+            Some(Err(word)) => probs.add(
+                r,
+                col(Col::GoalStatus).or(goal_col),
+                format!(
+                    "達成状況「{word}」が読めません。{}のいずれかを書いてください。",
+                    status_words()
+                ),
+            ),
+            None => {}
+        }
+
+        // The initiative: a new one, the one above continued, or none (a goal-only row).
+        let init_col = col(Col::Initiative);
+        let raw = cell(r, init_col);
+        let (cell_status_text, cell_status) = strip_status(raw);
+        let (_, text) = strip_number(&cell_status_text);
+        let text = one_line(text);
+        if let Some(c) = col(Col::Number) {
+            let n = grid.cell(r, c).trim();
+            if !n.is_empty() && strip_number(&format!("{n} ")).0.is_none() {
+                probs.add(
+                    r,
+                    Some(c),
+                    format!("番号「{n}」が読めません。「1」や「①」のように書いてください。"),
+                );
+            }
+        }
+        let criteria_text = cell(r, col(Col::Criteria));
+        let continues_initiative = match &cur.initiative {
+            None => false,
+            Some((_, t)) => text.is_empty() || *t == text,
+        };
+        if text.is_empty() && !continues_initiative {
+            if !criteria_text.trim().is_empty() || !cell(r, col(Col::Sections)).trim().is_empty() {
+                probs.add(r, init_col, "取組内容が入力されていません。".to_owned());
+            }
+            continue;
+        }
+        let goal = &mut trees[dept].goals[gi];
+        if !continues_initiative {
+            if text.chars().count() > MAX_INITIATIVE {
+                probs.add(
+                    r,
+                    init_col,
+                    format!("取組内容は{MAX_INITIATIVE}文字以内にしてください。"),
+                );
+            }
+            let sections = section_names(cell(r, col(Col::Sections)));
+            if sections.is_empty() {
+                probs.add(
+                    r,
+                    col(Col::Sections).or(init_col),
+                    "課等が入力されていません。".to_owned(),
+                );
+            }
+            for s in &sections {
+                if !ctx.sections.iter().any(|k| squash(k) == *s) {
+                    probs.add(
+                        r,
+                        col(Col::Sections),
+                        format!("課等「{s}」はこの年度の組織にありません。"),
+                    );
+                }
+            }
+            let sections = sections
+                .into_iter()
+                .map(|s| {
+                    ctx.sections
+                        .iter()
+                        .find(|k| squash(k) == s)
+                        .cloned()
+                        .unwrap_or(s)
+                })
+                .collect();
+            goal.initiatives.push(InitiativeDoc {
+                text: text.clone(),
+                sections,
+                criteria: Vec::new(),
+                note: None,
+                results: has_results.then(InitiativeResultsDoc::default),
+            });
+            cur.initiative = Some((goal.initiatives.len() - 1, text.clone()));
+        }
+        let ii = cur.initiative.as_ref().map(|i| i.0).unwrap_or_default();
+        let initiative = &mut goal.initiatives[ii];
+
+        // Criteria, and the actual values beside them (line by line).
+        let new_criteria = items(criteria_text);
+        let actual_lines = lines(cell(r, col(Col::Actuals)));
+        if !actual_lines.is_empty() && actual_lines.len() != new_criteria.len() {
+            probs.add(
+                r,
+                col(Col::Actuals),
+                format!(
+                    "実績値が{}行、目標達成基準が{}件あります。実績値は目標達成基準と同じ順に1行ずつ書いてください（ない基準は「－」）。",
+                    actual_lines.len(),
+                    new_criteria.len()
+                ),
+            );
+        }
+        let merged_copy = |c: Option<usize>| c.is_some_and(|c| grid.is_merged_copy(r, c));
+        for (k, criterion) in new_criteria.iter().enumerate() {
+            if merged_copy(col(Col::Criteria)) {
+                break;
+            }
+            if criterion.chars().count() > MAX_CRITERION {
+                probs.add(
+                    r,
+                    col(Col::Criteria),
+                    format!("目標達成基準は{MAX_CRITERION}文字以内にしてください。"),
+                );
+            }
+            let actual = actual_lines
+                .get(k)
+                .and_then(|a| match actual(a, criterion) {
+                    Ok(v) => v,
+                    Err(m) => {
+                        probs.add(r, col(Col::Actuals), m);
+                        None
+                    }
+                });
+            initiative.criteria.push(criterion.clone());
+            if let Some(res) = initiative.results.as_mut() {
+                res.actuals.push(actual);
+            }
+        }
+        if let Some(res) = initiative.results.as_mut() {
+            if !merged_copy(col(Col::Performance)) {
+                res.performance
+                    .extend(items(cell(r, col(Col::Performance))));
+            }
+            if !merged_copy(col(Col::Outcome)) {
+                res.outcome.extend(lines(cell(r, col(Col::Outcome))));
+            }
+            let status = match col(Col::Status) {
+                Some(c) if !grid.cell(r, c).trim().is_empty() => {
+                    Some(parse_status(grid.cell(r, c)))
+                }
+                _ => cell_status,
+            };
+            match status {
+                Some(Ok(s)) => res.status = Some(s),
+                Some(Err(word)) => probs.add(
+                    r,
+                    col(Col::Status).or(init_col),
+                    format!(
+                        "達成状況「{word}」が読めません。{}のいずれかを書いてください。",
+                        status_words()
+                    ),
+                ),
+                None => {}
+            }
+        }
+    }
+}
+
+fn department_index(trees: &mut Vec<DepartmentTree>, id: i64, name: &str) -> usize {
+    match trees.iter().position(|d| d.department_id == id) {
+        Some(i) => i,
+        None => {
+            trees.push(DepartmentTree {
+                department_id: id,
+                name: name.to_owned(),
+                goals: Vec::new(),
+            });
+            trees.len() - 1
+        }
+    }
+}
+
+/// An actual value line: 「－」 (nothing), 「対象外：理由」, a number (for a criterion with a
+/// numeric target, its unit allowed after it), or a short text.
+fn actual(line: &str, criterion: &str) -> Result<Option<ActualDoc>, String> {
+    let t = line.trim();
+    if matches!(t, "－" | "-" | "―" | "ー" | "—") {
+        return Ok(None);
+    }
+    if let Some(rest) = t.strip_prefix("対象外") {
+        let reason = rest
+            .trim_start_matches([':', '：', '(', '（', ' ', '　'])
+            .trim_end_matches([')', '）'])
+            .trim();
+        if reason.is_empty() {
+            return Err(format!(
+                "「{criterion}」を対象外にする理由を「対象外：理由」の形で書いてください。"
+            ));
+        }
+        return Ok(Some(ActualDoc::NotApplicable(reason.to_owned())));
+    }
+    match parse_metric(criterion) {
+        Some(m) => {
+            let n = normalize_digits(t);
+            let n = n.trim_end_matches(m.unit.as_str()).trim();
+            parse_number(n)
+                .map(|v| Some(ActualDoc::Value(v.normalize())))
+                .ok_or_else(|| {
+                    format!("「{criterion}」の実績値「{t}」は数値ではありません（例：1,100）。")
+                })
+        }
+        None if t.chars().count() > MAX_ACTUAL_TEXT => Err(format!(
+            "「{criterion}」の実績は{MAX_ACTUAL_TEXT}文字以内にしてください。"
+        )),
+        None => Ok(Some(ActualDoc::Text(t.to_owned()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_before_initiatives_are_dropped() {
+        assert_eq!(strip_number("①窓口の改善"), (Some(1), "窓口の改善"));
+        assert_eq!(strip_number("⑫ 窓口"), (Some(12), "窓口"));
+        assert_eq!(strip_number("１．窓口"), (Some(1), "窓口"));
+        assert_eq!(strip_number("(2)窓口"), (Some(2), "窓口"));
+        assert_eq!(strip_number("（３）窓口"), (Some(3), "窓口"));
+        // A figure that is part of the text stays.
+        assert_eq!(strip_number("2026年度の目標"), (None, "2026年度の目標"));
+        assert_eq!(strip_number("5G の活用"), (None, "5G の活用"));
+    }
+
+    #[test]
+    fn criteria_items_follow_bullets_and_wrapped_lines() {
+        assert_eq!(
+            items("・会議 4回\n・研修の実施"),
+            vec!["会議 4回", "研修の実施"]
+        );
+        assert_eq!(
+            items("・長い基準の\n続き\n・次"),
+            vec!["長い基準の続き", "次"]
+        );
+        assert_eq!(items("一つ目\n\n二つ目　 "), vec!["一つ目", "二つ目"]);
+    }
+
+    #[test]
+    fn pillar_cells_and_headings() {
+        assert_eq!(pillar_numbers("１"), Some(vec![1]));
+        assert_eq!(pillar_numbers("1,5"), Some(vec![1, 5]));
+        assert_eq!(pillar_numbers("(1)（５）"), Some(vec![1, 5]));
+        assert_eq!(pillar_numbers("第一"), None);
+        assert_eq!(heading_pillars("(1) 市民の…\n（５）職員"), Some(vec![1, 5]));
+        assert_eq!(heading_pillars("総務部"), None);
+    }
+
+    #[test]
+    fn trailing_status_is_read() {
+        let (t, s) = strip_status("①窓口\n【◎達成】");
+        assert_eq!(t, "①窓口");
+        assert_eq!(s, Some(Ok(Status::Achieved)));
+        assert_eq!(parse_status("一部 達成"), Ok(Status::PartlyAchieved));
+        assert!(parse_status("まあまあ").is_err());
+    }
+
+    #[test]
+    fn actual_values_need_numbers_where_the_target_is_a_number() {
+        let c = "相談件数 1,100件以上";
+        assert_eq!(
+            actual("１，２００件", c),
+            Ok(Some(ActualDoc::Value(1200.into())))
+        );
+        assert!(
+            actual("たくさん", c)
+                .unwrap_err()
+                .contains("数値ではありません")
+        );
+        assert_eq!(actual("－", c), Ok(None));
+        assert_eq!(
+            actual("対象外：中止", c),
+            Ok(Some(ActualDoc::NotApplicable("中止".into())))
+        );
+        assert_eq!(
+            actual("実施した", "研修の実施"),
+            Ok(Some(ActualDoc::Text("実施した".into())))
+        );
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+    }
+}
