@@ -94,7 +94,7 @@ impl IntoResponse for AppError {
             AppError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "送信内容が大きすぎます",
-                "送信された内容が大きすぎるため受け付けられませんでした。",
+                "送信された内容が大きすぎるため受け付けられませんでした。ファイルを取り込む場合は、5MBまでのファイルにしてください。",
             ),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,

@@ -23,6 +23,10 @@ pub const LOGIN_COOKIE: &str = "mokuhyo_login";
 pub const CSRF_FIELD: &str = "csrf";
 /// Form bodies larger than this are refused.
 const MAX_FORM_BYTES: usize = 1 << 20;
+/// File uploads (multipart bodies) larger than this are refused here; the upload handler
+/// applies the file cap itself, below this, so most oversized files get a message beside the
+/// field instead of an error page.
+pub const MAX_UPLOAD_BODY_BYTES: usize = 16 << 20;
 
 /// The signed-in person, if any, as loaded by [`staff_guard`].
 #[derive(Clone)]
@@ -77,23 +81,32 @@ async fn checked_body(
     {
         return Err(AppError::Forbidden);
     }
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    let (bytes, sent) = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+        let sent = fields
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v);
+        (bytes, sent)
+    } else if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;
+        let bytes = to_bytes(body, MAX_UPLOAD_BODY_BYTES)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let sent = multipart_field(bytes.clone(), boundary, CSRF_FIELD).await;
+        (bytes, sent)
+    } else {
         return Err(AppError::Forbidden);
-    }
-    let bytes = to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
-    let sent = fields
-        .iter()
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.as_str());
-    match (sent, expected) {
+    };
+    match (sent.as_deref(), expected) {
         (Some(sent), Some(expected))
             if !expected.is_empty() && constant_time_eq(sent, expected) =>
         {
@@ -101,6 +114,22 @@ async fn checked_body(
         }
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// The text of the first field called `name` in a multipart body (already in memory).
+async fn multipart_field(
+    bytes: axum::body::Bytes,
+    boundary: String,
+    name: &str,
+) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

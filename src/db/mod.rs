@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod editing;
+pub mod imports;
 pub mod public;
 pub mod publication;
 pub mod results;

@@ -73,6 +73,12 @@ impl Roles {
             .collect()
     }
 
+    /// Upload spreadsheets of goals and results (planning staff for every department, heads for
+    /// their own, which the import then checks per department).
+    pub fn can_import(&self) -> bool {
+        self.is_admin() || self.0.iter().any(|r| matches!(r, Role::DepartmentHead(_)))
+    }
+
     /// Whether this person can change anything in `department`.
     pub fn can_edit_anything_in(&self, department: i64) -> bool {
         self.can_add_initiative(department)

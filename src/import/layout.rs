@@ -29,6 +29,16 @@ pub struct Context {
     pub sections: Vec<String>,
     /// Pillar numbers of the year's policy.
     pub pillars: Vec<i32>,
+    /// The departments the uploader may import into (None: all).
+    pub allowed: Option<Vec<i64>>,
+}
+
+impl Context {
+    fn may_import(&self, department_id: i64) -> bool {
+        self.allowed
+            .as_ref()
+            .is_none_or(|a| a.contains(&department_id))
+    }
 }
 
 /// A problem found in the file, with where it is.
@@ -360,6 +370,10 @@ fn find_header(grid: &Grid) -> Option<Header> {
     None
 }
 
+/// Sheets whose names start with these are guidance, never read (the template's 記入例, 説明
+/// and 一覧 sheets).
+pub const IGNORED_SHEETS: &[&str] = &["記入例", "説明", "一覧"];
+
 /// Limits as the editing forms state them.
 const MAX_GOAL: usize = 400;
 const MAX_INITIATIVE: usize = 400;
@@ -371,11 +385,32 @@ pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
     let mut p = Parsed::default();
     let mut read_any = false;
     for grid in grids {
+        // The template's guidance sheets carry example rows that must not be imported.
+        if IGNORED_SHEETS.iter().any(|p| grid.name.starts_with(p)) {
+            continue;
+        }
         let Some(header) = find_header(grid) else {
             continue;
         };
         read_any = true;
         parse_sheet(grid, &header, ctx, &mut p);
+    }
+    // Results cells left empty leave the stored results alone (a targets-only upload through
+    // the template must not wipe what sections recorded).
+    for i in p
+        .departments
+        .iter_mut()
+        .flat_map(|d| d.goals.iter_mut())
+        .flat_map(|g| g.initiatives.iter_mut())
+    {
+        if i.results.as_ref().is_some_and(|r| {
+            r.performance.is_empty()
+                && r.outcome.is_empty()
+                && r.status.is_none()
+                && r.actuals.iter().all(Option::is_none)
+        }) {
+            i.results = None;
+        }
     }
     if !read_any {
         p.problems.push(Problem {
@@ -468,6 +503,12 @@ fn parse_rows(
             );
             return;
         }
+        if let Some((id, name)) = &d
+            && !ctx.may_import(*id)
+        {
+            probs.add(header.row, None, format!("{name}の目標を取り込む権限がありません（部長が取り込めるのは自分の部だけです）。"));
+            return;
+        }
         d
     } else {
         None
@@ -515,6 +556,15 @@ fn parse_rows(
             if !name.is_empty() {
                 let found = ctx.departments.iter().find(|(_, n)| squash(n) == name);
                 match found {
+                    Some(d) if !ctx.may_import(d.0) => {
+                        probs.add(
+                            r,
+                            Some(c),
+                            format!("{}の目標を取り込む権限がありません（部長が取り込めるのは自分の部だけです）。", d.1),
+                        );
+                        cur.department = None;
+                        continue;
+                    }
                     Some(d) => {
                         if cur.department.as_ref().map(|x| x.0) != Some(d.0) {
                             cur.goal = None;

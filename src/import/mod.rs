@@ -11,6 +11,7 @@ pub mod document;
 mod goals;
 pub mod layout;
 pub mod spreadsheet;
+pub mod upload;
 
 use document::YearDocument;
 use sqlx::{PgConnection, PgPool};

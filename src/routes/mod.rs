@@ -12,6 +12,7 @@ pub mod staff;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -203,6 +204,23 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/admin/roles/{id}/delete",
             post(staff::accounts::remove_role),
+        )
+        .route(
+            "/staff/import",
+            get(staff::imports::show_import_form)
+                .post(staff::imports::upload_file)
+                .layer(DefaultBodyLimit::max(
+                    crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
+                )),
+        )
+        .route(
+            "/staff/import/template.xlsx",
+            get(staff::imports::download_template),
+        )
+        .route("/staff/import/{id}", get(staff::imports::show_import))
+        .route(
+            "/staff/import/{id}/confirm",
+            post(staff::imports::confirm_import),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

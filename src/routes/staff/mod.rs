@@ -10,6 +10,7 @@ pub mod admin;
 pub mod criteria;
 pub mod export;
 pub mod goals;
+pub mod imports;
 pub mod initiatives;
 pub mod pillars;
 pub mod profile;

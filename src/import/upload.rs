@@ -1,0 +1,482 @@
+//! Applying what was read from an uploaded spreadsheet ([`layout::Parsed`]) to a fiscal year
+//! that already has its organization: each department in the file gets its goal tree (and,
+//! where the file has results columns, its results) replaced; other departments are untouched.
+//!
+//! The same code serves the preview (run in a transaction that is rolled back, so the counts
+//! are exactly what confirming would write) and the application (committed whole, or not at
+//! all).
+
+use super::document::{ActualDoc, GoalDoc};
+use super::goals::{self, Notes, TreeIds};
+use super::layout::{Context, DepartmentTree, Parsed};
+use super::ImportReport;
+use crate::domain::metric::Comparator;
+use crate::domain::status::{self, CriterionResult, Status};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+
+/// The reason recorded when an imported status differs from the computed one.
+pub const IMPORTED_STATUS_REASON: &str = "Excelから取り込んだ評価";
+
+/// What an upload does to one department.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct DepartmentChange {
+    pub department_id: i64,
+    pub name: String,
+    pub goals: usize,
+    pub initiatives: usize,
+    pub criteria: usize,
+    /// Rows of the goal tree inserted / updated / deleted.
+    pub inserted: usize,
+    pub updated: usize,
+    pub deleted: usize,
+    /// Results rows (criterion results, initiative and goal results) written.
+    pub results_written: usize,
+    /// Why the department cannot take these changes now (its sheet is locked), if so.
+    pub refused: Option<String>,
+}
+
+impl DepartmentChange {
+    pub fn is_unchanged(&self) -> bool {
+        self.inserted + self.updated + self.deleted + self.results_written == 0
+    }
+}
+
+/// The year's departments, sections and pillars, for reading a file against.
+pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context> {
+    let departments: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(pool)
+    .await?;
+    let sections: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(pool)
+    .await?;
+    let pillars: Vec<i32> = sqlx::query_scalar(
+        "SELECT p.number FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
+         WHERE f.municipality_id = $1 AND f.id = $2 ORDER BY p.number",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(pool)
+    .await?;
+    Ok(Context {
+        departments,
+        sections,
+        pillars,
+        allowed: None,
+    })
+}
+
+/// A digest of everything an upload would replace in `departments` (goal trees with their
+/// versions, results, sheet states): equal digests mean nobody changed them in between.
+pub async fn fingerprint(
+    conn: &mut PgConnection,
+    mid: i64,
+    departments: &[i64],
+) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "WITH g AS (SELECT id, version FROM goal WHERE municipality_id = $1 AND department_id = ANY($2)),
+              i AS (SELECT i.id, i.version FROM initiative i JOIN g ON g.id = i.goal_id WHERE i.municipality_id = $1),
+              c AS (SELECT c.id, c.version FROM criterion c JOIN i ON i.id = c.initiative_id WHERE c.municipality_id = $1)
+         SELECT COALESCE(md5(string_agg(x, ',' ORDER BY x)), '') FROM (
+             SELECT 'g' || id || ':' || version AS x FROM g
+             UNION ALL SELECT 'i' || id || ':' || version FROM i
+             UNION ALL SELECT 'c' || id || ':' || version FROM c
+             UNION ALL SELECT 'r' || r.initiative_id || ':' || r.version FROM initiative_result r JOIN i ON i.id = r.initiative_id
+             UNION ALL SELECT 'q' || r.goal_id || ':' || r.version FROM goal_result r JOIN g ON g.id = r.goal_id
+             UNION ALL SELECT 'a' || r.criterion_id || ':' || md5(ROW(r.actual_value, r.actual_text, r.not_applicable, r.not_applicable_reason)::text)
+                 FROM criterion_result r JOIN c ON c.id = r.criterion_id
+             UNION ALL SELECT 's' || department_id || kind || state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)
+         ) t",
+    )
+    .bind(mid)
+    .bind(departments)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Where to report progress while applying: the job row, through its own connection (the
+/// application's transaction is invisible until it commits).
+pub struct Progress<'a> {
+    pub pool: &'a PgPool,
+    pub job_id: i64,
+}
+
+/// Writes `parsed` into the year in `tx` (which the caller commits or rolls back); returns
+/// what changed per department. Departments whose sheet is locked get `refused` set (and the
+/// caller must not commit).
+pub async fn write(
+    tx: &mut PgConnection,
+    mid: i64,
+    fid: i64,
+    parsed: &Parsed,
+    progress: Option<Progress<'_>>,
+) -> sqlx::Result<Vec<DepartmentChange>> {
+    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+        .execute(&mut *tx)
+        .await?;
+    let sections: HashMap<String, i64> = sqlx::query_as(
+        "SELECT name, id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let pillars: HashMap<i32, i64> = sqlx::query_as(
+        "SELECT p.number, p.id FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
+         WHERE f.municipality_id = $1 AND f.id = $2",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let states: HashMap<(i64, String), String> = sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT department_id, kind, state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)",
+    )
+    .bind(mid)
+    .bind(parsed.departments.iter().map(|d| d.department_id).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(d, k, s)| ((d, k), s))
+    .collect();
+
+    let mut changes = Vec::with_capacity(parsed.departments.len());
+    for (n, d) in parsed.departments.iter().enumerate() {
+        let mut r = ImportReport::default();
+        let ids = goals::upsert_goals(
+            tx,
+            mid,
+            fid,
+            &[(d.department_id, d.goals.as_slice())],
+            &sections,
+            &pillars,
+            Notes::Keep,
+            &mut r,
+        )
+        .await?;
+        let results_written = match ids.first() {
+            Some(ids) if parsed.has_results => write_results(tx, mid, &d.goals, ids).await?,
+            _ => 0,
+        };
+        let state = |kind: &str| {
+            states
+                .get(&(d.department_id, kind.to_owned()))
+                .map(String::as_str)
+                .unwrap_or("draft")
+        };
+        let mut refused = None;
+        if !r.is_unchanged() && matches!(state("targets"), "approved" | "published") {
+            refused = Some(format!(
+                "{}の組織目標は{}のため変更できません。差し戻してから取り込んでください。",
+                d.name,
+                state_label(state("targets"))
+            ));
+        } else if results_written > 0 && matches!(state("results"), "approved" | "published") {
+            refused = Some(format!(
+                "{}の実績・成果は{}のため変更できません。差し戻してから取り込んでください。",
+                d.name,
+                state_label(state("results"))
+            ));
+        }
+        changes.push(change_of(d, r, results_written, refused));
+        if let Some(p) = &progress {
+            sqlx::query("UPDATE import_job SET done_departments = $2 WHERE id = $1")
+                .bind(p.job_id)
+                .bind(n as i32 + 1)
+                .execute(p.pool)
+                .await?;
+        }
+    }
+    Ok(changes)
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "published" => "公表済み",
+        "approved" => "承認済み",
+        "submitted" => "提出済み",
+        _ => "下書き",
+    }
+}
+
+fn change_of(
+    d: &DepartmentTree,
+    r: ImportReport,
+    results_written: usize,
+    refused: Option<String>,
+) -> DepartmentChange {
+    DepartmentChange {
+        department_id: d.department_id,
+        name: d.name.clone(),
+        goals: d.goals.len(),
+        initiatives: d.goals.iter().map(|g| g.initiatives.len()).sum(),
+        criteria: d
+            .goals
+            .iter()
+            .flat_map(|g| &g.initiatives)
+            .map(|i| i.criteria.len())
+            .sum(),
+        inserted: r.inserted,
+        updated: r.updated,
+        deleted: r.deleted,
+        results_written,
+        refused,
+    }
+}
+
+/// Runs `write` and rolls it back: what confirming would do.
+pub async fn preview(
+    pool: &PgPool,
+    mid: i64,
+    fid: i64,
+    parsed: &Parsed,
+) -> sqlx::Result<(Vec<DepartmentChange>, String)> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
+    let print = fingerprint(&mut tx, mid, &ids).await?;
+    let changes = write(&mut tx, mid, fid, parsed, None).await?;
+    tx.rollback().await?;
+    Ok((changes, print))
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredInitiativeResult {
+    performance: Vec<String>,
+    outcome: Vec<String>,
+    status_override: Option<String>,
+    override_reason: Option<String>,
+}
+
+/// Writes the results the file states for a department's initiatives and goals; returns the
+/// number of rows written.
+async fn write_results(
+    tx: &mut PgConnection,
+    mid: i64,
+    goals: &[GoalDoc],
+    ids: &TreeIds,
+) -> sqlx::Result<usize> {
+    let mut written = 0;
+    for (goal, (goal_id, initiative_ids)) in goals.iter().zip(ids) {
+        let mut effective = Vec::with_capacity(goal.initiatives.len());
+        for (initiative, (initiative_id, criterion_ids)) in
+            goal.initiatives.iter().zip(initiative_ids)
+        {
+            let Some(res) = &initiative.results else {
+                effective.push(None);
+                continue;
+            };
+            for (actual, criterion_id) in res.actuals.iter().zip(criterion_ids) {
+                if let Some(actual) = actual {
+                    written += write_actual(tx, mid, *criterion_id, actual).await?;
+                }
+            }
+            let computed = computed_status(tx, mid, *initiative_id).await?;
+            let stored: Option<StoredInitiativeResult> = sqlx::query_as(
+                "SELECT performance, outcome, status_override, override_reason FROM initiative_result
+                 WHERE municipality_id = $1 AND initiative_id = $2",
+            )
+            .bind(mid)
+            .bind(initiative_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (old_override, old_reason) = stored
+                .as_ref()
+                .map(|s| (s.status_override.clone(), s.override_reason.clone()))
+                .unwrap_or_default();
+            let (new_override, new_reason) =
+                judged_override(res.status, computed, old_override, old_reason);
+            let unchanged = stored.as_ref().is_some_and(|s| {
+                s.performance == res.performance
+                    && s.outcome == res.outcome
+                    && s.status_override == new_override
+                    && s.override_reason == new_reason
+            }) || (stored.is_none()
+                && res.performance.is_empty()
+                && res.outcome.is_empty()
+                && new_override.is_none());
+            if !unchanged {
+                written += 1;
+                sqlx::query(
+                    "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (initiative_id) DO UPDATE SET performance = EXCLUDED.performance, outcome = EXCLUDED.outcome,
+                         status_override = EXCLUDED.status_override, override_reason = EXCLUDED.override_reason,
+                         version = initiative_result.version + 1, updated_at = now()",
+                )
+                .bind(mid)
+                .bind(initiative_id)
+                .bind(&res.performance)
+                .bind(&res.outcome)
+                .bind(&new_override)
+                .bind(&new_reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            effective.push(status::effective(
+                computed,
+                new_override.as_deref().and_then(Status::from_db),
+            ));
+        }
+        if goal.status.is_some() {
+            written += write_goal_status(tx, mid, *goal_id, goal.status, &effective).await?;
+        }
+    }
+    Ok(written)
+}
+
+/// The override an imported status means: none when it matches the computation, the stored
+/// one when it already says the same, otherwise the imported status with a standard reason.
+/// No imported status leaves the stored override alone.
+fn judged_override(
+    imported: Option<Status>,
+    computed: Option<Status>,
+    old: Option<String>,
+    old_reason: Option<String>,
+) -> (Option<String>, Option<String>) {
+    match imported {
+        None => (old, old_reason),
+        Some(s) if Some(s) == computed => (None, None),
+        Some(s) if old.as_deref() == Some(s.as_str()) => (old, old_reason),
+        Some(s) => (
+            Some(s.as_str().to_owned()),
+            Some(IMPORTED_STATUS_REASON.to_owned()),
+        ),
+    }
+}
+
+async fn write_goal_status(
+    tx: &mut PgConnection,
+    mid: i64,
+    goal_id: i64,
+    imported: Option<Status>,
+    initiatives: &[Option<Status>],
+) -> sqlx::Result<usize> {
+    let stored: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT status_override, override_reason FROM goal_result WHERE municipality_id = $1 AND goal_id = $2",
+    )
+    .bind(mid)
+    .bind(goal_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (old, old_reason) = stored.clone().unwrap_or_default();
+    let new = judged_override(imported, status::goal(initiatives), old, old_reason);
+    if stored.as_ref() == Some(&new) || (stored.is_none() && new.0.is_none()) {
+        return Ok(0);
+    }
+    sqlx::query(
+        "INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (goal_id) DO UPDATE SET status_override = EXCLUDED.status_override,
+             override_reason = EXCLUDED.override_reason, version = goal_result.version + 1",
+    )
+    .bind(mid)
+    .bind(goal_id)
+    .bind(&new.0)
+    .bind(&new.1)
+    .execute(&mut *tx)
+    .await?;
+    Ok(1)
+}
+
+async fn write_actual(
+    tx: &mut PgConnection,
+    mid: i64,
+    criterion_id: i64,
+    actual: &ActualDoc,
+) -> sqlx::Result<usize> {
+    let (value, text, reason): (Option<Decimal>, Option<&str>, Option<&str>) = match actual {
+        ActualDoc::Value(v) => (Some(*v), None, None),
+        ActualDoc::Text(t) => (None, Some(t), None),
+        ActualDoc::NotApplicable(r) => (None, None, Some(r)),
+    };
+    let n = sqlx::query(
+        "INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (criterion_id) DO UPDATE SET actual_value = EXCLUDED.actual_value, actual_text = EXCLUDED.actual_text,
+             not_applicable = EXCLUDED.not_applicable, not_applicable_reason = EXCLUDED.not_applicable_reason
+         WHERE (criterion_result.actual_value, criterion_result.actual_text, criterion_result.not_applicable, criterion_result.not_applicable_reason)
+               IS DISTINCT FROM (EXCLUDED.actual_value, EXCLUDED.actual_text, EXCLUDED.not_applicable, EXCLUDED.not_applicable_reason)",
+    )
+    .bind(mid)
+    .bind(criterion_id)
+    .bind(value)
+    .bind(text)
+    .bind(reason.is_some())
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(n as usize)
+}
+
+/// The status an initiative's criteria give, as stored in `tx`.
+async fn computed_status(
+    tx: &mut PgConnection,
+    mid: i64,
+    initiative_id: i64,
+) -> sqlx::Result<Option<Status>> {
+    let rows: Vec<(Option<Decimal>, Option<String>, Option<Decimal>, Option<bool>)> = sqlx::query_as(
+        "SELECT c.target_value, c.comparator, r.actual_value, r.not_applicable
+         FROM criterion c LEFT JOIN criterion_result r ON r.criterion_id = c.id
+         WHERE c.municipality_id = $1 AND c.initiative_id = $2",
+    )
+    .bind(mid)
+    .bind(initiative_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let judged: Vec<CriterionResult> = rows
+        .into_iter()
+        .map(|(target, comparator, actual, na)| CriterionResult {
+            target: target.map(|v| {
+                (
+                    v,
+                    comparator
+                        .as_deref()
+                        .and_then(Comparator::from_db)
+                        .unwrap_or(Comparator::AtLeast),
+                )
+            }),
+            actual,
+            not_applicable: na.unwrap_or(false),
+        })
+        .collect();
+    Ok(status::computed(&judged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imported_statuses_become_overrides_only_where_they_differ() {
+        let a = Status::Achieved;
+        let p = Status::PartlyAchieved;
+        assert_eq!(judged_override(Some(a), Some(a), None, None), (None, None));
+        assert_eq!(
+            judged_override(Some(p), Some(a), None, None),
+            (Some("partly_achieved".into()), Some(IMPORTED_STATUS_REASON.into()))
+        );
+        // A head's own override saying the same keeps its reason.
+        assert_eq!(
+            judged_override(Some(p), None, Some("partly_achieved".into()), Some("理由".into())),
+            (Some("partly_achieved".into()), Some("理由".into()))
+        );
+        assert_eq!(
+            judged_override(None, None, Some("started".into()), Some("理由".into())),
+            (Some("started".into()), Some("理由".into()))
+        );
+    }
+}

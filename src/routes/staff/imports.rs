@@ -1,0 +1,337 @@
+//! Spreadsheet imports: the upload form and template, the preview (what would change, every
+//! problem with its place), the confirmation, and the progress of the application, which runs
+//! in the background so the server stays responsive.
+
+use super::{FieldErrors, require};
+use crate::auth::Staff;
+use crate::db::admin as adb;
+use crate::db::imports::{self, ImportJob};
+use crate::error::{AppError, Result, render};
+use crate::export::{self, TemplateInfo, XLSX};
+use crate::import::layout::{self, Problem};
+use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
+use crate::import::upload::{self, DepartmentChange};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// A year to choose on the form.
+pub struct YearChoice {
+    year: i32,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/import/form.html")]
+pub struct ImportFormPage {
+    staff: Staff,
+    years: Vec<YearChoice>,
+    selected: Option<i32>,
+    errors: FieldErrors,
+    max_mb: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+async fn year_choices(state: &AppState, mid: i64) -> Result<Vec<YearChoice>> {
+    Ok(adb::years(&state.pool, mid)
+        .await?
+        .into_iter()
+        .map(|y| YearChoice {
+            year: y.year,
+            label: state.eras.fiscal_year_label(y.year),
+        })
+        .collect())
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: Staff,
+    selected: Option<i32>,
+    errors: FieldErrors,
+) -> Result<ImportFormPage> {
+    let years = year_choices(state, staff.municipality_id).await?;
+    let selected = selected.or_else(|| years.first().map(|y| y.year));
+    Ok(ImportFormPage {
+        staff,
+        years,
+        selected,
+        errors,
+        max_mb: MAX_FILE_BYTES / (1024 * 1024),
+    })
+}
+
+/// `GET /staff/import`.
+pub async fn show_import_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    require(staff.roles.can_import())?;
+    Ok(render(&form_page(&state, staff, q.year, FieldErrors::default()).await?)?.into_response())
+}
+
+/// `GET /staff/import/template.xlsx?year=`: the template, listing the year's organization.
+pub async fn download_template(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    require(staff.roles.can_import())?;
+    let mid = staff.municipality_id;
+    let years = adb::years(&state.pool, mid).await?;
+    let year = q
+        .year
+        .or_else(|| years.first().map(|y| y.year))
+        .ok_or(AppError::NotFound)?;
+    let (fid, _) = adb::year_ids(&state.pool, mid, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let departments = adb::org_departments(&state.pool, mid, fid).await?;
+    let sections = adb::org_sections(&state.pool, mid, fid).await?;
+    let pillars = crate::db::imports::pillars_of_year(&state.pool, mid, fid).await?;
+    let info = TemplateInfo {
+        year_label: state.eras.fiscal_year_label(year),
+        departments: departments
+            .iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    sections
+                        .iter()
+                        .filter(|s| s.department_id == d.id)
+                        .map(|s| s.name.clone())
+                        .collect(),
+                )
+            })
+            .collect(),
+        pillars,
+    };
+    let bytes = export::template_workbook(&info).map_err(|e| {
+        tracing::error!(error = %e, "template export failed");
+        AppError::BadRequest
+    })?;
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"mokuhyo-import-template-{year}.xlsx\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+/// What the upload form sent.
+#[derive(Default)]
+struct Upload {
+    year: Option<i32>,
+    filename: String,
+    bytes: Vec<u8>,
+    too_large: bool,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
+    let mut u = Upload::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| AppError::BadRequest)? {
+        match field.name() {
+            Some("year") => {
+                let text = field.text().await.map_err(|_| AppError::BadRequest)?;
+                u.year = crate::domain::metric::normalize_digits(text.trim())
+                    .parse()
+                    .ok();
+            }
+            Some("file") => {
+                u.filename = field.file_name().unwrap_or_default().to_owned();
+                // Read in chunks so an oversized file is noticed without holding it twice.
+                while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest)? {
+                    if u.bytes.len() + chunk.len() > MAX_FILE_BYTES {
+                        u.too_large = true;
+                        u.bytes.clear();
+                        break;
+                    }
+                    u.bytes.extend_from_slice(&chunk);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// `POST /staff/import`: reads and checks the file, previews it, and shows the preview.
+pub async fn upload_file(
+    State(state): State<AppState>,
+    staff: Staff,
+    multipart: Multipart,
+) -> Result<Response> {
+    require(staff.roles.can_import())?;
+    let mid = staff.municipality_id;
+    let u = read_upload(multipart).await?;
+    let mut errors = FieldErrors::default();
+    let year_ids = match u.year {
+        Some(y) => adb::year_ids(&state.pool, mid, y).await?,
+        None => None,
+    };
+    let Some((fid, _)) = year_ids else {
+        errors.push("year", "取り込む年度を選んでください。");
+        return refuse(&state, staff, u.year, errors).await;
+    };
+    let read = if u.too_large {
+        Err(ReadError::TooLarge {
+            size: format!("{}MBを超えています", MAX_FILE_BYTES / (1024 * 1024)),
+        })
+    } else {
+        let (name, bytes) = (u.filename.clone(), u.bytes);
+        // Unzipping and parsing is CPU work: off the async threads.
+        tokio::task::spawn_blocking(move || spreadsheet::read(&name, &bytes))
+            .await
+            .map_err(|_| AppError::BadRequest)?
+    };
+    let grids = match read {
+        Ok(g) => g,
+        Err(e) => {
+            errors.push("file", e.to_string());
+            return refuse(&state, staff, u.year, errors).await;
+        }
+    };
+    let mut ctx = upload::context(&state.pool, mid, fid).await?;
+    if !staff.roles.is_admin() {
+        ctx.allowed = Some(
+            ctx.departments
+                .iter()
+                .map(|d| d.0)
+                .filter(|d| staff.roles.can_edit_goals(*d))
+                .collect(),
+        );
+    }
+    let parsed = tokio::task::spawn_blocking(move || layout::parse(&grids, &ctx))
+        .await
+        .map_err(|_| AppError::BadRequest)?;
+    let (preview, fingerprint) = upload::preview(&state.pool, mid, fid, &parsed).await?;
+    let filename = if u.filename.is_empty() {
+        "（名前なし）".to_owned()
+    } else {
+        u.filename.chars().take(200).collect()
+    };
+    let id = imports::create(
+        &state.pool,
+        mid,
+        fid,
+        staff.user_id,
+        &filename,
+        &parsed,
+        &preview,
+        &fingerprint,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/staff/import/{id}")).into_response())
+}
+
+async fn refuse(
+    state: &AppState,
+    staff: Staff,
+    year: Option<i32>,
+    errors: FieldErrors,
+) -> Result<Response> {
+    let page = form_page(state, staff, year, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/import/show.html")]
+pub struct ImportPage {
+    staff: Staff,
+    job_id: i64,
+    year: i32,
+    year_label: String,
+    filename: String,
+    state: String,
+    problems: Vec<Problem>,
+    changes: Vec<DepartmentChange>,
+    has_results: bool,
+    done: i32,
+    total: i32,
+    message: Option<String>,
+}
+
+impl ImportPage {
+    fn any_refused(&self) -> bool {
+        self.changes.iter().any(|c| c.refused.is_some())
+    }
+
+    fn can_confirm(&self) -> bool {
+        self.state == "previewed"
+            && self.problems.is_empty()
+            && !self.changes.is_empty()
+            && self.changes.iter().all(|c| c.refused.is_none())
+            && self.changes.iter().any(|c| !c.is_unchanged())
+    }
+
+    fn percent(&self) -> i32 {
+        (self.done * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+/// Only the uploader and planning staff see an upload.
+async fn load_job(state: &AppState, staff: &Staff, id: i64) -> Result<ImportJob> {
+    let job = imports::find(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require(staff.roles.is_admin() || job.created_by == staff.user_id)?;
+    Ok(job)
+}
+
+/// `GET /staff/import/{id}`: the preview, the progress, or the outcome.
+pub async fn show_import(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let job = load_job(&state, &staff, id).await?;
+    let changes = job.report.clone().map(|r| r.0).unwrap_or(job.preview.0.clone());
+    let page = ImportPage {
+        year_label: state.eras.fiscal_year_label(job.year),
+        year: job.year,
+        staff,
+        job_id: job.id,
+        filename: job.filename,
+        state: job.state,
+        problems: job.parsed.0.problems.clone(),
+        has_results: job.parsed.0.has_results,
+        changes,
+        done: job.done_departments,
+        total: job.total_departments,
+        message: job.message,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/import/{id}/confirm`: starts the application in the background.
+pub async fn confirm_import(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    require(staff.roles.can_import())?;
+    let job = load_job(&state, &staff, id).await?;
+    if !job.parsed.0.problems.is_empty() {
+        return Err(AppError::Conflict);
+    }
+    if imports::start(&state.pool, staff.municipality_id, id).await? {
+        let pool = state.pool.clone();
+        let mid = staff.municipality_id;
+        tokio::spawn(async move {
+            if let Err(e) = imports::run(&pool, mid, &job).await {
+                tracing::error!(error = %e, job = job.id, "could not record the import outcome");
+            }
+        });
+    }
+    Ok(Redirect::to(&format!("/staff/import/{id}")).into_response())
+}
