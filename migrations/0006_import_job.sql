@@ -25,3 +25,8 @@ CREATE TABLE import_job (
 );
 
 CREATE INDEX import_job_by_city ON import_job (municipality_id, created_at DESC);
+
+-- Imports are recorded in the audit trail, one entry per changed department.
+ALTER TABLE audit_event DROP CONSTRAINT audit_event_action_check;
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_action_check
+    CHECK (action IN ('create', 'update', 'delete', 'move', 'import'));

@@ -117,12 +117,9 @@ async fn checked_body(
 }
 
 /// The text of the first field called `name` in a multipart body (already in memory).
-async fn multipart_field(
-    bytes: axum::body::Bytes,
-    boundary: String,
-    name: &str,
-) -> Option<String> {
-    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some(name) {

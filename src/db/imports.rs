@@ -128,7 +128,12 @@ async fn apply(
     job: &ImportJob,
 ) -> sqlx::Result<Result<Vec<DepartmentChange>, String>> {
     let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
-    let ids: Vec<i64> = job.parsed.departments.iter().map(|d| d.department_id).collect();
+    let ids: Vec<i64> = job
+        .parsed
+        .departments
+        .iter()
+        .map(|d| d.department_id)
+        .collect();
     // Serializes uploads to the same departments: the second waits, then sees a new print.
     sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
         .bind(mid)
@@ -142,7 +147,14 @@ async fn apply(
         pool,
         job_id: job.id,
     };
-    let report = upload::write(&mut tx, mid, job.fiscal_year_id, &job.parsed, Some(progress)).await?;
+    let report = upload::write(
+        &mut tx,
+        mid,
+        job.fiscal_year_id,
+        &job.parsed,
+        Some(progress),
+    )
+    .await?;
     if let Some(refused) = report.iter().find_map(|c| c.refused.clone()) {
         return Ok(Err(refused));
     }
@@ -174,7 +186,11 @@ async fn apply(
 }
 
 /// The pillars (number, title) of a year's policy.
-pub async fn pillars_of_year(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Vec<(i32, String)>> {
+pub async fn pillars_of_year(
+    pool: &PgPool,
+    mid: i64,
+    fid: i64,
+) -> sqlx::Result<Vec<(i32, String)>> {
     sqlx::query_as(
         "SELECT p.number, p.title FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
          WHERE f.municipality_id = $1 AND f.id = $2 ORDER BY p.number",

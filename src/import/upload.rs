@@ -6,10 +6,10 @@
 //! are exactly what confirming would write) and the application (committed whole, or not at
 //! all).
 
+use super::ImportReport;
 use super::document::{ActualDoc, GoalDoc};
 use super::goals::{self, Notes, TreeIds};
 use super::layout::{Context, DepartmentTree, Parsed};
-use super::ImportReport;
 use crate::domain::metric::Comparator;
 use crate::domain::status::{self, CriterionResult, Status};
 use rust_decimal::Decimal;
@@ -154,6 +154,29 @@ pub async fn write(
     .map(|(d, k, s)| ((d, k), s))
     .collect();
 
+    // The organization may have changed since the file was checked (a section removed): such
+    // a file is refused whole rather than half understood.
+    let stale_reference = parsed.departments.iter().flat_map(|d| &d.goals).any(|g| {
+        g.pillars.iter().any(|p| !pillars.contains_key(p))
+            || g.initiatives
+                .iter()
+                .flat_map(|i| &i.sections)
+                .any(|s| !sections.contains_key(s))
+    });
+    if stale_reference {
+        return Ok(parsed
+            .departments
+            .iter()
+            .map(|d| {
+                change_of(
+                    d,
+                    ImportReport::default(),
+                    0,
+                    Some("ファイルを確認した後に、課等または柱が変更されました。もう一度アップロードしてください。".to_owned()),
+                )
+            })
+            .collect());
+    }
     let mut changes = Vec::with_capacity(parsed.departments.len());
     for (n, d) in parsed.departments.iter().enumerate() {
         let mut r = ImportReport::default();
@@ -178,14 +201,16 @@ pub async fn write(
                 .map(String::as_str)
                 .unwrap_or("draft")
         };
+        // The same lock as the editing forms: approved sheets wait for a reopen (submitted ones
+        // are open to heads and planning staff, the only people who import).
         let mut refused = None;
-        if !r.is_unchanged() && matches!(state("targets"), "approved" | "published") {
+        if !r.is_unchanged() && state("targets") == "approved" {
             refused = Some(format!(
                 "{}の組織目標は{}のため変更できません。差し戻してから取り込んでください。",
                 d.name,
                 state_label(state("targets"))
             ));
-        } else if results_written > 0 && matches!(state("results"), "approved" | "published") {
+        } else if results_written > 0 && state("results") == "approved" {
             refused = Some(format!(
                 "{}の実績・成果は{}のため変更できません。差し戻してから取り込んでください。",
                 d.name,
@@ -428,7 +453,12 @@ async fn computed_status(
     mid: i64,
     initiative_id: i64,
 ) -> sqlx::Result<Option<Status>> {
-    let rows: Vec<(Option<Decimal>, Option<String>, Option<Decimal>, Option<bool>)> = sqlx::query_as(
+    let rows: Vec<(
+        Option<Decimal>,
+        Option<String>,
+        Option<Decimal>,
+        Option<bool>,
+    )> = sqlx::query_as(
         "SELECT c.target_value, c.comparator, r.actual_value, r.not_applicable
          FROM criterion c LEFT JOIN criterion_result r ON r.criterion_id = c.id
          WHERE c.municipality_id = $1 AND c.initiative_id = $2",
@@ -467,11 +497,19 @@ mod tests {
         assert_eq!(judged_override(Some(a), Some(a), None, None), (None, None));
         assert_eq!(
             judged_override(Some(p), Some(a), None, None),
-            (Some("partly_achieved".into()), Some(IMPORTED_STATUS_REASON.into()))
+            (
+                Some("partly_achieved".into()),
+                Some(IMPORTED_STATUS_REASON.into())
+            )
         );
         // A head's own override saying the same keeps its reason.
         assert_eq!(
-            judged_override(Some(p), None, Some("partly_achieved".into()), Some("理由".into())),
+            judged_override(
+                Some(p),
+                None,
+                Some("partly_achieved".into()),
+                Some("理由".into())
+            ),
             (Some("partly_achieved".into()), Some("理由".into()))
         );
         assert_eq!(

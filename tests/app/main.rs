@@ -7,6 +7,7 @@ mod end_to_end;
 mod era;
 mod export;
 mod helpers;
+mod import;
 mod public_pages;
 mod publication;
 mod query_count;

@@ -139,7 +139,11 @@ struct Upload {
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
     let mut u = Upload::default();
-    while let Some(mut field) = multipart.next_field().await.map_err(|_| AppError::BadRequest)? {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest)?
+    {
         match field.name() {
             Some("year") => {
                 let text = field.text().await.map_err(|_| AppError::BadRequest)?;
@@ -214,7 +218,13 @@ pub async fn upload_file(
     let parsed = tokio::task::spawn_blocking(move || layout::parse(&grids, &ctx))
         .await
         .map_err(|_| AppError::BadRequest)?;
-    let (preview, fingerprint) = upload::preview(&state.pool, mid, fid, &parsed).await?;
+    // A file with problems is never written, not even in the rolled-back preview (it may
+    // name sections or pillars that do not exist).
+    let (preview, fingerprint) = if parsed.problems.is_empty() {
+        upload::preview(&state.pool, mid, fid, &parsed).await?
+    } else {
+        (Vec::new(), String::new())
+    };
     let filename = if u.filename.is_empty() {
         "（名前なし）".to_owned()
     } else {
@@ -295,7 +305,11 @@ pub async fn show_import(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let job = load_job(&state, &staff, id).await?;
-    let changes = job.report.clone().map(|r| r.0).unwrap_or(job.preview.0.clone());
+    let changes = job
+        .report
+        .clone()
+        .map(|r| r.0)
+        .unwrap_or(job.preview.0.clone());
     let page = ImportPage {
         year_label: state.eras.fiscal_year_label(job.year),
         year: job.year,
