@@ -83,6 +83,15 @@ pub enum Notes {
     Keep,
 }
 
+/// Whether the document states the criteria.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Criteria {
+    /// The document's criteria replace the stored ones.
+    Replace,
+    /// The document has no criteria (a results report): the stored ones are kept.
+    Keep,
+}
+
 /// Writes the goal trees of `trees` (department id, goals), replacing each department's goals
 /// (and only those departments'). Returns the ids per department, in the order given.
 #[allow(clippy::too_many_arguments)]
@@ -94,6 +103,7 @@ pub(super) async fn upsert_goals(
     section_ids: &HashMap<String, i64>,
     pillar_ids: &HashMap<i32, i64>,
     notes: Notes,
+    criteria: Criteria,
     r: &mut ImportReport,
 ) -> sqlx::Result<Vec<TreeIds>> {
     let department_ids: Vec<i64> = trees.iter().map(|(id, _)| *id).collect();
@@ -126,7 +136,7 @@ pub(super) async fn upsert_goals(
     .bind(&department_ids)
     .fetch_all(&mut *tx)
     .await?;
-    let criteria: Vec<ExistingCriterion> = sqlx::query_as(
+    let criteria_rows: Vec<ExistingCriterion> = sqlx::query_as(
         "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
@@ -147,7 +157,7 @@ pub(super) async fn upsert_goals(
         .iter()
         .map(|i| ((i.parent_id, i.position), i))
         .collect();
-    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = criteria
+    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = criteria_rows
         .iter()
         .map(|c| ((c.initiative_id, c.position), c))
         .collect();
@@ -203,6 +213,15 @@ pub(super) async fn upsert_goals(
                 kept_initiatives.push(initiative_id);
                 let mut criterion_ids = Vec::with_capacity(i.criteria.len());
 
+                if criteria == Criteria::Keep {
+                    let mut kept: Vec<&ExistingCriterion> = criteria_rows
+                        .iter()
+                        .filter(|c| c.initiative_id == initiative_id)
+                        .collect();
+                    kept.sort_by_key(|c| c.position);
+                    kept_criteria.extend(kept.iter().map(|c| c.id));
+                    criterion_ids.extend(kept.iter().map(|c| c.id));
+                }
                 for (ci, text) in i.criteria.iter().enumerate() {
                     let existing = criterion_at.get(&(initiative_id, ci as i32 + 1)).copied();
                     let id =
@@ -219,7 +238,7 @@ pub(super) async fn upsert_goals(
     }
     // Deleting a goal or initiative cascades to what hangs below it, so each level deletes only
     // the rows whose parent is kept.
-    let gone_criteria: Vec<i64> = criteria
+    let gone_criteria: Vec<i64> = criteria_rows
         .iter()
         .filter(|c| !kept_criteria.contains(&c.id) && kept_initiatives.contains(&c.initiative_id))
         .map(|c| c.id)

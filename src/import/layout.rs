@@ -72,6 +72,14 @@ pub struct DepartmentTree {
     pub department_id: i64,
     pub name: String,
     pub goals: Vec<GoalDoc>,
+    /// False when the sheet has no 目標達成基準 column (the results report's layout): the
+    /// stored criteria are then kept, not emptied.
+    #[serde(default = "yes")]
+    pub criteria_given: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Everything read from a file.
@@ -490,6 +498,14 @@ fn parse_rows(
         sheet: &grid.name,
         list: &mut p.problems,
     };
+    if col(Col::Actuals).is_some() && col(Col::Criteria).is_none() {
+        probs.add(
+            header.row,
+            col(Col::Actuals),
+            "実績値の列は、目標達成基準の列と一緒に使ってください（どの基準の実績値か分からないため）。".to_owned(),
+        );
+        return;
+    }
     let fixed_department = if col(Col::Department).is_none() {
         let d = sheet_department(grid, header, ctx);
         if d.is_none() {
@@ -532,22 +548,23 @@ fn parse_rows(
             continue;
         }
         // A heading row: one text across the row (merged, or only in the first cell).
-        if col(Col::Pillar).is_none() && filled.iter().all(|s| *s == filled[0]) {
-            if let Some(numbers) = heading_pillars(filled[0]) {
-                for n in &numbers {
-                    if !ctx.pillars.contains(n) {
-                        probs.add(
-                            r,
-                            Some(0),
-                            format!("柱({n})はこの年度の行政経営方針にありません。"),
-                        );
-                    }
+        if col(Col::Pillar).is_none()
+            && filled.iter().all(|s| *s == filled[0])
+            && let Some(numbers) = heading_pillars(filled[0])
+        {
+            for n in &numbers {
+                if !ctx.pillars.contains(n) {
+                    probs.add(
+                        r,
+                        Some(0),
+                        format!("柱({n})はこの年度の行政経営方針にありません。"),
+                    );
                 }
-                cur.heading_pillars = Some(numbers);
-                cur.goal = None;
-                cur.initiative = None;
-                continue;
             }
+            cur.heading_pillars = Some(numbers);
+            cur.goal = None;
+            cur.initiative = None;
+            continue;
         }
 
         // The department.
@@ -639,6 +656,9 @@ fn parse_rows(
             _ => cell_goal_status,
         };
         let dept = department_index(trees, department_id, &department_name);
+        if col(Col::Criteria).is_none() {
+            trees[dept].criteria_given = false;
+        }
         let continues = match &cur.goal {
             None => false,
             Some((_, text, gp)) => {
@@ -844,6 +864,7 @@ fn department_index(trees: &mut Vec<DepartmentTree>, id: i64, name: &str) -> usi
                 department_id: id,
                 name: name.to_owned(),
                 goals: Vec::new(),
+                criteria_given: true,
             });
             trees.len() - 1
         }

@@ -72,6 +72,7 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
         &section_ids,
         &pillar_ids,
         goals::Notes::Replace,
+        goals::Criteria::Replace,
         &mut r,
     )
     .await?;

@@ -141,10 +141,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
                 .and_then(|r| r.get(c0))
                 .cloned()
                 .unwrap_or_default();
-            for r in r0..=(m.end.0 as usize).min(height.saturating_sub(1)) {
-                for c in c0..=(m.end.1 as usize).min(width.saturating_sub(1)) {
+            let last_row = (m.end.0 as usize).min(height.saturating_sub(1));
+            let last_col = (m.end.1 as usize).min(width.saturating_sub(1));
+            for (r, row) in rows.iter_mut().enumerate().take(last_row + 1).skip(r0) {
+                for (c, cell) in row.iter_mut().enumerate().take(last_col + 1).skip(c0) {
                     if (r, c) != (r0, c0) {
-                        rows[r][c] = value.clone();
+                        *cell = value.clone();
                         merged.push((r, c));
                     }
                 }

@@ -8,7 +8,7 @@
 
 use super::ImportReport;
 use super::document::{ActualDoc, GoalDoc};
-use super::goals::{self, Notes, TreeIds};
+use super::goals::{self, Criteria, Notes, TreeIds};
 use super::layout::{Context, DepartmentTree, Parsed};
 use crate::domain::metric::Comparator;
 use crate::domain::status::{self, CriterionResult, Status};
@@ -188,6 +188,11 @@ pub async fn write(
             &sections,
             &pillars,
             Notes::Keep,
+            if d.criteria_given {
+                Criteria::Replace
+            } else {
+                Criteria::Keep
+            },
             &mut r,
         )
         .await?;
@@ -453,12 +458,14 @@ async fn computed_status(
     mid: i64,
     initiative_id: i64,
 ) -> sqlx::Result<Option<Status>> {
-    let rows: Vec<(
+    // (target value, comparator, actual value, not applicable) per criterion.
+    type Row = (
         Option<Decimal>,
         Option<String>,
         Option<Decimal>,
         Option<bool>,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.target_value, c.comparator, r.actual_value, r.not_applicable
          FROM criterion c LEFT JOIN criterion_result r ON r.criterion_id = c.id
          WHERE c.municipality_id = $1 AND c.initiative_id = $2",

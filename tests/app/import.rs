@@ -406,7 +406,14 @@ async fn results_come_in_with_their_statuses_and_overrides_only_where_they_diffe
     let done = confirm(&app, &s, job).await;
 
     assert!(done.contains("取り込みました"), "{done}");
-    let rows: Vec<(String, Vec<String>, Vec<String>, Option<String>, Option<String>)> =
+    type Row = (
+        String,
+        Vec<String>,
+        Vec<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> =
         sqlx::query_as(
             "SELECT i.text, r.performance, r.outcome, r.status_override, r.override_reason
              FROM initiative_result r JOIN initiative i ON i.id = r.initiative_id ORDER BY i.position",
@@ -606,7 +613,7 @@ async fn the_template_documents_the_columns_and_lists_the_organization() {
     let list = wb.worksheet_range("一覧").unwrap();
     assert!(
         list.rows()
-            .any(|r| r[0].to_string() == "総務部" && r[1].to_string().contains("人事課"))
+            .any(|r| r[0] == "総務部" && r[1].to_string().contains("人事課"))
     );
     // The empty template, uploaded as is, imports nothing (its example sheet is never read).
     let job = job_of(&upload(&app, &s, 2026, "template.xlsx", &bytes).await);
@@ -616,4 +623,41 @@ async fn the_template_documents_the_columns_and_lists_the_organization() {
             .body,
     );
     assert!(page.contains("取り込む行がありません"), "{page}");
+}
+
+#[tokio::test]
+async fn a_results_report_reimported_keeps_the_criteria_and_changes_nothing() {
+    let app = TestApp::with_demo().await;
+    let s = admin_session(&app).await;
+    sqlx::query(
+        "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
+         SELECT i.municipality_id, i.id, '{窓口を開設した,周知した}', '{相談しやすくなった。}', 'achieved', '部長の判断'
+         FROM initiative i JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id
+         WHERE d.slug = 'somu' AND g.position = 1 AND i.position = 1",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let file = export_bytes(&app, &s, "/staff/admin/years/2026/export.xlsx?kind=results").await;
+    let before = app.snapshot().await;
+    let results_before = app
+        .scalar("SELECT count(*) FROM initiative_result WHERE override_reason = '部長の判断' AND version = 1")
+        .await;
+
+    let job = job_of(&upload(&app, &s, 2026, "results.xlsx", &file).await);
+    let page = app
+        .send("GET", &format!("/staff/import/{job}"), Some(&s), None)
+        .await;
+    confirm(&app, &s, job).await;
+
+    let text = text_of(&page.body);
+    assert!(text.contains("変更はありません"), "{text}");
+    assert_eq!(results_before, 1);
+    assert_eq!(app.snapshot().await, before, "criteria and goals untouched");
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM initiative_result WHERE override_reason = '部長の判断' AND version = 1")
+            .await,
+        1,
+        "the head's judgment and its reason are kept"
+    );
 }
