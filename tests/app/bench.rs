@@ -40,3 +40,91 @@ async fn bench_public_pages() {
         println!("{page:<42} {statements:>10} {mean:>10} {p95:>10} {rps:>8.0}");
     }
 }
+
+/// A large spreadsheet import (every department, 1,200 goals, 3,600 initiatives): time to read
+/// and preview, time to apply in the background, and how a public page answers meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run explicitly, prints numbers"]
+async fn bench_large_import() {
+    use crate::import::{admin_session, empty_2027, job_of, upload};
+    let app = TestApp::with_demo().await;
+    let s = admin_session(&app).await;
+    empty_2027(&app, &s).await;
+    let departments: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.name, min(s.name) FROM department d JOIN section s ON s.department_id = d.id
+         JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE f.year = 2027 GROUP BY d.id, d.name, d.position ORDER BY d.position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["部", "柱", "組織目標", "取組内容", "課等", "目標達成基準"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let mut row = 1;
+    for (d, section) in &departments {
+        for g in 0..100 {
+            for i in 0..3 {
+                let cells = [
+                    d.clone(),
+                    format!("{}", g % 6 + 1),
+                    format!("{d}の組織目標{g}：市民サービスの向上を図ります。"),
+                    format!("取組{i}：業務の見直しと改善を進めます。"),
+                    section.clone(),
+                    format!("・研修の実施 {i}回以上\n・満足度調査の実施"),
+                ];
+                for (c, v) in cells.iter().enumerate() {
+                    ws.write_string(row, c as u16, v).unwrap();
+                }
+                row += 1;
+            }
+        }
+    }
+    let file = wb.save_to_buffer().unwrap();
+    println!("file: {} rows, {} KB", row - 1, file.len() / 1024);
+
+    let t = Instant::now();
+    let job = job_of(&upload(&app, &s, 2027, "large.xlsx", &file).await);
+    println!("upload + read + preview: {} ms", t.elapsed().as_millis());
+
+    let t = Instant::now();
+    let reply = app
+        .send(
+            "POST",
+            &format!("/staff/import/{job}/confirm"),
+            Some(&s),
+            Some(&[]),
+        )
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::SEE_OTHER);
+    let mut samples = Vec::new();
+    loop {
+        let state: String = sqlx::query_scalar("SELECT state FROM import_job WHERE id = $1")
+            .bind(job)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        if state != "running" {
+            println!("apply: {} ms, final state {state}", t.elapsed().as_millis());
+            break;
+        }
+        let q = Instant::now();
+        app.get("/kariya/2026/departments/kyoiku").await;
+        samples.push(q.elapsed().as_micros());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    samples.sort_unstable();
+    if !samples.is_empty() {
+        println!(
+            "department page during the import: {} requests, median {} µs, p95 {} µs, max {} µs",
+            samples.len(),
+            samples[samples.len() / 2],
+            samples[samples.len() * 95 / 100],
+            samples[samples.len() - 1]
+        );
+    }
+}

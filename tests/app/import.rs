@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use rust_xlsxwriter::{Format, Workbook};
 
 /// Posts a file to the upload form as a browser does (multipart, CSRF field first).
-async fn upload(app: &TestApp, s: &Session, year: i32, filename: &str, bytes: &[u8]) -> Reply {
+pub async fn upload(app: &TestApp, s: &Session, year: i32, filename: &str, bytes: &[u8]) -> Reply {
     let boundary = "----mokuhyo-test-boundary";
     let mut body = Vec::new();
     for (name, value) in [("csrf", s.csrf.as_str()), ("year", &year.to_string())] {
@@ -38,7 +38,7 @@ async fn upload(app: &TestApp, s: &Session, year: i32, filename: &str, bytes: &[
 }
 
 /// The job a successful upload redirected to.
-fn job_of(reply: &Reply) -> i64 {
+pub fn job_of(reply: &Reply) -> i64 {
     assert_eq!(
         reply.status,
         StatusCode::SEE_OTHER,
@@ -100,7 +100,7 @@ async fn export_bytes(app: &TestApp, s: &Session, uri: &str) -> Vec<u8> {
 }
 
 /// Fiscal 2027 with 2026's organization and roles but no goals, made as planning staff do.
-async fn empty_2027(app: &TestApp, s: &Session) {
+pub async fn empty_2027(app: &TestApp, s: &Session) {
     let reply = app
         .send(
             "POST",
@@ -142,7 +142,7 @@ async fn goal_rows(app: &TestApp, year: i32) -> Vec<String> {
     .unwrap()
 }
 
-async fn admin_session(app: &TestApp) -> Session {
+pub async fn admin_session(app: &TestApp) -> Session {
     let admin = app.add_staff("kariya", "admin", "admin", None).await;
     app.session_for(admin).await
 }
