@@ -10,6 +10,10 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 /// The MIME type of .xlsx files.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// Column widths (in characters) of the target table and the results report.
+const TARGET_WIDTHS: [f64; 4] = [28.0, 42.0, 14.0, 42.0];
+const RESULTS_WIDTHS: [f64; 5] = [24.0, 32.0, 12.0, 36.0, 42.0];
+
 /// A4 in Excel's paper-size numbering.
 const A4: u8 = 9;
 
@@ -67,20 +71,75 @@ fn status_line(status: Option<Status>) -> String {
         .unwrap_or_default()
 }
 
-/// Writes a goal cell (merged down across `rows` rows when it spans several initiatives).
-fn goal_cell(
+/// Points per printed line of 11-point text (CJK glyphs need a little more than Latin).
+const LINE_HEIGHT: f64 = 16.0;
+
+/// How many lines `text` takes in a column `width` characters wide: a full-width (CJK)
+/// character takes about two character widths, ASCII one.
+fn line_count(text: &str, width: f64) -> usize {
+    let usable = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|line| {
+            let w: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.1 } else { 2.0 })
+                .sum();
+            ((w / usable).ceil() as usize).max(1)
+        })
+        .sum()
+}
+
+/// Writes one goal: its cell in column A (merged down across its initiatives) and one row per
+/// initiative with `cells` in columns B…; sets each row's height so wrapped text shows whole
+/// (spreadsheet programs do not grow rows written by a library), the last row taking whatever
+/// the goal cell needs beyond its initiatives. Returns the number of rows written.
+fn write_goal(
     ws: &mut Worksheet,
     first: u32,
-    rows: u32,
-    text: &str,
-    f: &Format,
-) -> Result<(), XlsxError> {
-    if rows > 1 {
-        ws.merge_range(first, 0, first + rows - 1, 0, text, f)?;
+    widths: &[f64],
+    goal: &str,
+    initiatives: &[Vec<String>],
+    f: &Formats,
+) -> Result<u32, XlsxError> {
+    let n = initiatives.len().max(1) as u32;
+    if n > 1 {
+        ws.merge_range(first, 0, first + n - 1, 0, goal, &f.goal)?;
     } else {
-        ws.write_string_with_format(first, 0, text, f)?;
+        ws.write_string_with_format(first, 0, goal, &f.goal)?;
     }
-    Ok(())
+    let empty = vec![String::new(); widths.len() - 1];
+    let rows: Vec<&Vec<String>> = if initiatives.is_empty() {
+        vec![&empty]
+    } else {
+        initiatives.iter().collect()
+    };
+    let mut heights: Vec<f64> = rows
+        .iter()
+        .map(|cells| {
+            let lines = cells
+                .iter()
+                .zip(&widths[1..])
+                .map(|(text, w)| line_count(text, *w))
+                .max()
+                .unwrap_or(1);
+            LINE_HEIGHT * lines as f64 + 4.0
+        })
+        .collect();
+    let goal_height = LINE_HEIGHT * line_count(goal, widths[0]) as f64 + 4.0;
+    let total: f64 = heights.iter().sum();
+    if goal_height > total
+        && let Some(last) = heights.last_mut()
+    {
+        *last += goal_height - total;
+    }
+    for (k, (cells, height)) in rows.iter().zip(&heights).enumerate() {
+        let r = first + k as u32;
+        for (c, text) in cells.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16 + 1, text, &f.cell)?;
+        }
+        ws.set_row_height(r, *height)?;
+    }
+    Ok(n)
 }
 
 /// The target tables of `sheets` (one worksheet each).
@@ -90,7 +149,7 @@ pub fn targets_workbook(title_suffix: &str, sheets: &[TargetSheet]) -> Result<Ve
     for sheet in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&sheet.department_name))?;
-        page_setup(ws, &[28.0, 42.0, 14.0, 42.0], 1)?;
+        page_setup(ws, &TARGET_WIDTHS, 1)?;
         ws.write_string_with_format(
             0,
             0,
@@ -114,22 +173,20 @@ pub fn targets_workbook(title_suffix: &str, sheets: &[TargetSheet]) -> Result<Ve
             ws.set_row_height(row, 16.0 * heading.len().max(1) as f64)?;
             row += 1;
             for goal in &group.goals {
-                let n = goal.initiatives.len().max(1) as u32;
-                goal_cell(ws, row, n, &goal.text, &f.goal)?;
-                if goal.initiatives.is_empty() {
-                    for c in 1..4 {
-                        ws.write_string_with_format(row, c, "", &f.cell)?;
-                    }
-                }
-                for (k, i) in goal.initiatives.iter().enumerate() {
-                    let r = row + k as u32;
-                    ws.write_string_with_format(r, 1, format!("{}{}", i.number, i.text), &f.cell)?;
-                    ws.write_string_with_format(r, 2, i.sections.join("\n"), &f.cell)?;
-                    let criteria: Vec<String> =
-                        i.criteria.iter().map(|c| format!("・{c}")).collect();
-                    ws.write_string_with_format(r, 3, criteria.join("\n"), &f.cell)?;
-                }
-                row += n;
+                let cells: Vec<Vec<String>> = goal
+                    .initiatives
+                    .iter()
+                    .map(|i| {
+                        let criteria: Vec<String> =
+                            i.criteria.iter().map(|c| format!("・{c}")).collect();
+                        vec![
+                            format!("{}{}", i.number, i.text),
+                            i.sections.join("\n"),
+                            criteria.join("\n"),
+                        ]
+                    })
+                    .collect();
+                row += write_goal(ws, row, &TARGET_WIDTHS, &goal.text, &cells, &f)?;
             }
         }
     }
@@ -143,7 +200,7 @@ pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<V
     for sheet in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&sheet.department_name))?;
-        page_setup(ws, &[24.0, 32.0, 12.0, 36.0, 42.0], 1)?;
+        page_setup(ws, &RESULTS_WIDTHS, 1)?;
         ws.write_string_with_format(
             0,
             0,
@@ -167,29 +224,22 @@ pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<V
             ws.set_row_height(row, 16.0 * heading.len().max(1) as f64)?;
             row += 1;
             for goal in &group.goals {
-                let n = goal.initiatives.len().max(1) as u32;
-                goal_cell(
-                    ws,
-                    row,
-                    n,
-                    &format!("{}{}", goal.text, status_line(goal.status)),
-                    &f.goal,
-                )?;
-                for (k, i) in goal.initiatives.iter().enumerate() {
-                    let r = row + k as u32;
-                    ws.write_string_with_format(
-                        r,
-                        1,
-                        format!("{}{}{}", i.number, i.text, status_line(i.status)),
-                        &f.cell,
-                    )?;
-                    ws.write_string_with_format(r, 2, i.sections.join("\n"), &f.cell)?;
-                    let items: Vec<String> =
-                        i.performance.iter().map(|p| format!("・{p}")).collect();
-                    ws.write_string_with_format(r, 3, items.join("\n"), &f.cell)?;
-                    ws.write_string_with_format(r, 4, i.outcome.join("\n"), &f.cell)?;
-                }
-                row += n;
+                let cells: Vec<Vec<String>> = goal
+                    .initiatives
+                    .iter()
+                    .map(|i| {
+                        let items: Vec<String> =
+                            i.performance.iter().map(|p| format!("・{p}")).collect();
+                        vec![
+                            format!("{}{}{}", i.number, i.text, status_line(i.status)),
+                            i.sections.join("\n"),
+                            items.join("\n"),
+                            i.outcome.join("\n"),
+                        ]
+                    })
+                    .collect();
+                let text = format!("{}{}", goal.text, status_line(goal.status));
+                row += write_goal(ws, row, &RESULTS_WIDTHS, &text, &cells, &f)?;
             }
         }
     }
@@ -336,4 +386,18 @@ pub fn template_workbook(info: &TemplateInfo) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(row, 1, title, &f.cell)?;
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_count;
+
+    #[test]
+    fn wrapped_lines_count_full_width_characters_double() {
+        assert_eq!(line_count("", 10.0), 1);
+        assert_eq!(line_count("abc", 10.0), 1);
+        // Ten CJK characters need 20 widths: three lines of a 10-wide column (9 usable).
+        assert_eq!(line_count("あいうえおかきくけこ", 10.0), 3);
+        assert_eq!(line_count("・一\n・二", 10.0), 2);
+    }
 }

@@ -23,7 +23,21 @@ pub struct ImportJob {
     pub message: Option<String>,
 }
 
-/// Stores a previewed upload; returns its id.
+/// Marks uploads left `running` by a server that stopped as failed (their transaction was
+/// rolled back when the connection closed); returns how many.
+pub async fn fail_interrupted(pool: &PgPool) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE import_job SET state = 'failed', finished_at = now(),
+                message = '取り込みの途中でサーバーが停止しました。何も書き込まれていません。もう一度アップロードしてください。'
+         WHERE state = 'running'",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Stores a previewed upload; returns its id. Uploads older than 30 days are removed then
+/// (the stored file contents are only needed until confirmation).
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     pool: &PgPool,
@@ -35,6 +49,10 @@ pub async fn create(
     preview: &[DepartmentChange],
     fingerprint: &str,
 ) -> sqlx::Result<i64> {
+    sqlx::query("DELETE FROM import_job WHERE municipality_id = $1 AND created_at < now() - interval '30 days'")
+        .bind(mid)
+        .execute(pool)
+        .await?;
     sqlx::query_scalar(
         "INSERT INTO import_job (municipality_id, fiscal_year_id, created_by, filename, parsed, preview, fingerprint, total_departments)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
