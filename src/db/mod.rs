@@ -7,6 +7,7 @@ pub mod imports;
 pub mod public;
 pub mod publication;
 pub mod results;
+pub mod settings;
 pub mod staff;
 
 use crate::domain::era::{Era, Eras};

@@ -12,6 +12,15 @@ pub struct Municipality {
     pub name: String,
     pub name_kana: String,
     pub local_government_code: String,
+    /// `target_table` or `deployment_table` (see migration 0007).
+    pub sheet_layout: String,
+}
+
+impl Municipality {
+    /// Whether the city lays its sheets out as a deployment table (組織目標展開整理表).
+    pub fn is_deployment(&self) -> bool {
+        self.sheet_layout == "deployment_table"
+    }
 }
 
 /// A fiscal year of a city with its policy.
@@ -64,6 +73,8 @@ pub struct GoalRow {
     pub text: String,
     pub version: i32,
     pub pillar_ids: Vec<i64>,
+    /// The goal's category name, where the city uses categories.
+    pub category: Option<String>,
 }
 
 /// An initiative with the names of its sections, in order.
@@ -76,6 +87,7 @@ pub struct InitiativeRow {
     pub version: i32,
     pub sections: Vec<String>,
     pub section_ids: Vec<i64>,
+    pub deadline: Option<String>,
 }
 
 /// A criterion as written.
@@ -94,7 +106,7 @@ pub struct CriterionRow {
 /// All cities, by local government code (north to south, as the national list runs).
 pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
     sqlx::query_as(
-        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code
+        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout
          FROM municipality ORDER BY local_government_code",
     )
     .fetch_all(pool)
@@ -104,7 +116,7 @@ pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
 /// One city by its slug.
 pub async fn municipality(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Municipality>> {
     sqlx::query_as(
-        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code
+        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout
          FROM municipality WHERE slug = $1",
     )
     .bind(slug)
@@ -146,7 +158,7 @@ pub async fn city_year(
         pillar_set_name: String,
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code,
+        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, m.sheet_layout,
                 f.id AS fy_id, f.year, f.title, f.tables_title, f.policy_id,
                 p.name AS policy_name, p.pillar_set_name
          FROM municipality m
@@ -234,12 +246,14 @@ pub async fn goals(
 ) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as(
         "SELECT g.id, g.position, g.text, g.version,
-                COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids
+                COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids,
+                gc.name AS category
          FROM goal g
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          LEFT JOIN pillar p ON p.municipality_id = gp.municipality_id AND p.id = gp.pillar_id
+         LEFT JOIN goal_category gc ON gc.municipality_id = g.municipality_id AND gc.id = g.category_id
          WHERE g.municipality_id = $1 AND g.department_id = $2
-         GROUP BY g.id
+         GROUP BY g.id, gc.name
          ORDER BY g.position",
     )
     .bind(municipality_id)
@@ -255,7 +269,7 @@ pub async fn initiatives(
     department_id: i64,
 ) -> sqlx::Result<Vec<InitiativeRow>> {
     sqlx::query_as(
-        "SELECT i.id, i.goal_id, i.position, i.text, i.version,
+        "SELECT i.id, i.goal_id, i.position, i.text, i.version, i.deadline,
                 COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections,
                 COALESCE(array_agg(s.id ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS section_ids
          FROM initiative i
@@ -295,7 +309,7 @@ pub async fn criteria(
 /// Cities with anything published, by local government code.
 pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
     sqlx::query_as(
-        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code
+        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, sheet_layout
          FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
          ORDER BY m.local_government_code",
     )

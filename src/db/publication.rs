@@ -4,7 +4,7 @@
 use crate::db::public as q;
 use crate::domain::numbering::circled;
 use crate::domain::sheet::{
-    GoalGroup, GoalView, InitiativeView, PillarHeading, Target, TargetSheet,
+    GoalGroup, GoalView, InitiativeView, PillarHeading, SheetHeader, Target, TargetSheet,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::types::Json;
@@ -19,16 +19,39 @@ pub async fn target_sheet(
     department_name: &str,
     policy_id: i64,
 ) -> sqlx::Result<TargetSheet> {
-    let (pillars, goals, initiatives, criteria) = tokio::try_join!(
+    let (pillars, goals, initiatives, criteria, header) = tokio::try_join!(
         q::pillars(pool, mid, policy_id),
         q::goals(pool, mid, department_id),
         q::initiatives(pool, mid, department_id),
         q::criteria(pool, mid, department_id),
+        sheet_header(pool, mid, department_id),
     )?;
     Ok(TargetSheet {
         department_name: department_name.to_owned(),
         groups: assemble(&pillars, goals, initiatives, criteria),
+        header,
     })
+}
+
+/// The header recorded for a department's sheet (from its profile), if any.
+async fn sheet_header(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Option<SheetHeader>> {
+    let row: Option<(Option<NaiveDate>, String, String)> = sqlx::query_as(
+        "SELECT drawn_up_on, head_title, head_name FROM department_profile
+         WHERE municipality_id = $1 AND department_id = $2 AND (drawn_up_on IS NOT NULL OR head_title <> '')",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(drawn_up_on, head_title, head_name)| SheetHeader {
+        drawn_up_on,
+        head_title,
+        head_name,
+    }))
 }
 
 /// Nests the department's rows into the document's layout: consecutive goals sharing the
@@ -69,6 +92,7 @@ fn assemble(
             sections: i.sections,
             criteria,
             targets,
+            deadline: i.deadline,
         });
     }
     let mut groups: Vec<(Vec<i64>, GoalGroup)> = Vec::new();
@@ -77,6 +101,7 @@ fn assemble(
             id: g.id,
             text: g.text,
             initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
+            category: g.category,
         };
         match groups.last_mut() {
             Some((ids, group)) if *ids == g.pillar_ids => group.goals.push(view),

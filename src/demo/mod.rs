@@ -8,9 +8,12 @@ use sqlx::PgPool;
 /// 刈谷市 令和8年度 組織重点目標 (see the file's header for how it was transcribed).
 pub const KARIYA_2026: &str = include_str!("kariya_2026.toml");
 
+/// 国分寺市 令和8年度 組織目標展開整理表 (市民部), in the deployment-table layout.
+pub const KOKUBUNJI_2026: &str = include_str!("kokubunji_2026.toml");
+
 /// Every demo document.
 pub fn documents() -> Vec<YearDocument> {
-    [KARIYA_2026]
+    [KARIYA_2026, KOKUBUNJI_2026]
         .iter()
         .map(|text| toml::from_str(text).expect("the bundled demo data parses (checked by tests)"))
         .collect()
@@ -50,6 +53,8 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
 
 /// A demo sign-in, documented in the README so a visitor can try the staff pages.
 pub struct DemoAccount {
+    /// The city's slug.
+    pub city: &'static str,
     pub username: &'static str,
     pub password: &'static str,
     pub display_name: &'static str,
@@ -61,6 +66,7 @@ pub struct DemoAccount {
 /// The demo accounts of 刈谷市 (roles for fiscal 2026).
 pub const KARIYA_ACCOUNTS: &[DemoAccount] = &[
     DemoAccount {
+        city: "kariya",
         username: "kariya-admin",
         password: "mokuhyo-demo-admin",
         display_name: "企画政策課 担当（デモ）",
@@ -68,6 +74,7 @@ pub const KARIYA_ACCOUNTS: &[DemoAccount] = &[
         target: None,
     },
     DemoAccount {
+        city: "kariya",
         username: "kikaku-bucho",
         password: "mokuhyo-demo-bucho",
         display_name: "企画財政部長（デモ）",
@@ -75,6 +82,7 @@ pub const KARIYA_ACCOUNTS: &[DemoAccount] = &[
         target: Some("kikaku-zaisei"),
     },
     DemoAccount {
+        city: "kariya",
         username: "johoseisaku-kacho",
         password: "mokuhyo-demo-kacho",
         display_name: "情報政策課長（デモ）",
@@ -83,11 +91,21 @@ pub const KARIYA_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
+/// The demo accounts of 国分寺市.
+pub const KOKUBUNJI_ACCOUNTS: &[DemoAccount] = &[DemoAccount {
+    city: "kokubunji",
+    username: "kokubunji-admin",
+    password: "mokuhyo-demo-admin",
+    display_name: "国分寺市 企画担当（デモ）",
+    role: "admin",
+    target: None,
+}];
+
 /// Creates the demo accounts that do not exist yet (existing ones are left alone, so a
 /// changed demo password survives a reload). Returns how many were created.
 pub async fn load_accounts(pool: &PgPool) -> Result<usize, crate::db::staff::GrantError> {
     let mut created = 0;
-    for a in KARIYA_ACCOUNTS {
+    for a in KARIYA_ACCOUNTS.iter().chain(KOKUBUNJI_ACCOUNTS) {
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_user WHERE username = $1)")
                 .bind(a.username)
@@ -102,7 +120,7 @@ pub async fn load_accounts(pool: &PgPool) -> Result<usize, crate::db::staff::Gra
             "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
              SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
         )
-        .bind("kariya")
+        .bind(a.city)
         .bind(a.username)
         .bind(a.display_name)
         .bind(hash)

@@ -1,5 +1,6 @@
 //! Domain rules: validated types and pure logic, with no SQL and no HTTP.
 
+pub mod deadline;
 pub mod diff;
 pub mod era;
 pub mod metric;

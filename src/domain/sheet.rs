@@ -9,6 +9,17 @@ use serde::{Deserialize, Serialize};
 pub struct TargetSheet {
     pub department_name: String,
     pub groups: Vec<GoalGroup>,
+    /// The header a deployment table shows (作成日, 職名, 氏名), where one was recorded.
+    #[serde(default)]
+    pub header: Option<SheetHeader>,
+}
+
+/// A sheet's header: when it was drawn up, and the head's title and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetHeader {
+    pub drawn_up_on: Option<chrono::NaiveDate>,
+    pub head_title: String,
+    pub head_name: String,
 }
 
 /// Consecutive goals under the same pillar headings: one table in the document.
@@ -30,6 +41,9 @@ pub struct GoalView {
     pub id: i64,
     pub text: String,
     pub initiatives: Vec<InitiativeView>,
+    /// The goal's category (計画・方針等の分類), where the city uses categories.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +56,16 @@ pub struct InitiativeView {
     /// The measurable target of each criterion (same order), where it has one.
     #[serde(default)]
     pub targets: Vec<Option<Target>>,
+    /// When it is to be done (いつまで), where the layout uses it.
+    #[serde(default)]
+    pub deadline: Option<String>,
+}
+
+impl InitiativeView {
+    /// The text's lines: a deployment table's methods are one per line.
+    pub fn lines(&self) -> Vec<&str> {
+        self.text.lines().filter(|l| !l.trim().is_empty()).collect()
+    }
 }
 
 /// A criterion's target: a plain number, its unit and how it is compared.
@@ -55,6 +79,17 @@ pub struct Target {
 }
 
 impl TargetSheet {
+    /// Every goal with its number across the department (1, 2, …), as a deployment table
+    /// numbers its items.
+    pub fn numbered_goals(&self) -> Vec<(usize, &GoalView)> {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.goals)
+            .enumerate()
+            .map(|(i, g)| (i + 1, g))
+            .collect()
+    }
+
     pub fn goal_count(&self) -> usize {
         self.groups.iter().map(|g| g.goals.len()).sum()
     }

@@ -22,6 +22,32 @@ pub struct MunicipalityDoc {
     pub name: String,
     pub name_kana: String,
     pub local_government_code: String,
+    /// How the city's sheets are laid out.
+    #[serde(default)]
+    pub layout: SheetLayout,
+    /// The city's list of goal categories (計画・方針等の分類), in order; empty when unused.
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// A city's sheet layout (`municipality.sheet_layout`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetLayout {
+    /// 組織目標 / 取組内容 / 課等 / 目標達成基準 under pillar headings (刈谷市).
+    #[default]
+    TargetTable,
+    /// 組織目標展開整理表: numbered items with category, level, method, deadline (国分寺市).
+    DeploymentTable,
+}
+
+impl SheetLayout {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SheetLayout::TargetTable => "target_table",
+            SheetLayout::DeploymentTable => "deployment_table",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -67,8 +93,20 @@ pub struct DepartmentDoc {
     pub slug: String,
     pub name: String,
     pub sections: Vec<String>,
+    /// The sheet's header (作成日, 職名, 氏名), where the layout shows one.
+    #[serde(default)]
+    pub header: Option<HeaderDoc>,
     #[serde(default)]
     pub goals: Vec<GoalDoc>,
+}
+
+/// A department sheet's header: when it was drawn up, and its head's title and name.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderDoc {
+    pub drawn_up_on: chrono::NaiveDate,
+    pub head_title: String,
+    pub head_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -83,6 +121,9 @@ pub struct GoalDoc {
     /// The goal's status as the head judged it (results only).
     #[serde(default)]
     pub status: Option<Status>,
+    /// The goal's category (one of the city's `categories`).
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -97,6 +138,9 @@ pub struct InitiativeDoc {
     /// Year-end results, when the document carries them.
     #[serde(default)]
     pub results: Option<InitiativeResultsDoc>,
+    /// When it is to be done (「1月」, 「年度末」, 「随時」).
+    #[serde(default)]
+    pub deadline: Option<String>,
 }
 
 /// An initiative's year-end results: 実績 items, 成果 paragraphs, the status as judged, and
@@ -150,8 +194,13 @@ impl YearDocument {
                 if g.text.trim().is_empty() {
                     problems.push(format!("{at}: 組織目標が空です。"));
                 }
-                if g.pillars.is_empty() {
+                if g.pillars.is_empty() && !pillar_numbers.is_empty() {
                     problems.push(format!("{at}: 柱が指定されていません。"));
+                }
+                if let Some(c) = &g.category
+                    && !self.municipality.categories.contains(c)
+                {
+                    problems.push(format!("{at}: 分類「{c}」は市の分類の一覧にありません。"));
                 }
                 for p in &g.pillars {
                     if !pillar_numbers.contains(p) {
@@ -168,6 +217,11 @@ impl YearDocument {
                             problems
                                 .push(format!("{at}: 課等「{s}」はこの年度の組織にありません。"));
                         }
+                    }
+                    if let Some(d) = &i.deadline
+                        && crate::domain::deadline::parse_deadline(d).as_ref() != Some(d)
+                    {
+                        problems.push(format!("{at}: いつまで「{d}」が読めません。"));
                     }
                     if i.criteria.iter().any(|c| c.trim().is_empty()) {
                         problems.push(format!("{at}: 空の目標達成基準があります。"));

@@ -36,6 +36,16 @@ impl Node {
             Node::Initiative => "initiative_section",
         }
     }
+    fn set_attr_sql(self) -> &'static str {
+        match self {
+            Node::Goal => {
+                "UPDATE goal SET category_id = $2::bigint, version = version + $3 WHERE id = $1"
+            }
+            Node::Initiative => {
+                "UPDATE initiative SET deadline = $2, version = version + $3 WHERE id = $1"
+            }
+        }
+    }
     fn insert_links_sql(self) -> &'static str {
         match self {
             Node::Goal => "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id) SELECT $1, $2, unnest($3::bigint[])",
@@ -57,6 +67,8 @@ struct ExistingNode {
     note: Option<String>,
     /// Pillar ids (sorted) for goals, section ids (in order) for initiatives.
     links: Vec<i64>,
+    /// The node's optional attribute as text: a goal's category id, an initiative's deadline.
+    attr: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -102,13 +114,14 @@ pub(super) async fn upsert_goals(
     trees: &[(i64, &[GoalDoc])],
     section_ids: &HashMap<String, i64>,
     pillar_ids: &HashMap<i32, i64>,
+    category_ids: &HashMap<String, i64>,
     notes: Notes,
     criteria: Criteria,
     r: &mut ImportReport,
 ) -> sqlx::Result<Vec<TreeIds>> {
     let department_ids: Vec<i64> = trees.iter().map(|(id, _)| *id).collect();
     let goals: Vec<ExistingNode> = sqlx::query_as(
-        "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note,
+        "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
                 COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
          FROM goal g
          JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
@@ -122,7 +135,7 @@ pub(super) async fn upsert_goals(
     .fetch_all(&mut *tx)
     .await?;
     let initiatives: Vec<ExistingNode> = sqlx::query_as(
-        "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note,
+        "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
                 COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS links
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
@@ -189,6 +202,12 @@ pub(super) async fn upsert_goals(
                 r,
             )
             .await?;
+            let category = g.category.as_ref().map(|c| category_ids[c].to_string());
+            let attr = match notes {
+                Notes::Replace => Some(category),
+                Notes::Keep => category.map(Some),
+            };
+            set_attr(tx, Node::Goal, goal_id, existing, attr, r).await?;
             kept_goals.push(goal_id);
             let mut initiative_ids = Vec::with_capacity(g.initiatives.len());
 
@@ -210,6 +229,11 @@ pub(super) async fn upsert_goals(
                     r,
                 )
                 .await?;
+                let attr = match notes {
+                    Notes::Replace => Some(i.deadline.clone()),
+                    Notes::Keep => i.deadline.clone().map(Some),
+                };
+                set_attr(tx, Node::Initiative, initiative_id, existing, attr, r).await?;
                 kept_initiatives.push(initiative_id);
                 let mut criterion_ids = Vec::with_capacity(i.criteria.len());
 
@@ -257,6 +281,36 @@ pub(super) async fn upsert_goals(
         .collect();
     delete_ids(tx, "goal", &gone_goals, r).await?;
     Ok(all_ids)
+}
+
+/// Sets a node's attribute (`Some(value)`) where it differs; `None` keeps the stored one. A row
+/// inserted just now is not counted or versioned again.
+async fn set_attr(
+    tx: &mut PgConnection,
+    node: Node,
+    id: i64,
+    existing: Option<&ExistingNode>,
+    attr: Option<Option<String>>,
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
+    let Some(attr) = attr else {
+        return Ok(());
+    };
+    let stored = existing.and_then(|e| e.attr.clone());
+    if stored == attr {
+        return Ok(());
+    }
+    let bump = i32::from(existing.is_some());
+    sqlx::query(node.set_attr_sql())
+        .bind(id)
+        .bind(&attr)
+        .bind(bump)
+        .execute(&mut *tx)
+        .await?;
+    if existing.is_some() {
+        r.updated += 1;
+    }
+    Ok(())
 }
 
 /// Inserts a goal or initiative, or updates it where it differs; returns its id.

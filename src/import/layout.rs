@@ -693,6 +693,7 @@ fn parse_rows(
                 note: None,
                 initiatives: Vec::new(),
                 status: None,
+                category: None,
             });
             cur.goal = Some((goals.len() - 1, goal_text.clone(), pillars));
             cur.initiative = None;
@@ -780,6 +781,7 @@ fn parse_rows(
                 criteria: Vec::new(),
                 note: None,
                 results: has_results.then(InitiativeResultsDoc::default),
+                deadline: None,
             });
             cur.initiative = Some((goal.initiatives.len() - 1, text.clone()));
         }

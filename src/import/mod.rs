@@ -53,6 +53,13 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
         .await?;
     let mut r = ImportReport::default();
     let municipality_id = upsert_municipality(&mut tx, doc, &mut r).await?;
+    let category_ids = upsert_categories(
+        &mut tx,
+        municipality_id,
+        &doc.municipality.categories,
+        &mut r,
+    )
+    .await?;
     let (policy_id, pillar_ids) = upsert_policy(&mut tx, municipality_id, doc, &mut r).await?;
     let fiscal_year_id =
         upsert_fiscal_year(&mut tx, municipality_id, policy_id, doc, &mut r).await?;
@@ -71,11 +78,13 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
         &trees,
         &section_ids,
         &pillar_ids,
+        &category_ids,
         goals::Notes::Replace,
         goals::Criteria::Replace,
         &mut r,
     )
     .await?;
+    upsert_headers(&mut tx, municipality_id, doc, &department_ids, &mut r).await?;
     delete_retired_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
     tx.commit().await?;
     Ok(r)
@@ -87,8 +96,8 @@ async fn upsert_municipality(
     r: &mut ImportReport,
 ) -> sqlx::Result<i64> {
     let m = &doc.municipality;
-    let existing: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, name_kana, local_government_code::text FROM municipality WHERE slug = $1 FOR UPDATE",
+    let existing: Option<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, name_kana, local_government_code::text, sheet_layout FROM municipality WHERE slug = $1 FOR UPDATE",
     )
     .bind(&m.slug)
     .fetch_optional(&mut *tx)
@@ -97,31 +106,117 @@ async fn upsert_municipality(
         None => {
             r.inserted += 1;
             sqlx::query_scalar(
-                "INSERT INTO municipality (slug, name, name_kana, local_government_code) VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO municipality (slug, name, name_kana, local_government_code, sheet_layout) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(&m.slug)
             .bind(&m.name)
             .bind(&m.name_kana)
             .bind(&m.local_government_code)
+            .bind(m.layout.as_str())
             .fetch_one(&mut *tx)
             .await
         }
-        Some((id, name, kana, code)) => {
-            if (name.as_str(), kana.as_str(), code.as_str())
-                != (&m.name, &m.name_kana, &m.local_government_code)
+        Some((id, name, kana, code, layout)) => {
+            if (name.as_str(), kana.as_str(), code.as_str(), layout.as_str())
+                != (
+                    &m.name,
+                    &m.name_kana,
+                    &m.local_government_code,
+                    m.layout.as_str(),
+                )
             {
                 r.updated += 1;
-                sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4 WHERE id = $1")
+                sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4, sheet_layout = $5 WHERE id = $1")
                     .bind(id)
                     .bind(&m.name)
                     .bind(&m.name_kana)
                     .bind(&m.local_government_code)
+                    .bind(m.layout.as_str())
                     .execute(&mut *tx)
                     .await?;
             }
             Ok(id)
         }
     }
+}
+
+/// The city's goal categories by name (added or reordered; ones no longer listed are kept, as
+/// goals of other years may use them).
+async fn upsert_categories(
+    tx: &mut PgConnection,
+    mid: i64,
+    names: &[String],
+    r: &mut ImportReport,
+) -> sqlx::Result<HashMap<String, i64>> {
+    let rows: Vec<(i64, String, i32)> =
+        sqlx::query_as("SELECT id, name, position FROM goal_category WHERE municipality_id = $1")
+            .bind(mid)
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut ids: HashMap<String, i64> = rows.iter().map(|(id, n, _)| (n.clone(), *id)).collect();
+    for (i, name) in names.iter().enumerate() {
+        let position = i as i32 + 1;
+        match rows.iter().find(|row| row.1 == *name) {
+            None => {
+                r.inserted += 1;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO goal_category (municipality_id, position, name) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(mid)
+                .bind(position)
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.insert(name.clone(), id);
+            }
+            Some((id, _, pos)) if *pos != position => {
+                r.updated += 1;
+                sqlx::query("UPDATE goal_category SET position = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(position)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(ids)
+}
+
+/// The departments' sheet headers (作成日, 職名, 氏名), kept in the department's profile.
+async fn upsert_headers(
+    tx: &mut PgConnection,
+    mid: i64,
+    doc: &YearDocument,
+    department_ids: &HashMap<String, i64>,
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
+    for d in &doc.departments {
+        let Some(h) = &d.header else { continue };
+        // Some(true): inserted, Some(false): updated, None: already as stated.
+        let written: Option<bool> = sqlx::query_scalar(
+            "INSERT INTO department_profile (municipality_id, department_id, head_name, head_title, drawn_up_on)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (department_id) DO UPDATE SET head_name = EXCLUDED.head_name, head_title = EXCLUDED.head_title,
+                 drawn_up_on = EXCLUDED.drawn_up_on, version = department_profile.version + 1
+             WHERE (department_profile.head_name, department_profile.head_title, department_profile.drawn_up_on)
+                   IS DISTINCT FROM (EXCLUDED.head_name, EXCLUDED.head_title, EXCLUDED.drawn_up_on)
+             RETURNING (xmax = 0)",
+        )
+        .bind(mid)
+        .bind(department_ids[&d.slug])
+        .bind(&h.head_name)
+        .bind(&h.head_title)
+        .bind(h.drawn_up_on)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match written {
+            Some(true) => r.inserted += 1,
+            Some(false) => r.updated += 1,
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// Returns the policy id and the pillar ids by number.

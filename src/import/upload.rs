@@ -143,6 +143,13 @@ pub async fn write(
     .await?
     .into_iter()
     .collect();
+    let categories: HashMap<String, i64> =
+        sqlx::query_as("SELECT name, id FROM goal_category WHERE municipality_id = $1")
+            .bind(mid)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
     let states: HashMap<(i64, String), String> = sqlx::query_as::<_, (i64, String, String)>(
         "SELECT department_id, kind, state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)",
     )
@@ -187,6 +194,7 @@ pub async fn write(
             &[(d.department_id, d.goals.as_slice())],
             &sections,
             &pillars,
+            &categories,
             Notes::Keep,
             if d.criteria_given {
                 Criteria::Replace

@@ -56,6 +56,7 @@ pub async fn show_pillar(
             let TargetSheet {
                 department_name,
                 groups,
+                ..
             } = s.content.0;
             let goals: Vec<_> = groups
                 .into_iter()

@@ -206,6 +206,10 @@ pub fn router(state: AppState) -> Router {
             post(staff::accounts::remove_role),
         )
         .route(
+            "/staff/admin/layout",
+            get(staff::settings::show_layout).post(staff::settings::save_layout),
+        )
+        .route(
             "/staff/import",
             get(staff::imports::show_import_form)
                 .post(staff::imports::upload_file)

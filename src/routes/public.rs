@@ -141,6 +141,28 @@ pub struct DepartmentPage {
     draft: bool,
     previous: Option<PublishedDepartment>,
     next: Option<PublishedDepartment>,
+    /// The header's 作成日 in 和暦 (deployment tables).
+    drawn_up_label: Option<String>,
+}
+
+impl DepartmentPage {
+    /// What the city calls the sheet.
+    fn sheet_title(&self) -> &'static str {
+        if self.city.is_deployment() {
+            "組織目標展開整理表"
+        } else {
+            "組織重点目標"
+        }
+    }
+}
+
+/// The 和暦 date a sheet's header says it was drawn up.
+fn drawn_up_label(eras: &crate::domain::era::Eras, sheet: &TargetSheet) -> Option<String> {
+    sheet
+        .header
+        .as_ref()
+        .and_then(|h| h.drawn_up_on)
+        .map(|d| eras.date_label(d))
 }
 
 /// `/{city}/{year}/departments/{department}`: the latest published version.
@@ -232,6 +254,7 @@ async fn department_page(
         .collect();
     let page = DepartmentPage {
         year_label: state.eras.fiscal_year_label(fy.year),
+        drawn_up_label: drawn_up_label(&state.eras, &publication.content.0),
         slug: slug.to_owned(),
         superseded: publication.version != latest,
         sheet: publication.content.0,
@@ -271,16 +294,17 @@ fn cached(status: StatusCode, etag: &str, last_modified: &str, body: String) -> 
 
 /// The staff preview of a live draft: the public layout with a 下書き banner.
 pub fn draft_page(
+    eras: &crate::domain::era::Eras,
     city: q::Municipality,
     fy: q::FiscalYear,
-    year_label: String,
     slug: String,
     sheet: TargetSheet,
 ) -> DepartmentPage {
     DepartmentPage {
+        year_label: eras.fiscal_year_label(fy.year),
+        drawn_up_label: drawn_up_label(eras, &sheet),
         city,
         fy,
-        year_label,
         slug,
         sheet,
         publication_label: None,

@@ -30,8 +30,9 @@ async fn demo_holds_every_department_initiative_and_criterion_of_the_document() 
     let app = TestApp::with_demo().await;
 
     let per_department: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT d.name, count(i.id) FROM department d
+        "SELECT d.name, count(i.id) FROM department d JOIN municipality m ON m.id = d.municipality_id
          JOIN goal g ON g.department_id = d.id LEFT JOIN initiative i ON i.goal_id = g.id
+         WHERE m.slug = 'kariya'
          GROUP BY d.id ORDER BY d.position",
     )
     .fetch_all(&app.pool)
@@ -68,7 +69,8 @@ async fn demo_holds_every_department_initiative_and_criterion_of_the_document() 
         .collect();
     let in_db: Vec<String> = sqlx::query_scalar(
         "SELECT c.text FROM criterion c JOIN initiative i ON i.id = c.initiative_id JOIN goal g ON g.id = i.goal_id
-         JOIN department d ON d.id = g.department_id ORDER BY d.position, g.position, i.position, c.position",
+         JOIN department d ON d.id = g.department_id JOIN municipality m ON m.id = d.municipality_id
+         WHERE m.slug = 'kariya' ORDER BY d.position, g.position, i.position, c.position",
     )
     .fetch_all(&app.pool)
     .await

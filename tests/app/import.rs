@@ -133,8 +133,9 @@ async fn goal_rows(app: &TestApp, year: i32) -> Vec<String> {
                 (SELECT string_agg(c.position || ':' || c.text || ':' || COALESCE(c.target_value::text, '') || COALESCE(c.unit, '') || COALESCE(c.comparator, ''), ' / ' ORDER BY c.position) FROM criterion c WHERE c.initiative_id = i.id),
                 d.position)
          FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id
+         JOIN municipality m ON m.id = d.municipality_id
          JOIN goal g ON g.department_id = d.id LEFT JOIN initiative i ON i.goal_id = g.id
-         WHERE f.year = $1 ORDER BY d.position, g.position, i.position",
+         WHERE f.year = $1 AND m.slug = 'kariya' ORDER BY d.position, g.position, i.position",
     )
     .bind(year)
     .fetch_all(&app.pool)

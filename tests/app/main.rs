@@ -3,6 +3,7 @@
 mod bench;
 mod citizens;
 mod demo_data;
+mod deployment;
 mod end_to_end;
 mod era;
 mod export;

@@ -15,6 +15,7 @@ pub mod initiatives;
 pub mod pillars;
 pub mod profile;
 pub mod results;
+pub mod settings;
 pub mod workflow;
 
 use crate::auth::Staff;

@@ -191,13 +191,7 @@ pub async fn show_preview(
         department.policy_id,
     )
     .await?;
-    let page = draft_page(
-        city,
-        fy,
-        state.eras.fiscal_year_label(department.year),
-        department.slug.clone(),
-        sheet,
-    );
+    let page = draft_page(&state.eras, city, fy, department.slug.clone(), sheet);
     Ok(Html(page.render()?))
 }
 

@@ -1,0 +1,244 @@
+//! The deployment-table layout (国分寺市 組織目標展開整理表): the demo document reproduced item
+//! by item, the header, and a city switching layouts.
+
+use crate::helpers::{TestApp, text_of};
+use axum::http::StatusCode;
+
+/// One item of the source document: 番号, 実施項目, 分類, いつまで, 共通/課名, and the number of
+/// どの水準まで bullets.
+struct SourceItem {
+    number: usize,
+    title: String,
+    category: String,
+    deadline: String,
+    section: String,
+}
+
+/// The items as the seed document lists them (tab-separated rows starting with a number).
+fn source_items() -> Vec<SourceItem> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/seeds/003_00b464e0fd19bc16.txt"
+    );
+    let text = std::fs::read_to_string(path).expect("the seed document is beside the project");
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let number: usize = cells.first()?.parse().ok()?;
+            let cells: Vec<&str> = cells.into_iter().filter(|c| !c.is_empty()).collect();
+            Some(SourceItem {
+                number,
+                title: cells[1].to_owned(),
+                category: cells[2].to_owned(),
+                deadline: cells[5].to_owned(),
+                // A line break inside the name in the PDF.
+                section: cells[6].replace("コミュニ ティ", "コミュニティ"),
+            })
+        })
+        .collect()
+}
+
+/// The text of each item (`<tbody>`) of a deployment table page.
+fn item_texts(html: &str) -> Vec<String> {
+    html.split("<tbody")
+        .skip(1)
+        .map(|chunk| {
+            text_of(&format!(
+                "<tbody{}",
+                &chunk[..chunk.find("</tbody>").unwrap()]
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_deployment_table_reproduces_the_documents_25_items_in_order() {
+    let app = TestApp::with_demo().await;
+    let source = source_items();
+
+    let (status, html) = app.get("/kokubunji/2026/departments/shimin").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(source.len(), 25);
+    let items = item_texts(&html);
+    assert_eq!(items.len(), source.len());
+    for (item, s) in items.iter().zip(&source) {
+        let expected_start = format!("{} {} {}", s.number, s.title, s.category);
+        assert!(
+            item.starts_with(&expected_start),
+            "«{item}» should start with «{expected_start}»"
+        );
+        let expected_end = format!("{} {}", s.deadline, s.section);
+        assert!(
+            item.ends_with(&expected_end),
+            "«{item}» should end with «{expected_end}»"
+        );
+    }
+    // The level and method bullets are lists, as in the document.
+    assert!(html.contains("<li>(5月)審査委員会《2回》を経て事業者を決定</li>"));
+    assert!(html.contains("<li>出張所設置条例の一部改正条例の準備、上程がされている。</li>"));
+}
+
+#[tokio::test]
+async fn the_deployment_table_has_its_header_and_columns_and_kariya_has_none_of_them() {
+    let app = TestApp::with_demo().await;
+
+    let (_, kokubunji) = app.get("/kokubunji/2026/departments/shimin").await;
+    let (_, kariya) = app.get("/kariya/2026/departments/somu").await;
+
+    let k = text_of(&kokubunji);
+    assert!(k.contains("市民部 令和8年度組織目標展開整理表"));
+    assert!(
+        k.contains("作成日 令和8年4月1日 職名 市民部長 氏名 玉井 理加"),
+        "{k}"
+    );
+    for column in [
+        "計画・方針等の分類",
+        "どの水準まで",
+        "どのような方法で",
+        "いつまで",
+        "共通/課名",
+    ] {
+        assert!(kokubunji.contains(column), "{column}");
+        assert!(!kariya.contains(column), "a 刈谷市 page shows no {column}");
+    }
+    assert!(!kariya.contains("作成日"));
+    assert!(!kokubunji.contains(">目標達成基準<"));
+}
+
+#[tokio::test]
+async fn common_items_say_so_and_categories_come_from_the_citys_list() {
+    let app = TestApp::with_demo().await;
+
+    let (_, html) = app.get("/kokubunji/2026/departments/shimin").await;
+
+    let items = item_texts(&html);
+    assert!(items[21].ends_with("年度末 共通"), "{}", items[21]);
+    let categories: Vec<String> = sqlx::query_scalar(
+        "SELECT c.name FROM goal_category c JOIN municipality m ON m.id = c.municipality_id
+         WHERE m.slug = 'kokubunji' ORDER BY c.position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        categories,
+        [
+            "施政方針",
+            "市長特命",
+            "個別計画",
+            "行政改革",
+            "進行管理",
+            "ビジョン",
+            "その他"
+        ]
+    );
+    // Every item's category is one of them (the foreign key makes any other impossible).
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*) FROM goal g JOIN municipality m ON m.id = g.municipality_id
+             WHERE m.slug = 'kokubunji' AND g.category_id IS NOT NULL"
+        )
+        .await,
+        25
+    );
+}
+
+#[tokio::test]
+async fn planning_staff_switch_the_citys_layout_and_used_categories_stay() {
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kokubunji", "k-admin", "admin", None).await;
+    let s = app.session_for(admin).await;
+    let categories = "施政方針\n市長特命\n個別計画\n行政改革\n進行管理\nビジョン\nその他";
+
+    let switched = app
+        .send(
+            "POST",
+            "/staff/admin/layout",
+            Some(&s),
+            Some(&[("layout", "target_table"), ("categories", categories)]),
+        )
+        .await;
+    let (_, as_table) = app.get("/kokubunji/2026/departments/shimin").await;
+
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert!(as_table.contains(">目標達成基準<"));
+    assert!(!as_table.contains("計画・方針等の分類"));
+    assert!(text_of(&as_table).contains("市民部 令和8年度組織重点目標"));
+
+    // Removing a category that goals use is refused, with the typed list kept.
+    let refused = app
+        .send(
+            "POST",
+            "/staff/admin/layout",
+            Some(&s),
+            Some(&[
+                ("layout", "deployment_table"),
+                ("categories", "施政方針\n市長特命"),
+            ]),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&refused.body).contains("組織目標で使われているため削除できません"));
+    assert!(refused.body.contains("施政方針\n市長特命</textarea>"));
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM municipality WHERE slug = 'kokubunji' AND sheet_layout = 'target_table'")
+            .await,
+        1,
+        "nothing was saved"
+    );
+
+    let back = app
+        .send(
+            "POST",
+            "/staff/admin/layout",
+            Some(&s),
+            Some(&[("layout", "deployment_table"), ("categories", categories)]),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    let (_, again) = app.get("/kokubunji/2026/departments/shimin").await;
+    assert!(again.contains("計画・方針等の分類"));
+}
+
+#[tokio::test]
+async fn only_planning_staff_of_the_city_change_its_layout() {
+    let app = TestApp::with_demo().await;
+    let kariya_admin = app.add_staff("kariya", "kariya-a", "admin", None).await;
+    let kariya_admin = app.session_for(kariya_admin).await;
+    let head = app
+        .add_staff("kokubunji", "k-head", "department_head", Some("shimin"))
+        .await;
+    let head = app.session_for(head).await;
+
+    let by_head = app
+        .send(
+            "POST",
+            "/staff/admin/layout",
+            Some(&head),
+            Some(&[("layout", "target_table"), ("categories", "")]),
+        )
+        .await;
+    // Kariya's planning staff change Kariya, never Kokubunji.
+    let by_other_city = app
+        .send(
+            "POST",
+            "/staff/admin/layout",
+            Some(&kariya_admin),
+            Some(&[("layout", "deployment_table"), ("categories", "")]),
+        )
+        .await;
+
+    assert_eq!(by_head.status, StatusCode::FORBIDDEN);
+    assert_eq!(by_other_city.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM municipality WHERE slug = 'kokubunji' AND sheet_layout = 'deployment_table'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM goal_category c JOIN municipality m ON m.id = c.municipality_id WHERE m.slug = 'kokubunji'")
+            .await,
+        7
+    );
+}
