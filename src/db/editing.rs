@@ -27,6 +27,7 @@ pub struct GoalCtx {
     pub text: String,
     pub version: i32,
     pub pillar_ids: Vec<i64>,
+    pub category_id: Option<i64>,
 }
 
 /// An initiative as edited, with the goal and department it belongs to.
@@ -39,6 +40,7 @@ pub struct InitiativeCtx {
     pub text: String,
     pub version: i32,
     pub section_ids: Vec<i64>,
+    pub deadline: Option<String>,
 }
 
 /// A criterion as edited, with what it hangs under.
@@ -90,7 +92,7 @@ pub async fn department(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option
 
 pub async fn goal(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<GoalCtx>> {
     sqlx::query_as(
-        "SELECT g.id, g.department_id, g.position, g.text, g.version,
+        "SELECT g.id, g.department_id, g.position, g.text, g.version, g.category_id,
                 COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS pillar_ids
          FROM goal g LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          WHERE g.municipality_id = $1 AND g.id = $2
@@ -104,7 +106,7 @@ pub async fn goal(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<GoalC
 
 pub async fn initiative(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<InitiativeCtx>> {
     sqlx::query_as(
-        "SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version,
+        "SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version, i.deadline,
                 COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS section_ids
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
@@ -374,6 +376,38 @@ pub async fn move_item(
 }
 
 /// Replaces a goal's pillars.
+/// Sets a goal's category (None: no category).
+pub async fn set_goal_category(
+    tx: &mut PgConnection,
+    mid: i64,
+    goal_id: i64,
+    category_id: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE goal SET category_id = $3 WHERE municipality_id = $1 AND id = $2")
+        .bind(mid)
+        .bind(goal_id)
+        .bind(category_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets an initiative's deadline (None: none).
+pub async fn set_initiative_deadline(
+    tx: &mut PgConnection,
+    mid: i64,
+    initiative_id: i64,
+    deadline: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE initiative SET deadline = $3 WHERE municipality_id = $1 AND id = $2")
+        .bind(mid)
+        .bind(initiative_id)
+        .bind(deadline)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_goal_pillars(
     tx: &mut PgConnection,
     mid: i64,

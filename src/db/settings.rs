@@ -76,3 +76,11 @@ pub async fn save_layout(
     }
     Ok(Vec::new())
 }
+
+/// Whether the city lays its sheets out as a deployment table.
+pub async fn is_deployment(pool: &PgPool, mid: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT sheet_layout = 'deployment_table' FROM municipality WHERE id = $1")
+        .bind(mid)
+        .fetch_one(pool)
+        .await
+}

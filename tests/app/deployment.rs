@@ -242,3 +242,139 @@ async fn only_planning_staff_of_the_city_change_its_layout() {
         7
     );
 }
+
+#[tokio::test]
+async fn a_head_edits_an_items_category_deadline_and_common_responsibility() {
+    let app = TestApp::with_demo().await;
+    let head = app
+        .add_staff("kokubunji", "k-head", "department_head", Some("shimin"))
+        .await;
+    let s = app.session_for(head).await;
+    let goal = app
+        .scalar("SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'shimin' AND g.position = 2")
+        .await;
+    let initiative = app
+        .scalar(&format!("SELECT id FROM initiative WHERE goal_id = {goal}"))
+        .await;
+    let category = app
+        .scalar("SELECT c.id FROM goal_category c JOIN municipality m ON m.id = c.municipality_id WHERE m.slug = 'kokubunji' AND c.name = 'ビジョン'")
+        .await;
+    let goal_version = app
+        .scalar(&format!(
+            "SELECT version::bigint FROM goal WHERE id = {goal}"
+        ))
+        .await;
+    let initiative_version = app
+        .scalar(&format!(
+            "SELECT version::bigint FROM initiative WHERE id = {initiative}"
+        ))
+        .await;
+    let text: String = sqlx::query_scalar("SELECT text FROM initiative WHERE id = $1")
+        .bind(initiative)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
+    // A deadline that is not one comes back beside its field, with what was typed.
+    let bad = app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{initiative}"),
+            Some(&s),
+            Some(&[
+                ("text", &text),
+                ("deadline", "来年の春"),
+                ("version", &initiative_version.to_string()),
+            ]),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"deadline-error\""));
+    assert!(bad.body.contains("value=\"来年の春\""));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM initiative WHERE id = {initiative} AND deadline = '12月'"
+        ))
+        .await,
+        1,
+        "nothing saved"
+    );
+
+    let goal_saved = app
+        .send(
+            "POST",
+            &format!("/staff/goals/{goal}"),
+            Some(&s),
+            Some(&[
+                ("text", "サービスコーナーの準備"),
+                ("category", &category.to_string()),
+                ("version", &goal_version.to_string()),
+            ]),
+        )
+        .await;
+    // No section: the item becomes the whole department's (共通); full-width month accepted.
+    let initiative_saved = app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{initiative}"),
+            Some(&s),
+            Some(&[
+                ("text", &text),
+                ("deadline", "１０月"),
+                ("version", &initiative_version.to_string()),
+            ]),
+        )
+        .await;
+
+    assert_eq!(
+        goal_saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&goal_saved.body)
+    );
+    assert_eq!(
+        initiative_saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&initiative_saved.body)
+    );
+    app.publish_all("kokubunji").await;
+    let (_, html) = app.get("/kokubunji/2026/departments/shimin").await;
+    let items = item_texts(&html);
+    assert!(
+        items[1].starts_with("2 サービスコーナーの準備 ビジョン"),
+        "{}",
+        items[1]
+    );
+    assert!(items[1].ends_with("10月 共通"), "{}", items[1]);
+}
+
+#[tokio::test]
+async fn a_kariya_initiative_still_needs_a_section() {
+    let app = TestApp::with_demo().await;
+    let head = app
+        .add_staff("kariya", "head", "department_head", Some("somu"))
+        .await;
+    let s = app.session_for(head).await;
+    let goal = app
+        .scalar("SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'somu' AND g.position = 1")
+        .await;
+    let before = app.snapshot().await;
+
+    let reply = app
+        .send(
+            "POST",
+            &format!("/staff/goals/{goal}/initiatives"),
+            Some(&s),
+            Some(&[("text", "課のない取組"), ("deadline", "3月")]),
+        )
+        .await;
+
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&reply.body).contains("担当する課等を1つ以上選んでください。"));
+    assert!(
+        !reply.body.contains("id=\"deadline\""),
+        "no deadline field for 刈谷市"
+    );
+    assert_eq!(app.snapshot().await, before);
+}

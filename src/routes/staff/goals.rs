@@ -26,12 +26,11 @@ pub struct GoalForm {
     )]
     #[serde(default)]
     pub text: String,
-    #[validate(length(
-        min = 1,
-        message = "該当する柱（市役所づくり）を1つ以上選んでください。"
-    ))]
     #[serde(default)]
     pub pillar: Vec<i64>,
+    /// The category's id, or empty for none.
+    #[serde(default)]
+    pub category: String,
     #[serde(default)]
     pub version: Option<i32>,
 }
@@ -41,6 +40,8 @@ pub struct GoalForm {
 pub struct GoalSnapshot {
     pub text: String,
     pub pillars: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 #[derive(Template)]
@@ -53,6 +54,8 @@ pub struct GoalFormPage {
     form: GoalForm,
     errors: FieldErrors,
     pillars: Vec<Choice>,
+    /// The city's categories (id, name); empty when it uses none.
+    categories: Vec<(i64, String)>,
     conflict: Option<GoalSnapshot>,
 }
 
@@ -60,6 +63,32 @@ impl GoalFormPage {
     fn checked(&self, id: &i64) -> bool {
         self.form.pillar.contains(id)
     }
+
+    fn selected(&self, id: &i64) -> bool {
+        self.form.category == id.to_string()
+    }
+}
+
+/// The pillars and categories a goal of `department` may take.
+struct Choices {
+    pillars: Vec<Choice>,
+    categories: Vec<(i64, String)>,
+}
+
+async fn choices(state: &AppState, mid: i64, department: &DepartmentCtx) -> Result<Choices> {
+    Ok(Choices {
+        pillars: editing::pillar_choices(&state.pool, mid, department.policy_id).await?,
+        categories: crate::db::settings::categories(&state.pool, mid).await?,
+    })
+}
+
+/// The category a form chose (already validated).
+fn chosen_category(form: &GoalForm) -> Option<i64> {
+    form.category.parse().ok()
+}
+
+fn category_label(categories: &[(i64, String)], id: Option<i64>) -> Option<String> {
+    id.and_then(|id| categories.iter().find(|c| c.0 == id).map(|c| c.1.clone()))
 }
 
 async fn form_page(
@@ -71,8 +100,10 @@ async fn form_page(
     errors: FieldErrors,
     conflict: Option<GoalSnapshot>,
 ) -> Result<GoalFormPage> {
-    let pillars =
-        editing::pillar_choices(&state.pool, staff.municipality_id, department.policy_id).await?;
+    let Choices {
+        pillars,
+        categories,
+    } = choices(state, staff.municipality_id, &department).await?;
     let (heading, action) = match goal_id {
         Some(id) => ("組織目標の編集".to_owned(), format!("/staff/goals/{id}")),
         None => (
@@ -88,22 +119,35 @@ async fn form_page(
         form,
         errors,
         pillars,
+        categories,
         conflict,
     })
 }
 
-fn validate(form: &mut GoalForm, choices: &[Choice]) -> FieldErrors {
+fn validate(form: &mut GoalForm, choices: &Choices) -> FieldErrors {
     form.text = clean(&form.text);
     let mut errors = match form.validate() {
         Ok(()) => FieldErrors::default(),
-        Err(e) => FieldErrors::from_validation(&e, &["text", "pillar"]),
+        Err(e) => FieldErrors::from_validation(&e, &["text"]),
     };
+    // A city without pillars (a deployment table) has goals without them.
+    if form.pillar.is_empty() && !choices.pillars.is_empty() {
+        errors.push(
+            "pillar",
+            "該当する柱（市役所づくり）を1つ以上選んでください。",
+        );
+    }
     if form
         .pillar
         .iter()
-        .any(|p| !choices.iter().any(|c| c.id == *p))
+        .any(|p| !choices.pillars.iter().any(|c| c.id == *p))
     {
         errors.push("pillar", "選べない柱が指定されました。");
+    }
+    if !form.category.is_empty()
+        && !chosen_category(form).is_some_and(|id| choices.categories.iter().any(|c| c.0 == id))
+    {
+        errors.push("category", "計画・方針等の分類を一覧から選んでください。");
     }
     errors
 }
@@ -141,7 +185,7 @@ pub async fn create_goal(
     require(staff.roles.can_edit_goals(id))?;
     require_editable(&state, &staff, id).await?;
     let mid = staff.municipality_id;
-    let choices = editing::pillar_choices(&state.pool, mid, department.policy_id).await?;
+    let choices = choices(&state, mid, &department).await?;
     let errors = validate(&mut form, &choices);
     if !errors.is_empty() {
         let page = form_page(&state, staff, department, None, form, errors, None).await?;
@@ -150,9 +194,11 @@ pub async fn create_goal(
     let mut tx = state.pool.begin().await?;
     let goal_id = editing::insert_item(&mut tx, Item::Goal, mid, id, &form.text).await?;
     editing::set_goal_pillars(&mut tx, mid, goal_id, &form.pillar).await?;
+    editing::set_goal_category(&mut tx, mid, goal_id, chosen_category(&form)).await?;
     let after = GoalSnapshot {
         text: form.text.clone(),
         pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
+        category: category_label(&choices.categories, chosen_category(&form)),
     };
     editing::audit(
         &mut tx,
@@ -193,6 +239,7 @@ pub async fn edit_goal(
     let form = GoalForm {
         text: goal.text,
         pillar: goal.pillar_ids,
+        category: goal.category_id.map(|c| c.to_string()).unwrap_or_default(),
         version: Some(goal.version),
     };
     let page = form_page(
@@ -217,7 +264,7 @@ pub async fn update_goal(
 ) -> Result<Response> {
     let (goal, department) = load_goal(&state, &staff, id).await?;
     let mid = staff.municipality_id;
-    let choices = editing::pillar_choices(&state.pool, mid, department.policy_id).await?;
+    let choices = choices(&state, mid, &department).await?;
     let errors = validate(&mut form, &choices);
     if !errors.is_empty() {
         let page = form_page(&state, staff, department, Some(id), form, errors, None).await?;
@@ -227,6 +274,7 @@ pub async fn update_goal(
     let before = GoalSnapshot {
         text: goal.text.clone(),
         pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
+        category: category_label(&choices.categories, goal.category_id),
     };
     if !editing::update_text(
         &mut tx,
@@ -255,9 +303,11 @@ pub async fn update_goal(
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     editing::set_goal_pillars(&mut tx, mid, id, &form.pillar).await?;
+    editing::set_goal_category(&mut tx, mid, id, chosen_category(&form)).await?;
     let after = GoalSnapshot {
         text: form.text.clone(),
         pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
+        category: category_label(&choices.categories, chosen_category(&form)),
     };
     editing::audit(
         &mut tx,
@@ -311,6 +361,7 @@ pub async fn delete_goal(
     let before = GoalSnapshot {
         text: goal.text.clone(),
         pillars,
+        category: None,
     };
     let place = Place {
         item: Item::Goal,

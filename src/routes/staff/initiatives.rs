@@ -31,9 +31,11 @@ pub struct InitiativeForm {
     )]
     #[serde(default)]
     pub text: String,
-    #[validate(length(min = 1, message = "担当する課等を1つ以上選んでください。"))]
     #[serde(default)]
     pub section: Vec<i64>,
+    /// いつまで (deployment-table cities only).
+    #[serde(default)]
+    pub deadline: String,
     #[serde(default)]
     pub version: Option<i32>,
 }
@@ -57,6 +59,8 @@ pub struct InitiativeFormPage {
     errors: FieldErrors,
     sections: Vec<Choice>,
     conflict: Option<InitiativeSnapshot>,
+    /// The city uses the deployment table: a deadline, and 「共通」 (no section) allowed.
+    deployment: bool,
 }
 
 impl InitiativeFormPage {
@@ -76,8 +80,8 @@ async fn form_page(
     errors: FieldErrors,
     conflict: Option<InitiativeSnapshot>,
 ) -> Result<InitiativeFormPage> {
-    let sections =
-        editing::section_choices(&state.pool, staff.municipality_id, department.id).await?;
+    let staff_mid = staff.municipality_id;
+    let sections = editing::section_choices(&state.pool, staff_mid, department.id).await?;
     let (heading, action) = match initiative {
         Some(i) => (
             format!("取組内容{}の編集", circled(i.position as usize)),
@@ -98,6 +102,7 @@ async fn form_page(
         errors,
         sections,
         conflict,
+        deployment: crate::db::settings::is_deployment(&state.pool, staff_mid).await?,
     })
 }
 
@@ -107,6 +112,7 @@ fn validate(
     choices: &[Choice],
     staff: &Staff,
     department_id: i64,
+    deployment: bool,
 ) -> FieldErrors {
     form.text = clean(&form.text);
     let mut seen = Vec::new();
@@ -120,8 +126,19 @@ fn validate(
     });
     let mut errors = match form.validate() {
         Ok(()) => FieldErrors::default(),
-        Err(e) => FieldErrors::from_validation(&e, &["text", "section"]),
+        Err(e) => FieldErrors::from_validation(&e, &["text"]),
     };
+    // In a deployment table an item without a section is the whole department's (共通),
+    // which only the head or planning staff decide.
+    if form.section.is_empty() && !(deployment && staff.roles.can_edit_goals(department_id)) {
+        errors.push("section", "担当する課等を1つ以上選んでください。");
+    }
+    if deployment && !form.deadline.trim().is_empty() {
+        match crate::domain::deadline::parse_deadline(&form.deadline) {
+            Some(d) => form.deadline = d,
+            None => errors.push("deadline", crate::domain::deadline::DEADLINE_HELP),
+        }
+    }
     if form
         .section
         .iter()
@@ -200,7 +217,8 @@ pub async fn create_initiative(
     require_editable(&state, &staff, department.id).await?;
     let mid = staff.municipality_id;
     let choices = editing::section_choices(&state.pool, mid, department.id).await?;
-    let errors = validate(&mut form, &choices, &staff, department.id);
+    let deployment = crate::db::settings::is_deployment(&state.pool, mid).await?;
+    let errors = validate(&mut form, &choices, &staff, department.id, deployment);
     if !errors.is_empty() {
         let page = form_page(&state, staff, department, goal, None, form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
@@ -208,6 +226,10 @@ pub async fn create_initiative(
     let mut tx = state.pool.begin().await?;
     let id = editing::insert_item(&mut tx, Item::Initiative, mid, goal_id, &form.text).await?;
     editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
+    if deployment {
+        let deadline = Some(form.deadline.as_str()).filter(|d| !d.is_empty());
+        editing::set_initiative_deadline(&mut tx, mid, id, deadline).await?;
+    }
     let after = InitiativeSnapshot {
         text: form.text.clone(),
         sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,
@@ -264,6 +286,7 @@ pub async fn edit_initiative(
     let form = InitiativeForm {
         text: initiative.text.clone(),
         section: initiative.section_ids.clone(),
+        deadline: initiative.deadline.clone().unwrap_or_default(),
         version: Some(initiative.version),
     };
     let page = form_page(
@@ -290,7 +313,8 @@ pub async fn update_initiative(
     let (initiative, goal, department) = load_initiative(&state, &staff, id).await?;
     let mid = staff.municipality_id;
     let choices = editing::section_choices(&state.pool, mid, department.id).await?;
-    let errors = validate(&mut form, &choices, &staff, department.id);
+    let deployment = crate::db::settings::is_deployment(&state.pool, mid).await?;
+    let errors = validate(&mut form, &choices, &staff, department.id, deployment);
     if !errors.is_empty() {
         let page = form_page(
             &state,
@@ -336,6 +360,10 @@ pub async fn update_initiative(
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
+    if deployment {
+        let deadline = Some(form.deadline.as_str()).filter(|d| !d.is_empty());
+        editing::set_initiative_deadline(&mut tx, mid, id, deadline).await?;
+    }
     let after = InitiativeSnapshot {
         text: form.text.clone(),
         sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,

@@ -284,6 +284,7 @@ pub struct EditorInitiative {
     sections: Vec<String>,
     criteria: Vec<EditorCriterion>,
     can_edit: bool,
+    deadline: Option<String>,
 }
 
 /// A goal in the editor.
@@ -293,6 +294,7 @@ pub struct EditorGoal {
     version: i32,
     pillars: Vec<String>,
     initiatives: Vec<EditorInitiative>,
+    category: Option<String>,
 }
 
 /// The review state of the department's targets, for the editor page.
@@ -407,6 +409,7 @@ pub async fn show_department(
             version: i.version,
             sections: i.sections,
             criteria: criteria_of.remove(&i.id).unwrap_or_default(),
+            deadline: i.deadline,
         });
     }
     let goals = goals
@@ -422,6 +425,7 @@ pub async fn show_department(
             id: g.id,
             text: g.text,
             version: g.version,
+            category: g.category,
         })
         .collect();
     let workflow = workflow_view(&state, &staff, &department).await?;
