@@ -31,6 +31,10 @@ pub struct Context {
     pub pillars: Vec<i32>,
     /// The departments the uploader may import into (None: all).
     pub allowed: Option<Vec<i64>>,
+    /// The city's goal categories (計画・方針等の分類).
+    pub categories: Vec<String>,
+    /// Whether the city uses the deployment table (「共通」 then means no section).
+    pub deployment: bool,
 }
 
 impl Context {
@@ -118,6 +122,8 @@ enum Col {
     Performance,
     Outcome,
     Status,
+    Category,
+    Deadline,
 }
 
 /// Header words (spaces removed) and the column each names.
@@ -146,7 +152,20 @@ const HEADERS: &[(&str, Col)] = &[
     ("達成状況", Col::Status),
     ("取組の達成状況", Col::Status),
     ("評価", Col::Status),
+    // The deployment table (組織目標展開整理表).
+    ("実施項目", Col::Goal),
+    ("計画・方針等の分類", Col::Category),
+    ("分類", Col::Category),
+    ("どの水準まで", Col::Criteria),
+    ("どのような方法で", Col::Initiative),
+    ("いつまで", Col::Deadline),
+    ("期限", Col::Deadline),
+    ("共通/課名", Col::Sections),
+    ("課名", Col::Sections),
 ];
+
+/// The header word whose column holds methods, one per line (kept as lines, not joined).
+const METHODS_HEADER: &str = "どのような方法で";
 
 /// Removes every kind of space and makes full-width ASCII half-width.
 fn squash(s: &str) -> String {
@@ -347,6 +366,8 @@ fn section_names(s: &str) -> Vec<String> {
 struct Header {
     row: usize,
     cols: Vec<(Col, usize)>,
+    /// The initiative column is a deployment table's methods (one item per line).
+    methods: bool,
 }
 
 impl Header {
@@ -358,19 +379,27 @@ impl Header {
 fn find_header(grid: &Grid) -> Option<Header> {
     for (r, row) in grid.rows.iter().enumerate().take(10) {
         let mut cols = Vec::new();
+        let mut methods = false;
         for (c, text) in row.iter().enumerate() {
             if grid.is_merged_copy(r, c) {
                 continue;
             }
+            // A note in brackets after the word (「いつまで（期限）」) is not part of it.
             let key = squash(text);
+            let key = key.split('(').next().unwrap_or("");
             let key = key.trim_end_matches(['※', '*']);
-            if let Some((_, col)) = HEADERS.iter().find(|(w, _)| *w == key)
+            if let Some((word, col)) = HEADERS.iter().find(|(w, _)| *w == key)
                 && !cols.iter().any(|(k, _)| k == col)
             {
                 cols.push((*col, c));
+                methods |= *word == METHODS_HEADER;
             }
         }
-        let h = Header { row: r, cols };
+        let h = Header {
+            row: r,
+            cols,
+            methods,
+        };
         if h.col(Col::Goal).is_some() && h.col(Col::Initiative).is_some() {
             return Some(h);
         }
@@ -613,8 +642,9 @@ fn parse_rows(
             continue;
         };
 
-        // The pillars.
+        // The pillars (a city without pillars has goals without them).
         let pillars = match col(Col::Pillar) {
+            _ if ctx.pillars.is_empty() => Some(Vec::new()),
             Some(c) => {
                 let text = grid.cell(r, c);
                 if text.trim().is_empty() {
@@ -686,6 +716,27 @@ fn parse_rows(
                 );
                 continue;
             };
+            let category = match col(Col::Category) {
+                Some(c) if !grid.cell(r, c).trim().is_empty() => {
+                    let name = grid
+                        .cell(r, c)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if !ctx.categories.contains(&name) {
+                        probs.add(
+                            r,
+                            Some(c),
+                            format!(
+                                "分類「{name}」は市の分類の一覧（{}）にありません。",
+                                ctx.categories.join("・")
+                            ),
+                        );
+                    }
+                    Some(name)
+                }
+                _ => None,
+            };
             let goals = &mut trees[dept].goals;
             goals.push(GoalDoc {
                 pillars: pillars.clone(),
@@ -693,7 +744,7 @@ fn parse_rows(
                 note: None,
                 initiatives: Vec::new(),
                 status: None,
-                category: None,
+                category,
             });
             cur.goal = Some((goals.len() - 1, goal_text.clone(), pillars));
             cur.initiative = None;
@@ -716,8 +767,12 @@ fn parse_rows(
         let init_col = col(Col::Initiative);
         let raw = cell(r, init_col);
         let (cell_status_text, cell_status) = strip_status(raw);
-        let (_, text) = strip_number(&cell_status_text);
-        let text = one_line(text);
+        let text = if header.methods {
+            // Methods are a list: one line per bullet, bullets dropped.
+            items(&cell_status_text).join("\n")
+        } else {
+            one_line(strip_number(&cell_status_text).1)
+        };
         if let Some(c) = col(Col::Number) {
             let n = grid.cell(r, c).trim();
             if !n.is_empty() && strip_number(&format!("{n} ")).0.is_none() {
@@ -748,8 +803,14 @@ fn parse_rows(
                     format!("取組内容は{MAX_INITIATIVE}文字以内にしてください。"),
                 );
             }
-            let sections = section_names(cell(r, col(Col::Sections)));
-            if sections.is_empty() {
+            let raw_sections = cell(r, col(Col::Sections));
+            let common = ctx.deployment && squash(raw_sections) == "共通";
+            let sections = if common {
+                Vec::new()
+            } else {
+                section_names(raw_sections)
+            };
+            if sections.is_empty() && !common {
                 probs.add(
                     r,
                     col(Col::Sections).or(init_col),
@@ -781,7 +842,24 @@ fn parse_rows(
                 criteria: Vec::new(),
                 note: None,
                 results: has_results.then(InitiativeResultsDoc::default),
-                deadline: None,
+                deadline: match col(Col::Deadline) {
+                    Some(c) if !grid.cell(r, c).trim().is_empty() => {
+                        let d = crate::domain::deadline::parse_deadline(grid.cell(r, c));
+                        if d.is_none() {
+                            probs.add(
+                                r,
+                                Some(c),
+                                format!(
+                                    "いつまで「{}」が読めません。{}",
+                                    grid.cell(r, c).trim(),
+                                    crate::domain::deadline::DEADLINE_HELP
+                                ),
+                            );
+                        }
+                        d
+                    }
+                    _ => None,
+                },
             });
             cur.initiative = Some((goal.initiatives.len() - 1, text.clone()));
         }

@@ -68,11 +68,20 @@ pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context>
     .bind(fid)
     .fetch_all(pool)
     .await?;
+    let categories: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await?;
+    let deployment = crate::db::settings::is_deployment(pool, mid).await?;
     Ok(Context {
         departments,
         sections,
         pillars,
         allowed: None,
+        categories,
+        deployment,
     })
 }
 

@@ -378,3 +378,123 @@ async fn a_kariya_initiative_still_needs_a_section() {
     );
     assert_eq!(app.snapshot().await, before);
 }
+
+/// Every item of a 国分寺市 year: number, text, category, methods, criteria, deadline, sections.
+async fn item_rows(app: &TestApp, year: i32) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT format('%s|%s|%s|%s|%s|%s|%s', g.position, g.text, c.name, i.text,
+                (SELECT string_agg(k.text, ' / ' ORDER BY k.position) FROM criterion k WHERE k.initiative_id = i.id),
+                i.deadline,
+                (SELECT string_agg(s.name, ',' ORDER BY x.position) FROM initiative_section x JOIN section s ON s.id = x.section_id WHERE x.initiative_id = i.id))
+         FROM goal g JOIN department d ON d.id = g.department_id JOIN fiscal_year f ON f.id = d.fiscal_year_id
+         JOIN municipality m ON m.id = d.municipality_id
+         LEFT JOIN goal_category c ON c.id = g.category_id LEFT JOIN initiative i ON i.goal_id = g.id
+         WHERE m.slug = 'kokubunji' AND f.year = $1 ORDER BY g.position, i.position",
+    )
+    .bind(year)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_deployment_spreadsheet_round_trips_into_another_year() {
+    use crate::import::{confirm, export_bytes, job_of, upload};
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kokubunji", "k-admin", "admin", None).await;
+    let s = app.session_for(admin).await;
+    let file = export_bytes(&app, &s, "/staff/admin/years/2026/export.xlsx").await;
+    let created = app
+        .send(
+            "POST",
+            "/staff/admin/years",
+            Some(&s),
+            Some(&[
+                ("year", "2027"),
+                ("title", "令和9年度 組織目標展開整理表"),
+                ("tables_title", "組織目標展開整理表（部の組織目標）"),
+                ("copy_from", "2026"),
+            ]),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+
+    // The same file into the same year changes nothing…
+    let same = job_of(&upload(&app, &s, 2026, "kokubunji.xlsx", &file).await);
+    let same_page = text_of(
+        &app.send("GET", &format!("/staff/import/{same}"), Some(&s), None)
+            .await
+            .body,
+    );
+    // …and into the new year reproduces every item with its attributes.
+    let job = job_of(&upload(&app, &s, 2027, "kokubunji.xlsx", &file).await);
+    let done = confirm(&app, &s, job).await;
+
+    assert!(same_page.contains("変更はありません"), "{same_page}");
+    assert!(done.contains("取り込みました"), "{done}");
+    let before = item_rows(&app, 2026).await;
+    assert_eq!(before.len(), 25);
+    assert_eq!(item_rows(&app, 2027).await, before);
+}
+
+#[tokio::test]
+async fn a_deployment_spreadsheet_with_an_unknown_category_or_deadline_is_refused_in_place() {
+    use crate::import::{job_of, upload};
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kokubunji", "k-admin", "admin", None).await;
+    let s = app.session_for(admin).await;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("市民部").unwrap();
+    for (c, h) in [
+        "番号",
+        "実施項目（業務目標又は事務の内容）",
+        "計画・方針等の分類",
+        "どの水準まで",
+        "どのような方法で",
+        "いつまで（期限）",
+        "共通/課名",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in [
+        "1",
+        "窓口の改善",
+        "思いつき",
+        "・待ち時間の短縮",
+        "・受付の見直し",
+        "来年",
+        "共通",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    let file = wb.save_to_buffer().unwrap();
+    let before = app.snapshot().await;
+
+    let job = job_of(&upload(&app, &s, 2026, "bad.xlsx", &file).await);
+    let page = text_of(
+        &app.send("GET", &format!("/staff/import/{job}"), Some(&s), None)
+            .await
+            .body,
+    );
+
+    assert!(
+        page.contains("シート「市民部」 2行目 C列 分類「思いつき」は市の分類の一覧"),
+        "{page}"
+    );
+    assert!(
+        page.contains("シート「市民部」 2行目 F列 いつまで「来年」が読めません。"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("課等"),
+        "共通 is no problem in a deployment city: {page}"
+    );
+    assert_eq!(app.snapshot().await, before);
+}

@@ -54,7 +54,7 @@ pub fn job_of(reply: &Reply) -> i64 {
 }
 
 /// Confirms and waits for the background application to finish; returns the final page.
-async fn confirm(app: &TestApp, s: &Session, job: i64) -> String {
+pub async fn confirm(app: &TestApp, s: &Session, job: i64) -> String {
     let reply = app
         .send(
             "POST",
@@ -81,7 +81,7 @@ async fn confirm(app: &TestApp, s: &Session, job: i64) -> String {
     text_of(&page.body)
 }
 
-async fn export_bytes(app: &TestApp, s: &Session, uri: &str) -> Vec<u8> {
+pub async fn export_bytes(app: &TestApp, s: &Session, uri: &str) -> Vec<u8> {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let request = Request::get(uri)

@@ -34,6 +34,15 @@ fn failed(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::BadRequest
 }
 
+/// The 和暦 date a deployment table's header says it was drawn up.
+fn drawn_up(state: &AppState, sheet: &crate::domain::sheet::TargetSheet) -> Option<String> {
+    sheet
+        .header
+        .as_ref()
+        .and_then(|h| h.drawn_up_on)
+        .map(|d| state.eras.date_label(d))
+}
+
 /// `GET /staff/departments/{id}/export.xlsx`.
 pub async fn export_department(
     State(state): State<AppState>,
@@ -46,6 +55,7 @@ pub async fn export_department(
     let mid = staff.municipality_id;
     let year_label = state.eras.fiscal_year_label(department.year);
     let results = q.kind.as_deref() == Some("results");
+    let deployment = crate::db::settings::is_deployment(&state.pool, mid).await?;
     let bytes = if results {
         let sheet = rdb::results_sheet(&state.pool, mid, &department).await?;
         export::results_workbook(&format!("{year_label}組織重点目標（実績・成果）"), &[sheet])
@@ -54,7 +64,17 @@ pub async fn export_department(
         let sheet =
             pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id)
                 .await?;
-        export::targets_workbook(&format!("{year_label}組織重点目標"), &[sheet]).map_err(failed)?
+        if deployment {
+            let date = drawn_up(&state, &sheet);
+            export::deployment_workbook(
+                &format!("{year_label}組織目標展開整理表"),
+                &[(sheet, date)],
+            )
+            .map_err(failed)?
+        } else {
+            export::targets_workbook(&format!("{year_label}組織重点目標"), &[sheet])
+                .map_err(failed)?
+        }
     };
     let kind = if results { "results" } else { "targets" };
     Ok(xlsx(
@@ -105,7 +125,20 @@ pub async fn export_year(
                 pubdb::target_sheet(&state.pool, mid, ctx.id, &ctx.name, ctx.policy_id).await?,
             );
         }
-        export::targets_workbook(&format!("{year_label}組織重点目標"), &sheets).map_err(failed)?
+        if crate::db::settings::is_deployment(&state.pool, mid).await? {
+            let dated: Vec<_> = sheets
+                .into_iter()
+                .map(|s| {
+                    let d = drawn_up(&state, &s);
+                    (s, d)
+                })
+                .collect();
+            export::deployment_workbook(&format!("{year_label}組織目標展開整理表"), &dated)
+                .map_err(failed)?
+        } else {
+            export::targets_workbook(&format!("{year_label}組織重点目標"), &sheets)
+                .map_err(failed)?
+        }
     };
     let kind = if results { "results" } else { "targets" };
     Ok(xlsx(
