@@ -79,6 +79,8 @@ pub struct OpenGoal {
     /// The published status (`achieved`, …), once results are published.
     pub status: Option<crate::domain::status::Status>,
     pub initiatives: Vec<OpenInitiative>,
+    /// 計画・方針等の分類 (deployment-table cities), else null.
+    pub category: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +93,8 @@ pub struct OpenInitiative {
     pub status: Option<crate::domain::status::Status>,
     pub performance: Vec<String>,
     pub outcome: Vec<String>,
+    /// いつまで (deployment-table cities), else null.
+    pub deadline: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +147,7 @@ fn open_data(
                     text: goal.text.clone(),
                     pillars: g.pillars.iter().map(|p| p.number).collect(),
                     status: goal_status.get(&goal.id).copied(),
+                    category: goal.category.clone(),
                     initiatives: goal
                         .initiatives
                         .iter()
@@ -151,6 +156,7 @@ fn open_data(
                             number: ii + 1,
                             text: i.text.clone(),
                             sections: i.sections.clone(),
+                            deadline: i.deadline.clone(),
                             status: initiative_results.get(&i.id).and_then(|r| r.status),
                             performance: initiative_results
                                 .get(&i.id)
@@ -255,6 +261,8 @@ pub fn csv(data: &OpenData) -> String {
         "判定（取組内容）",
         "実績",
         "成果",
+        "分類",
+        "いつまで",
     ];
     out.push_str(&header.join(","));
     out.push_str("\r\n");
@@ -310,6 +318,8 @@ pub fn csv(data: &OpenData) -> String {
                         i.status.map(|st| st.label().to_owned()).unwrap_or_default(),
                         csv_cell(&i.performance.join(" / ")),
                         csv_cell(&i.outcome.join(" ")),
+                        csv_cell(g.category.as_deref().unwrap_or("")),
+                        csv_cell(i.deadline.as_deref().unwrap_or("")),
                     ];
                     out.push_str(&cells.join(","));
                     out.push_str("\r\n");

@@ -79,6 +79,13 @@ pub struct BookletPage {
     has_results: bool,
 }
 
+impl BookletPage {
+    /// The departments' part is the first when there is no はじめに.
+    fn tables_number(&self) -> u8 {
+        if self.introduction.is_empty() { 1 } else { 2 }
+    }
+}
+
 /// `/{city}/{year}`: the year's booklet — title, contents (published departments only),
 /// introduction and pillars. A year with nothing published does not exist for citizens.
 pub async fn show_booklet(

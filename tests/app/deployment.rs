@@ -498,3 +498,24 @@ async fn a_deployment_spreadsheet_with_an_unknown_category_or_deadline_is_refuse
     );
     assert_eq!(app.snapshot().await, before);
 }
+
+#[tokio::test]
+async fn open_data_carries_categories_and_deadlines() {
+    let app = TestApp::with_demo().await;
+
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get("/kokubunji/2026.json").await.1).unwrap();
+    let (_, csv) = app.get("/kokubunji/2026.csv").await;
+    let (_, kariya) = app.get("/kariya/2026.json").await;
+
+    let first = &json["departments"][0]["goals"][0];
+    assert_eq!(first["category"], "施政方針");
+    assert_eq!(first["initiatives"][0]["deadline"], "1月");
+    assert!(csv.lines().next().unwrap().ends_with(",分類,いつまで"));
+    assert!(csv.contains(",施政方針,1月\r\n"));
+    let kariya: serde_json::Value = serde_json::from_str(&kariya).unwrap();
+    assert_eq!(
+        kariya["departments"][0]["goals"][0]["category"],
+        serde_json::Value::Null
+    );
+}

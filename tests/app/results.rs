@@ -675,7 +675,9 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     );
     let (_, csv) = y.app.get("/kariya/2026.csv").await;
     assert!(
-        csv.contains(",達成,住民記録システムの移行 / 税務システムの移行,2業務を移行しました。\r\n"),
+        csv.contains(
+            ",達成,住民記録システムの移行 / 税務システムの移行,2業務を移行しました。,,\r\n"
+        ),
         "results columns in the CSV"
     );
 }
