@@ -311,6 +311,7 @@ pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municip
     sqlx::query_as(
         "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, sheet_layout
          FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
+            OR EXISTS (SELECT 1 FROM plan p WHERE p.municipality_id = m.id)
          ORDER BY m.local_government_code",
     )
     .fetch_all(pool)

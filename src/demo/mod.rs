@@ -11,6 +11,17 @@ pub const KARIYA_2026: &str = include_str!("kariya_2026.toml");
 /// 国分寺市 令和8年度 組織目標展開整理表 (市民部), in the deployment-table layout.
 pub const KOKUBUNJI_2026: &str = include_str!("kokubunji_2026.toml");
 
+/// 加須市 第2次行政経営プラン (a multi-year plan; see the file's header).
+pub const KAZO_PLAN: &str = include_str!("kazo_plan.toml");
+
+/// The demo plans.
+pub fn plans() -> Vec<crate::import::plan::PlanDocument> {
+    [KAZO_PLAN]
+        .iter()
+        .map(|text| toml::from_str(text).expect("the bundled demo plan parses (checked by tests)"))
+        .collect()
+}
+
 /// Every demo document.
 pub fn documents() -> Vec<YearDocument> {
     [KARIYA_2026, KOKUBUNJI_2026]
@@ -47,6 +58,9 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
                 total.inserted += 1;
             }
         }
+    }
+    for plan in plans() {
+        total.inserted += crate::import::plan::apply(pool, &plan).await?;
     }
     Ok(total)
 }
@@ -101,11 +115,25 @@ pub const KOKUBUNJI_ACCOUNTS: &[DemoAccount] = &[DemoAccount {
     target: None,
 }];
 
+/// The demo accounts of 加須市.
+pub const KAZO_ACCOUNTS: &[DemoAccount] = &[DemoAccount {
+    city: "kazo",
+    username: "kazo-admin",
+    password: "mokuhyo-demo-admin",
+    display_name: "加須市 行政経営担当（デモ）",
+    role: "admin",
+    target: None,
+}];
+
 /// Creates the demo accounts that do not exist yet (existing ones are left alone, so a
 /// changed demo password survives a reload). Returns how many were created.
 pub async fn load_accounts(pool: &PgPool) -> Result<usize, crate::db::staff::GrantError> {
     let mut created = 0;
-    for a in KARIYA_ACCOUNTS.iter().chain(KOKUBUNJI_ACCOUNTS) {
+    for a in KARIYA_ACCOUNTS
+        .iter()
+        .chain(KOKUBUNJI_ACCOUNTS)
+        .chain(KAZO_ACCOUNTS)
+    {
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_user WHERE username = $1)")
                 .bind(a.username)

@@ -6,6 +6,7 @@ pub mod era;
 pub mod metric;
 pub mod numbering;
 pub mod permission;
+pub mod plan;
 pub mod sheet;
 pub mod status;
 pub mod summary;

@@ -10,6 +10,7 @@
 pub mod document;
 mod goals;
 pub mod layout;
+pub mod plan;
 pub mod spreadsheet;
 pub mod upload;
 

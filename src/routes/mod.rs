@@ -5,6 +5,7 @@ pub mod auth;
 pub mod citizens;
 pub mod conditional;
 pub mod open_data;
+pub mod plans;
 pub mod public;
 pub mod results_public;
 pub mod staff;
@@ -205,6 +206,19 @@ pub fn router(state: AppState) -> Router {
             "/staff/admin/roles/{id}/delete",
             post(staff::accounts::remove_role),
         )
+        .route("/staff/plans", get(staff::plans::show_plans))
+        .route(
+            "/staff/plans/{plan}/items/{n}",
+            get(staff::plans::edit_actuals).post(staff::plans::save_actuals),
+        )
+        .route(
+            "/staff/plans/{plan}/progress/{year}",
+            get(staff::plans::preview_progress),
+        )
+        .route(
+            "/staff/plans/{plan}/years/{year}/publish",
+            post(staff::plans::publish_year),
+        )
         .route(
             "/staff/admin/layout",
             get(staff::settings::show_layout).post(staff::settings::save_layout),
@@ -253,6 +267,12 @@ pub fn router(state: AppState) -> Router {
             get(citizens::show_pillar),
         )
         .route("/{city}/search", get(citizens::search))
+        .route("/{city}/plans/{plan}", get(plans::show_plan))
+        .route("/{city}/plans/{plan}/items/{n}", get(plans::show_plan_item))
+        .route(
+            "/{city}/plans/{plan}/progress/{year}",
+            get(plans::show_plan_progress),
+        )
         .route(
             "/{city}/{year}/results",
             get(results_public::show_results_booklet),

@@ -38,9 +38,17 @@ pub struct YearLink {
 pub struct CityPage {
     city: q::Municipality,
     years: Vec<YearLink>,
+    plans: Vec<PlanLink>,
 }
 
 /// `/{city}`: the city's published fiscal years, newest first.
+/// A multi-year plan on the city page.
+pub struct PlanLink {
+    slug: String,
+    name: String,
+    period: String,
+}
+
 pub async fn show_city(
     State(state): State<AppState>,
     Path(city): Path<String>,
@@ -48,9 +56,10 @@ pub async fn show_city(
     let city = q::municipality(&state.pool, &city)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (all, published) = tokio::try_join!(
+    let (all, published, plans) = tokio::try_join!(
         q::fiscal_years(&state.pool, city.id),
-        pubdb::published_years(&state.pool, city.id)
+        pubdb::published_years(&state.pool, city.id),
+        crate::db::plans::plans_of_city(&state.pool, city.id)
     )?;
     let years: Vec<YearLink> = all
         .into_iter()
@@ -61,10 +70,22 @@ pub async fn show_city(
             title: fy.title,
         })
         .collect();
-    if years.is_empty() {
+    if years.is_empty() && plans.is_empty() {
         return Err(AppError::NotFound);
     }
-    render(&CityPage { city, years })
+    let plans = plans
+        .into_iter()
+        .map(|(slug, name, first, last)| PlanLink {
+            slug,
+            name,
+            period: format!(
+                "{}～{}",
+                state.eras.fiscal_year_label(first),
+                state.eras.fiscal_year_label(last)
+            ),
+        })
+        .collect();
+    render(&CityPage { city, years, plans })
 }
 
 #[derive(Template)]

@@ -9,6 +9,7 @@ mod era;
 mod export;
 mod helpers;
 mod import;
+mod plans;
 mod public_pages;
 mod publication;
 mod query_count;

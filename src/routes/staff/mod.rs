@@ -13,6 +13,7 @@ pub mod goals;
 pub mod imports;
 pub mod initiatives;
 pub mod pillars;
+pub mod plans;
 pub mod profile;
 pub mod results;
 pub mod settings;

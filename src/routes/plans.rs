@@ -1,0 +1,452 @@
+//! Multi-year plans for citizens: the plan's hierarchy (施策の体系) as a table of contents,
+//! each item (取組項目) with its indicators' targets and actuals per year, and the progress of a
+//! published year.
+
+use crate::db::plans::{self, PlanData};
+use crate::db::public as q;
+use crate::domain::metric::Comparator;
+use crate::domain::plan::{PlanValue, YearJudgment, item_status, judge};
+use crate::domain::status::Status;
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
+/// One year of an indicator.
+pub struct YearCell {
+    pub year: i32,
+    pub label: String,
+    pub target: String,
+    pub actual: Option<String>,
+    pub judgment: YearJudgment,
+}
+
+pub struct IndicatorView {
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    pub baseline: Option<String>,
+    pub comparator: &'static str,
+    pub years: Vec<YearCell>,
+}
+
+/// A place an item is listed: the path of node titles, and whether it is a 再掲.
+pub struct PlaceView {
+    pub path: Vec<String>,
+    pub number: i32,
+    pub restated: bool,
+}
+
+pub struct ItemView {
+    pub id: i64,
+    pub number: i32,
+    pub title: String,
+    pub content: String,
+    pub sections: Vec<String>,
+    pub places: Vec<PlaceView>,
+    pub indicators: Vec<IndicatorView>,
+}
+
+impl ItemView {
+    /// The item's status in a year (None: undecided).
+    pub fn status_in(&self, year: impl std::borrow::Borrow<i32>) -> Option<Status> {
+        let year = *year.borrow();
+        let judgments: Vec<YearJudgment> = self
+            .indicators
+            .iter()
+            .filter_map(|i| i.years.iter().find(|y| y.year == year).map(|y| y.judgment))
+            .collect();
+        item_status(&judgments)
+    }
+}
+
+fn comparator_label(c: &str) -> &'static str {
+    match c {
+        "at_most" => "以下",
+        "exactly" => "ちょうど",
+        _ => "以上",
+    }
+}
+
+fn value_of(value: Option<rust_decimal::Decimal>, word: Option<&String>) -> Option<PlanValue> {
+    match (value, word) {
+        (Some(v), _) => Some(PlanValue::Number(v)),
+        (None, Some(w)) => Some(PlanValue::Word(w.clone())),
+        _ => None,
+    }
+}
+
+/// Builds every item's view from the plan's rows.
+pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
+    let node_of: HashMap<i64, &crate::db::plans::NodeRow> =
+        data.nodes.iter().map(|n| (n.id, n)).collect();
+    let path = |node_id: i64| {
+        let mut out = Vec::new();
+        let mut at = node_of.get(&node_id).copied();
+        while let Some(n) = at {
+            let level = data
+                .plan
+                .level_names
+                .get(n.depth as usize)
+                .cloned()
+                .unwrap_or_default();
+            out.push(
+                format!("{level} {}", titled(&n.label, &n.title))
+                    .trim()
+                    .to_owned(),
+            );
+            at = n.parent_id.and_then(|p| node_of.get(&p).copied());
+        }
+        out.reverse();
+        out
+    };
+    data.items
+        .iter()
+        .map(|item| {
+            let mut places: Vec<PlaceView> = data
+                .places
+                .iter()
+                .filter(|p| p.item_id == item.id)
+                .map(|p| PlaceView {
+                    path: path(p.node_id),
+                    number: p.number,
+                    restated: p.restated,
+                })
+                .collect();
+            places.sort_by_key(|p| (p.restated, p.number));
+            let indicators = data
+                .indicators
+                .iter()
+                .filter(|i| i.item_id == item.id)
+                .map(|ind| {
+                    let comparator =
+                        Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
+                    let years = (data.plan.first_year..=data.plan.last_year)
+                        .map(|year| {
+                            let target = data
+                                .targets
+                                .iter()
+                                .find(|t| t.indicator_id == ind.id && t.year == year)
+                                .and_then(|t| value_of(t.value, t.word.as_ref()));
+                            let actual = data
+                                .actuals
+                                .iter()
+                                .find(|a| a.indicator_id == ind.id && a.year == year);
+                            let actual_value =
+                                actual.and_then(|a| value_of(a.value, a.word.as_ref()));
+                            YearCell {
+                                year,
+                                label: plan_year_label(eras, data.plan.first_year, year),
+                                target: target.as_ref().map(PlanValue::display).unwrap_or_default(),
+                                actual: actual_value.as_ref().map(PlanValue::display),
+                                judgment: judge(
+                                    target.as_ref(),
+                                    comparator,
+                                    actual_value
+                                        .as_ref()
+                                        .map(|v| (v, actual.and_then(|a| a.achieved))),
+                                ),
+                            }
+                        })
+                        .collect();
+                    IndicatorView {
+                        id: ind.id,
+                        name: ind.name.clone(),
+                        unit: ind.unit.clone(),
+                        baseline: ind.baseline.clone(),
+                        comparator: comparator_label(&ind.comparator),
+                        years,
+                    }
+                })
+                .collect();
+            ItemView {
+                id: item.id,
+                number: item.number,
+                title: item.title.clone(),
+                content: item.content.clone(),
+                sections: item.sections.clone(),
+                places,
+                indicators,
+            }
+        })
+        .collect()
+}
+
+/// 「1 市民が…」 (a space after a plain number), 「(1)窓口…」, 「①気持ち…」.
+fn titled(label: &str, title: &str) -> String {
+    if label.ends_with(|c: char| c.is_ascii_digit()) {
+        format!("{label} {title}")
+    } else {
+        format!("{label}{title}")
+    }
+}
+
+/// A plan year as the plan wrote it where the era changed after adoption: 「令和2年度（平成32年度）」.
+pub fn plan_year_label(eras: &crate::domain::era::Eras, first_year: i32, year: i32) -> String {
+    let now = eras.fiscal_year_label(year);
+    let first = eras.fiscal_year_label(first_year);
+    let era: String = first
+        .chars()
+        .take_while(|c| !c.is_ascii_digit() && *c != '元')
+        .collect();
+    let n: Option<i32> = if first.contains('元') {
+        Some(1)
+    } else {
+        first
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok()
+    };
+    match n {
+        Some(n) if !now.starts_with(&era) => format!("{now}（{era}{}年度）", n + year - first_year),
+        _ => now,
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The hierarchy as nested lists (our own HTML, every text escaped), items under their nodes,
+/// 再掲 places marked and linked to the one item.
+pub fn toc_html(data: &PlanData, base: &str) -> String {
+    fn node_html(data: &PlanData, base: &str, parent: Option<i64>, out: &mut String) {
+        let children: Vec<&crate::db::plans::NodeRow> = data
+            .nodes
+            .iter()
+            .filter(|n| n.parent_id == parent)
+            .collect();
+        if children.is_empty() {
+            return;
+        }
+        out.push_str("<ol class=\"plan-tree\">");
+        for n in children {
+            let level = data
+                .plan
+                .level_names
+                .get(n.depth as usize)
+                .map(String::as_str)
+                .unwrap_or("");
+            out.push_str(&format!(
+                "<li class=\"plan-node depth-{}\"><span class=\"level-name\">{}</span> <span class=\"node-title\">{}</span>",
+                n.depth,
+                escape(level),
+                escape(&titled(&n.label, &n.title))
+            ));
+            let mut places: Vec<&crate::db::plans::PlaceRow> =
+                data.places.iter().filter(|p| p.node_id == n.id).collect();
+            places.sort_by_key(|p| p.number);
+            if !places.is_empty() {
+                out.push_str("<ul class=\"plan-items\">");
+                for p in places {
+                    if let Some(item) = data.items.iter().find(|i| i.id == p.item_id) {
+                        out.push_str(&format!(
+                            "<li><a href=\"{base}/items/{}\">{}-{} {}</a>{}</li>",
+                            item.number,
+                            escape(&data.plan.item_label),
+                            p.number,
+                            escape(&item.title),
+                            if p.restated {
+                                format!(
+                                    " <span class=\"restated\">※再掲（{}-{}）</span>",
+                                    escape(&data.plan.item_label),
+                                    item.number
+                                )
+                            } else {
+                                String::new()
+                            }
+                        ));
+                    }
+                }
+                out.push_str("</ul>");
+            }
+            node_html(data, base, Some(n.id), out);
+            out.push_str("</li>");
+        }
+        out.push_str("</ol>");
+    }
+    let mut out = String::new();
+    node_html(data, base, None, &mut out);
+    out
+}
+
+async fn city_plan(
+    state: &AppState,
+    city: &str,
+    plan: &str,
+) -> Result<(q::Municipality, PlanData)> {
+    let city = q::municipality(&state.pool, city)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let data = plans::load(&state.pool, city.id, plan, false)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((city, data))
+}
+
+fn period(state: &AppState, data: &PlanData) -> String {
+    format!(
+        "{}～{}（{}年間）",
+        state.eras.fiscal_year_label(data.plan.first_year),
+        plan_year_label(&state.eras, data.plan.first_year, data.plan.last_year),
+        data.plan.last_year - data.plan.first_year + 1
+    )
+}
+
+#[derive(Template)]
+#[template(path = "public/plan.html")]
+pub struct PlanPage {
+    city: q::Municipality,
+    data: PlanData,
+    period: String,
+    toc: String,
+    published: Vec<(i32, String)>,
+}
+
+/// `GET /{city}/plans/{plan}`.
+pub async fn show_plan(
+    State(state): State<AppState>,
+    Path((city, plan)): Path<(String, String)>,
+) -> Result<Response> {
+    let (city, data) = city_plan(&state, &city, &plan).await?;
+    let base = format!("/{}/plans/{}", city.slug, data.plan.slug);
+    let page = PlanPage {
+        period: period(&state, &data),
+        toc: toc_html(&data, &base),
+        published: data
+            .published_years
+            .iter()
+            .map(|y| (*y, state.eras.fiscal_year_label(*y)))
+            .collect(),
+        city,
+        data,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "public/plan_item.html")]
+pub struct PlanItemPage {
+    city: q::Municipality,
+    data: PlanData,
+    item: ItemView,
+    published: Vec<i32>,
+}
+
+impl PlanItemPage {
+    fn shown(&self, year: &i32) -> bool {
+        self.published.contains(year)
+    }
+}
+
+/// `GET /{city}/plans/{plan}/items/{n}`; a 再掲 number leads to the item itself.
+pub async fn show_plan_item(
+    State(state): State<AppState>,
+    Path((city, plan, number)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let (city, data) = city_plan(&state, &city, &plan).await?;
+    let place = data
+        .places
+        .iter()
+        .find(|p| p.number == number)
+        .ok_or(AppError::NotFound)?;
+    let item_id = place.item_id;
+    let primary = data
+        .items
+        .iter()
+        .find(|i| i.id == item_id)
+        .ok_or(AppError::NotFound)?
+        .number;
+    if primary != number {
+        return Ok(Redirect::permanent(&format!(
+            "/{}/plans/{}/items/{primary}",
+            city.slug, data.plan.slug
+        ))
+        .into_response());
+    }
+    let item = items(&data, &state.eras)
+        .into_iter()
+        .find(|i| i.id == item_id)
+        .ok_or(AppError::NotFound)?;
+    let page = PlanItemPage {
+        published: data.published_years.clone(),
+        city,
+        data,
+        item,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "public/plan_progress.html")]
+pub struct PlanProgressPage {
+    city: q::Municipality,
+    data: PlanData,
+    year: i32,
+    year_label: String,
+    items: Vec<ItemView>,
+    /// (status label, symbol, count), then undecided.
+    counts: Vec<(&'static str, &'static str, usize)>,
+    undecided: usize,
+}
+
+/// `GET /{city}/plans/{plan}/progress/{year}`: only a published year.
+pub async fn show_plan_progress(
+    State(state): State<AppState>,
+    Path((city, plan, year)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let year = crate::routes::public::parse_year(&year)?;
+    let (city, data) = city_plan(&state, &city, &plan).await?;
+    if !data.published_years.contains(&year) {
+        return Err(AppError::NotFound);
+    }
+    let page = progress_page(&state, city, data, year);
+    Ok(Html(page.render()?).into_response())
+}
+
+/// The progress of `year` (also the staff preview before publishing).
+pub fn progress_page(
+    state: &AppState,
+    city: q::Municipality,
+    data: PlanData,
+    year: i32,
+) -> PlanProgressPage {
+    let items: Vec<ItemView> = items(&data, &state.eras)
+        .into_iter()
+        .filter(|i| !i.indicators.is_empty())
+        .collect();
+    let statuses: Vec<Option<Status>> = items.iter().map(|i| i.status_in(year)).collect();
+    let counts = [
+        Status::Achieved,
+        Status::PartlyAchieved,
+        Status::NotAchieved,
+    ]
+    .into_iter()
+    .map(|s| {
+        (
+            s.label(),
+            s.symbol(),
+            statuses.iter().filter(|x| **x == Some(s)).count(),
+        )
+    })
+    .collect();
+    PlanProgressPage {
+        undecided: statuses.iter().filter(|x| x.is_none()).count(),
+        year_label: plan_year_label(&state.eras, data.plan.first_year, year),
+        city,
+        data,
+        year,
+        items,
+        counts,
+    }
+}

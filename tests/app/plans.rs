@@ -1,0 +1,305 @@
+//! Multi-year plans (加須市 第2次行政経営プラン): the hierarchy as data, 再掲 items as one item
+//! in two places, word and number targets, and target-vs-actual per published year.
+
+use crate::helpers::{TestApp, assert_in_order, text_of};
+use axum::http::StatusCode;
+
+const PLAN: &str = "/kazo/plans/gyosei-keiei-2";
+
+#[tokio::test]
+async fn the_plans_hierarchy_is_a_table_of_contents_with_its_own_level_names() {
+    let app = TestApp::with_demo().await;
+    let doc = &mokuhyo::demo::plans()[0];
+
+    let (status, html) = app.get(PLAN).await;
+
+    assert_eq!(status, StatusCode::OK);
+    let text = text_of(&html);
+    assert!(
+        text.contains("平成28年度～令和2年度（平成32年度）（5年間）"),
+        "{text}"
+    );
+    // Every node and every item of the data file, in document order, under its level's name.
+    let mut expected: Vec<String> = Vec::new();
+    for n in &doc.nodes {
+        expected.push(n.title.clone());
+        for i in doc.items.iter().filter(|i| i.node == n.key) {
+            expected.push(format!("取組項目-{} {}", i.number, i.title));
+        }
+    }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_in_order(&text, &expected);
+    for level in [
+        "視点 市役所力の向上",
+        "基本目標 1 市民が利用しやすい市役所づくり",
+        "施策 (1)窓口サービスの向上",
+        "事業 ①気持ちの良い窓口づくり",
+    ] {
+        assert!(text.contains(level), "{level}");
+    }
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_node WHERE depth = 1")
+            .await,
+        7,
+        "seven 基本目標"
+    );
+}
+
+#[tokio::test]
+async fn a_restated_item_is_one_item_reachable_from_both_places() {
+    let app = TestApp::with_demo().await;
+
+    let (_, toc) = app.get(PLAN).await;
+    let moved = app
+        .send("GET", &format!("{PLAN}/items/30"), None, None)
+        .await;
+    let (_, item) = app.get(&format!("{PLAN}/items/18")).await;
+
+    assert!(text_of(&toc).contains("取組項目-30 職員提案制度の活用 ※再掲（取組項目-18）"));
+    assert!(toc.contains(&format!(
+        "<a href=\"{PLAN}/items/18\">取組項目-18 職員提案制度の活用</a>"
+    )));
+    assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        moved.headers["location"],
+        format!("{PLAN}/items/18").as_str()
+    );
+    let text = text_of(&item);
+    assert!(text.contains("事業 ①職員のモチベーションの向上"));
+    assert!(
+        text.contains("事業 ②改革・改善意欲の醸成 （取組項目-30 として再掲）"),
+        "{text}"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_item WHERE title = '職員提案制度の活用'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn indicator_targets_are_words_and_numbers_as_written() {
+    let app = TestApp::with_demo().await;
+
+    let (_, eight) = app.get(&format!("{PLAN}/items/8")).await;
+    let (_, thirteen) = app.get(&format!("{PLAN}/items/13")).await;
+    let (_, one) = app.get(&format!("{PLAN}/items/1")).await;
+
+    assert_in_order(
+        &text_of(&eight),
+        &[
+            "平成28年度 調査",
+            "平成29年度 調査研究",
+            "平成30年度 実施",
+            "令和元年度（平成31年度） 実施",
+        ],
+    );
+    assert_in_order(
+        &text_of(&thirteen),
+        &[
+            "平成28年度 711",
+            "令和元年度（平成31年度） 687",
+            "令和2年度（平成32年度） 見直し",
+        ],
+    );
+    assert!(text_of(&thirteen).contains("実績が目標以下で達成"));
+    let one = text_of(&one);
+    assert!(
+        one.contains("【H25年度：72.2%】"),
+        "the baseline with its year"
+    );
+    assert_in_order(
+        &one,
+        &["平成28年度 —", "平成29年度 75", "平成30年度 —", "80"],
+    );
+}
+
+#[tokio::test]
+async fn a_years_actuals_are_judged_against_targets_and_shown_once_published() {
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kazo", "kazo-a", "admin", None).await;
+    let s = app.session_for(admin).await;
+    let indicator = |n: i32| {
+        format!(
+            "SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = {n} ORDER BY x.position LIMIT 1"
+        )
+    };
+    let (i1, i13, i8) = (
+        app.scalar(&indicator(1)).await,
+        app.scalar(&indicator(13)).await,
+        app.scalar(&indicator(8)).await,
+    );
+    let save = |n: i32, fields: Vec<(String, String)>| {
+        let app = &app;
+        let s = &s;
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            app.send(
+                "POST",
+                &format!("/staff/plans/gyosei-keiei-2/items/{n}"),
+                Some(s),
+                Some(&fields),
+            )
+            .await
+        }
+    };
+
+    // 2017 (平成29年度): 職員の対応 76% ≥ 75 → 達成.
+    let r1 = save(
+        1,
+        vec![
+            ("year".into(), "2017".into()),
+            (format!("value_{i1}"), "７６".into()),
+            (format!("version_{i1}"), "0".into()),
+        ],
+    )
+    .await;
+    // 2017: 職員数 712 > 705 (以下が目標) → 未達成.
+    let r13 = save(
+        13,
+        vec![
+            ("year".into(), "2017".into()),
+            (format!("value_{i13}"), "712".into()),
+            (format!("version_{i13}"), "0".into()),
+        ],
+    )
+    .await;
+    // 2017: 調査研究 → done.
+    let r8 = save(
+        8,
+        vec![
+            ("year".into(), "2017".into()),
+            (format!("value_{i8}"), "先進市の事例を調査研究した".into()),
+            (format!("achieved_{i8}"), "yes".into()),
+            (format!("version_{i8}"), "0".into()),
+        ],
+    )
+    .await;
+    // A number where a number is needed, and a word target without its decision: refused.
+    let bad = save(
+        13,
+        vec![
+            ("year".into(), "2018".into()),
+            (format!("value_{i13}"), "たくさん".into()),
+            (format!("version_{i13}"), "0".into()),
+        ],
+    )
+    .await;
+    let undecided = save(
+        8,
+        vec![
+            ("year".into(), "2018".into()),
+            (format!("value_{i8}"), "実施した".into()),
+            (format!("version_{i8}"), "0".into()),
+        ],
+    )
+    .await;
+
+    for r in [&r1, &r13, &r8] {
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
+    }
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&bad.body).contains("実績は数値で入力してください"));
+    assert!(bad.body.contains("value=\"たくさん\""));
+    assert_eq!(undecided.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text_of(&undecided.body).contains("達成したかどうかを選んでください"));
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual WHERE year = 2018")
+            .await,
+        0
+    );
+
+    // Not published yet: citizens see neither the progress page nor the actuals.
+    let (hidden, _) = app.get(&format!("{PLAN}/progress/2017")).await;
+    let (_, item_before) = app.get(&format!("{PLAN}/items/1")).await;
+    assert_eq!(hidden, StatusCode::NOT_FOUND);
+    assert!(!text_of(&item_before).contains("76"));
+
+    let published = app
+        .send(
+            "POST",
+            "/staff/plans/gyosei-keiei-2/years/2017/publish",
+            Some(&s),
+            Some(&[]),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let (shown, progress) = app.get(&format!("{PLAN}/progress/2017")).await;
+    assert_eq!(shown, StatusCode::OK);
+    let progress = text_of(&progress);
+    assert!(progress.contains("取組項目-1 職員の接客力の向上"));
+    assert_in_order(
+        &progress,
+        &[
+            "取組項目-1",
+            "75 76 ◎達成",
+            "取組項目-8",
+            "調査研究 先進市の事例を調査研究した ◎達成",
+            "取組項目-13",
+            "705 712 ×未達成",
+        ],
+    );
+    assert!(
+        progress.contains("◎達成 ○一部達成 ×未達成 未判定 2件 0件 1件"),
+        "{progress}"
+    );
+    let (_, item_after) = app.get(&format!("{PLAN}/items/1")).await;
+    assert!(text_of(&item_after).contains("平成29年度 75 76 ◎達成"));
+}
+
+#[tokio::test]
+async fn only_planning_staff_and_responsible_sections_record_actuals() {
+    let app = TestApp::with_demo().await;
+    let viewer = app.add_staff("kazo", "kazo-v", "viewer", None).await;
+    let viewer = app.session_for(viewer).await;
+    let other_city = app.add_staff("kariya", "kariya-a", "admin", None).await;
+    let other_city = app.session_for(other_city).await;
+    let i1 = app
+        .scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1")
+        .await;
+    let fields = [("year", "2017"), ("value", "")];
+    let value_key = format!("value_{i1}");
+    let fields: Vec<(&str, &str)> = vec![fields[0], (value_key.as_str(), "90"), ("version", "0")];
+
+    let by_viewer = app
+        .send(
+            "POST",
+            "/staff/plans/gyosei-keiei-2/items/1",
+            Some(&viewer),
+            Some(&fields),
+        )
+        .await;
+    let by_other_city = app
+        .send(
+            "POST",
+            "/staff/plans/gyosei-keiei-2/items/1",
+            Some(&other_city),
+            Some(&fields),
+        )
+        .await;
+    let publish_by_viewer = app
+        .send(
+            "POST",
+            "/staff/plans/gyosei-keiei-2/years/2017/publish",
+            Some(&viewer),
+            Some(&[]),
+        )
+        .await;
+
+    assert_eq!(by_viewer.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        by_other_city.status,
+        StatusCode::NOT_FOUND,
+        "another city's plan does not exist for them"
+    );
+    assert_eq!(publish_by_viewer.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_actual").await, 0);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_year_publication")
+            .await,
+        0
+    );
+}
