@@ -88,6 +88,8 @@ CREATE TABLE plan_target (
     year            INTEGER NOT NULL,
     value           NUMERIC(18, 4),
     word            TEXT,
+    -- As the plan prints it (「41.0」, 「▲554」, 「調査 研究」).
+    written         TEXT NOT NULL,
     CHECK ((value IS NULL) <> (word IS NULL)),
     PRIMARY KEY (indicator_id, year),
     FOREIGN KEY (municipality_id, indicator_id) REFERENCES plan_indicator (municipality_id, id) ON DELETE CASCADE

@@ -61,6 +61,7 @@ pub struct TargetRow {
     pub year: i32,
     pub value: Option<Decimal>,
     pub word: Option<String>,
+    pub written: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -148,7 +149,7 @@ pub async fn load(
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, TargetRow>(
-            "SELECT t.indicator_id, t.year, t.value, t.word FROM plan_target t
+            "SELECT t.indicator_id, t.year, t.value, t.word, t.written FROM plan_target t
              JOIN plan_indicator x ON x.id = t.indicator_id JOIN plan_item i ON i.id = x.item_id
              WHERE t.municipality_id = $1 AND i.plan_id = $2",
         )

@@ -399,15 +399,17 @@ async fn write_indicators(
             };
             written += exec(
                 sqlx::query(
-                    "INSERT INTO plan_target (municipality_id, indicator_id, year, value, word) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, word = EXCLUDED.word
-                     WHERE (plan_target.value, plan_target.word) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.word)",
+                    "INSERT INTO plan_target (municipality_id, indicator_id, year, value, word, written) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, word = EXCLUDED.word, written = EXCLUDED.written
+                     WHERE (plan_target.value, plan_target.word, plan_target.written)
+                           IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.word, EXCLUDED.written)",
                 )
                 .bind(mid)
                 .bind(indicator_id)
                 .bind(first_year + y as i32)
                 .bind(value)
-                .bind(word),
+                .bind(word)
+                .bind(target.trim()),
                 tx,
             )
             .await?;

@@ -125,11 +125,12 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> 
                         Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
                     let years = (data.plan.first_year..=data.plan.last_year)
                         .map(|year| {
-                            let target = data
+                            let target_row = data
                                 .targets
                                 .iter()
-                                .find(|t| t.indicator_id == ind.id && t.year == year)
-                                .and_then(|t| value_of(t.value, t.word.as_ref()));
+                                .find(|t| t.indicator_id == ind.id && t.year == year);
+                            let target =
+                                target_row.and_then(|t| value_of(t.value, t.word.as_ref()));
                             let actual = data
                                 .actuals
                                 .iter()
@@ -139,7 +140,7 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> 
                             YearCell {
                                 year,
                                 label: plan_year_label(eras, data.plan.first_year, year),
-                                target: target.as_ref().map(PlanValue::display).unwrap_or_default(),
+                                target: target_row.map(|t| t.written.clone()).unwrap_or_default(),
                                 actual: actual_value.as_ref().map(PlanValue::display),
                                 judgment: judge(
                                     target.as_ref(),

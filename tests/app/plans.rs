@@ -84,6 +84,7 @@ async fn indicator_targets_are_words_and_numbers_as_written() {
     let (_, eight) = app.get(&format!("{PLAN}/items/8")).await;
     let (_, thirteen) = app.get(&format!("{PLAN}/items/13")).await;
     let (_, one) = app.get(&format!("{PLAN}/items/1")).await;
+    let (_, seven) = app.get(&format!("{PLAN}/items/7")).await;
 
     assert_in_order(
         &text_of(&eight),

@@ -184,7 +184,7 @@ fn form_page(
                 name: ind.name.clone(),
                 unit: ind.unit.clone(),
                 numeric: matches!(target_value, PlanValue::Number(_)),
-                target: target_value.display(),
+                target: target.written.clone(),
                 value: get(format!("value_{}", ind.id), &stored_value),
                 achieved: get(format!("achieved_{}", ind.id), stored_achieved),
                 version: stored.map(|a| a.version).unwrap_or(0),
