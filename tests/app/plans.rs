@@ -113,6 +113,11 @@ async fn indicator_targets_are_words_and_numbers_as_written() {
         &one,
         &["平成28年度 —", "平成29年度 75", "平成30年度 —", "80"],
     );
+    // Numbers as printed, decimals included.
+    assert_in_order(
+        &text_of(&seven),
+        &["平成28年度 41.0", "平成29年度 41.5", "平成30年度 42.0"],
+    );
 }
 
 #[tokio::test]
