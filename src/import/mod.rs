@@ -7,6 +7,7 @@
 //! differ, so applying the same document twice changes nothing (no row is rewritten, no version
 //! bumped). Everything happens in one transaction: a document applies whole or not at all.
 
+pub mod cells;
 pub mod document;
 mod goals;
 pub mod layout;
