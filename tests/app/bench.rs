@@ -15,6 +15,9 @@ async fn bench_public_pages() {
         "/kariya/2026",
         "/kariya/2026/departments/kyoiku",
         "/kariya/2026/departments/fukushi-kenko",
+        "/kokubunji/2026/departments/shimin",
+        "/kazo/plans/gyosei-keiei-2",
+        "/kazo/plans/gyosei-keiei-2/items/12",
     ];
     println!(
         "{:<42} {:>10} {:>10} {:>10} {:>8}",

@@ -60,3 +60,20 @@ async fn the_booklet_uses_a_fixed_number_of_queries() {
 
     assert!(n > 0 && n <= 5, "{n} statements");
 }
+
+#[tokio::test]
+async fn plan_pages_use_the_same_few_queries_whatever_the_item() {
+    let app = TestApp::with_demo().await;
+
+    let toc = statements_for(&app, "/kazo/plans/gyosei-keiei-2").await;
+    let one_indicator = statements_for(&app, "/kazo/plans/gyosei-keiei-2/items/1").await;
+    let two_indicators = statements_for(&app, "/kazo/plans/gyosei-keiei-2/items/12").await;
+    let deployment = statements_for(&app, "/kokubunji/2026/departments/shimin").await; // 25 items
+
+    assert_eq!(one_indicator, two_indicators);
+    assert!(
+        toc <= 9 && one_indicator <= 9,
+        "{toc} / {one_indicator} statements"
+    );
+    assert!(deployment <= 8, "{deployment} statements");
+}
