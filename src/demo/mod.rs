@@ -110,7 +110,7 @@ pub const KOKUBUNJI_ACCOUNTS: &[DemoAccount] = &[DemoAccount {
     city: "kokubunji",
     username: "kokubunji-admin",
     password: "mokuhyo-demo-admin",
-    display_name: "国分寺市 企画担当（デモ）",
+    display_name: "企画担当（デモ）",
     role: "admin",
     target: None,
 }];
@@ -120,7 +120,7 @@ pub const KAZO_ACCOUNTS: &[DemoAccount] = &[DemoAccount {
     city: "kazo",
     username: "kazo-admin",
     password: "mokuhyo-demo-admin",
-    display_name: "加須市 行政経営担当（デモ）",
+    display_name: "行政経営担当（デモ）",
     role: "admin",
     target: None,
 }];
