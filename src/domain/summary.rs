@@ -135,7 +135,8 @@ pub fn bar_chart(rows: &[Row], title: &str) -> String {
     svg
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML or SVG we write ourselves.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

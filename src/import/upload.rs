@@ -60,14 +60,11 @@ pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context>
     .bind(fid)
     .fetch_all(pool)
     .await?;
-    let pillars: Vec<i32> = sqlx::query_scalar(
-        "SELECT p.number FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2 ORDER BY p.number",
-    )
-    .bind(mid)
-    .bind(fid)
-    .fetch_all(pool)
-    .await?;
+    let pillars: Vec<i32> = crate::db::imports::pillars_of_year(pool, mid, fid)
+        .await?
+        .into_iter()
+        .map(|(number, _)| number)
+        .collect();
     let categories: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
     )

@@ -7,6 +7,7 @@ use crate::db::public as q;
 use crate::domain::metric::Comparator;
 use crate::domain::plan::{PlanValue, YearJudgment, item_status, judge};
 use crate::domain::status::Status;
+use crate::domain::summary::escape;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use askama::Template;
@@ -207,14 +208,6 @@ pub fn plan_year_label(eras: &crate::domain::era::Eras, first_year: i32, year: i
         Some(n) if !now.starts_with(&era) => format!("{now}（{era}{}年度）", n + year - first_year),
         _ => now,
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// The hierarchy as nested lists (our own HTML, every text escaped), items under their nodes,

@@ -185,7 +185,7 @@ impl DepartmentPage {
 }
 
 /// The 和暦 date a sheet's header says it was drawn up.
-fn drawn_up_label(eras: &crate::domain::era::Eras, sheet: &TargetSheet) -> Option<String> {
+pub fn drawn_up_label(eras: &crate::domain::era::Eras, sheet: &TargetSheet) -> Option<String> {
     sheet
         .header
         .as_ref()

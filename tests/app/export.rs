@@ -1,6 +1,7 @@
 //! Spreadsheet exports, read back with calamine.
 
 use crate::helpers::TestApp;
+use crate::import::export_bytes;
 use axum::http::StatusCode;
 use calamine::{Data, Reader, Xlsx};
 use std::io::Cursor;
@@ -39,8 +40,8 @@ async fn a_departments_target_table_exports_in_the_official_layout() {
             .unwrap()
             .contains("kariya-2026-kikaku-zaisei-targets.xlsx")
     );
-    // The body went through String::from_utf8_lossy in the helper; fetch the bytes again raw.
-    let bytes = raw(&app, &format!("/staff/departments/{dept}/export.xlsx"), &s).await;
+    // The body went through String::from_utf8_lossy in the helper; fetch the bytes again.
+    let bytes = export_bytes(&app, &s, &format!("/staff/departments/{dept}/export.xlsx")).await;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
     assert_eq!(wb.sheet_names(), vec!["企画財政部".to_owned()]);
     let range = wb.worksheet_range("企画財政部").unwrap();
@@ -86,31 +87,13 @@ async fn a_departments_target_table_exports_in_the_official_layout() {
     );
 }
 
-async fn raw(app: &TestApp, uri: &str, s: &crate::helpers::Session) -> Vec<u8> {
-    use axum::body::Body;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let request = axum::http::Request::get(uri)
-        .header("cookie", format!("mokuhyo_session={}", s.cookie))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
-}
-
 #[tokio::test]
 async fn the_whole_city_exports_one_sheet_per_department_with_every_initiative() {
     let app = TestApp::with_demo().await;
     let viewer = app.add_staff("kariya", "viewer", "viewer", None).await;
     let s = app.session_for(viewer).await;
 
-    let bytes = raw(&app, "/staff/admin/years/2026/export.xlsx", &s).await;
+    let bytes = export_bytes(&app, &s, "/staff/admin/years/2026/export.xlsx").await;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
 
     let names = wb.sheet_names();
@@ -152,10 +135,10 @@ async fn the_results_report_exports_with_its_columns_and_exports_need_a_sign_in(
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
 
-    let bytes = raw(
+    let bytes = export_bytes(
         &app,
-        &format!("/staff/departments/{dept}/export.xlsx?kind=results"),
         &s,
+        &format!("/staff/departments/{dept}/export.xlsx?kind=results"),
     )
     .await;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();

@@ -19,7 +19,8 @@ pub struct ExportQuery {
     kind: Option<String>,
 }
 
-fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+/// A spreadsheet download named `filename`.
+pub fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
     let mut response = bytes.into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
@@ -32,15 +33,6 @@ fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
 fn failed(e: rust_xlsxwriter::XlsxError) -> AppError {
     tracing::error!(error = %e, "spreadsheet export failed");
     AppError::BadRequest
-}
-
-/// The 和暦 date a deployment table's header says it was drawn up.
-fn drawn_up(state: &AppState, sheet: &crate::domain::sheet::TargetSheet) -> Option<String> {
-    sheet
-        .header
-        .as_ref()
-        .and_then(|h| h.drawn_up_on)
-        .map(|d| state.eras.date_label(d))
 }
 
 /// `GET /staff/departments/{id}/export.xlsx`.
@@ -65,7 +57,7 @@ pub async fn export_department(
             pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id)
                 .await?;
         if deployment {
-            let date = drawn_up(&state, &sheet);
+            let date = crate::routes::public::drawn_up_label(&state.eras, &sheet);
             export::deployment_workbook(
                 &format!("{year_label}組織目標展開整理表"),
                 &[(sheet, date)],
@@ -129,7 +121,7 @@ pub async fn export_year(
             let dated: Vec<_> = sheets
                 .into_iter()
                 .map(|s| {
-                    let d = drawn_up(&state, &s);
+                    let d = crate::routes::public::drawn_up_label(&state.eras, &s);
                     (s, d)
                 })
                 .collect();

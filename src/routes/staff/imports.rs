@@ -7,14 +7,14 @@ use crate::auth::Staff;
 use crate::db::admin as adb;
 use crate::db::imports::{self, ImportJob};
 use crate::error::{AppError, Result, render};
-use crate::export::{self, TemplateInfo, XLSX};
+use crate::export::{self, TemplateInfo};
 use crate::import::layout::{self, Problem};
 use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
 use crate::import::upload::{self, DepartmentChange};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -117,15 +117,10 @@ pub async fn download_template(
         tracing::error!(error = %e, "template export failed");
         AppError::BadRequest
     })?;
-    let mut response = bytes.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"mokuhyo-import-template-{year}.xlsx\""
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    Ok(super::export::xlsx(
+        bytes,
+        &format!("mokuhyo-import-template-{year}.xlsx"),
+    ))
 }
 
 /// What the upload form sent.
