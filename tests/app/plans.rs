@@ -309,3 +309,33 @@ async fn only_planning_staff_and_responsible_sections_record_actuals() {
         0
     );
 }
+
+#[tokio::test]
+async fn every_item_number_of_the_plan_is_there_once() {
+    let app = TestApp::with_demo().await;
+
+    let (_, forty_eight) = app.get(&format!("{PLAN}/items/48")).await;
+    let (_, last) = app.get(&format!("{PLAN}/items/116")).await;
+
+    // -1 … -116: 111 items and 5 places that list one again.
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_item").await, 111);
+    assert_eq!(
+        app.scalar(
+            "SELECT count(DISTINCT number) FROM plan_item_place WHERE number BETWEEN 1 AND 116"
+        )
+        .await,
+        116
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_item_place WHERE restated")
+            .await,
+        5
+    );
+    let forty_eight = text_of(&forty_eight);
+    assert_in_order(
+        &forty_eight,
+        &["平成28年度 ▲554", "令和2年度（平成32年度） ▲896"],
+    );
+    assert!(forty_eight.contains("実績が目標以下で達成"));
+    assert_in_order(&text_of(&last), &["撮影相談件数", "80", "撮影件数", "28"]);
+}
