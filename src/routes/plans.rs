@@ -79,10 +79,21 @@ fn value_of(value: Option<rust_decimal::Decimal>, word: Option<&String>) -> Opti
     }
 }
 
-/// Builds every item's view from the plan's rows.
-pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
+/// Builds the views of the items `only` selects (every item with None) from the plan's rows,
+/// with lookups by key so the work grows with the plan, not its square.
+pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>) -> Vec<ItemView> {
     let node_of: HashMap<i64, &crate::db::plans::NodeRow> =
         data.nodes.iter().map(|n| (n.id, n)).collect();
+    let target_of: HashMap<(i64, i32), &crate::db::plans::TargetRow> = data
+        .targets
+        .iter()
+        .map(|t| ((t.indicator_id, t.year), t))
+        .collect();
+    let actual_of: HashMap<(i64, i32), &crate::db::plans::ActualRow> = data
+        .actuals
+        .iter()
+        .map(|a| ((a.indicator_id, a.year), a))
+        .collect();
     let path = |node_id: i64| {
         let mut out = Vec::new();
         let mut at = node_of.get(&node_id).copied();
@@ -105,6 +116,7 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> 
     };
     data.items
         .iter()
+        .filter(|item| only.is_none_or(|n| n == item.number))
         .map(|item| {
             let mut places: Vec<PlaceView> = data
                 .places
@@ -126,16 +138,10 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> 
                         Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
                     let years = (data.plan.first_year..=data.plan.last_year)
                         .map(|year| {
-                            let target_row = data
-                                .targets
-                                .iter()
-                                .find(|t| t.indicator_id == ind.id && t.year == year);
+                            let target_row = target_of.get(&(ind.id, year)).copied();
                             let target =
                                 target_row.and_then(|t| value_of(t.value, t.word.as_ref()));
-                            let actual = data
-                                .actuals
-                                .iter()
-                                .find(|a| a.indicator_id == ind.id && a.year == year);
+                            let actual = actual_of.get(&(ind.id, year)).copied();
                             let actual_value =
                                 actual.and_then(|a| value_of(a.value, a.word.as_ref()));
                             YearCell {
@@ -368,7 +374,7 @@ pub async fn show_plan_item(
         ))
         .into_response());
     }
-    let item = items(&data, &state.eras)
+    let item = items(&data, &state.eras, Some(primary))
         .into_iter()
         .find(|i| i.id == item_id)
         .ok_or(AppError::NotFound)?;
@@ -415,7 +421,7 @@ pub fn progress_page(
     data: PlanData,
     year: i32,
 ) -> PlanProgressPage {
-    let items: Vec<ItemView> = items(&data, &state.eras)
+    let items: Vec<ItemView> = items(&data, &state.eras, None)
         .into_iter()
         .filter(|i| !i.indicators.is_empty())
         .collect();

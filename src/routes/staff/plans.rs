@@ -138,7 +138,7 @@ fn form_page(
     errors: FieldErrors,
     conflict: bool,
 ) -> Result<PlanItemFormPage> {
-    let item = items(data, &state.eras)
+    let item = items(data, &state.eras, Some(number))
         .into_iter()
         .find(|i| i.number == number)
         .ok_or(AppError::NotFound)?;
