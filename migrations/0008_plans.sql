@@ -1,55 +1,53 @@
--- Multi-year management plans (加須市 第2次行政経営プラン): a plan spans fiscal years and is a
--- hierarchy whose depth and level names are data (視点 → 基本目標 → 施策 → 事業). Items
--- (取組項目) hang under the lowest level; an item listed again elsewhere (※再掲) is the same
--- item with a second place. Each item has indicators (目標値等) with a baseline and a target
--- per plan year (a number or a word such as 検討 / 実施 / —); sections record the actual value
--- or state each year, and planning staff publish a year's progress for citizens.
+-- Multi-year management plans (加須市 第2次行政経営プラン), as a generalization of the policy
+-- and its pillars rather than a parallel model: a policy owns a hierarchy whose top level is
+-- what the city calls its pillars (`pillar_set_name`: 「6つの市役所づくり」, 「視点」) and whose
+-- deeper levels are named in `sublevel_names` (基本目標, 施策, 事業). 刈谷市's pillars are a
+-- one-level hierarchy (no sublevels); a plan's nodes are pillar rows with a parent.
+--
+-- A policy with a slug is a plan citizens can open: it spans fiscal years, and its items
+-- (取組項目) hang under its nodes; an item listed again elsewhere (※再掲) is the same item with
+-- a second place. Each item has indicators (目標値等) with a baseline and a target per plan year
+-- (a number or a word such as 検討 / 実施 / —); sections record each year's actual, and
+-- planning staff publish a year's progress.
 
-CREATE TABLE plan (
-    id              BIGSERIAL PRIMARY KEY,
-    municipality_id BIGINT NOT NULL REFERENCES municipality (id) ON DELETE CASCADE,
-    slug            TEXT NOT NULL CHECK (slug ~ '^[a-z0-9][a-z0-9-]*$'),
-    name            TEXT NOT NULL CHECK (btrim(name) <> ''),
-    adopted         TEXT NOT NULL DEFAULT '',
-    first_year      INTEGER NOT NULL,
-    last_year       INTEGER NOT NULL CHECK (last_year >= first_year AND last_year - first_year < 20),
-    -- Names of the hierarchy's levels, top first, e.g. {視点,基本目標,施策,事業}.
-    level_names     TEXT[] NOT NULL CHECK (cardinality(level_names) BETWEEN 1 AND 6),
-    item_label      TEXT NOT NULL DEFAULT '取組項目',
-    UNIQUE (municipality_id, id),
-    UNIQUE (municipality_id, slug)
-);
+ALTER TABLE policy
+    ADD COLUMN slug           TEXT CHECK (slug ~ '^[a-z0-9][a-z0-9-]*$'),
+    ADD COLUMN adopted        TEXT NOT NULL DEFAULT '',
+    ADD COLUMN first_year     INTEGER,
+    ADD COLUMN last_year      INTEGER,
+    ADD COLUMN sublevel_names TEXT[] NOT NULL DEFAULT '{}' CHECK (cardinality(sublevel_names) <= 5),
+    ADD COLUMN item_label     TEXT NOT NULL DEFAULT '取組項目',
+    ADD CONSTRAINT policy_plan_years CHECK (
+        (first_year IS NULL) = (last_year IS NULL)
+        AND (slug IS NULL OR first_year IS NOT NULL)
+        AND (last_year IS NULL OR (last_year >= first_year AND last_year - first_year < 20))),
+    ADD CONSTRAINT policy_slug_unique UNIQUE (municipality_id, slug);
 
-CREATE TABLE plan_node (
-    id              BIGSERIAL PRIMARY KEY,
-    municipality_id BIGINT NOT NULL,
-    plan_id         BIGINT NOT NULL,
-    parent_id       BIGINT,
-    -- The path of positions from the top ("1.2.3"): the node's natural key in the plan.
-    key             TEXT NOT NULL CHECK (key ~ '^[0-9]+(\.[0-9]+)*$'),
-    depth           INTEGER NOT NULL CHECK (depth >= 0),
-    position        INTEGER NOT NULL,
-    label           TEXT NOT NULL DEFAULT '',
-    title           TEXT NOT NULL CHECK (btrim(title) <> ''),
-    description     TEXT NOT NULL DEFAULT '',
-    UNIQUE (municipality_id, id),
-    UNIQUE (plan_id, key),
-    FOREIGN KEY (municipality_id, plan_id) REFERENCES plan (municipality_id, id) ON DELETE CASCADE,
-    FOREIGN KEY (municipality_id, parent_id) REFERENCES plan_node (municipality_id, id) ON DELETE CASCADE
-);
+ALTER TABLE pillar
+    ADD COLUMN parent_id   BIGINT,
+    ADD COLUMN depth       INTEGER NOT NULL DEFAULT 0 CHECK (depth >= 0),
+    -- As the document prints the node's number: 「1」, 「(1)」, 「①」 (pillars: empty, shown 「(n)」).
+    ADD COLUMN label       TEXT NOT NULL DEFAULT '',
+    ADD COLUMN description TEXT NOT NULL DEFAULT '',
+    ADD CONSTRAINT pillar_parent_fk FOREIGN KEY (municipality_id, parent_id)
+        REFERENCES pillar (municipality_id, id) ON DELETE CASCADE,
+    ADD CONSTRAINT pillar_top_level CHECK ((parent_id IS NULL) = (depth = 0));
+-- Numbers are unique among siblings (top-level pillars as before).
+ALTER TABLE pillar DROP CONSTRAINT pillar_policy_id_number_key;
+CREATE UNIQUE INDEX pillar_number_among_siblings ON pillar (policy_id, (COALESCE(parent_id, 0)), number);
 
 CREATE TABLE plan_item (
     id              BIGSERIAL PRIMARY KEY,
     municipality_id BIGINT NOT NULL,
-    plan_id         BIGINT NOT NULL,
+    policy_id       BIGINT NOT NULL,
     number          INTEGER NOT NULL CHECK (number > 0),
     title           TEXT NOT NULL CHECK (btrim(title) <> ''),
     content         TEXT NOT NULL DEFAULT '',
     -- 担当課 as the plan names them (the plan outlives any one year's organization).
     sections        TEXT[] NOT NULL DEFAULT '{}',
     UNIQUE (municipality_id, id),
-    UNIQUE (plan_id, number),
-    FOREIGN KEY (municipality_id, plan_id) REFERENCES plan (municipality_id, id) ON DELETE CASCADE
+    UNIQUE (policy_id, number),
+    FOREIGN KEY (municipality_id, policy_id) REFERENCES policy (municipality_id, id) ON DELETE CASCADE
 );
 
 -- Where an item is listed: its own place, and any 再掲 places (with the number printed there).
@@ -61,7 +59,7 @@ CREATE TABLE plan_item_place (
     restated        BOOLEAN NOT NULL DEFAULT false,
     PRIMARY KEY (item_id, node_id),
     FOREIGN KEY (municipality_id, item_id) REFERENCES plan_item (municipality_id, id) ON DELETE CASCADE,
-    FOREIGN KEY (municipality_id, node_id) REFERENCES plan_node (municipality_id, id) ON DELETE CASCADE
+    FOREIGN KEY (municipality_id, node_id) REFERENCES pillar (municipality_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX plan_item_one_home ON plan_item_place (item_id) WHERE NOT restated;
 
@@ -88,7 +86,7 @@ CREATE TABLE plan_target (
     year            INTEGER NOT NULL,
     value           NUMERIC(18, 4),
     word            TEXT,
-    -- As the plan prints it (「41.0」, 「▲554」, 「調査 研究」).
+    -- As the plan prints it (「41.0」, 「▲554」, 「1,000」).
     written         TEXT NOT NULL,
     CHECK ((value IS NULL) <> (word IS NULL)),
     PRIMARY KEY (indicator_id, year),
@@ -115,9 +113,9 @@ CREATE TABLE plan_actual (
 -- Years whose progress planning staff have published to citizens.
 CREATE TABLE plan_year_publication (
     municipality_id BIGINT NOT NULL,
-    plan_id         BIGINT NOT NULL,
+    policy_id       BIGINT NOT NULL,
     year            INTEGER NOT NULL,
     published_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
-    PRIMARY KEY (plan_id, year),
-    FOREIGN KEY (municipality_id, plan_id) REFERENCES plan (municipality_id, id) ON DELETE CASCADE
+    PRIMARY KEY (policy_id, year),
+    FOREIGN KEY (municipality_id, policy_id) REFERENCES policy (municipality_id, id) ON DELETE CASCADE
 );

@@ -141,7 +141,7 @@ pub async fn criterion(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<
 pub async fn pillar_choices(pool: &PgPool, mid: i64, policy_id: i64) -> sqlx::Result<Vec<Choice>> {
     sqlx::query_as(
         "SELECT id, format('(%s) %s', number, title) AS label FROM pillar
-         WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
+         WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL ORDER BY number",
     )
     .bind(mid)
     .bind(policy_id)

@@ -211,7 +211,7 @@ pub async fn pillars_of_year(
 ) -> sqlx::Result<Vec<(i32, String)>> {
     sqlx::query_as(
         "SELECT p.number, p.title FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2 ORDER BY p.number",
+         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL ORDER BY p.number",
     )
     .bind(mid)
     .bind(fid)

@@ -1,4 +1,4 @@
-//! Multi-year plans: the whole plan (hierarchy, items with their places, indicators, targets
+//! Multi-year plans (policies with a slug and years, their pillar rows as nodes): the whole plan (hierarchy, items with their places, indicators, targets
 //! and actuals) in a fixed number of queries, the actuals a section records, and the years
 //! published to citizens.
 
@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
+/// A policy that is a plan (it has a slug and years); `level_names` are the hierarchy's level
+/// names from the top (the pillar set's name, then the sublevels).
 pub struct PlanRow {
     pub id: i64,
     pub slug: String,
@@ -21,7 +23,6 @@ pub struct PlanRow {
 pub struct NodeRow {
     pub id: i64,
     pub parent_id: Option<i64>,
-    pub key: String,
     pub depth: i32,
     pub label: String,
     pub title: String,
@@ -93,7 +94,8 @@ pub async fn plans_of_city(
     mid: i64,
 ) -> sqlx::Result<Vec<(String, String, i32, i32)>> {
     sqlx::query_as(
-        "SELECT slug, name, first_year, last_year FROM plan WHERE municipality_id = $1 ORDER BY first_year DESC, id",
+        "SELECT slug, name, first_year, last_year FROM policy
+         WHERE municipality_id = $1 AND slug IS NOT NULL ORDER BY first_year DESC, id",
     )
     .bind(mid)
     .fetch_all(pool)
@@ -109,8 +111,9 @@ pub async fn load(
     all_actuals: bool,
 ) -> sqlx::Result<Option<PlanData>> {
     let plan: Option<PlanRow> = sqlx::query_as(
-        "SELECT id, slug, name, adopted, first_year, last_year, level_names, item_label
-         FROM plan WHERE municipality_id = $1 AND slug = $2",
+        "SELECT id, slug, name, adopted, first_year, last_year,
+                ARRAY[pillar_set_name] || sublevel_names AS level_names, item_label
+         FROM policy WHERE municipality_id = $1 AND slug = $2",
     )
     .bind(mid)
     .bind(slug)
@@ -120,29 +123,29 @@ pub async fn load(
     let id = plan.id;
     let (nodes, items, places, indicators, targets, published_years) = tokio::try_join!(
         sqlx::query_as::<_, NodeRow>(
-            "SELECT id, parent_id, key, depth, label, title, description FROM plan_node
-             WHERE municipality_id = $1 AND plan_id = $2 ORDER BY depth, position",
+            "SELECT id, parent_id, depth, label, title, description FROM pillar
+             WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
         )
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, ItemRow>(
             "SELECT id, number, title, content, sections FROM plan_item
-             WHERE municipality_id = $1 AND plan_id = $2 ORDER BY number",
+             WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
         )
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, PlaceRow>(
             "SELECT p.item_id, p.node_id, p.number, p.restated FROM plan_item_place p
-             JOIN plan_item i ON i.id = p.item_id WHERE p.municipality_id = $1 AND i.plan_id = $2 ORDER BY p.number",
+             JOIN plan_item i ON i.id = p.item_id WHERE p.municipality_id = $1 AND i.policy_id = $2 ORDER BY p.number",
         )
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, IndicatorRow>(
             "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.comparator FROM plan_indicator x
-             JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.plan_id = $2
+             JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.policy_id = $2
              ORDER BY x.item_id, x.position",
         )
         .bind(mid)
@@ -151,13 +154,13 @@ pub async fn load(
         sqlx::query_as::<_, TargetRow>(
             "SELECT t.indicator_id, t.year, t.value, t.word, t.written FROM plan_target t
              JOIN plan_indicator x ON x.id = t.indicator_id JOIN plan_item i ON i.id = x.item_id
-             WHERE t.municipality_id = $1 AND i.plan_id = $2",
+             WHERE t.municipality_id = $1 AND i.policy_id = $2",
         )
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
         sqlx::query_scalar::<_, i32>(
-            "SELECT year FROM plan_year_publication WHERE municipality_id = $1 AND plan_id = $2 ORDER BY year",
+            "SELECT year FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 ORDER BY year",
         )
         .bind(mid)
         .bind(id)
@@ -166,7 +169,7 @@ pub async fn load(
     let actuals: Vec<ActualRow> = sqlx::query_as(
         "SELECT a.indicator_id, a.year, a.value, a.word, a.achieved, a.version FROM plan_actual a
          JOIN plan_indicator x ON x.id = a.indicator_id JOIN plan_item i ON i.id = x.item_id
-         WHERE a.municipality_id = $1 AND i.plan_id = $2 AND ($3 OR a.year = ANY($4))",
+         WHERE a.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR a.year = ANY($4))",
     )
     .bind(mid)
     .bind(id)
@@ -242,8 +245,8 @@ pub async fn save_actual(
 /// Publishes a year's progress (again: nothing changes).
 pub async fn publish_year(pool: &PgPool, mid: i64, plan_id: i64, year: i32) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO plan_year_publication (municipality_id, plan_id, year) VALUES ($1, $2, $3)
-         ON CONFLICT (plan_id, year) DO NOTHING",
+        "INSERT INTO plan_year_publication (municipality_id, policy_id, year) VALUES ($1, $2, $3)
+         ON CONFLICT (policy_id, year) DO NOTHING",
     )
     .bind(mid)
     .bind(plan_id)

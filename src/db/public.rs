@@ -193,7 +193,7 @@ pub async fn pillars(
 ) -> sqlx::Result<Vec<Pillar>> {
     sqlx::query_as(
         "SELECT id, number, title, viewpoint FROM pillar
-         WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
+         WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL ORDER BY number",
     )
     .bind(municipality_id)
     .bind(policy_id)
@@ -311,7 +311,7 @@ pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municip
     sqlx::query_as(
         "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, sheet_layout
          FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
-            OR EXISTS (SELECT 1 FROM plan p WHERE p.municipality_id = m.id)
+            OR EXISTS (SELECT 1 FROM policy p WHERE p.municipality_id = m.id AND p.slug IS NOT NULL)
          ORDER BY m.local_government_code",
     )
     .fetch_all(pool)

@@ -259,7 +259,7 @@ async fn upsert_policy(
         }
     };
     let rows: Vec<(i64, i32, String, Vec<String>)> =
-        sqlx::query_as("SELECT id, number, title, viewpoint FROM pillar WHERE municipality_id = $1 AND policy_id = $2")
+        sqlx::query_as("SELECT id, number, title, viewpoint FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL")
             .bind(mid)
             .bind(policy_id)
             .fetch_all(&mut *tx)

@@ -1,5 +1,5 @@
 //! A multi-year plan as a document (the 加須市 demo file) and its idempotent application:
-//! the plan by slug, nodes by their key path, items by number, indicators by position under
+//! the plan (a policy) by slug, its nodes (pillar rows) by their number under their parent, items by number, indicators by position under
 //! their item, targets by year. Applying the same document twice writes nothing, and the
 //! actuals recorded against indicators survive a reload.
 
@@ -175,36 +175,45 @@ pub async fn apply(pool: &PgPool, doc: &PlanDocument) -> Result<usize, ImportErr
         .fetch_one(&mut *tx)
         .await?;
     let p = &doc.plan;
+    // The plan is a policy: its top level is named like a city's pillars, deeper levels follow.
+    let (top, sublevels) = p
+        .levels
+        .split_first()
+        .map(|(t, s)| (t.clone(), s.to_vec()))
+        .unwrap_or_default();
     written += exec(
         sqlx::query(
-            "INSERT INTO plan (municipality_id, slug, name, adopted, first_year, last_year, level_names, item_label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (municipality_id, slug) DO UPDATE SET name = EXCLUDED.name, adopted = EXCLUDED.adopted,
-                 first_year = EXCLUDED.first_year, last_year = EXCLUDED.last_year,
-                 level_names = EXCLUDED.level_names, item_label = EXCLUDED.item_label
-             WHERE (plan.name, plan.adopted, plan.first_year, plan.last_year, plan.level_names, plan.item_label)
-                   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.adopted, EXCLUDED.first_year, EXCLUDED.last_year,
-                                     EXCLUDED.level_names, EXCLUDED.item_label)",
+            "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (municipality_id, slug) DO UPDATE SET name = EXCLUDED.name, pillar_set_name = EXCLUDED.pillar_set_name,
+                 sublevel_names = EXCLUDED.sublevel_names, adopted = EXCLUDED.adopted, first_year = EXCLUDED.first_year,
+                 last_year = EXCLUDED.last_year, item_label = EXCLUDED.item_label
+             WHERE (policy.name, policy.pillar_set_name, policy.sublevel_names, policy.adopted, policy.first_year,
+                    policy.last_year, policy.item_label)
+                   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.pillar_set_name, EXCLUDED.sublevel_names, EXCLUDED.adopted,
+                                     EXCLUDED.first_year, EXCLUDED.last_year, EXCLUDED.item_label)",
         )
         .bind(mid)
         .bind(&p.slug)
         .bind(&p.name)
+        .bind(&top)
+        .bind(&sublevels)
         .bind(&p.adopted)
         .bind(p.first_year)
         .bind(p.last_year)
-        .bind(&p.levels)
         .bind(&p.item_label),
         &mut tx,
     )
     .await?;
     let plan_id: i64 =
-        sqlx::query_scalar("SELECT id FROM plan WHERE municipality_id = $1 AND slug = $2")
+        sqlx::query_scalar("SELECT id FROM policy WHERE municipality_id = $1 AND slug = $2")
             .bind(mid)
             .bind(&p.slug)
             .fetch_one(&mut *tx)
             .await?;
-    written += write_nodes(&mut tx, mid, plan_id, &doc.nodes).await?;
-    written += write_items(&mut tx, mid, plan_id, doc).await?;
+    let (n, nodes) = write_nodes(&mut tx, mid, plan_id, &doc.nodes).await?;
+    written += n;
+    written += write_items(&mut tx, mid, plan_id, doc, &nodes).await?;
     tx.commit().await?;
     Ok(written)
 }
@@ -222,7 +231,7 @@ async fn write_nodes(
     mid: i64,
     plan_id: i64,
     nodes: &[NodeDoc],
-) -> sqlx::Result<usize> {
+) -> sqlx::Result<(usize, HashMap<String, i64>)> {
     let mut sorted: Vec<&NodeDoc> = nodes.iter().collect();
     sorted.sort_by_key(|n| n.key.split('.').count());
     let mut ids: HashMap<String, i64> = HashMap::new();
@@ -235,17 +244,16 @@ async fn write_nodes(
         let depth = n.key.split('.').count() as i32 - 1;
         written += exec(
             sqlx::query(
-                "INSERT INTO plan_node (municipality_id, plan_id, parent_id, key, depth, position, label, title, description)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (plan_id, key) DO UPDATE SET parent_id = EXCLUDED.parent_id, depth = EXCLUDED.depth,
-                     position = EXCLUDED.position, label = EXCLUDED.label, title = EXCLUDED.title, description = EXCLUDED.description
-                 WHERE (plan_node.parent_id, plan_node.depth, plan_node.position, plan_node.label, plan_node.title, plan_node.description)
-                       IS DISTINCT FROM (EXCLUDED.parent_id, EXCLUDED.depth, EXCLUDED.position, EXCLUDED.label, EXCLUDED.title, EXCLUDED.description)",
+                "INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (policy_id, (COALESCE(parent_id, 0)), number) DO UPDATE SET depth = EXCLUDED.depth,
+                     label = EXCLUDED.label, title = EXCLUDED.title, description = EXCLUDED.description
+                 WHERE (pillar.depth, pillar.label, pillar.title, pillar.description)
+                       IS DISTINCT FROM (EXCLUDED.depth, EXCLUDED.label, EXCLUDED.title, EXCLUDED.description)",
             )
             .bind(mid)
             .bind(plan_id)
             .bind(parent)
-            .bind(&n.key)
             .bind(depth)
             .bind(position)
             .bind(&n.label)
@@ -254,15 +262,17 @@ async fn write_nodes(
             tx,
         )
         .await?;
-        let id: i64 =
-            sqlx::query_scalar("SELECT id FROM plan_node WHERE plan_id = $1 AND key = $2")
-                .bind(plan_id)
-                .bind(&n.key)
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "SELECT id FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = $3",
+        )
+        .bind(plan_id)
+        .bind(parent)
+        .bind(position)
+        .fetch_one(&mut *tx)
+        .await?;
         ids.insert(n.key.clone(), id);
     }
-    Ok(written)
+    Ok((written, ids))
 }
 
 async fn write_items(
@@ -270,20 +280,14 @@ async fn write_items(
     mid: i64,
     plan_id: i64,
     doc: &PlanDocument,
+    nodes: &HashMap<String, i64>,
 ) -> sqlx::Result<usize> {
-    let nodes: HashMap<String, i64> =
-        sqlx::query_as("SELECT key, id FROM plan_node WHERE plan_id = $1")
-            .bind(plan_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
     let mut written = 0;
     for item in &doc.items {
         written += exec(
             sqlx::query(
-                "INSERT INTO plan_item (municipality_id, plan_id, number, title, content, sections) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (plan_id, number) DO UPDATE SET title = EXCLUDED.title, content = EXCLUDED.content, sections = EXCLUDED.sections
+                "INSERT INTO plan_item (municipality_id, policy_id, number, title, content, sections) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (policy_id, number) DO UPDATE SET title = EXCLUDED.title, content = EXCLUDED.content, sections = EXCLUDED.sections
                  WHERE (plan_item.title, plan_item.content, plan_item.sections) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.content, EXCLUDED.sections)",
             )
             .bind(mid)
@@ -296,7 +300,7 @@ async fn write_items(
         )
         .await?;
         let item_id: i64 =
-            sqlx::query_scalar("SELECT id FROM plan_item WHERE plan_id = $1 AND number = $2")
+            sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
                 .bind(plan_id)
                 .bind(item.number)
                 .fetch_one(&mut *tx)

@@ -141,7 +141,7 @@ pub async fn write(
     .collect();
     let pillars: HashMap<i32, i64> = sqlx::query_as(
         "SELECT p.number, p.id FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2",
+         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL",
     )
     .bind(mid)
     .bind(fid)

@@ -76,7 +76,14 @@ async fn demo_holds_every_department_initiative_and_criterion_of_the_document() 
     .await
     .unwrap();
     assert_eq!(in_db, from_file);
-    assert_eq!(count(&app.pool, "SELECT count(*) FROM pillar").await, 6);
+    assert_eq!(
+        count(
+            &app.pool,
+            "SELECT count(*) FROM pillar p JOIN municipality m ON m.id = p.municipality_id WHERE m.slug = 'kariya'"
+        )
+        .await,
+        6
+    );
     assert_eq!(
         count(&app.pool, "SELECT count(*) FROM booklet_section").await,
         3

@@ -38,7 +38,7 @@ async fn the_plans_hierarchy_is_a_table_of_contents_with_its_own_level_names() {
         assert!(text.contains(level), "{level}");
     }
     assert_eq!(
-        app.scalar("SELECT count(*) FROM plan_node WHERE depth = 1")
+        app.scalar("SELECT count(*) FROM pillar WHERE depth = 1")
             .await,
         7,
         "seven 基本目標"
@@ -338,4 +338,46 @@ async fn every_item_number_of_the_plan_is_there_once() {
     );
     assert!(forty_eight.contains("実績が目標以下で達成"));
     assert_in_order(&text_of(&last), &["撮影相談件数", "80", "撮影件数", "28"]);
+}
+
+#[tokio::test]
+async fn kariyas_pillars_and_kazos_plan_are_one_kind_of_hierarchy() {
+    let app = TestApp::with_demo().await;
+    let kariya = &mokuhyo::demo::documents()[0];
+    let kazo = &mokuhyo::demo::plans()[0];
+
+    let rows: Vec<(String, Vec<String>, i32, i64)> = sqlx::query_as(
+        "SELECT m.slug, ARRAY[p.pillar_set_name] || p.sublevel_names, n.depth, count(*)
+         FROM policy p JOIN municipality m ON m.id = p.municipality_id JOIN pillar n ON n.policy_id = p.id
+         GROUP BY m.slug, p.id, n.depth ORDER BY m.slug, n.depth",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+
+    // 刈谷市: a one-level hierarchy named by the policy — its pillars.
+    let levels = vec![kariya.policy.pillar_set_name.clone()];
+    assert!(rows.contains(&(
+        "kariya".into(),
+        levels,
+        0,
+        kariya.policy.pillars.len() as i64
+    )));
+    // 加須市: four levels of the same rows, as many per level as the plan has.
+    for depth in 0..4 {
+        let expected = kazo
+            .nodes
+            .iter()
+            .filter(|n| n.key.split('.').count() == depth + 1)
+            .count();
+        assert!(
+            rows.contains(&(
+                "kazo".into(),
+                kazo.plan.levels.clone(),
+                depth as i32,
+                expected as i64
+            )),
+            "depth {depth}: {rows:?}"
+        );
+    }
 }
