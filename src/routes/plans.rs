@@ -51,6 +51,16 @@ pub struct ItemView {
 }
 
 impl ItemView {
+    /// Whether any indicator has a target in `year` (「—」 is none).
+    pub fn has_target_in(&self, year: impl std::borrow::Borrow<i32>) -> bool {
+        let year = *year.borrow();
+        self.indicators.iter().any(|i| {
+            i.years
+                .iter()
+                .any(|y| y.year == year && y.judgment != YearJudgment::NoTarget)
+        })
+    }
+
     /// The item's status in a year (None: undecided).
     pub fn status_in(&self, year: impl std::borrow::Borrow<i32>) -> Option<Status> {
         let year = *year.borrow();
@@ -398,6 +408,8 @@ pub struct PlanProgressPage {
     /// (status label, symbol, count), then undecided.
     counts: Vec<(&'static str, &'static str, usize)>,
     undecided: usize,
+    /// Items with indicators but no target this year (all 「—」).
+    without_target: usize,
 }
 
 /// `GET /{city}/plans/{plan}/progress/{year}`: only a published year.
@@ -425,7 +437,8 @@ pub fn progress_page(
         .into_iter()
         .filter(|i| !i.indicators.is_empty())
         .collect();
-    let statuses: Vec<Option<Status>> = items.iter().map(|i| i.status_in(year)).collect();
+    let judged: Vec<&ItemView> = items.iter().filter(|i| i.has_target_in(year)).collect();
+    let statuses: Vec<Option<Status>> = judged.iter().map(|i| i.status_in(year)).collect();
     let counts = [
         Status::Achieved,
         Status::PartlyAchieved,
@@ -442,6 +455,7 @@ pub fn progress_page(
     .collect();
     PlanProgressPage {
         undecided: statuses.iter().filter(|x| x.is_none()).count(),
+        without_target: items.len() - judged.len(),
         year_label: plan_year_label(&state.eras, data.plan.first_year, year),
         city,
         data,

@@ -381,3 +381,40 @@ async fn kariyas_pillars_and_kazos_plan_are_one_kind_of_hierarchy() {
         );
     }
 }
+
+#[tokio::test]
+async fn items_without_a_target_in_a_year_are_not_judged_that_year() {
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kazo", "kazo-a", "admin", None).await;
+    let s = app.session_for(admin).await;
+    app.send(
+        "POST",
+        "/staff/plans/gyosei-keiei-2/years/2016/publish",
+        Some(&s),
+        Some(&[]),
+    )
+    .await;
+    // Items whose every indicator says 「—」 in 平成28年度.
+    let dash_only = app
+        .scalar(
+            "SELECT count(*) FROM plan_item i WHERE EXISTS (SELECT 1 FROM plan_indicator x WHERE x.item_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM plan_indicator x JOIN plan_target t ON t.indicator_id = x.id
+                               WHERE x.item_id = i.id AND t.year = 2016 AND t.written <> '—')",
+        )
+        .await;
+
+    let (_, page) = app.get(&format!("{PLAN}/progress/2016")).await;
+
+    let page = text_of(&page);
+    assert!(dash_only > 0);
+    assert!(
+        page.contains(&format!(
+            "この年度に目標のない（「—」の）取組項目が{dash_only}件あります"
+        )),
+        "{page}"
+    );
+    assert_in_order(
+        &page,
+        &["取組項目-1 職員の接客力の向上", "— － 目標なし 目標なし"],
+    );
+}
