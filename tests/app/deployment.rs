@@ -18,9 +18,9 @@ struct SourceItem {
 fn source_items() -> Vec<SourceItem> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/seeds/003_00b464e0fd19bc16.txt"
+        "/docs/sources/003_00b464e0fd19bc16.txt"
     );
-    let text = std::fs::read_to_string(path).expect("the seed document is beside the project");
+    let text = std::fs::read_to_string(path).expect("the source document is in docs/sources");
     text.lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
