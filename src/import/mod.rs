@@ -14,6 +14,7 @@ pub mod layout;
 pub mod plan;
 pub mod spreadsheet;
 pub mod upload;
+mod xlsx;
 
 use document::YearDocument;
 use sqlx::{PgConnection, PgPool};

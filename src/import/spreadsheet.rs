@@ -3,15 +3,14 @@
 //! as a person reading the sheet sees them; positions stay those of the file, so problems can
 //! name the row and column the person sees in their spreadsheet program.
 
-use calamine::{Data, Reader, Xlsx};
-use std::io::Cursor;
+use calamine::Data;
 
 /// Files larger than this are refused (the official tables of a whole city are ~100 KB).
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// Rows (over all sheets) beyond this are refused.
 pub const MAX_ROWS: usize = 20_000;
 /// Columns read per sheet; the layouts use fewer than 15.
-const MAX_COLUMNS: usize = 60;
+pub const MAX_COLUMNS: usize = 60;
 
 /// One worksheet (or the CSV file) as text, row by row from the sheet's first row.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,11 +18,24 @@ pub struct Grid {
     pub name: String,
     /// `rows[r][c]` is the text of row r+1, column c (A = 0); merged areas repeat their value.
     pub rows: Vec<Vec<String>>,
-    /// Cells covered by a merged area other than its top-left cell.
-    pub merged: Vec<(usize, usize)>,
+    /// Whether each cell (row-major, `width` cells a row) is covered by a merged area other
+    /// than as its top-left cell; empty when nothing is merged.
+    pub merged: Vec<bool>,
+    /// The width `merged` is laid out with.
+    pub width: usize,
 }
 
 impl Grid {
+    /// A grid without merged cells.
+    pub fn new(name: String, rows: Vec<Vec<String>>) -> Self {
+        Self {
+            name,
+            rows,
+            merged: Vec::new(),
+            width: 0,
+        }
+    }
+
     /// The text of a cell, "" outside the grid.
     pub fn cell(&self, row: usize, col: usize) -> &str {
         self.rows
@@ -35,7 +47,12 @@ impl Grid {
 
     /// Whether the cell repeats the value of a merged area started above or to the left.
     pub fn is_merged_copy(&self, row: usize, col: usize) -> bool {
-        self.merged.contains(&(row, col))
+        col < self.width
+            && self
+                .merged
+                .get(row * self.width + col)
+                .copied()
+                .unwrap_or(false)
     }
 }
 
@@ -63,6 +80,10 @@ pub enum ReadError {
     )]
     Corrupt,
     #[error(
+        "ファイルの中身が大きすぎるか複雑すぎるため、安全のため読み取りを中止しました（展開後の大きさ、セルの文字数、結合セルの数などが上限を超えています）。不要なシートや書式を削除し、値だけを貼り付けたブックで取り込んでください。"
+    )]
+    TooComplex,
+    #[error(
         "ファイル形式が分かりません。Excel ブック（.xlsx）または CSV（.csv）を選んでください。"
     )]
     UnknownFormat,
@@ -80,7 +101,7 @@ pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
     }
     let lower = filename.to_lowercase();
     let grids = if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)?
+        super::xlsx::read(bytes)?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         // An OLE compound file: a legacy .xls workbook (or another Office binary format).
         return Err(ReadError::LegacyExcel);
@@ -98,67 +119,8 @@ pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
     Ok(grids)
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| ReadError::Corrupt)?;
-    // A VBA project present (readable or not) means macros: refused, whatever the file is named.
-    match wb.vba_project() {
-        Ok(None) => {}
-        Ok(Some(_)) | Err(_) => return Err(ReadError::Macro),
-    }
-    let names = wb.sheet_names();
-    let mut grids = Vec::with_capacity(names.len());
-    let mut total_rows = 0;
-    for name in names {
-        let range = wb.worksheet_range(&name).map_err(|_| ReadError::Corrupt)?;
-        let merges = wb
-            .merge_cells_by_sheet_name(&name)
-            .map_err(|_| ReadError::Corrupt)?;
-        let (height, width) = match range.end() {
-            Some((r, c)) => (r as usize + 1, (c as usize + 1).min(MAX_COLUMNS)),
-            None => (0, 0),
-        };
-        total_rows += height;
-        // Checked per sheet before the grid is built, so a sheet claiming a million rows
-        // costs nothing.
-        if total_rows > MAX_ROWS {
-            return Err(ReadError::TooManyRows { rows: total_rows });
-        }
-        let mut rows = vec![vec![String::new(); width]; height];
-        for (r, c, value) in range.used_cells() {
-            let (r, c) = (
-                r + range.start().map_or(0, |s| s.0 as usize),
-                c + range.start().map_or(0, |s| s.1 as usize),
-            );
-            if c < width {
-                rows[r][c] = cell_text(value);
-            }
-        }
-        let mut merged = Vec::new();
-        for m in merges {
-            let (r0, c0) = (m.start.0 as usize, m.start.1 as usize);
-            let value = rows
-                .get(r0)
-                .and_then(|r| r.get(c0))
-                .cloned()
-                .unwrap_or_default();
-            let last_row = (m.end.0 as usize).min(height.saturating_sub(1));
-            let last_col = (m.end.1 as usize).min(width.saturating_sub(1));
-            for (r, row) in rows.iter_mut().enumerate().take(last_row + 1).skip(r0) {
-                for (c, cell) in row.iter_mut().enumerate().take(last_col + 1).skip(c0) {
-                    if (r, c) != (r0, c0) {
-                        *cell = value.clone();
-                        merged.push((r, c));
-                    }
-                }
-            }
-        }
-        grids.push(Grid { name, rows, merged });
-    }
-    Ok(grids)
-}
-
 /// A cell as the text a person sees (numbers without a trailing ".0").
-fn cell_text(value: &Data) -> String {
+pub(super) fn cell_text(value: &Data) -> String {
     match value {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),
@@ -200,11 +162,7 @@ fn read_csv(filename: &str, bytes: &[u8]) -> Result<Grid, ReadError> {
         .unwrap_or(filename)
         .trim_end_matches(".csv")
         .to_owned();
-    Ok(Grid {
-        name,
-        rows,
-        merged: Vec::new(),
-    })
+    Ok(Grid::new(name, rows))
 }
 
 #[cfg(test)]
