@@ -28,6 +28,8 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("malformed request")]
     BadRequest,
+    #[error("the request body stopped arriving")]
+    RequestTimeout,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
@@ -101,6 +103,19 @@ impl IntoResponse for AppError {
                 "ページが見つかりません",
                 "お探しのページは見つかりませんでした。アドレスに誤りがないか、または公開が終了していないかご確認ください。",
             ),
+            AppError::Database(e) if is_unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ただいま一時的にご利用いただけません",
+                    "データベースに接続できないため、ページを表示できません。自動的に復旧を試みています。しばらく待ってから、もう一度お試しください。入力中の内容は保存されていません。",
+                )
+            }
+            AppError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "送信に時間がかかりすぎました",
+                "送信内容の受け取りが途中で止まったため、処理を中止しました。何も変更していません。通信環境を確認して、もう一度お試しください。",
+            ),
             AppError::Database(_) | AppError::Template(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
@@ -119,12 +134,37 @@ impl IntoResponse for AppError {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title).into_response(),
         };
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        let retry_after = match status {
+            StatusCode::TOO_MANY_REQUESTS => Some("900"),
+            StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(seconds));
+        }
+        if status.is_server_error() {
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
         }
         response
+    }
+}
+
+/// Whether a database error means the database cannot be reached right now (down,
+/// restarting, refusing connections), not that a statement was wrong.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exceptions; 57P01-57P03: the server is shutting down or
+            // starting; 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod export;
 pub mod import;
 pub mod pgcluster;
 pub mod routes;
+pub mod server;
 pub mod state;
 
 use state::AppState;

@@ -68,8 +68,12 @@ async fn main() -> ExitCode {
 async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), String> {
     let config = Config::from_env()?;
     let options = mokuhyo::cli::options(rest)?;
-    let database = db::connect(config.database_url.as_deref(), &config.data_dir)
-        .await
+    let database = db::connect(
+        config.database_url.as_deref(),
+        &config.data_dir,
+        command == "serve",
+    )
+    .await
         .map_err(|e| e.to_string())?;
     let private = database.cluster.is_some();
     if command == "load-demo"
@@ -98,7 +102,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     };
     if let Some(message) = done {
         println!("{message}");
-        database.pool.close().await;
+        database.close().await;
         return Ok(());
     }
     let state = mokuhyo::app_state(database.pool.clone())
@@ -119,14 +123,15 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!("Mokuhyo is running at http://{addr}/  (Ctrl-C to stop)");
-    let app = routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    mokuhyo::server::serve(
+        listener,
+        routes::router(state),
+        shutdown_signal(),
+        mokuhyo::server::Limits::default(),
+    )
+    .await;
     tracing::info!("shutting down");
-    database.pool.close().await;
-    drop(database); // stops the private cluster, if any
+    database.close().await;
     Ok(())
 }
 

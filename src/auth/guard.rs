@@ -86,9 +86,7 @@ async fn checked_body(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let (bytes, sent) = if content_type.starts_with("application/x-www-form-urlencoded") {
-        let bytes = to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
+        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(body_error)?;
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
         let sent = fields
@@ -100,7 +98,7 @@ async fn checked_body(
         let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;
         let bytes = to_bytes(body, MAX_UPLOAD_BODY_BYTES)
             .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
+            .map_err(body_error)?;
         let sent = multipart_field(bytes.clone(), boundary, CSRF_FIELD).await;
         (bytes, sent)
     } else {
@@ -113,6 +111,20 @@ async fn checked_body(
             Ok(bytes)
         }
         _ => Err(AppError::Forbidden),
+    }
+}
+
+/// A body that could not be read: over the limit, or it stopped arriving (the connection's
+/// read timeout, or the client went away).
+fn body_error(e: axum::Error) -> AppError {
+    let inner = e.into_inner();
+    if inner
+        .downcast_ref::<http_body_util::LengthLimitError>()
+        .is_some()
+    {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::RequestTimeout
     }
 }
 

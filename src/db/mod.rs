@@ -12,7 +12,7 @@ pub mod settings;
 pub mod staff;
 
 use crate::domain::era::{Era, Eras};
-use crate::pgcluster::{self, PrivateCluster};
+use crate::pgcluster::{self, PrivateCluster, Supervised};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use std::path::Path;
@@ -24,10 +24,24 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// The database of the private cluster.
 const PRIVATE_DATABASE: &str = "mokuhyo";
 
-/// Where the data lives, and the private cluster when there is one (dropping it stops it).
+/// How long a request waits for a connection before it is told the database is unavailable.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Where the data lives, and the private cluster when there is one (supervised while the
+/// server runs; [`Database::close`] stops it).
 pub struct Database {
     pub pool: PgPool,
-    pub cluster: Option<PrivateCluster>,
+    pub cluster: Option<Supervised>,
+}
+
+impl Database {
+    /// Closes the pool, then stops the private cluster, if any.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(cluster) = self.cluster {
+            cluster.stop().await;
+        }
+    }
 }
 
 /// Why the database could not be reached.
@@ -42,23 +56,32 @@ pub enum ConnectError {
 }
 
 /// Connects to `database_url`, or starts the private cluster under `data_dir` and creates
-/// its database on first use; then applies the migrations.
+/// its database on first use; then applies the migrations. A `server` adopts a private cluster
+/// found running; a one-off command leaves it alone.
 pub async fn connect(
     database_url: Option<&str>,
     data_dir: &Path,
+    server: bool,
 ) -> Result<Database, ConnectError> {
     let (options, cluster) = match database_url {
         Some(url) => (PgConnectOptions::from_str(url)?, None),
         None => {
             let data_dir = data_dir.to_owned();
+            let options = pgcluster::Options {
+                adopt_running: server,
+                ..Default::default()
+            };
             let cluster = tokio::task::spawn_blocking(move || {
-                PrivateCluster::start(&data_dir, pgcluster::Options::default(), false)
+                PrivateCluster::start(&data_dir, options, false)
             })
             .await
             .expect("cluster start does not panic")?;
             create_database_if_missing(&cluster.connect_options("postgres"), PRIVATE_DATABASE)
                 .await?;
-            (cluster.connect_options(PRIVATE_DATABASE), Some(cluster))
+            (
+                cluster.connect_options(PRIVATE_DATABASE),
+                Some(Supervised::new(cluster)),
+            )
         }
     };
     let pool = pool(options).await?;
@@ -66,11 +89,18 @@ pub async fn connect(
     Ok(Database { pool, cluster })
 }
 
-/// A pool with statement logging turned down (queries are logged at debug level).
+/// A pool with statement logging turned down (queries are logged at debug level). A request
+/// waits at most [`ACQUIRE_TIMEOUT`] for a connection, so a database that is down is reported
+/// in seconds; each connection is checked before use, so connections broken by a database
+/// restart are replaced by themselves. A statement running over a minute is cancelled.
 pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
-    let options = options.log_statements(log::LevelFilter::Debug);
+    let options = options
+        .log_statements(log::LevelFilter::Debug)
+        .options([("statement_timeout", "60s")]);
     PgPoolOptions::new()
         .max_connections(10)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(true)
         .connect_with(options)
         .await
 }

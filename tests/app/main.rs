@@ -14,6 +14,7 @@ mod public_pages;
 mod publication;
 mod query_count;
 mod results;
+mod server_limits;
 mod staff_admin;
 mod staff_auth;
 mod staff_editing;

@@ -18,6 +18,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+mod supervisor;
+pub use supervisor::Supervised;
+
 /// The port only names the socket file; nothing listens on TCP.
 const PORT: u16 = 5432;
 /// Unix socket paths are limited to 107 bytes on Linux (103 on macOS).
@@ -61,6 +64,9 @@ pub enum ClusterError {
 pub struct Options {
     /// Trade durability for speed (fsync off): for throw-away test clusters.
     pub ephemeral: bool,
+    /// Take over a cluster found running (the server does; a one-off command leaves it to
+    /// whoever started it).
+    pub adopt_running: bool,
 }
 
 /// A running private cluster.
@@ -69,6 +75,7 @@ pub struct PrivateCluster {
     base: PathBuf,
     socket_dir: PathBuf,
     owner: Option<(Uid, Gid)>,
+    options: Options,
     started_here: bool,
     _watchdog: Option<Child>,
 }
@@ -119,6 +126,7 @@ impl PrivateCluster {
             base,
             socket_dir,
             owner,
+            options,
             started_here: false,
             _watchdog: None,
         };
@@ -126,12 +134,47 @@ impl PrivateCluster {
         if !cluster.is_running(&pgdata) {
             cluster.run_pg_ctl_start(&pgdata, options)?;
             cluster.started_here = true;
+        } else if options.adopt_running {
+            // Left running by a server that was killed (its watchdog gone too), or started by
+            // another server on the same DATA_DIR: adopted, so it is watched and stopped with us.
+            tracing::info!(dir = %pgdata.display(), "adopting the running private PostgreSQL cluster");
+            cluster.started_here = true;
         }
         if cluster.started_here || remove_on_exit {
             cluster._watchdog =
                 Some(cluster.spawn_watchdog(&pgdata, remove_on_exit.then_some(&data_dir))?);
         }
         Ok(cluster)
+    }
+
+    /// Whether the cluster's postmaster is alive (its pid file names a running process).
+    pub fn is_alive(&self) -> bool {
+        self.postmaster_pid().is_some_and(|pid| {
+            pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+        })
+    }
+
+    /// Starts the cluster again after its postmaster died (a stale pid file is removed by
+    /// PostgreSQL itself once no old backend is attached).
+    pub fn restart(&mut self) -> Result<(), ClusterError> {
+        let pgdata = self.base.join("data");
+        self.run_pg_ctl_start(&pgdata, self.options)?;
+        self.started_here = true;
+        if self._watchdog.is_none() {
+            self._watchdog = Some(self.spawn_watchdog(&pgdata, None)?);
+        }
+        Ok(())
+    }
+
+    /// The postmaster's pid, when running (for tests that kill it).
+    pub fn postmaster_pid(&self) -> Option<i32> {
+        fs::read_to_string(self.base.join("data").join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// Connection options for a database of this cluster, as its superuser.
@@ -151,7 +194,8 @@ impl PrivateCluster {
         )
     }
 
-    /// Stops the cluster if this process started it (fast shutdown: open sessions are ended).
+    /// Stops the cluster if this process started or adopted it (fast shutdown: open sessions
+    /// are ended).
     pub fn stop(&mut self) -> Result<(), ClusterError> {
         if !self.started_here {
             return Ok(());
