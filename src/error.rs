@@ -140,9 +140,10 @@ impl IntoResponse for AppError {
             _ => None,
         };
         if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(seconds));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(seconds),
+            );
         }
         if status.is_server_error() {
             response.headers_mut().insert(

@@ -74,7 +74,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
         command == "serve",
     )
     .await
-        .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?;
     let private = database.cluster.is_some();
     if command == "load-demo"
         || want_demo

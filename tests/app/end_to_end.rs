@@ -277,3 +277,121 @@ fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() 
     assert!(staff_home.contains("加須市 企画担当"));
     assert!(exit.success());
 }
+
+/// The server, killed if the test fails before stopping it.
+struct KillOnDrop(Option<Child>);
+
+impl KillOnDrop {
+    fn take(mut self) -> Child {
+        self.0.take().unwrap()
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A data directory the private cluster's user can enter.
+fn cluster_data_dir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    if nix::unistd::Uid::effective().is_root() {
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_server_restarts_its_killed_database_answers_503_meanwhile_and_stops_on_time() {
+    let data_dir = cluster_data_dir("mokuhyo-kill-");
+    // A city made first, so the server does not spend its start on loading the demo.
+    let made = Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+        .args(["create-city", "--slug", "testcity", "--name", "試験市"])
+        .args(["--kana", "しけんし", "--code", "999999"])
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", data_dir.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (server, url) = start_server(data_dir.path());
+    let server = KillOnDrop(Some(server));
+    assert_eq!(http_get(&url, "/").0, 200);
+    let pid_file = data_dir.path().join("pg/data/postmaster.pid");
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let killed_at = std::time::Instant::now();
+    let mut outage = Vec::new(); // (status, seconds taken, Retry-After present)
+    let back_after = loop {
+        let started = std::time::Instant::now();
+        let (status, head, body) = http(&url, "GET", "/", "", None);
+        let took = started.elapsed().as_secs_f64();
+        if status == 200 {
+            break killed_at.elapsed().as_secs_f64();
+        }
+        outage.push((status, took, head.to_lowercase().contains("retry-after: 5")));
+        assert!(body.contains("ただいま一時的にご利用いただけません") || status != 503);
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(90),
+            "not back after 90 s: {outage:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    println!("database killed: answers meanwhile {outage:?}; pages back after {back_after:.1} s");
+
+    for (status, took, retry_after) in &outage {
+        assert_eq!(*status, 503, "{outage:?}");
+        assert!(*retry_after, "503 carries Retry-After");
+        assert!(*took < 10.0, "a request waited {took:.1} s");
+    }
+    let new_pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(new_pid, pid, "a new postmaster runs");
+
+    // A client holding a half-sent request does not keep the server from stopping.
+    let mut half_open = TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    write!(
+        half_open,
+        "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\nab"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let stopping = std::time::Instant::now();
+    let exit = stop(server.take());
+    let stop_took = stopping.elapsed().as_secs_f64();
+    println!("stopped in {stop_took:.1} s with a half-open connection");
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        !pid_file.exists(),
+        "the restarted cluster was stopped with the server"
+    );
+    drop(half_open);
+}

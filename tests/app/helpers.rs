@@ -23,8 +23,15 @@ fn admin_options(name: &str) -> PgConnectOptions {
         Ok(url) if !url.trim().is_empty() => None,
         _ => {
             let dir = std::env::temp_dir().join(format!("mokuhyo-test-{}", std::process::id()));
-            let cluster = PrivateCluster::start(&dir, pgcluster::Options { ephemeral: true, ..Default::default() }, true)
-                .unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster for the tests: {e}"));
+            let cluster = PrivateCluster::start(
+                &dir,
+                pgcluster::Options {
+                    ephemeral: true,
+                    ..Default::default()
+                },
+                true,
+            )
+            .unwrap_or_else(|e| panic!("cannot start a PostgreSQL cluster for the tests: {e}"));
             Some(cluster)
         }
     });

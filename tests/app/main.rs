@@ -7,6 +7,7 @@ mod deployment;
 mod end_to_end;
 mod era;
 mod export;
+mod faults;
 mod helpers;
 mod import;
 mod plans;

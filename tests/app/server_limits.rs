@@ -57,7 +57,10 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 
     let answer = read_until_closed(&mut stream).await;
 
-    assert!(answer.is_some(), "the half-sent request still holds the connection");
+    assert!(
+        answer.is_some(),
+        "the half-sent request still holds the connection"
+    );
     assert!(!answer.unwrap().contains("200 OK"));
 }
 
@@ -116,7 +119,10 @@ async fn a_shutdown_does_not_wait_for_a_half_open_connection() {
         finished.is_ok(),
         "serve returned after its grace period although a client held a connection"
     );
-    assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the listener is closed"
+    );
 }
 
 #[tokio::test]
@@ -138,6 +144,10 @@ async fn connections_beyond_the_cap_are_closed_at_once() {
         .ok();
     let answer = read_until_closed(&mut c).await;
 
-    assert_eq!(answer.as_deref(), Some(""), "the third connection is closed unanswered");
+    assert_eq!(
+        answer.as_deref(),
+        Some(""),
+        "the third connection is closed unanswered"
+    );
     drop((_a, _b));
 }
