@@ -102,7 +102,7 @@ pub async fn create_user(pool: &PgPool, o: &HashMap<String, String>) -> Result<S
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    if let Some(problem) = password::check_new(&password) {
+    if let Some(problem) = password::check_new(&password, &[username, name]) {
         return Err(problem);
     }
     let hash = password::hash(&password);

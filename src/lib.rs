@@ -31,3 +31,21 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
         trust_proxy,
     })
 }
+
+/// Removes expired sessions and old sign-in failures now and then, on every server (the
+/// deletes are idempotent, so several servers doing it harm nothing).
+pub fn spawn_housekeeping(pool: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match db::staff::purge_expired(&pool).await {
+                Ok(0) => {}
+                Ok(removed) => {
+                    tracing::info!(removed, "expired sessions and sign-in failures removed")
+                }
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed; tried again in an hour"),
+            }
+        }
+    })
+}

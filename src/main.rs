@@ -118,6 +118,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
             "imports interrupted by the last stop were marked failed"
         );
     }
+    mokuhyo::spawn_housekeeping(database.pool.clone());
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;

@@ -75,31 +75,101 @@ pub async fn grant_role(
     Ok(())
 }
 
-/// Failed sign-ins from `client_addr` within the last `minutes`.
-pub async fn recent_failures(
-    pool: &sqlx::PgPool,
-    client_addr: &str,
-    minutes: i32,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM login_failure WHERE client_addr = $1 AND attempted_at > now() - make_interval(mins => $2)")
-        .bind(client_addr)
-        .bind(minutes)
-        .fetch_one(pool)
-        .await
+/// Recent sign-in attempts that were not successful (or are being checked right now).
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptCounts {
+    /// For this account from this address.
+    pub pair: i64,
+    /// From this address, for any account.
+    pub address: i64,
+    /// For this account, from any address.
+    pub account: i64,
 }
 
-/// Records a failed sign-in.
-pub async fn record_failure(
+/// Records a sign-in attempt before its password is checked and counts the attempts within
+/// the window, this one included. Two statements, each committed: an attempt's count sees
+/// every attempt recorded before it, so of N simultaneous attempts the k-th sees at least k.
+pub async fn begin_attempt(
     pool: &sqlx::PgPool,
     client_addr: &str,
     username: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failure (client_addr, username) VALUES ($1, $2)")
-        .bind(client_addr)
-        .bind(username.chars().take(100).collect::<String>())
+    minutes: i32,
+) -> sqlx::Result<(i64, AttemptCounts)> {
+    let username: String = username.chars().take(100).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failure (client_addr, username) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(client_addr)
+    .bind(&username)
+    .fetch_one(pool)
+    .await?;
+    let (pair, address, account): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE client_addr = $1 AND username = $2), \
+                count(*) FILTER (WHERE client_addr = $1), \
+                count(*) FILTER (WHERE username = $2) \
+         FROM login_failure \
+         WHERE (client_addr = $1 OR username = $2) \
+           AND attempted_at > now() - make_interval(mins => $3)",
+    )
+    .bind(client_addr)
+    .bind(&username)
+    .bind(minutes)
+    .fetch_one(pool)
+    .await?;
+    Ok((
+        id,
+        AttemptCounts {
+            pair,
+            address,
+            account,
+        },
+    ))
+}
+
+/// Forgets an attempt that was refused unchecked (throttled), so a block does not extend itself.
+pub async fn forget_attempt(pool: &sqlx::PgPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failure WHERE id = $1")
+        .bind(id)
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// After a successful sign-in: this attempt and the pair's earlier failures are forgotten.
+pub async fn clear_pair(
+    pool: &sqlx::PgPool,
+    id: i64,
+    client_addr: &str,
+    username: &str,
+) -> sqlx::Result<()> {
+    let username: String = username.chars().take(100).collect();
+    sqlx::query("DELETE FROM login_failure WHERE id = $1 OR (client_addr = $2 AND username = $3)")
+        .bind(id)
+        .bind(client_addr)
+        .bind(username)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes sign-in failures and sessions nobody needs any more: failures older than a day,
+/// sessions past their lifetime or idle timeout. Returns how many rows went.
+pub async fn purge_expired(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
+    let failures =
+        sqlx::query("DELETE FROM login_failure WHERE attempted_at < now() - interval '1 day'")
+            .execute(pool)
+            .await?
+            .rows_affected();
+    let sessions = sqlx::query(
+        "DELETE FROM session WHERE last_seen_at < now() - make_interval(mins => $1) \
+         OR created_at < now() - make_interval(hours => $2)",
+    )
+    .bind(crate::auth::session::IDLE_MINUTES as i32)
+    .bind(crate::auth::session::LIFETIME_HOURS as i32)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(failures + sessions)
 }
 
 /// An enabled account by username: its id and password hash.

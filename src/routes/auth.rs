@@ -15,10 +15,26 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-/// Failed sign-ins from one address within the window before it is throttled.
+/// Failed sign-ins for one account from one address within the window before that pair is
+/// blocked (a colleague at the same address, signing into their own account, is not).
 pub const MAX_FAILURES: i64 = 10;
+/// Failed sign-ins from one address, over all accounts, before the address is blocked: one
+/// machine guessing many accounts (high, since a city hall's staff share a proxy's address).
+pub const MAX_ADDRESS_FAILURES: i64 = 50;
 /// The throttling window.
 pub const FAILURE_WINDOW_MINUTES: i32 = 15;
+
+/// How long an attempt waits before its password is checked when the account has had many
+/// failures from anywhere: nothing up to [`MAX_FAILURES`], then 0.25 s doubling up to 8 s. The
+/// account's owner is slowed down, never locked out.
+pub fn account_delay(account_failures: i64) -> std::time::Duration {
+    let over = account_failures - MAX_FAILURES;
+    if over <= 0 {
+        return std::time::Duration::ZERO;
+    }
+    let millis = 250u64.saturating_mul(1 << over.min(5));
+    std::time::Duration::from_millis(millis.min(8_000))
+}
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -163,12 +179,21 @@ pub async fn login(
         forwarded,
         state.trust_proxy,
     );
-    let failures = staff_db::recent_failures(&state.pool, &client, FAILURE_WINDOW_MINUTES).await?;
-    if failures >= MAX_FAILURES {
+    let username = form.username.trim();
+    // Counted before the password is checked, so parallel guesses cannot slip past the count.
+    let (attempt, counts) =
+        staff_db::begin_attempt(&state.pool, &client, username, FAILURE_WINDOW_MINUTES).await?;
+    if counts.pair > MAX_FAILURES || counts.address > MAX_ADDRESS_FAILURES {
+        staff_db::forget_attempt(&state.pool, attempt).await?;
         tracing::warn!(client = %client, "sign-in throttled");
         return Err(AppError::TooManyRequests);
     }
-    let user = staff_db::account_for_sign_in(&state.pool, form.username.trim()).await?;
+    let delay = account_delay(counts.account);
+    if !delay.is_zero() {
+        tracing::warn!(client = %client, delay_ms = delay.as_millis() as u64, "sign-in slowed down: many failures for this account");
+        tokio::time::sleep(delay).await;
+    }
+    let user = staff_db::account_for_sign_in(&state.pool, username).await?;
     let pw = form.password.clone();
     let user_id = match user {
         Some((id, hash)) => {
@@ -185,7 +210,7 @@ pub async fn login(
         }
     };
     let Some(user_id) = user_id else {
-        staff_db::record_failure(&state.pool, &client, &form.username).await?;
+        // The attempt recorded above stays: it is a failure.
         let (jar, csrf) = login_csrf(jar, &headers);
         let page = LoginPage {
             csrf,
@@ -195,6 +220,7 @@ pub async fn login(
         };
         return Ok((StatusCode::UNAUTHORIZED, jar, render(&page)?).into_response());
     };
+    staff_db::clear_pair(&state.pool, attempt, &client, username).await?;
     // A fresh session id at every sign-in; any session this browser had ends.
     if let Some(old) = jar.get(session::COOKIE) {
         session::delete(&state.pool, old.value()).await?;
@@ -275,7 +301,9 @@ pub async fn change_password(
             "現在のパスワードが正しくありません。".to_owned(),
         ));
     }
-    if let Some(message) = password::check_new(&form.new_password) {
+    if let Some(message) =
+        password::check_new(&form.new_password, &[&staff.username, &staff.display_name])
+    {
         errors.push(("new_password", message));
     } else if form.new_password != form.new_password_confirmation {
         errors.push((

@@ -195,7 +195,7 @@ fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() 
             .args(args)
             .env_remove("DATABASE_URL")
             .env("DATA_DIR", data_dir.path())
-            .env("MOKUHYO_PASSWORD", "first-admin-password")
+            .env("MOKUHYO_PASSWORD", "kawazu-sakura-tonbo-71")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .output()
@@ -257,7 +257,7 @@ fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() 
     let at = login_page.find("name=\"csrf\" value=\"").unwrap() + 19;
     let csrf = &login_page[at..at + login_page[at..].find('"').unwrap()];
     let form =
-        format!("csrf={csrf}&username=kazo-admin&password=first-admin-password&next=%2Fstaff");
+        format!("csrf={csrf}&username=kazo-admin&password=kawazu-sakura-tonbo-71&next=%2Fstaff");
     let (status, signed_in, _) = http(&url, "POST", "/login", &login_cookie, Some(&form));
     let session = cookie_from(&signed_in, "mokuhyo_session");
     let (staff_status, _, staff_home) = http(&url, "GET", "/staff", &session, None);

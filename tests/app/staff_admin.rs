@@ -142,7 +142,7 @@ async fn planning_pages_are_for_planning_staff_only() {
             vec![
                 ("username", "newbie"),
                 ("display_name", "新人"),
-                ("password", "long-enough-pw"),
+                ("password", "hotaru-nagare-kogane-3"),
                 ("role", "admin"),
             ],
         ),
@@ -557,6 +557,20 @@ async fn planning_staff_create_accounts_and_manage_roles() {
             ]),
         )
         .await;
+    let guessable = a
+        .app
+        .send(
+            "POST",
+            "/staff/admin/users",
+            Some(s),
+            Some(&[
+                ("username", "yamada"),
+                ("display_name", "山田"),
+                ("password", "yamada12345"),
+                ("role", "s:財務課"),
+            ]),
+        )
+        .await;
     let created = a
         .app
         .send(
@@ -566,7 +580,7 @@ async fn planning_staff_create_accounts_and_manage_roles() {
             Some(&[
                 ("username", "yamada"),
                 ("display_name", "財務課 山田"),
-                ("password", "a-long-password"),
+                ("password", "yuki-tsubaki-kamome-5"),
                 ("role", "s:財務課"),
             ]),
         )
@@ -578,13 +592,18 @@ async fn planning_staff_create_accounts_and_manage_roles() {
             .contains("パスワードは10文字以上で入力してください。")
             && weak.body.contains("value=\"yamada\"")
     );
+    assert_eq!(guessable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(guessable.body.contains("ユーザー名や氏名を含んでいます"));
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     let (id, hash): (i64, String) =
         sqlx::query_as("SELECT id, password_hash FROM app_user WHERE username = 'yamada'")
             .fetch_one(&a.app.pool)
             .await
             .unwrap();
-    assert!(mokuhyo::auth::password::verify("a-long-password", &hash));
+    assert!(mokuhyo::auth::password::verify(
+        "yuki-tsubaki-kamome-5",
+        &hash
+    ));
     let roles =
         mokuhyo::auth::session::load_roles(&a.app.pool, kariya(&a.app, "SELECT $CITY").await, id)
             .await

@@ -190,6 +190,112 @@ async fn repeated_failures_throttle_that_address_only() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    let app = TestApp::with_demo().await;
+    app.add_staff("kariya", "taro", "viewer", None).await;
+
+    let attempts = (0..60).map(|i| {
+        let app = &app;
+        async move {
+            sign_in(
+                app,
+                "taro",
+                &format!("guess-{i}"),
+                "198.51.100.7:4000",
+                None,
+            )
+            .await
+        }
+    });
+    let replies = futures_util::future::join_all(attempts).await;
+
+    let checked = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + throttled, 60, "every attempt is one or the other");
+    assert!(
+        checked <= mokuhyo::routes::auth::MAX_FAILURES as usize,
+        "{checked} passwords were checked"
+    );
+    let stored = app
+        .scalar("SELECT count(*) FROM login_failure WHERE username = 'taro'")
+        .await;
+    assert_eq!(
+        stored, checked as i64,
+        "refused attempts leave nothing to extend the block"
+    );
+}
+
+#[tokio::test]
+async fn a_colleague_at_the_same_address_is_not_blocked_by_someone_elses_typos() {
+    let app = TestApp::with_demo().await;
+    app.add_staff("kariya", "taro", "viewer", None).await;
+    app.add_staff("kariya", "hanako", "viewer", None).await;
+    for _ in 0..mokuhyo::routes::auth::MAX_FAILURES {
+        sign_in(&app, "taro", "typo", "10.1.1.1:4000", None).await;
+    }
+
+    let taro = sign_in(&app, "taro", TEST_PASSWORD, "10.1.1.1:4001", None).await;
+    let hanako = sign_in(&app, "hanako", TEST_PASSWORD, "10.1.1.1:4002", None).await;
+
+    assert_eq!(
+        taro.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the pair is blocked"
+    );
+    assert_eq!(
+        hanako.status,
+        StatusCode::SEE_OTHER,
+        "the colleague signs in"
+    );
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_blocked_at_the_higher_cap() {
+    let app = TestApp::with_demo().await;
+    app.add_staff("kariya", "hanako", "viewer", None).await;
+    for i in 0..mokuhyo::routes::auth::MAX_ADDRESS_FAILURES {
+        let r = sign_in(&app, &format!("user{i}"), "guess", "10.9.9.9:4000", None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+
+    let next = sign_in(&app, "hanako", TEST_PASSWORD, "10.9.9.9:4001", None).await;
+    let elsewhere = sign_in(&app, "hanako", TEST_PASSWORD, "10.8.8.8:4001", None).await;
+
+    assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn failures_from_many_addresses_slow_the_account_down_without_locking_it() {
+    use mokuhyo::routes::auth::{MAX_FAILURES, account_delay};
+    assert!(account_delay(MAX_FAILURES).is_zero());
+    assert!(account_delay(MAX_FAILURES + 1) > std::time::Duration::ZERO);
+    assert!(account_delay(MAX_FAILURES + 3) > account_delay(MAX_FAILURES + 1));
+    assert!(account_delay(10_000) <= std::time::Duration::from_secs(8));
+
+    let app = TestApp::with_demo().await;
+    app.add_staff("kariya", "taro", "viewer", None).await;
+    for i in 0..MAX_FAILURES + 2 {
+        let r = sign_in(&app, "taro", "guess", &format!("10.2.0.{i}:4000"), None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i} is checked");
+    }
+
+    let owner = sign_in(&app, "taro", TEST_PASSWORD, "10.3.0.1:4000", None).await;
+
+    assert_eq!(
+        owner.status,
+        StatusCode::SEE_OTHER,
+        "the owner still signs in"
+    );
+}
+
+#[tokio::test]
 async fn anonymous_visitors_are_sent_to_sign_in() {
     let app = TestApp::with_demo().await;
 
@@ -277,8 +383,8 @@ async fn changing_the_password_needs_the_current_one() {
             Some(&s),
             Some(&[
                 ("current_password", "not-it"),
-                ("new_password", "brand-new-password"),
-                ("new_password_confirmation", "brand-new-password"),
+                ("new_password", "shinkansen-tsubame-ame-8"),
+                ("new_password_confirmation", "shinkansen-tsubame-ame-8"),
             ]),
         )
         .await;
@@ -307,8 +413,8 @@ async fn changing_the_password_needs_the_current_one() {
             Some(&s),
             Some(&[
                 ("current_password", TEST_PASSWORD),
-                ("new_password", "brand-new-password"),
-                ("new_password_confirmation", "brand-new-password"),
+                ("new_password", "shinkansen-tsubame-ame-8"),
+                ("new_password_confirmation", "shinkansen-tsubame-ame-8"),
             ]),
         )
         .await;
@@ -328,7 +434,10 @@ async fn changing_the_password_needs_the_current_one() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert!(mokuhyo::auth::password::verify("brand-new-password", &hash));
+    assert!(mokuhyo::auth::password::verify(
+        "shinkansen-tsubame-ame-8",
+        &hash
+    ));
     assert!(!mokuhyo::auth::password::verify(TEST_PASSWORD, &hash));
     assert_eq!(
         app.send("GET", "/staff", Some(&other_device), None)
@@ -424,4 +533,31 @@ async fn forged_posts_change_nothing() {
     let ok = app.send("POST", &uri, Some(&s), Some(&fields)).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     assert_ne!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn housekeeping_removes_expired_sessions_and_old_failures_only() {
+    let app = TestApp::with_demo().await;
+    let id = app.add_staff("kariya", "taro", "viewer", None).await;
+    let _fresh = app.session_for(id).await;
+    let old = app.session_for(id).await;
+    sqlx::query("UPDATE session SET created_at = now() - interval '13 hours', last_seen_at = now() - interval '3 hours' WHERE csrf_token = $1")
+        .bind(&old.csrf)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO login_failure (client_addr, username, attempted_at) VALUES ('10.0.0.1', 'a', now() - interval '2 days'), ('10.0.0.1', 'b', now())")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let removed = mokuhyo::db::staff::purge_expired(&app.pool).await.unwrap();
+
+    assert_eq!(removed, 2);
+    assert_eq!(app.scalar("SELECT count(*) FROM session").await, 1);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failure WHERE username = 'b'")
+            .await,
+        1
+    );
 }

@@ -122,7 +122,7 @@ pub async fn create_user(
     if display_name.is_empty() || display_name.chars().count() > 50 {
         errors.push("display_name", "表示名を50文字以内で入力してください。");
     }
-    if let Some(m) = password::check_new(&form.password) {
+    if let Some(m) = password::check_new(&form.password, &[form.username.trim(), &display_name]) {
         errors.push("password", m);
     }
     let role = parse_role(&form.role);
