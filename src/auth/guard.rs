@@ -90,9 +90,21 @@ async fn checked_body(
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
         let sent = fields
-            .into_iter()
+            .iter()
             .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v);
+            .map(|(_, v)| v.clone());
+        // Control characters (NUL above all, which PostgreSQL refuses) leave every field here,
+        // before any handler runs.
+        let dirty = fields.iter().any(|(k, v)| {
+            k.chars()
+                .chain(v.chars())
+                .any(crate::domain::text::is_forbidden)
+        });
+        let bytes = if dirty {
+            axum::body::Bytes::from(crate::routes::input::clean_pairs(&fields))
+        } else {
+            bytes
+        };
         (bytes, sent)
     } else if content_type.starts_with("multipart/form-data") {
         let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;

@@ -10,3 +10,4 @@ pub mod plan;
 pub mod sheet;
 pub mod status;
 pub mod summary;
+pub mod text;

@@ -123,7 +123,7 @@ pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
 pub(super) fn cell_text(value: &Data) -> String {
     match value {
         Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
+        Data::String(s) => crate::domain::text::clean(s).into_owned(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         other => other.to_string(),
     }
@@ -151,7 +151,13 @@ fn read_csv(filename: &str, bytes: &[u8]) -> Result<Grid, ReadError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|_| ReadError::Corrupt)?;
-        rows.push(record.iter().take(MAX_COLUMNS).map(str::to_owned).collect());
+        rows.push(
+            record
+                .iter()
+                .take(MAX_COLUMNS)
+                .map(|c| crate::domain::text::clean(c).into_owned())
+                .collect(),
+        );
         if rows.len() > MAX_ROWS {
             return Err(ReadError::TooManyRows { rows: rows.len() });
         }

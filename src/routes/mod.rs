@@ -4,6 +4,7 @@ pub mod assets;
 pub mod auth;
 pub mod citizens;
 pub mod conditional;
+pub mod input;
 pub mod open_data;
 pub mod plans;
 pub mod public;
@@ -306,6 +307,7 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(axum::middleware::from_fn(input::check_paths_and_queries))
         .layer(axum::middleware::from_fn(crate::error::japanese_rejections))
         .layer(TraceLayer::new_for_http())
 }

@@ -61,3 +61,30 @@ async fn an_unreachable_database_gives_a_quick_japanese_503_with_retry_after() {
         assert!(took.as_secs() < 10, "{uri} waited {took:?}");
     }
 }
+
+#[tokio::test]
+async fn control_characters_in_paths_are_not_found_and_in_queries_are_dropped() {
+    let app = crate::helpers::TestApp::with_demo().await;
+
+    for uri in [
+        "/%00",
+        "/kariya%00",
+        "/kariya/2026%00",
+        "/kazo/plans/%00",
+        "/kariya/2026/departments/%00kikaku",
+        "/staff/goals/%00/edit",
+        "/%1b",
+    ] {
+        let (status, body) = app.get(uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(body.contains("ページが見つかりません"), "{uri}");
+    }
+    let (status, body) = app
+        .get("/kariya/search?q=%E9%98%B2%00%E7%81%BD&year=%00")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("防災"),
+        "the query is searched without the NUL"
+    );
+}

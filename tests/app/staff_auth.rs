@@ -561,3 +561,24 @@ async fn housekeeping_removes_expired_sessions_and_old_failures_only() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_nul_byte_in_the_username_is_an_ordinary_counted_failure() {
+    let app = TestApp::with_demo().await;
+    app.add_staff("kariya", "taro", "viewer", None).await;
+
+    let reply = sign_in(&app, "ta\0ro", "wrong-password", "10.4.0.1:4000", None).await;
+
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        reply
+            .body
+            .contains("ユーザー名またはパスワードが正しくありません")
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failure WHERE client_addr = '10.4.0.1'")
+            .await,
+        1,
+        "the failure is counted"
+    );
+}

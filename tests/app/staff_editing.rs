@@ -726,3 +726,37 @@ async fn a_malformed_form_gets_a_japanese_page_and_changes_nothing() {
     );
     assert_eq!(w.app.snapshot().await, before);
 }
+
+#[tokio::test]
+async fn nul_bytes_in_form_fields_are_removed_before_anything_is_stored() {
+    let w = world().await;
+    let admin = &w.sessions["admin"];
+
+    let created = w
+        .app
+        .send(
+            "POST",
+            &format!("/staff/departments/{}/goals", w.department),
+            Some(admin),
+            Some(&[("text", "ヌル\0文字の\u{1}目標"), ("pillar", &w.pillar)]),
+        )
+        .await;
+    let bad_version = w
+        .app
+        .send(
+            "POST",
+            &format!("/staff/goals/{}", w.goal),
+            Some(admin),
+            Some(&[("text", "x"), ("pillar", &w.pillar), ("version", "1\0")]),
+        )
+        .await;
+
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let stored = w
+        .app
+        .scalar("SELECT count(*) FROM goal WHERE text = 'ヌル文字の目標'")
+        .await;
+    assert_eq!(stored, 1);
+    assert!(bad_version.status.is_client_error() || bad_version.status.is_redirection());
+    assert_ne!(bad_version.status.as_u16(), 500);
+}

@@ -147,7 +147,8 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
                     .ok();
             }
             Some("file") => {
-                u.filename = field.file_name().unwrap_or_default().to_owned();
+                u.filename =
+                    crate::domain::text::clean(field.file_name().unwrap_or_default()).into_owned();
                 // Read in chunks so an oversized file is noticed without holding it twice.
                 while let Some(chunk) = field.chunk().await.map_err(|_| AppError::BadRequest)? {
                     if u.bytes.len() + chunk.len() > MAX_FILE_BYTES {
