@@ -111,8 +111,34 @@ pub fn normalize_digits(s: &str) -> String {
         .collect()
 }
 
-/// Parses a number written with optional thousands commas and decimals ("1,100", "88.8").
+/// The largest magnitude the database's numbers hold (NUMERIC(18,4): 14 integer digits).
+pub const MAX_ABS: Decimal = Decimal::from_parts(0x107A_4000, 0x5AF3, 0, false, 0); // 10^14
+
+/// Parses a number written with optional thousands commas and decimals ("1,100", "88.8");
+/// None when it is not one, or has more integer digits than the database holds.
 pub fn parse_number(s: &str) -> Option<Decimal> {
+    parse_any_number(s).filter(|v| v.abs() < MAX_ABS)
+}
+
+/// Whether `s` is written as a number but too large to be stored (see [`MAX_ABS`]).
+pub fn is_too_large(s: &str) -> bool {
+    let s = normalize_digits(s.trim());
+    let plain: String = s.chars().filter(|&c| c != ',').collect();
+    let digits = plain
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('0');
+    parse_any_number(&s).is_none_or(|v| v.abs() >= MAX_ABS)
+        && !plain.is_empty()
+        && plain.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.len() > 14
+}
+
+/// The message shown beside a number field that holds too many digits.
+pub const TOO_LARGE: &str = "数値の桁が多すぎます。整数部は14桁までで入力してください。";
+
+fn parse_any_number(s: &str) -> Option<Decimal> {
     let s = normalize_digits(s.trim());
     if s.is_empty() || s.starts_with(',') || s.ends_with(',') || s.contains(",,") {
         return None;
@@ -258,5 +284,20 @@ mod tests {
         assert_eq!(parse_number("abc"), None);
         assert_eq!(parse_number(",100"), None);
         assert_eq!(parse_number(""), None);
+        assert_eq!(
+            parse_number("99999999999999"),
+            Some(Decimal::from(99_999_999_999_999i64))
+        );
+        assert_eq!(
+            parse_number("100000000000000"),
+            None,
+            "15 digits do not fit"
+        );
+        assert_eq!(parse_number("123456789012345678901234567890"), None);
+        assert!(is_too_large("100,000,000,000,000"));
+        assert!(is_too_large(
+            "１２３４５６７８９０１２３４５６７８９０１２３"
+        ));
+        assert!(!is_too_large("99999999999999") && !is_too_large("abc") && !is_too_large("1.5"));
     }
 }

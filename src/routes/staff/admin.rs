@@ -443,6 +443,7 @@ pub async fn move_department(
             id,
             department_id: Some(id),
             goal_id: None,
+            parent: None,
         },
         Some(&form.direction),
     )
@@ -467,6 +468,7 @@ pub async fn move_section(
             id,
             department_id: Some(section.department_id),
             goal_id: None,
+            parent: None,
         },
         Some(&form.direction),
     )

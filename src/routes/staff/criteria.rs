@@ -1,11 +1,12 @@
 //! Criteria (目標達成基準): add under an initiative, edit (text and optional metric: target
 //! value, unit, comparator), delete and reorder. Whoever may edit the initiative.
 
+use super::edit::{self, Scope};
 use super::goals::RowAction;
 use super::initiatives::load_initiative;
 use super::{FieldErrors, Place, clean, delete_recorded, move_recorded, not_blank};
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, CriterionCtx, DepartmentCtx, InitiativeCtx, Item};
+use crate::db::editing::{self, CriterionCtx, DepartmentCtx, InitiativeCtx, Item};
 use crate::domain::metric::{Comparator, normalize_digits, parse_number};
 use crate::domain::numbering::circled;
 use crate::error::{AppError, Result, render};
@@ -145,6 +146,10 @@ fn validate(form: &mut CriterionForm) -> (FieldErrors, Option<(Decimal, String, 
     } else {
         match parse_number(&form.target_value) {
             Some(v) => Some(v),
+            None if crate::domain::metric::is_too_large(&form.target_value) => {
+                errors.push("target_value", crate::domain::metric::TOO_LARGE);
+                None
+            }
             None => {
                 errors.push(
                     "target_value",
@@ -192,6 +197,32 @@ pub async fn new_criterion(
     Ok(render(&p)?.into_response())
 }
 
+/// A criterion's place: under its initiative.
+fn place(id: i64, department_id: i64, goal_id: i64, initiative_id: i64) -> Place {
+    Place {
+        item: Item::Criterion,
+        id,
+        department_id: Some(department_id),
+        goal_id: Some(goal_id),
+        parent: Some((Item::Initiative, initiative_id)),
+    }
+}
+
+/// Writes a criterion's metric; returns what the audit trail records of it.
+async fn write_metric(
+    tx: &mut sqlx::PgConnection,
+    mid: i64,
+    id: i64,
+    form: &CriterionForm,
+    metric: Option<&(Decimal, String, &'static str)>,
+) -> Result<CriterionSnapshot> {
+    editing::set_metric(tx, mid, id, metric.map(|(v, u, c)| (*v, u.as_str(), *c))).await?;
+    Ok(CriterionSnapshot {
+        text: form.text.clone(),
+        target: metric.and_then(|(v, u, c)| target_label(Some(*v), Some(u), Some(c))),
+    })
+}
+
 /// `POST /staff/initiatives/{id}/criteria`.
 pub async fn create_criterion(
     State(state): State<AppState>,
@@ -206,37 +237,15 @@ pub async fn create_criterion(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
     }
     let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    let id = editing::insert_item(&mut tx, Item::Criterion, mid, initiative_id, &form.text).await?;
-    editing::set_metric(
-        &mut tx,
-        mid,
-        id,
-        metric.as_ref().map(|(v, u, c)| (*v, u.as_str(), *c)),
-    )
+    let scope = Scope::targets(department.id, Some((Item::Initiative, initiative_id)));
+    edit::change(&state, &staff, scope, async |tx| {
+        let id = editing::insert_item(tx, Item::Criterion, mid, initiative_id, &form.text).await?;
+        let after = write_metric(tx, mid, id, &form, metric.as_ref()).await?;
+        place(id, department.id, goal.id, initiative_id)
+            .record(tx, &staff, "create", None::<&()>, Some(&after))
+            .await
+    })
     .await?;
-    let after = CriterionSnapshot {
-        text: form.text.clone(),
-        target: metric
-            .as_ref()
-            .and_then(|(v, u, c)| target_label(Some(*v), Some(u), Some(c))),
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "create",
-            entity: Item::Criterion.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(goal.id),
-            before: None,
-            after: Some(&after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{initiative_id}",
         department.id
@@ -301,18 +310,20 @@ pub async fn update_criterion(
     }
     let mid = staff.municipality_id;
     let before = CriterionSnapshot::of(&c);
-    let mut tx = state.pool.begin().await?;
-    if !editing::update_text(
-        &mut tx,
-        Item::Criterion,
-        mid,
-        id,
-        form.version.unwrap_or(-1),
-        &form.text,
-    )
-    .await?
-    {
-        tx.rollback().await?;
+    let scope = Scope::targets(department.id, Some((Item::Criterion, id)));
+    let saved = edit::change(&state, &staff, scope, async |tx| {
+        let version = form.version.unwrap_or(-1);
+        if !editing::update_text(tx, Item::Criterion, mid, id, version, &form.text).await? {
+            return Ok(false);
+        }
+        let after = write_metric(tx, mid, id, &form, metric.as_ref()).await?;
+        place(id, department.id, c.goal_id, initiative.id)
+            .record(tx, &staff, "update", Some(&before), Some(&after))
+            .await?;
+        Ok(true)
+    })
+    .await?;
+    if !saved {
         form.version = Some(c.version);
         let p = page(
             staff,
@@ -325,35 +336,6 @@ pub async fn update_criterion(
         );
         return Ok((StatusCode::CONFLICT, render(&p)?).into_response());
     }
-    editing::set_metric(
-        &mut tx,
-        mid,
-        id,
-        metric.as_ref().map(|(v, u, c)| (*v, u.as_str(), *c)),
-    )
-    .await?;
-    let after = CriterionSnapshot {
-        text: form.text.clone(),
-        target: metric
-            .as_ref()
-            .and_then(|(v, u, c)| target_label(Some(*v), Some(u), Some(c))),
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: Item::Criterion.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(c.goal_id),
-            before: Some(&before),
-            after: Some(&after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{}",
         department.id, initiative.id
@@ -369,12 +351,7 @@ pub async fn delete_criterion(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (c, initiative, department) = load_criterion(&state, &staff, id).await?;
-    let place = Place {
-        item: Item::Criterion,
-        id,
-        department_id: Some(department.id),
-        goal_id: Some(c.goal_id),
-    };
+    let place = place(id, department.id, c.goal_id, initiative.id);
     delete_recorded(
         &state,
         &staff,
@@ -398,12 +375,7 @@ pub async fn move_criterion(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (c, initiative, department) = load_criterion(&state, &staff, id).await?;
-    let place = Place {
-        item: Item::Criterion,
-        id,
-        department_id: Some(department.id),
-        goal_id: Some(c.goal_id),
-    };
+    let place = place(id, department.id, c.goal_id, initiative.id);
     move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{}",

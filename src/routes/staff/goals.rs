@@ -1,12 +1,13 @@
 //! Goals (組織目標): add, edit (text and pillars), delete and reorder. Department heads of
 //! the department and planning staff only.
 
+use super::edit::{self, Scope};
 use super::{
     FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
     require_editable,
 };
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, Choice, DepartmentCtx, GoalCtx, Item, Labelled};
+use crate::db::editing::{self, Choice, DepartmentCtx, GoalCtx, Item, Labelled};
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
@@ -191,32 +192,34 @@ pub async fn create_goal(
         let page = form_page(&state, staff, department, None, form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    let goal_id = editing::insert_item(&mut tx, Item::Goal, mid, id, &form.text).await?;
-    editing::set_goal_pillars(&mut tx, mid, goal_id, &form.pillar).await?;
-    editing::set_goal_category(&mut tx, mid, goal_id, chosen_category(&form)).await?;
-    let after = GoalSnapshot {
-        text: form.text.clone(),
-        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
-        category: category_label(&choices.categories, chosen_category(&form)),
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "create",
-            entity: Item::Goal.table(),
-            entity_id: goal_id,
-            department_id: Some(id),
-            goal_id: Some(goal_id),
-            before: None,
-            after: Some(&after),
-        },
-    )
+    let scope = Scope::targets(id, Some((Item::Department, id)));
+    let goal_id = edit::change(&state, &staff, scope, async |tx| {
+        let goal_id = editing::insert_item(tx, Item::Goal, mid, id, &form.text).await?;
+        editing::set_goal_pillars(tx, mid, goal_id, &form.pillar).await?;
+        editing::set_goal_category(tx, mid, goal_id, chosen_category(&form)).await?;
+        let after = GoalSnapshot {
+            text: form.text.clone(),
+            pillars: editing::labels(tx, mid, Labelled::Pillar, &form.pillar).await?,
+            category: category_label(&choices.categories, chosen_category(&form)),
+        };
+        place(goal_id, id)
+            .record(tx, &staff, "create", None::<&()>, Some(&after))
+            .await?;
+        Ok(goal_id)
+    })
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/departments/{id}#goal-{goal_id}")).into_response())
+}
+
+/// A goal's place: in its department.
+fn place(id: i64, department_id: i64) -> Place {
+    Place {
+        item: Item::Goal,
+        id,
+        department_id: Some(department_id),
+        goal_id: Some(id),
+        parent: Some((Item::Department, department_id)),
+    }
 }
 
 async fn load_goal(state: &AppState, staff: &Staff, id: i64) -> Result<(GoalCtx, DepartmentCtx)> {
@@ -270,23 +273,31 @@ pub async fn update_goal(
         let page = form_page(&state, staff, department, Some(id), form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    let before = GoalSnapshot {
-        text: goal.text.clone(),
-        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
-        category: category_label(&choices.categories, goal.category_id),
-    };
-    if !editing::update_text(
-        &mut tx,
-        Item::Goal,
-        mid,
-        id,
-        form.version.unwrap_or(-1),
-        &form.text,
-    )
-    .await?
-    {
-        tx.rollback().await?;
+    let scope = Scope::targets(goal.department_id, Some((Item::Goal, id)));
+    let conflict = edit::change(&state, &staff, scope, async |tx| {
+        let before = GoalSnapshot {
+            text: goal.text.clone(),
+            pillars: editing::labels(tx, mid, Labelled::Pillar, &goal.pillar_ids).await?,
+            category: category_label(&choices.categories, goal.category_id),
+        };
+        let version = form.version.unwrap_or(-1);
+        if !editing::update_text(tx, Item::Goal, mid, id, version, &form.text).await? {
+            return Ok(Some(before));
+        }
+        editing::set_goal_pillars(tx, mid, id, &form.pillar).await?;
+        editing::set_goal_category(tx, mid, id, chosen_category(&form)).await?;
+        let after = GoalSnapshot {
+            text: form.text.clone(),
+            pillars: editing::labels(tx, mid, Labelled::Pillar, &form.pillar).await?,
+            category: category_label(&choices.categories, chosen_category(&form)),
+        };
+        place(id, goal.department_id)
+            .record(tx, &staff, "update", Some(&before), Some(&after))
+            .await?;
+        Ok(None)
+    })
+    .await?;
+    if let Some(before) = conflict {
         // Show the other person's saved version beside what this person typed, and take the
         // current version so that saving again (after merging) is a deliberate overwrite.
         form.version = Some(goal.version);
@@ -302,29 +313,6 @@ pub async fn update_goal(
         .await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    editing::set_goal_pillars(&mut tx, mid, id, &form.pillar).await?;
-    editing::set_goal_category(&mut tx, mid, id, chosen_category(&form)).await?;
-    let after = GoalSnapshot {
-        text: form.text.clone(),
-        pillars: editing::labels(&mut tx, mid, Labelled::Pillar, &form.pillar).await?,
-        category: category_label(&choices.categories, chosen_category(&form)),
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: Item::Goal.table(),
-            entity_id: id,
-            department_id: Some(goal.department_id),
-            goal_id: Some(id),
-            before: Some(&before),
-            after: Some(&after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#goal-{id}",
         goal.department_id
@@ -363,13 +351,14 @@ pub async fn delete_goal(
         pillars,
         category: None,
     };
-    let place = Place {
-        item: Item::Goal,
-        id,
-        department_id: Some(goal.department_id),
-        goal_id: Some(id),
-    };
-    delete_recorded(&state, &staff, place, action.version, &before).await?;
+    delete_recorded(
+        &state,
+        &staff,
+        place(id, goal.department_id),
+        action.version,
+        &before,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/departments/{}", goal.department_id)).into_response())
 }
 
@@ -381,13 +370,13 @@ pub async fn move_goal(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (goal, _) = load_goal(&state, &staff, id).await?;
-    let place = Place {
-        item: Item::Goal,
-        id,
-        department_id: Some(goal.department_id),
-        goal_id: Some(id),
-    };
-    move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
+    move_recorded(
+        &state,
+        &staff,
+        place(id, goal.department_id),
+        action.direction.as_deref(),
+    )
+    .await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#goal-{id}",
         goal.department_id

@@ -2,15 +2,14 @@
 //! reorder; numbers ①②… follow from the order. Heads and planning staff for any initiative
 //! of the department; section chiefs for initiatives their section is responsible for.
 
+use super::edit::{self, Scope};
 use super::goals::RowAction;
 use super::{
     FieldErrors, Place, clean, delete_recorded, load_department, move_recorded, not_blank, require,
     require_editable,
 };
 use crate::auth::Staff;
-use crate::db::editing::{
-    self, AuditEntry, Choice, DepartmentCtx, GoalCtx, InitiativeCtx, Item, Labelled,
-};
+use crate::db::editing::{self, Choice, DepartmentCtx, GoalCtx, InitiativeCtx, Item, Labelled};
 use crate::domain::numbering::circled;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
@@ -133,7 +132,8 @@ fn validate(
     if form.section.is_empty() && !(deployment && staff.roles.can_edit_goals(department_id)) {
         errors.push("section", "担当する課等を1つ以上選んでください。");
     }
-    if deployment && !form.deadline.trim().is_empty() {
+    form.deadline = form.deadline.trim().to_owned();
+    if deployment && !form.deadline.is_empty() {
         match crate::domain::deadline::parse_deadline(&form.deadline) {
             Some(d) => form.deadline = d,
             None => errors.push("deadline", crate::domain::deadline::DEADLINE_HELP),
@@ -205,6 +205,37 @@ pub async fn new_initiative(
     Ok(render(&page)?.into_response())
 }
 
+/// An initiative's place: under its goal.
+fn place(id: i64, department_id: i64, goal_id: i64) -> Place {
+    Place {
+        item: Item::Initiative,
+        id,
+        department_id: Some(department_id),
+        goal_id: Some(goal_id),
+        parent: Some((Item::Goal, goal_id)),
+    }
+}
+
+/// Writes an initiative's sections (and deadline, in a deployment table); returns what the
+/// audit trail records of it.
+async fn write_attributes(
+    tx: &mut sqlx::PgConnection,
+    mid: i64,
+    id: i64,
+    form: &InitiativeForm,
+    deployment: bool,
+) -> Result<InitiativeSnapshot> {
+    editing::set_initiative_sections(tx, mid, id, &form.section).await?;
+    if deployment {
+        let deadline = Some(form.deadline.as_str()).filter(|d| !d.is_empty());
+        editing::set_initiative_deadline(tx, mid, id, deadline).await?;
+    }
+    Ok(InitiativeSnapshot {
+        text: form.text.clone(),
+        sections: editing::labels(tx, mid, Labelled::Section, &form.section).await?,
+    })
+}
+
 /// `POST /staff/goals/{id}/initiatives`: appended as the goal's last initiative.
 pub async fn create_initiative(
     State(state): State<AppState>,
@@ -223,33 +254,16 @@ pub async fn create_initiative(
         let page = form_page(&state, staff, department, goal, None, form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    let id = editing::insert_item(&mut tx, Item::Initiative, mid, goal_id, &form.text).await?;
-    editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
-    if deployment {
-        let deadline = Some(form.deadline.as_str()).filter(|d| !d.is_empty());
-        editing::set_initiative_deadline(&mut tx, mid, id, deadline).await?;
-    }
-    let after = InitiativeSnapshot {
-        text: form.text.clone(),
-        sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "create",
-            entity: Item::Initiative.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(goal_id),
-            before: None,
-            after: Some(&after),
-        },
-    )
+    let scope = Scope::targets(department.id, Some((Item::Goal, goal_id)));
+    let id = edit::change(&state, &staff, scope, async |tx| {
+        let id = editing::insert_item(tx, Item::Initiative, mid, goal_id, &form.text).await?;
+        let after = write_attributes(tx, mid, id, &form, deployment).await?;
+        place(id, department.id, goal_id)
+            .record(tx, &staff, "create", None::<&()>, Some(&after))
+            .await?;
+        Ok(id)
+    })
     .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{id}",
         department.id
@@ -329,22 +343,24 @@ pub async fn update_initiative(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    let before = InitiativeSnapshot {
-        text: initiative.text.clone(),
-        sections: editing::labels(&mut tx, mid, Labelled::Section, &initiative.section_ids).await?,
-    };
-    if !editing::update_text(
-        &mut tx,
-        Item::Initiative,
-        mid,
-        id,
-        form.version.unwrap_or(-1),
-        &form.text,
-    )
-    .await?
-    {
-        tx.rollback().await?;
+    let scope = Scope::targets(department.id, Some((Item::Initiative, id)));
+    let conflict = edit::change(&state, &staff, scope, async |tx| {
+        let before = InitiativeSnapshot {
+            text: initiative.text.clone(),
+            sections: editing::labels(tx, mid, Labelled::Section, &initiative.section_ids).await?,
+        };
+        let version = form.version.unwrap_or(-1);
+        if !editing::update_text(tx, Item::Initiative, mid, id, version, &form.text).await? {
+            return Ok(Some(before));
+        }
+        let after = write_attributes(tx, mid, id, &form, deployment).await?;
+        place(id, department.id, goal.id)
+            .record(tx, &staff, "update", Some(&before), Some(&after))
+            .await?;
+        Ok(None)
+    })
+    .await?;
+    if let Some(before) = conflict {
         form.version = Some(initiative.version);
         let page = form_page(
             &state,
@@ -359,31 +375,6 @@ pub async fn update_initiative(
         .await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    editing::set_initiative_sections(&mut tx, mid, id, &form.section).await?;
-    if deployment {
-        let deadline = Some(form.deadline.as_str()).filter(|d| !d.is_empty());
-        editing::set_initiative_deadline(&mut tx, mid, id, deadline).await?;
-    }
-    let after = InitiativeSnapshot {
-        text: form.text.clone(),
-        sections: editing::labels(&mut tx, mid, Labelled::Section, &form.section).await?,
-    };
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: Item::Initiative.table(),
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(goal.id),
-            before: Some(&before),
-            after: Some(&after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{id}",
         department.id
@@ -412,12 +403,7 @@ pub async fn delete_initiative(
         text: initiative.text.clone(),
         sections,
     };
-    let place = Place {
-        item: Item::Initiative,
-        id,
-        department_id: Some(department.id),
-        goal_id: Some(goal.id),
-    };
+    let place = place(id, department.id, goal.id);
     delete_recorded(&state, &staff, place, action.version, &before).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#goal-{}",
@@ -434,12 +420,7 @@ pub async fn move_initiative(
     Form(action): Form<RowAction>,
 ) -> Result<Response> {
     let (_, goal, department) = load_initiative(&state, &staff, id).await?;
-    let place = Place {
-        item: Item::Initiative,
-        id,
-        department_id: Some(department.id),
-        goal_id: Some(goal.id),
-    };
+    let place = place(id, department.id, goal.id);
     move_recorded(&state, &staff, place, action.direction.as_deref()).await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}#initiative-{id}",

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod criteria;
+pub mod edit;
 pub mod export;
 pub mod goals;
 pub mod imports;
@@ -20,7 +21,7 @@ pub mod settings;
 pub mod workflow;
 
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, AuditRow, DepartmentCtx, Item};
+use crate::db::editing::{self, AuditRow, DepartmentCtx};
 use crate::db::public as q;
 use crate::domain::numbering::circled;
 use crate::error::{AppError, Result, render};
@@ -28,6 +29,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
+pub use edit::{Place, delete_recorded, move_recorded, require_editable};
 use std::collections::HashMap;
 use validator::ValidationErrors;
 
@@ -89,90 +91,11 @@ pub fn clean(text: &str) -> String {
     text.replace("\r\n", "\n").trim().to_owned()
 }
 
-/// Where a row sits, for the audit trail.
-pub struct Place {
-    pub item: Item,
-    pub id: i64,
-    pub department_id: Option<i64>,
-    pub goal_id: Option<i64>,
-}
-
-/// Deletes a row if its version is still `version` (a conflict otherwise, changing nothing)
-/// and records what it was.
-pub async fn delete_recorded<T: serde::Serialize>(
-    state: &AppState,
-    staff: &Staff,
-    place: Place,
-    version: Option<i32>,
-    before: &T,
-) -> Result<()> {
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if !editing::delete_item(&mut tx, place.item, mid, place.id, version.unwrap_or(-1)).await? {
-        return Err(AppError::Conflict);
-    }
-    let entry = AuditEntry {
-        user_id: staff.user_id,
-        action: "delete",
-        entity: place.item.table(),
-        entity_id: place.id,
-        department_id: place.department_id,
-        goal_id: place.goal_id,
-        before: Some(before),
-        after: None,
-    };
-    editing::audit(&mut tx, mid, entry).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Moves a row one place up (`direction=up`) or down among its siblings and records the move;
-/// at either end nothing happens.
-pub async fn move_recorded(
-    state: &AppState,
-    staff: &Staff,
-    place: Place,
-    direction: Option<&str>,
-) -> Result<()> {
-    let up = direction == Some("up");
-    let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if editing::move_item(&mut tx, place.item, mid, place.id, up).await? {
-        let after = serde_json::json!({ "direction": if up { "up" } else { "down" } });
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action: "move",
-            entity: place.item.table(),
-            entity_id: place.id,
-            department_id: place.department_id,
-            goal_id: place.goal_id,
-            before: None,
-            after: Some(&after),
-        };
-        editing::audit(&mut tx, mid, entry).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// A department this person's city owns, or 404.
 pub async fn load_department(state: &AppState, staff: &Staff, id: i64) -> Result<DepartmentCtx> {
     editing::department(&state.pool, staff.municipality_id, id)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// Refuses changes to a department's targets while they are submitted (except by the head
-/// or planning staff, who review them) or approved (until reopened).
-pub async fn require_editable(state: &AppState, staff: &Staff, department_id: i64) -> Result<()> {
-    let (sheet_state, _) =
-        crate::db::publication::sheet_state(&state.pool, staff.municipality_id, department_id)
-            .await?;
-    match sheet_state.as_str() {
-        "approved" => Err(AppError::Locked),
-        "submitted" if !staff.roles.can_edit_goals(department_id) => Err(AppError::Locked),
-        _ => Ok(()),
-    }
 }
 
 /// 403 unless `allowed`.

@@ -134,9 +134,30 @@ pub async fn save_profile(
     }
     let mid = staff.municipality_id;
     let before = rdb::profile(&state.pool, mid, id).await?;
-    let mut tx = state.pool.begin().await?;
-    if !rdb::save_profile(&mut tx, mid, id, form.version, &p).await? {
-        tx.rollback().await?;
+    let scope = super::edit::Scope::results(id, None);
+    let saved = super::edit::change(&state, &staff, scope, async |tx| {
+        if !rdb::save_profile(tx, mid, id, form.version, &p).await? {
+            return Ok(false);
+        }
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action: if form.version == 0 {
+                "create"
+            } else {
+                "update"
+            },
+            entity: "department_profile",
+            entity_id: id,
+            department_id: Some(id),
+            goal_id: None,
+            before: Some(&before),
+            after: Some(&p),
+        };
+        editing::audit(tx, mid, entry).await?;
+        Ok(true)
+    })
+    .await?;
+    if !saved {
         form.version = before.version;
         let page = ProfilePage {
             staff,
@@ -147,22 +168,6 @@ pub async fn save_profile(
         };
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    let entry = AuditEntry {
-        user_id: staff.user_id,
-        action: if form.version == 0 {
-            "create"
-        } else {
-            "update"
-        },
-        entity: "department_profile",
-        entity_id: id,
-        department_id: Some(id),
-        goal_id: None,
-        before: Some(&before),
-        after: Some(&p),
-    };
-    editing::audit(&mut tx, mid, entry).await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/departments/{id}/results")).into_response())
 }
 
@@ -253,32 +258,35 @@ pub async fn save_goal_status(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    if !rdb::save_goal_override(
-        &mut tx,
-        mid,
-        id,
-        form.version,
-        status.map(Status::as_str),
-        status.map(|_| reason.as_str()),
-    )
-    .await?
-    {
-        return Err(AppError::Conflict);
-    }
-    let after = serde_json::json!({ "status_override": status.map(Status::as_str), "override_reason": status.map(|_| reason.clone()) });
-    let entry = AuditEntry {
-        user_id: staff.user_id,
-        action: "update",
-        entity: "goal_result",
-        entity_id: id,
-        department_id: Some(department.id),
-        goal_id: Some(id),
-        before: None,
-        after: Some(&after),
-    };
-    editing::audit(&mut tx, mid, entry).await?;
-    tx.commit().await?;
+    let scope = super::edit::Scope::results(department.id, None);
+    super::edit::change(&state, &staff, scope, async |tx| {
+        let saved = rdb::save_goal_override(
+            tx,
+            mid,
+            id,
+            form.version,
+            status.map(Status::as_str),
+            status.map(|_| reason.as_str()),
+        )
+        .await?;
+        if !saved {
+            return Err(AppError::Conflict);
+        }
+        let after = serde_json::json!({ "status_override": status.map(Status::as_str), "override_reason": status.map(|_| reason.clone()) });
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action: "update",
+            entity: "goal_result",
+            entity_id: id,
+            department_id: Some(department.id),
+            goal_id: Some(id),
+            before: None,
+            after: Some(&after),
+        };
+        editing::audit(tx, mid, entry).await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}/results#goal-{}",
         department.id, goal.id

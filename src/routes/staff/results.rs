@@ -79,11 +79,7 @@ pub async fn require_results_editable(
         "results",
     )
     .await?;
-    match sheet_state.as_str() {
-        "approved" => Err(AppError::Locked),
-        "submitted" if !staff.roles.can_edit_goals(department_id) => Err(AppError::Locked),
-        _ => Ok(()),
-    }
+    super::edit::check_editable(&sheet_state, staff, department_id)
 }
 
 fn target_label(c: &CriterionWithResult) -> Option<String> {
@@ -198,6 +194,17 @@ pub async fn save_results(
         } else if c.target_value.is_some() {
             match parse_number(&actual) {
                 Some(v) => (Some(v), None),
+                None if crate::domain::metric::is_too_large(&actual) => {
+                    errors.push(
+                        &field,
+                        format!(
+                            "「{}」の実績値：{}",
+                            c.text,
+                            crate::domain::metric::TOO_LARGE
+                        ),
+                    );
+                    (None, None)
+                }
                 None => {
                     errors.push(
                         &field,
@@ -322,43 +329,41 @@ pub async fn save_results(
         override_reason: override_status.map(|_| override_reason.clone()),
         version,
     };
-    let mut tx = state.pool.begin().await?;
-    if !rdb::save_initiative_result(&mut tx, mid, id, version, &result).await? {
-        tx.rollback().await?;
+    let scope = super::edit::Scope::results(department.id, None);
+    let saved = super::edit::change(&state, &staff, scope, async |tx| {
+        if !rdb::save_initiative_result(tx, mid, id, version, &result).await? {
+            return Ok(false);
+        }
+        for (cid, value, text, reason) in &parsed {
+            rdb::save_criterion_result(tx, mid, *cid, *value, text.as_deref(), reason.as_deref())
+                .await?;
+        }
+        let before = serde_json::json!({ "performance": current.performance, "outcome": current.outcome, "status_override": current.status_override });
+        let after = serde_json::json!({
+            "performance": result.performance, "outcome": result.outcome, "status_override": result.status_override,
+            "override_reason": result.override_reason,
+            "criteria": parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
+        });
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action: if version == 0 { "create" } else { "update" },
+            entity: "initiative_result",
+            entity_id: id,
+            department_id: Some(department.id),
+            goal_id: Some(initiative.goal_id),
+            before: Some(&before),
+            after: Some(&after),
+        };
+        editing::audit(tx, mid, entry).await?;
+        Ok(true)
+    })
+    .await?;
+    if !saved {
         let mut errors = FieldErrors::default();
         errors.push("performance", "他の人が先にこの取組の実績を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
         let page = render_form(errors, true, current.version);
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    for (cid, value, text, reason) in &parsed {
-        rdb::save_criterion_result(
-            &mut tx,
-            mid,
-            *cid,
-            *value,
-            text.as_deref(),
-            reason.as_deref(),
-        )
-        .await?;
-    }
-    let before = serde_json::json!({ "performance": current.performance, "outcome": current.outcome, "status_override": current.status_override });
-    let after = serde_json::json!({
-        "performance": result.performance, "outcome": result.outcome, "status_override": result.status_override,
-        "override_reason": result.override_reason,
-        "criteria": parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
-    });
-    let entry = AuditEntry {
-        user_id: staff.user_id,
-        action: if version == 0 { "create" } else { "update" },
-        entity: "initiative_result",
-        entity_id: id,
-        department_id: Some(department.id),
-        goal_id: Some(initiative.goal_id),
-        before: Some(&before),
-        after: Some(&after),
-    };
-    editing::audit(&mut tx, mid, entry).await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/departments/{}/results#initiative-{id}",
         department.id

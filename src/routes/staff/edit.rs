@@ -1,0 +1,192 @@
+//! The one path every change to a department's goal tree takes (goals, initiatives,
+//! criteria, and their results): a transaction in which
+//! 1. the department's sheet is locked and its review state checked — so a save that began
+//!    before the head's 提出 cannot land in the submitted sheet;
+//! 2. the row under which rows are added, moved or removed is locked — so twenty people adding
+//!    an initiative at once get positions ①…⑳, not a unique violation;
+//! 3. the write and its audit entry are made, and a value the database still refuses becomes a
+//!    Japanese 4xx page, never a 500.
+
+use crate::auth::Staff;
+use crate::db::editing::{self, AuditEntry, Item};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use sqlx::PgConnection;
+
+/// Which sheet a change belongs to, and the row to lock.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    /// The department and its sheet ("targets" or "results") whose review state must allow
+    /// the change; None for the organization (departments, sections).
+    pub sheet: Option<(i64, &'static str)>,
+    /// The parent whose children change order or number.
+    pub parent: Option<(Item, i64)>,
+}
+
+impl Scope {
+    /// A change to the targets under `parent` (the department for goals, the goal for
+    /// initiatives, the initiative for criteria).
+    pub fn targets(department_id: i64, parent: Option<(Item, i64)>) -> Self {
+        Self {
+            sheet: Some((department_id, "targets")),
+            parent,
+        }
+    }
+
+    /// A change to the results of a department (the row `parent` locked, if given).
+    pub fn results(department_id: i64, parent: Option<(Item, i64)>) -> Self {
+        Self {
+            sheet: Some((department_id, "results")),
+            parent,
+        }
+    }
+}
+
+/// Runs `write` in one transaction after the checks above; commits when it returns Ok.
+pub async fn change<T>(
+    state: &AppState,
+    staff: &Staff,
+    scope: Scope,
+    write: impl AsyncFnOnce(&mut PgConnection) -> Result<T>,
+) -> Result<T> {
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    if let Some((department_id, kind)) = scope.sheet {
+        let sheet_state = editing::lock_sheet(&mut tx, mid, department_id, kind).await?;
+        check_editable(&sheet_state, staff, department_id)?;
+    }
+    if let Some((item, id)) = scope.parent
+        && !editing::lock_row(&mut tx, item, mid, id).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let value = write(&mut tx).await.map_err(refused_value)?;
+    tx.commit().await.map_err(|e| refused_value(e.into()))?;
+    Ok(value)
+}
+
+/// Whether a sheet in `state` may be changed by this person: submitted sheets only by those
+/// who review them (the head, planning staff), approved ones by nobody until reopened.
+pub fn check_editable(state: &str, staff: &Staff, department_id: i64) -> Result<()> {
+    match state {
+        "approved" => Err(AppError::Locked),
+        "submitted" if !staff.roles.can_edit_goals(department_id) => Err(AppError::Locked),
+        _ => Ok(()),
+    }
+}
+
+/// Database refusals a person's input can still cause (validation should have caught them)
+/// as 4xx pages: a duplicate as a conflict, a value out of range or too long as a bad request.
+fn refused_value(e: AppError) -> AppError {
+    let AppError::Database(sqlx::Error::Database(db)) = &e else {
+        return e;
+    };
+    match db.code().as_deref() {
+        Some("23505") => AppError::Conflict,
+        Some("22003" | "22001" | "22P05" | "23514") => AppError::BadRequest,
+        _ => e,
+    }
+}
+
+/// Refuses changes to a department's targets while they are submitted (except by the head
+/// or planning staff, who review them) or approved (until reopened). An early check for
+/// showing forms; [`change`] checks again with the sheet locked.
+pub async fn require_editable(state: &AppState, staff: &Staff, department_id: i64) -> Result<()> {
+    let (sheet_state, _) =
+        crate::db::publication::sheet_state(&state.pool, staff.municipality_id, department_id)
+            .await?;
+    check_editable(&sheet_state, staff, department_id)
+}
+
+/// Where a row sits, for the audit trail and the locks.
+pub struct Place {
+    pub item: Item,
+    pub id: i64,
+    pub department_id: Option<i64>,
+    pub goal_id: Option<i64>,
+    /// The row whose children this row is among (locked while it moves or goes).
+    pub parent: Option<(Item, i64)>,
+}
+
+impl Place {
+    /// Records `action` on this row with what it was and what it became.
+    pub async fn record<B: serde::Serialize, A: serde::Serialize>(
+        &self,
+        tx: &mut PgConnection,
+        staff: &Staff,
+        action: &'static str,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<()> {
+        let before = before.map(serde_json::to_value).transpose().ok().flatten();
+        let after = after.map(serde_json::to_value).transpose().ok().flatten();
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action,
+            entity: self.item.table(),
+            entity_id: self.id,
+            department_id: self.department_id,
+            goal_id: self.goal_id,
+            before: before.as_ref(),
+            after: after.as_ref(),
+        };
+        editing::audit(tx, staff.municipality_id, entry).await?;
+        Ok(())
+    }
+
+    /// The scope of a change to this row: the department's targets for a part of the goal
+    /// tree, none for the organization.
+    fn scope(&self) -> Scope {
+        match (self.item, self.department_id) {
+            (Item::Goal | Item::Initiative | Item::Criterion, Some(department)) => {
+                Scope::targets(department, self.parent)
+            }
+            _ => Scope {
+                sheet: None,
+                parent: self.parent,
+            },
+        }
+    }
+}
+
+/// Deletes a row if its version is still `version` (a conflict otherwise, changing nothing)
+/// and records what it was.
+pub async fn delete_recorded<T: serde::Serialize>(
+    state: &AppState,
+    staff: &Staff,
+    place: Place,
+    version: Option<i32>,
+    before: &T,
+) -> Result<()> {
+    change(state, staff, place.scope(), async |tx| {
+        let mid = staff.municipality_id;
+        if !editing::delete_item(tx, place.item, mid, place.id, version.unwrap_or(-1)).await? {
+            return Err(AppError::Conflict);
+        }
+        place
+            .record(tx, staff, "delete", Some(before), None::<&()>)
+            .await
+    })
+    .await
+}
+
+/// Moves a row one place up (`direction=up`) or down among its siblings and records the move;
+/// at either end nothing happens.
+pub async fn move_recorded(
+    state: &AppState,
+    staff: &Staff,
+    place: Place,
+    direction: Option<&str>,
+) -> Result<()> {
+    let up = direction == Some("up");
+    change(state, staff, place.scope(), async |tx| {
+        if editing::move_item(tx, place.item, staff.municipality_id, place.id, up).await? {
+            let after = serde_json::json!({ "direction": if up { "up" } else { "down" } });
+            place
+                .record(tx, staff, "move", None::<&()>, Some(&after))
+                .await?;
+        }
+        Ok(())
+    })
+    .await
+}
