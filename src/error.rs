@@ -22,6 +22,8 @@ pub enum AppError {
     Conflict,
     #[error("the sheet is submitted or approved")]
     Locked,
+    #[error("published already")]
+    AlreadyPublished,
     #[error("a return needs a comment")]
     CommentRequired,
     #[error("method not allowed")]
@@ -77,6 +79,11 @@ impl IntoResponse for AppError {
                 StatusCode::CONFLICT,
                 "提出済みまたは承認済みのため変更できません",
                 "この部の組織目標は提出済みまたは承認済みです。提出後は部長（承認後は部長または企画担当）が差し戻すか再開するまで、変更できません。",
+            ),
+            AppError::AlreadyPublished => (
+                StatusCode::CONFLICT,
+                "既に公表されています",
+                "この内容は、ほかの人の操作により既に公表されています。新しい版は作成していません。ページを読み込み直して、公表の状況を確認してください。",
             ),
             AppError::BadRequest => (
                 StatusCode::BAD_REQUEST,

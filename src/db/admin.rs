@@ -258,6 +258,12 @@ pub async fn insert_department(
     slug: &str,
     name: &str,
 ) -> sqlx::Result<i64> {
+    // The year locked: departments added at once get positions one after another.
+    sqlx::query("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
+        .bind(mid)
+        .bind(fiscal_year_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query_scalar(
         "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
          VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
@@ -279,6 +285,12 @@ pub async fn insert_section(
     department_id: i64,
     name: &str,
 ) -> sqlx::Result<i64> {
+    // The department locked: sections added at once get positions one after another.
+    sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
+        .bind(mid)
+        .bind(department_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query_scalar(
         "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
          VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))

@@ -224,33 +224,6 @@ pub async fn published_years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<i32>> 
     .await
 }
 
-/// Freezes `sheet` as the next version of the department's published targets; returns it.
-pub async fn publish(
-    tx: &mut PgConnection,
-    mid: i64,
-    fiscal_year_id: i64,
-    department_id: i64,
-    sheet: &TargetSheet,
-    user_id: Option<i64>,
-    on: NaiveDate,
-) -> sqlx::Result<i32> {
-    sqlx::query_scalar(
-        "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
-         VALUES ($1, $2, $3, 'targets',
-                 (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE department_id = $3 AND kind = 'targets'),
-                 $4, $5, $6)
-         RETURNING version",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
-    .bind(department_id)
-    .bind(on)
-    .bind(user_id)
-    .bind(Json(sheet))
-    .fetch_one(&mut *tx)
-    .await
-}
-
 /// The workflow state of a department's targets (`draft` when never moved) and the latest
 /// return comment.
 pub async fn sheet_state_of(
@@ -390,9 +363,8 @@ pub async fn events(
     .await
 }
 
-/// Publishes the department's live targets as a new version unless they equal the latest
-/// published version; returns the new version, if any. Sets the sheet's state to published.
-#[allow(clippy::too_many_arguments)]
+/// Publishes a department's live targets from any state, unless they equal the latest
+/// version; returns the new version.
 pub async fn publish_if_changed(
     pool: &PgPool,
     mid: i64,
@@ -404,34 +376,122 @@ pub async fn publish_if_changed(
     on: NaiveDate,
 ) -> sqlx::Result<Option<i32>> {
     let sheet = target_sheet(pool, mid, department_id, department_name, policy_id).await?;
-    let latest = publication(pool, mid, department_id, None).await?;
-    if latest.is_some_and(|p| p.content.0 == sheet) {
-        return Ok(None);
-    }
-    let mut tx = pool.begin().await?;
-    let version = publish(
-        &mut tx,
+    let request = PublishRequest {
         mid,
         fiscal_year_id,
         department_id,
-        &sheet,
+        kind: "targets",
+        from: ANY_STATE,
         user_id,
         on,
+    };
+    Ok(match publish_sheet(pool, &request, &sheet).await? {
+        Published::Version(v) => Some(v),
+        Published::Unchanged | Published::NotInState(_) => None,
+    })
+}
+
+/// Every review state: publishing from any of them (the demo, a test).
+pub const ANY_STATE: &[&str] = &["draft", "submitted", "approved", "published"];
+
+/// What to publish: a department's targets or results, when its sheet is in one of `from`.
+pub struct PublishRequest<'a> {
+    pub mid: i64,
+    pub fiscal_year_id: i64,
+    pub department_id: i64,
+    /// "targets" or "results".
+    pub kind: &'static str,
+    pub from: &'a [&'a str],
+    pub user_id: Option<i64>,
+    pub on: NaiveDate,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// A new version was frozen.
+    Version(i32),
+    /// The content equals the latest version: no new one, but the review is done.
+    Unchanged,
+    /// The sheet was not in a state to publish from (someone published it meanwhile); its state.
+    NotInState(String),
+}
+
+/// Publishes `content` as the next version, all in one transaction with the sheet's row locked
+/// first: of twenty simultaneous requests one makes the version and the others, waiting for the
+/// lock, find the sheet published already.
+pub async fn publish_sheet<T: serde::Serialize>(
+    pool: &PgPool,
+    r: &PublishRequest<'_>,
+    content: &T,
+) -> sqlx::Result<Published> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
+    .bind(r.mid)
+    .bind(r.department_id)
+    .bind(r.kind)
+    .execute(&mut *tx)
     .await?;
-    transition(
+    let state: String = sqlx::query_scalar(
+        "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE",
+    )
+    .bind(r.mid)
+    .bind(r.department_id)
+    .bind(r.kind)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !r.from.contains(&state.as_str()) {
+        return Ok(Published::NotInState(state));
+    }
+    let content = serde_json::to_value(content).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let same: Option<bool> = sqlx::query_scalar(
+        "SELECT content = $4 FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(r.mid)
+    .bind(r.department_id)
+    .bind(r.kind)
+    .bind(Json(&content))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let outcome = if same == Some(true) {
+        Published::Unchanged
+    } else {
+        let version: i32 = sqlx::query_scalar(
+            "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
+             VALUES ($1, $2, $3, $7,
+                     (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE municipality_id = $1 AND department_id = $3 AND kind = $7),
+                     $4, $5, $6)
+             RETURNING version",
+        )
+        .bind(r.mid)
+        .bind(r.fiscal_year_id)
+        .bind(r.department_id)
+        .bind(r.on)
+        .bind(r.user_id)
+        .bind(Json(&content))
+        .bind(r.kind)
+        .fetch_one(&mut *tx)
+        .await?;
+        Published::Version(version)
+    };
+    let note = (outcome == Published::Unchanged)
+        .then_some("公表済みの内容から変更がないため、新しい版は作成していません。");
+    transition_of(
         &mut tx,
-        mid,
-        department_id,
-        &["draft", "submitted", "approved", "published"],
+        r.mid,
+        r.department_id,
+        r.kind,
+        r.from,
         "published",
         "publish",
-        None,
-        user_id,
+        note,
+        r.user_id,
     )
     .await?;
     tx.commit().await?;
-    Ok(Some(version))
+    Ok(outcome)
 }
 
 /// One department's review state for the planning staff's overview.
@@ -549,8 +609,8 @@ pub async fn latest_results(
     .await
 }
 
-/// Publishes the department's live results as a new version unless they equal the latest
-/// published results; returns the new version, if any, and marks the results sheet published.
+/// Publishes a department's live results from any state, unless they equal the latest
+/// version; returns the new version.
 pub async fn publish_results_if_changed(
     pool: &PgPool,
     mid: i64,
@@ -559,46 +619,19 @@ pub async fn publish_results_if_changed(
     on: NaiveDate,
 ) -> sqlx::Result<Option<i32>> {
     let sheet = crate::db::results::results_sheet(pool, mid, department).await?;
-    let latest: Option<Json<crate::domain::sheet::ResultsSheet>> = sqlx::query_scalar(
-        "SELECT content FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' ORDER BY version DESC LIMIT 1",
-    )
-    .bind(mid)
-    .bind(department.id)
-    .fetch_optional(pool)
-    .await?;
-    if latest.is_some_and(|l| l.0 == sheet) {
-        return Ok(None);
-    }
-    let mut tx = pool.begin().await?;
-    let version: i32 = sqlx::query_scalar(
-        "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
-         VALUES ($1, $2, $3, 'results',
-                 (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE department_id = $3 AND kind = 'results'),
-                 $4, $5, $6)
-         RETURNING version",
-    )
-    .bind(mid)
-    .bind(department.fiscal_year_id)
-    .bind(department.id)
-    .bind(on)
-    .bind(user_id)
-    .bind(Json(&sheet))
-    .fetch_one(&mut *tx)
-    .await?;
-    transition_of(
-        &mut tx,
+    let request = PublishRequest {
         mid,
-        department.id,
-        "results",
-        &["draft", "submitted", "approved", "published"],
-        "published",
-        "publish",
-        None,
+        fiscal_year_id: department.fiscal_year_id,
+        department_id: department.id,
+        kind: "results",
+        from: ANY_STATE,
         user_id,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Some(version))
+        on,
+    };
+    Ok(match publish_sheet(pool, &request, &sheet).await? {
+        Published::Version(v) => Some(v),
+        Published::Unchanged | Published::NotInState(_) => None,
+    })
 }
 
 /// Whether any department of the year has published results.

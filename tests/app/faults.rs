@@ -88,3 +88,343 @@ async fn control_characters_in_paths_are_not_found_and_in_queries_are_dropped() 
         "the query is searched without the NUL"
     );
 }
+
+/// A form post that owns its fields, so many can be in flight at once.
+async fn post(
+    app: &crate::helpers::TestApp,
+    uri: String,
+    session: &crate::helpers::Session,
+    fields: Vec<(&'static str, String)>,
+) -> crate::helpers::Reply {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.send("POST", &uri, Some(session), Some(&fields)).await
+}
+
+/// 刈谷市 with planning staff and the 企画財政部長 signed in; the department's id.
+struct Racing {
+    app: crate::helpers::TestApp,
+    admin: crate::helpers::Session,
+    head: crate::helpers::Session,
+    department: i64,
+}
+
+async fn racing() -> Racing {
+    let app = crate::helpers::TestApp::with_demo().await;
+    let admin = app.add_staff("kariya", "race-admin", "admin", None).await;
+    let head = app
+        .add_staff(
+            "kariya",
+            "race-head",
+            "department_head",
+            Some("kikaku-zaisei"),
+        )
+        .await;
+    let department = app
+        .scalar("SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id WHERE m.slug = 'kariya' AND d.slug = 'kikaku-zaisei'")
+        .await;
+    Racing {
+        admin: app.session_for(admin).await,
+        head: app.session_for(head).await,
+        app,
+        department,
+    }
+}
+
+impl Racing {
+    /// Changes the department's draft and marks its targets approved, ready to publish.
+    async fn approve_a_change(&self) {
+        sqlx::query(
+            "UPDATE goal SET text = text || '（改）' WHERE department_id = $1 AND position = 1",
+        )
+        .bind(self.department)
+        .execute(&self.app.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE sheet SET state = 'approved' WHERE department_id = $1 AND kind = 'targets'",
+        )
+        .bind(self.department)
+        .execute(&self.app.pool)
+        .await
+        .unwrap();
+    }
+
+    async fn versions(&self) -> i64 {
+        self.app
+            .scalar(&format!(
+                "SELECT count(*) FROM publication WHERE department_id = {} AND kind = 'targets'",
+                self.department
+            ))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn twenty_simultaneous_publications_make_exactly_one_version() {
+    let r = racing().await;
+    r.approve_a_change().await;
+    let before = r.versions().await;
+
+    let uri = format!("/staff/departments/{}/workflow", r.department);
+    let posts = (0..20).map(|_| {
+        post(
+            &r.app,
+            uri.clone(),
+            &r.admin,
+            vec![("action", "publish".into()), ("kind", "targets".into())],
+        )
+    });
+    let replies = futures_util::future::join_all(posts).await;
+
+    let statuses: Vec<u16> = replies.iter().map(|x| x.status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
+    assert!(
+        replies
+            .iter()
+            .filter(|x| x.status == 409)
+            .all(|x| x.body.contains("既に公表されています"))
+    );
+    assert_eq!(r.versions().await, before + 1);
+}
+
+#[tokio::test]
+async fn simultaneous_publish_all_makes_one_version_per_department() {
+    let r = racing().await;
+    r.approve_a_change().await;
+    let before = r.versions().await;
+    let total_before = r.app.scalar("SELECT count(*) FROM publication").await;
+
+    let posts = (0..10).map(|_| {
+        post(
+            &r.app,
+            "/staff/admin/years/2026/publish".into(),
+            &r.admin,
+            vec![],
+        )
+    });
+    let replies = futures_util::future::join_all(posts).await;
+
+    assert!(
+        replies.iter().all(|x| x.status.as_u16() == 303),
+        "{:?}",
+        replies.iter().map(|x| x.status).collect::<Vec<_>>()
+    );
+    assert_eq!(r.versions().await, before + 1);
+    assert_eq!(
+        r.app.scalar("SELECT count(*) FROM publication").await,
+        total_before + 1
+    );
+}
+
+#[tokio::test]
+async fn simultaneous_additions_get_one_position_each() {
+    let r = racing().await;
+    let goal = r
+        .app
+        .scalar(&format!(
+            "SELECT id FROM goal WHERE department_id = {} AND position = 1",
+            r.department
+        ))
+        .await;
+    let initiative = r
+        .app
+        .scalar(&format!(
+            "SELECT id FROM initiative WHERE goal_id = {goal} AND position = 1"
+        ))
+        .await;
+    let section = r
+        .app
+        .scalar(&format!(
+            "SELECT id FROM section WHERE department_id = {} ORDER BY position LIMIT 1",
+            r.department
+        ))
+        .await
+        .to_string();
+    let pillar = r
+        .app
+        .scalar(&format!(
+            "SELECT pillar_id FROM goal_pillar WHERE goal_id = {goal} LIMIT 1"
+        ))
+        .await
+        .to_string();
+
+    let texts: Vec<String> = (0..20).map(|i| format!("同時に追加した項目{i}")).collect();
+    let goals_uri = format!("/staff/departments/{}/goals", r.department);
+    let initiatives_uri = format!("/staff/goals/{goal}/initiatives");
+    let criteria_uri = format!("/staff/initiatives/{initiative}/criteria");
+    let mut posts = Vec::new();
+    for t in &texts {
+        posts.push(post(
+            &r.app,
+            goals_uri.clone(),
+            &r.head,
+            vec![("text", t.clone()), ("pillar", pillar.clone())],
+        ));
+        posts.push(post(
+            &r.app,
+            initiatives_uri.clone(),
+            &r.head,
+            vec![("text", t.clone()), ("section", section.clone())],
+        ));
+        posts.push(post(
+            &r.app,
+            criteria_uri.clone(),
+            &r.head,
+            vec![("text", t.clone()), ("comparator", "at_least".into())],
+        ));
+    }
+    let replies = futures_util::future::join_all(posts).await;
+
+    let statuses: Vec<u16> = replies.iter().map(|x| x.status.as_u16()).collect();
+    assert!(statuses.iter().all(|&s| s == 303), "{statuses:?}");
+    for (table, parent, id) in [
+        ("goal", "department_id", r.department),
+        ("initiative", "goal_id", goal),
+        ("criterion", "initiative_id", initiative),
+    ] {
+        let (n, distinct, max): (i64, i64, i32) = sqlx::query_as(&format!(
+            "SELECT count(*), count(DISTINCT position), max(position) FROM {table} WHERE {parent} = $1"
+        ))
+        .bind(id)
+        .fetch_one(&r.app.pool)
+        .await
+        .unwrap();
+        assert_eq!(n, distinct, "{table}: positions are distinct");
+        assert_eq!(max as i64, n, "{table}: positions have no gaps");
+        let added = r.app.scalar(&format!("SELECT count(*) FROM {table} WHERE {parent} = {id} AND text LIKE '同時に追加した項目%'")).await;
+        assert_eq!(added, 20, "{table}: every addition is there once");
+    }
+}
+
+#[tokio::test]
+async fn simultaneous_departments_and_years_are_created_or_refused_with_a_message() {
+    let r = racing().await;
+    let names: Vec<(String, String)> = (0..10)
+        .map(|i| (format!("新設部{i}"), format!("shinsetsu-{i}")))
+        .collect();
+    let posts = names.iter().map(|(name, slug)| {
+        post(
+            &r.app,
+            "/staff/admin/years/2026/departments".into(),
+            &r.admin,
+            vec![("name", name.clone()), ("slug", slug.clone())],
+        )
+    });
+    let replies = futures_util::future::join_all(posts).await;
+    assert!(
+        replies.iter().all(|x| x.status.as_u16() == 303),
+        "{:?}",
+        replies
+            .iter()
+            .map(|x| (x.status, x.body.chars().take(300).collect::<String>()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.app
+            .scalar("SELECT count(*) FROM department WHERE slug LIKE 'shinsetsu-%'")
+            .await,
+        10
+    );
+
+    let years = (0..5).map(|_| {
+        post(
+            &r.app,
+            "/staff/admin/years".into(),
+            &r.admin,
+            vec![
+                ("year", "2031".into()),
+                ("title", "刈谷市組織重点目標".into()),
+                ("tables_title", "組織重点目標".into()),
+                ("copy_from", "".into()),
+            ],
+        )
+    });
+    let replies = futures_util::future::join_all(years).await;
+    let statuses: Vec<u16> = replies.iter().map(|x| x.status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 303 || s == 422),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        r.app
+            .scalar("SELECT count(*) FROM fiscal_year WHERE year = 2031")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_save_that_began_before_the_submission_does_not_land_in_the_submitted_sheet() {
+    let r = racing().await;
+    let chief = r
+        .app
+        .add_staff("kariya", "race-chief", "section_chief", Some("情報政策課"))
+        .await;
+    let chief = r.app.session_for(chief).await;
+    let initiative: (i64, i32, String) = sqlx::query_as(
+        "SELECT i.id, i.version, s.id::text FROM initiative i JOIN initiative_section x ON x.initiative_id = i.id JOIN section s ON s.id = x.section_id WHERE s.name = '情報政策課' AND s.department_id = $1 LIMIT 1",
+    )
+    .bind(r.department)
+    .fetch_one(&r.app.pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO sheet (municipality_id, department_id, kind) SELECT municipality_id, id, 'targets' FROM department WHERE id = $1 ON CONFLICT DO NOTHING")
+        .bind(r.department)
+        .execute(&r.app.pool)
+        .await
+        .unwrap();
+    // The head's 提出 holds the sheet's row while the chief saves.
+    let mut submit = r.app.pool.begin().await.unwrap();
+    sqlx::query("UPDATE sheet SET state = 'draft' WHERE department_id = $1 AND kind = 'targets'")
+        .bind(r.department)
+        .execute(&mut *submit)
+        .await
+        .unwrap();
+    let before = r.app.snapshot().await;
+    let uri = format!("/staff/initiatives/{}", initiative.0);
+    let version = initiative.1.to_string();
+    let save = post(
+        &r.app,
+        uri,
+        &chief,
+        vec![
+            ("text", "提出の直前に保存した内容".into()),
+            ("section", initiative.2.clone()),
+            ("version", version),
+        ],
+    );
+    let submit_then_commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query(
+            "UPDATE sheet SET state = 'submitted' WHERE department_id = $1 AND kind = 'targets'",
+        )
+        .bind(r.department)
+        .execute(&mut *submit)
+        .await
+        .unwrap();
+        submit.commit().await.unwrap();
+    };
+    let (reply, ()) = tokio::join!(save, submit_then_commit);
+
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("提出済みまたは承認済みのため変更できません")
+    );
+    assert_eq!(r.app.snapshot().await, before, "nothing was written");
+}

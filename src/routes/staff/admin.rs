@@ -193,7 +193,30 @@ pub async fn create_year(
         copy_from: source.map(|s| s.id),
         copy_goals: form.copy_goals.is_some(),
     };
-    let id = adb::create_year(&mut tx, mid, &new_year).await?;
+    let id = match adb::create_year(&mut tx, mid, &new_year).await {
+        Ok(id) => id,
+        // Created by someone else since the check above (two planning staff at once).
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            drop(tx);
+            let mut errors = FieldErrors::default();
+            errors.push(
+                "year",
+                format!("{}は既にあります。", state.eras.fiscal_year_label(year)),
+            );
+            let typed = Typed(HashMap::from([
+                ("year".into(), form.year),
+                ("title".into(), form.title),
+                ("tables_title".into(), form.tables_title),
+                ("copy_from".into(), form.copy_from),
+            ]));
+            let page = admin_page(&state, staff, errors, typed).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
     editing::audit(
         &mut tx,

@@ -99,50 +99,30 @@ pub async fn change_state(
     }
     let mid = staff.municipality_id;
     if form.action == "publish" {
-        let (current, _) = pubdb::sheet_state_of(&state.pool, mid, id, kind).await?;
-        if !from.contains(&current.as_str()) {
-            return Err(AppError::Conflict);
-        }
-        let today = chrono::Local::now().date_naive();
-        let published = if kind == "results" {
-            pubdb::publish_results_if_changed(
-                &state.pool,
-                mid,
-                &department,
-                Some(staff.user_id),
-                today,
-            )
-            .await?
-        } else {
-            pubdb::publish_if_changed(
-                &state.pool,
-                mid,
-                department.fiscal_year_id,
-                id,
-                &department.name,
-                department.policy_id,
-                Some(staff.user_id),
-                today,
-            )
-            .await?
+        let request = pubdb::PublishRequest {
+            mid,
+            fiscal_year_id: department.fiscal_year_id,
+            department_id: id,
+            kind,
+            from,
+            user_id: Some(staff.user_id),
+            on: chrono::Local::now().date_naive(),
         };
-        if published.is_none() {
-            // Nothing changed since the last publication: no new version, but the review is done.
-            let mut tx = state.pool.begin().await?;
-            let note = Some("公表済みの内容から変更がないため、新しい版は作成していません。");
-            pubdb::transition_of(
-                &mut tx,
-                mid,
-                id,
-                kind,
-                from,
-                to,
-                "publish",
-                note,
-                Some(staff.user_id),
-            )
-            .await?;
-            tx.commit().await?;
+        let outcome = if kind == "results" {
+            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?
+        } else {
+            let sheet =
+                pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id)
+                    .await?;
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?
+        };
+        if let pubdb::Published::NotInState(current) = outcome {
+            return Err(if current == "published" {
+                AppError::AlreadyPublished
+            } else {
+                AppError::Conflict
+            });
         }
     } else {
         let mut tx = state.pool.begin().await?;
@@ -371,33 +351,19 @@ pub async fn publish_year(
         .into_iter()
         .filter(|r| r.state == "approved")
     {
-        let published = pubdb::publish_if_changed(
-            &state.pool,
+        // Only what is still approved when its turn comes: a department published meanwhile
+        // by someone else is left as it is.
+        let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
+        let request = pubdb::PublishRequest {
             mid,
-            fid,
-            row.id,
-            &row.name,
-            policy_id,
-            Some(staff.user_id),
-            today,
-        )
-        .await?;
-        if published.is_none() {
-            let mut tx = state.pool.begin().await?;
-            let note = Some("公表済みの内容から変更がないため、新しい版は作成していません。");
-            pubdb::transition(
-                &mut tx,
-                mid,
-                row.id,
-                &["approved"],
-                "published",
-                "publish",
-                note,
-                Some(staff.user_id),
-            )
-            .await?;
-            tx.commit().await?;
-        }
+            fiscal_year_id: fid,
+            department_id: row.id,
+            kind: "targets",
+            from: &["approved"],
+            user_id: Some(staff.user_id),
+            on: today,
+        };
+        pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
 }
