@@ -164,3 +164,51 @@ async fn the_results_report_exports_with_its_columns_and_exports_need_a_sign_in(
         .await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn department_names_excel_cannot_take_as_sheet_names_do_not_break_the_city_export() {
+    let app = TestApp::with_demo().await;
+    let admin = app.add_staff("kariya", "admin", "admin", None).await;
+    let s = app.session_for(admin).await;
+    let long = format!("{}一", "とても長い名前の部".repeat(4));
+    let long_twin = format!("{}二", "とても長い名前の部".repeat(4));
+    for (slug, name) in [
+        ("kikaku-zaisei", "'[企画]財政部'"),
+        ("somu", long.as_str()),
+        ("shimin-katsudo", long_twin.as_str()),
+    ] {
+        sqlx::query("UPDATE department SET name = $2 WHERE slug = $1 AND municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya')")
+            .bind(slug)
+            .bind(name)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    app.publish_all("kariya").await;
+
+    let bytes = export_bytes(&app, &s, "/staff/admin/years/2026/export.xlsx").await;
+
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let names = wb.sheet_names();
+    let lower: std::collections::HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    assert_eq!(lower.len(), names.len(), "distinct: {names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.encode_utf16().count() <= 31 && !n.starts_with('\'') && !n.contains('[')),
+        "{names:?}"
+    );
+    assert!(names.contains(&"企画財政部".to_owned()), "{names:?}");
+    let mut titles = Vec::new();
+    for name in &names {
+        titles.push(cell(&wb.worksheet_range(name).unwrap(), 0, 0));
+    }
+    assert!(
+        titles.iter().any(|t| t.starts_with("'[企画]財政部'")),
+        "the real name in the title row"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with(&long))
+            && titles.iter().any(|t| t.starts_with(&long_twin))
+    );
+}

@@ -7,6 +7,9 @@ use crate::domain::sheet::{ResultsSheet, TargetSheet};
 use crate::domain::status::Status;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
+mod sheet_names;
+pub use sheet_names::sheet_names;
+
 /// The MIME type of .xlsx files.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -44,14 +47,6 @@ fn formats() -> Formats {
         goal: cell.clone().set_bold(),
         cell,
     }
-}
-
-/// Worksheet names are at most 31 characters and cannot hold some punctuation.
-fn sheet_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
-        .take(31)
-        .collect()
 }
 
 fn page_setup(ws: &mut Worksheet, widths: &[f64], header_row: u32) -> Result<(), XlsxError> {
@@ -146,9 +141,10 @@ fn write_goal(
 pub fn targets_workbook(title_suffix: &str, sheets: &[TargetSheet]) -> Result<Vec<u8>, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
-    for sheet in sheets {
+    let names = sheet_names(sheets.iter().map(|s| s.department_name.as_str()));
+    for (sheet, name) in sheets.iter().zip(names) {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&sheet.department_name))?;
+        ws.set_name(name)?;
         page_setup(ws, &TARGET_WIDTHS, 1)?;
         ws.write_string_with_format(
             0,
@@ -204,9 +200,10 @@ pub fn deployment_workbook(
 ) -> Result<Vec<u8>, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
-    for (sheet, drawn_up) in sheets {
+    let names = sheet_names(sheets.iter().map(|s| s.0.department_name.as_str()));
+    for ((sheet, drawn_up), name) in sheets.iter().zip(names) {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&sheet.department_name))?;
+        ws.set_name(name)?;
         page_setup(ws, &DEPLOYMENT_WIDTHS, 2)?;
         ws.write_string_with_format(
             0,
@@ -301,9 +298,10 @@ pub fn deployment_workbook(
 pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<Vec<u8>, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
-    for sheet in sheets {
+    let names = sheet_names(sheets.iter().map(|s| s.department_name.as_str()));
+    for (sheet, name) in sheets.iter().zip(names) {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&sheet.department_name))?;
+        ws.set_name(name)?;
         page_setup(ws, &RESULTS_WIDTHS, 1)?;
         ws.write_string_with_format(
             0,
@@ -494,7 +492,7 @@ pub fn template_workbook(info: &TemplateInfo) -> Result<Vec<u8>, XlsxError> {
 
 #[cfg(test)]
 mod tests {
-    use super::line_count;
+    use super::*;
 
     #[test]
     fn wrapped_lines_count_full_width_characters_double() {
