@@ -108,16 +108,6 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     let state = mokuhyo::app_state(database.pool.clone())
         .await
         .map_err(|e| e.to_string())?;
-    // Imports that were running when the server last stopped were rolled back with it.
-    let interrupted = mokuhyo::db::imports::fail_interrupted(&database.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    if interrupted > 0 {
-        tracing::warn!(
-            interrupted,
-            "imports interrupted by the last stop were marked failed"
-        );
-    }
     mokuhyo::spawn_housekeeping(database.pool.clone());
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

@@ -23,14 +23,23 @@ pub struct ImportJob {
     pub message: Option<String>,
 }
 
-/// Marks uploads left `running` by a server that stopped as failed (their transaction was
-/// rolled back when the connection closed); returns how many.
-pub async fn fail_interrupted(pool: &PgPool) -> sqlx::Result<u64> {
+/// The first key of the advisory locks that hold running imports (the second is the job's id).
+pub const LEASE_KEY: i32 = 0x6d6f_6b75; // "moku"
+
+/// Marks uploads left `running` by a server that stopped as failed: those started more than
+/// `grace` ago whose lease nobody holds (the applying transaction, and its lock, ended with
+/// the server's connection; nothing was written). Imports another live server is applying
+/// hold their lease and are left alone. Returns how many were marked.
+pub async fn fail_interrupted(pool: &PgPool, grace: std::time::Duration) -> sqlx::Result<u64> {
     Ok(sqlx::query(
         "UPDATE import_job SET state = 'failed', finished_at = now(),
                 message = '取り込みの途中でサーバーが停止しました。何も書き込まれていません。もう一度アップロードしてください。'
-         WHERE state = 'running'",
+         WHERE state = 'running'
+           AND COALESCE(started_at, created_at) < now() - make_interval(secs => $2)
+           AND pg_try_advisory_xact_lock($1, (id % 2147483647)::int)",
     )
+    .bind(LEASE_KEY)
+    .bind(grace.as_secs_f64())
     .execute(pool)
     .await?
     .rows_affected())
@@ -86,7 +95,7 @@ pub async fn find(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<Impor
 /// Marks a previewed upload as running; false when it was not waiting (confirmed twice).
 pub async fn start(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<bool> {
     let n = sqlx::query(
-        "UPDATE import_job SET state = 'running' WHERE municipality_id = $1 AND id = $2 AND state = 'previewed'",
+        "UPDATE import_job SET state = 'running', started_at = now() WHERE municipality_id = $1 AND id = $2 AND state = 'previewed'",
     )
     .bind(mid)
     .bind(id)
@@ -124,7 +133,8 @@ const STALE: &str = "プレビューの後に、取り込み先の組織目標�
 pub async fn run(pool: &PgPool, mid: i64, job: &ImportJob) -> sqlx::Result<()> {
     let outcome = apply(pool, mid, job).await;
     match outcome {
-        Ok(Ok(report)) => finish(pool, job.id, "done", Some(&report), None).await,
+        // Recorded in the applying transaction itself.
+        Ok(Ok(_)) => Ok(()),
         Ok(Err(message)) => finish(pool, job.id, "stale", None, Some(&message)).await,
         Err(e) => {
             tracing::error!(error = %e, job = job.id, "import failed");
@@ -146,6 +156,13 @@ async fn apply(
     job: &ImportJob,
 ) -> sqlx::Result<Result<Vec<DepartmentChange>, String>> {
     let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
+    // The lease: held until this transaction ends, so no other server takes the job for
+    // interrupted while it is being applied.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
+        .bind(LEASE_KEY)
+        .bind(job.id)
+        .execute(&mut *tx)
+        .await?;
     let ids: Vec<i64> = job
         .parsed
         .departments
@@ -158,7 +175,15 @@ async fn apply(
         .bind(&ids)
         .execute(&mut *tx)
         .await?;
+    // The review states held for the rest of the transaction: a department approved meanwhile
+    // is refused as locked (its approval also changed the fingerprint).
+    let approved = lock_sheets(&mut tx, mid, &ids).await?;
     if upload::fingerprint(&mut tx, mid, &ids).await? != job.fingerprint {
+        if let Some(name) = approved.first() {
+            return Ok(Err(format!(
+                "プレビューの後に{name}が承認されたため、変更できません。差し戻してから、もう一度アップロードしてください。"
+            )));
+        }
         return Ok(Err(STALE.to_owned()));
     }
     let progress = Progress {
@@ -199,8 +224,42 @@ async fn apply(
         )
         .await?;
     }
+    // Done in the same transaction as the writes: the job cannot be left `running` after them.
+    sqlx::query(
+        "UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1",
+    )
+    .bind(job.id)
+    .bind(Json(&report))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Ok(report))
+}
+
+/// Locks the targets and results sheets of `ids` (those that have been reviewed at all; a
+/// sheet never moved is a draft) against review steps until the transaction ends; returns the
+/// names of departments with an approved sheet, in display order.
+async fn lock_sheets(
+    tx: &mut Transaction<'_, Postgres>,
+    mid: i64,
+    ids: &[i64],
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.name, s.state FROM sheet s JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+         WHERE s.municipality_id = $1 AND s.department_id = ANY($2)
+         ORDER BY d.position, s.kind FOR SHARE OF s",
+    )
+    .bind(mid)
+    .bind(ids)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut approved: Vec<String> = Vec::new();
+    for (name, state) in rows {
+        if state == "approved" && !approved.contains(&name) {
+            approved.push(name);
+        }
+    }
+    Ok(approved)
 }
 
 /// The pillars (number, title) of a year's policy.

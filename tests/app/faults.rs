@@ -428,3 +428,69 @@ async fn a_save_that_began_before_the_submission_does_not_land_in_the_submitted_
     );
     assert_eq!(r.app.snapshot().await, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn a_running_import_held_by_a_live_server_is_not_failed_by_another_one() {
+    let app = crate::helpers::TestApp::with_demo().await;
+    let user = app.add_staff("kariya", "importer", "admin", None).await;
+    let insert = "INSERT INTO import_job (municipality_id, fiscal_year_id, created_by, filename, parsed, preview, fingerprint, total_departments, state, started_at)
+         SELECT m.id, f.id, $1, 'a.xlsx', '{}', '[]', '', 1, 'running', now() - interval '1 minute'
+         FROM municipality m JOIN fiscal_year f ON f.municipality_id = m.id AND f.year = 2026 WHERE m.slug = 'kariya' RETURNING id";
+    let held: i64 = sqlx::query_scalar(insert)
+        .bind(user)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let orphaned: i64 = sqlx::query_scalar(insert)
+        .bind(user)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // "Server A" applies `held`: its transaction holds the job's lease.
+    let mut server_a = app.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2::int)")
+        .bind(mokuhyo::db::imports::LEASE_KEY)
+        .bind(held as i32)
+        .execute(&mut *server_a)
+        .await
+        .unwrap();
+
+    // "Server B" starts (or sweeps) meanwhile.
+    let marked = mokuhyo::db::imports::fail_interrupted(&app.pool, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    let state = |id: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT state FROM import_job WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    assert_eq!(marked, 1, "only the job nobody holds");
+    assert_eq!(state(held).await, "running");
+    assert_eq!(state(orphaned).await, "failed");
+
+    // Server A dies: its transaction and lease end; the job is then found interrupted.
+    drop(server_a);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let marked = mokuhyo::db::imports::fail_interrupted(&app.pool, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(marked, 1);
+    assert_eq!(state(held).await, "failed");
+    // A job just started is given time to take its lease.
+    sqlx::query("UPDATE import_job SET state = 'running', started_at = now() WHERE id = $1")
+        .bind(held)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let marked =
+        mokuhyo::db::imports::fail_interrupted(&app.pool, std::time::Duration::from_secs(30))
+            .await
+            .unwrap();
+    assert_eq!(marked, 0);
+}

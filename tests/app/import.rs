@@ -536,6 +536,45 @@ async fn a_confirmation_after_someone_else_edited_the_department_is_refused() {
 }
 
 #[tokio::test]
+async fn a_confirmation_after_the_department_was_approved_says_it_is_locked() {
+    let app = TestApp::with_demo().await;
+    let s = admin_session(&app).await;
+    let file = template_file(
+        "取込",
+        TARGET_HEADER,
+        &[vec![
+            "総務部",
+            "1",
+            "ファイルの目標",
+            "1",
+            "ファイルの取組",
+            "人事課",
+            "・基準",
+        ]],
+    );
+    let job = job_of(&upload(&app, &s, 2026, "a.xlsx", &file).await);
+    // Meanwhile the head approves 総務部.
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind, state)
+         SELECT municipality_id, id, 'targets', 'approved' FROM department WHERE slug = 'somu'
+         ON CONFLICT (department_id, kind) DO UPDATE SET state = 'approved'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let before = app.snapshot().await;
+
+    let page = confirm(&app, &s, job).await;
+
+    assert!(page.contains("取り込めませんでした"), "{page}");
+    assert!(
+        page.contains("総務部が承認されたため、変更できません"),
+        "{page}"
+    );
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
 async fn an_approved_department_refuses_imported_changes() {
     let app = TestApp::with_demo().await;
     let s = admin_session(&app).await;
