@@ -81,6 +81,11 @@ async fn checked_body(
     {
         return Err(AppError::Forbidden);
     }
+    if let Some(origin) = headers.get(header::ORIGIN)
+        && !same_origin(origin.to_str().unwrap_or(""), headers)
+    {
+        return Err(AppError::Forbidden);
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -124,6 +129,24 @@ async fn checked_body(
         }
         _ => Err(AppError::Forbidden),
     }
+}
+
+/// Whether a request's `Origin` is this site: its host (and port) is the one the request was
+/// sent to — `Host`, or the proxy's `X-Forwarded-Host`. "null" (a sandboxed or privacy-minded
+/// page) is not.
+fn same_origin(origin: &str, headers: &axum::http::HeaderMap) -> bool {
+    let Some(authority) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let authority = authority.trim_end_matches('/');
+    ["x-forwarded-host", "host"]
+        .iter()
+        .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .flat_map(|v| v.split(','))
+        .any(|host| host.trim().eq_ignore_ascii_case(authority))
 }
 
 /// A body that could not be read: over the limit, or it stopped arriving (the connection's

@@ -307,9 +307,38 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(axum::middleware::from_fn(transport_headers))
         .layer(axum::middleware::from_fn(input::check_paths_and_queries))
         .layer(axum::middleware::from_fn(crate::error::japanese_rejections))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Headers that depend on how and for what the request came: `Strict-Transport-Security` when
+/// it came over HTTPS (through a proxy that says so), and `no-store` on every answer under
+/// the staff pages and sign-in — their error pages too, which no route layer sees.
+async fn transport_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let https = request
+        .headers()
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v == "https");
+    let path = request.uri().path();
+    let private = path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout";
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    if private {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -582,3 +582,52 @@ async fn a_nul_byte_in_the_username_is_an_ordinary_counted_failure() {
         "the failure is counted"
     );
 }
+
+#[tokio::test]
+async fn a_post_from_another_origin_is_refused_even_with_the_token() {
+    let app = TestApp::with_demo().await;
+    let id = app.add_staff("kariya", "taro", "viewer", None).await;
+    let s = app.session_for(id).await;
+    let post = |origin: &'static str| {
+        let body = serde_urlencoded::to_string([("csrf", s.csrf.as_str())]).unwrap();
+        Request::post("/logout")
+            .header("host", "mokuhyo.city.example.lg.jp")
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("mokuhyo_session={}", s.cookie))
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    let foreign = app.send_request(post("https://evil.example")).await;
+    let null = app.send_request(post("null")).await;
+    let still_signed_in = app.send("GET", "/staff", Some(&s), None).await;
+    let own = app.send_request(post("https://mokuhyo.city.example.lg.jp")).await;
+
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert_eq!(null.status, StatusCode::FORBIDDEN);
+    assert_eq!(still_signed_in.status, StatusCode::OK, "the forged post did nothing");
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn staff_error_pages_are_not_stored_and_https_gets_hsts() {
+    let app = TestApp::with_demo().await;
+
+    let missing = app.send("GET", "/staff/no-such-page", None, None).await;
+    let public = app
+        .send_request(
+            Request::get("/kariya/2026")
+                .header("x-forwarded-proto", "https")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let plain = app.send("GET", "/kariya/2026", None, None).await;
+
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers["cache-control"], "no-store");
+    assert!(public.headers["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(!plain.headers.contains_key("strict-transport-security"));
+    assert_ne!(public.headers["cache-control"], "no-store", "public pages stay cacheable");
+}
