@@ -325,7 +325,8 @@ async fn transport_headers(
         .get("x-forwarded-proto")
         .is_some_and(|v| v == "https");
     let path = request.uri().path();
-    let private = path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout";
+    let private =
+        path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout";
     let mut response = next.run(request).await;
     if https {
         response.headers_mut().insert(

@@ -288,6 +288,49 @@ async fn a_head_edits_an_items_category_deadline_and_common_responsibility() {
             ]),
         )
         .await;
+    // A deadline of spaces is no deadline (trimmed before it is checked and stored).
+    let spaces = app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{initiative}"),
+            Some(&s),
+            Some(&[
+                ("text", &text),
+                ("deadline", "   　 "),
+                ("version", &initiative_version.to_string()),
+            ]),
+        )
+        .await;
+    assert_eq!(spaces.status, StatusCode::SEE_OTHER, "{}", spaces.body);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM initiative WHERE id = {initiative} AND deadline IS NULL"
+        ))
+        .await,
+        1
+    );
+    sqlx::query("UPDATE initiative SET deadline = '12月' WHERE id = $1")
+        .bind(initiative)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let initiative_version = app
+        .scalar(&format!(
+            "SELECT version::bigint FROM initiative WHERE id = {initiative}"
+        ))
+        .await;
+    let bad = app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{initiative}"),
+            Some(&s),
+            Some(&[
+                ("text", &text),
+                ("deadline", "来年の春"),
+                ("version", &initiative_version.to_string()),
+            ]),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("id=\"deadline-error\""));
     assert!(bad.body.contains("value=\"来年の春\""));

@@ -602,11 +602,17 @@ async fn a_post_from_another_origin_is_refused_even_with_the_token() {
     let foreign = app.send_request(post("https://evil.example")).await;
     let null = app.send_request(post("null")).await;
     let still_signed_in = app.send("GET", "/staff", Some(&s), None).await;
-    let own = app.send_request(post("https://mokuhyo.city.example.lg.jp")).await;
+    let own = app
+        .send_request(post("https://mokuhyo.city.example.lg.jp"))
+        .await;
 
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
     assert_eq!(null.status, StatusCode::FORBIDDEN);
-    assert_eq!(still_signed_in.status, StatusCode::OK, "the forged post did nothing");
+    assert_eq!(
+        still_signed_in.status,
+        StatusCode::OK,
+        "the forged post did nothing"
+    );
     assert_eq!(own.status, StatusCode::SEE_OTHER);
 }
 
@@ -627,7 +633,15 @@ async fn staff_error_pages_are_not_stored_and_https_gets_hsts() {
 
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.headers["cache-control"], "no-store");
-    assert!(public.headers["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(
+        public.headers["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
     assert!(!plain.headers.contains_key("strict-transport-security"));
-    assert_ne!(public.headers["cache-control"], "no-store", "public pages stay cacheable");
+    assert_ne!(
+        public.headers["cache-control"], "no-store",
+        "public pages stay cacheable"
+    );
 }

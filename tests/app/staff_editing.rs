@@ -760,3 +760,32 @@ async fn nul_bytes_in_form_fields_are_removed_before_anything_is_stored() {
     assert!(bad_version.status.is_client_error() || bad_version.status.is_redirection());
     assert_ne!(bad_version.status.as_u16(), 500);
 }
+
+#[tokio::test]
+async fn numbers_the_database_cannot_hold_come_back_beside_the_field() {
+    let w = world().await;
+    let head = &w.sessions["head"];
+    let before = w.app.snapshot().await;
+
+    let huge = w
+        .app
+        .send(
+            "POST",
+            &format!("/staff/initiatives/{}/criteria", w.initiative),
+            Some(head),
+            Some(&[
+                ("text", "窓口の設置数"),
+                ("target_value", "123456789012345678"),
+                ("unit", "件"),
+            ]),
+        )
+        .await;
+
+    assert_eq!(huge.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(huge.body.contains("数値の桁が多すぎます"), "{}", huge.body);
+    assert!(
+        huge.body.contains("value=\"123456789012345678\""),
+        "the input is kept"
+    );
+    assert_eq!(w.app.snapshot().await, before, "nothing written");
+}
