@@ -14,6 +14,9 @@ pub struct Municipality {
     pub local_government_code: String,
     /// `target_table` or `deployment_table` (see migration 0007).
     pub sheet_layout: String,
+    /// Where the city's pages' content comes from, when they say (a demo city's source).
+    #[sqlx(default)]
+    pub about: String,
 }
 
 impl Municipality {
@@ -116,7 +119,7 @@ pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
 /// One city by its slug.
 pub async fn municipality(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Municipality>> {
     sqlx::query_as(
-        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout
+        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout, about
          FROM municipality WHERE slug = $1",
     )
     .bind(slug)
@@ -158,7 +161,7 @@ pub async fn city_year(
         pillar_set_name: String,
     }
     let row: Option<Row> = sqlx::query_as(
-        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, m.sheet_layout,
+        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, m.sheet_layout, m.about,
                 f.id AS fy_id, f.year, f.title, f.tables_title, f.policy_id,
                 p.name AS policy_name, p.pillar_set_name
          FROM municipality m

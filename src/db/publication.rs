@@ -224,6 +224,22 @@ pub async fn published_years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<i32>> 
     .await
 }
 
+/// The years of a city with anything published, newest first, each with whether its targets
+/// are published (a past year may have only its results).
+pub async fn published_years_with_targets(
+    pool: &PgPool,
+    mid: i64,
+) -> sqlx::Result<Vec<(i32, bool)>> {
+    sqlx::query_as(
+        "SELECT f.year, bool_or(p.kind = 'targets') FROM fiscal_year f
+         JOIN publication p ON p.municipality_id = f.municipality_id AND p.fiscal_year_id = f.id
+         WHERE f.municipality_id = $1 GROUP BY f.year ORDER BY f.year DESC",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await
+}
+
 /// The workflow state of a department's targets (`draft` when never moved) and the latest
 /// return comment.
 pub async fn sheet_state_of(

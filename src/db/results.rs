@@ -345,14 +345,17 @@ pub async fn save_goal_override(
     Ok(n == 1)
 }
 
+/// A goal's status set by hand: goal id, status, reason, version, and the result as printed.
+pub type GoalOverride = (i64, Option<String>, Option<String>, i32, Option<String>);
+
 /// Every goal override of a department, by goal id.
 pub async fn goal_overrides(
     pool: &PgPool,
     mid: i64,
     department_id: i64,
-) -> sqlx::Result<Vec<(i64, Option<String>, Option<String>, i32)>> {
+) -> sqlx::Result<Vec<GoalOverride>> {
     sqlx::query_as(
-        "SELECT r.goal_id, r.status_override, r.override_reason, r.version FROM goal_result r
+        "SELECT r.goal_id, r.status_override, r.override_reason, r.version, r.status_label FROM goal_result r
          JOIN goal g ON g.municipality_id = r.municipality_id AND g.id = r.goal_id
          WHERE r.municipality_id = $1 AND g.department_id = $2",
     )
@@ -397,9 +400,9 @@ pub async fn results_sheet(
         .collect();
     let criteria = criteria_with_results(pool, mid, &ids).await?;
     let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
-    let overrides: HashMap<i64, (Option<String>, Option<String>)> = overrides
+    let overrides: HashMap<i64, (Option<String>, Option<String>, Option<String>)> = overrides
         .into_iter()
-        .map(|(g, s, r, _)| (g, (s, r)))
+        .map(|(g, s, r, _, label)| (g, (s, r, label)))
         .collect();
     let groups = sheet
         .groups
@@ -445,7 +448,10 @@ pub async fn results_sheet(
                             }
                         })
                         .collect();
-                    let (manual, reason) = overrides.get(&goal.id).cloned().unwrap_or((None, None));
+                    let (manual, reason, status_label) = overrides
+                        .get(&goal.id)
+                        .cloned()
+                        .unwrap_or((None, None, None));
                     let manual = manual.as_deref().and_then(Status::from_db);
                     let computed =
                         status::goal(&initiatives.iter().map(|i| i.status).collect::<Vec<_>>());
@@ -453,6 +459,7 @@ pub async fn results_sheet(
                         id: goal.id,
                         text: goal.text,
                         status: status::effective(computed, manual),
+                        status_label: manual.and(status_label),
                         override_reason: manual.and(reason),
                         initiatives,
                     }

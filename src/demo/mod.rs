@@ -11,6 +11,10 @@ pub const KARIYA_2026: &str = include_str!("kariya_2026.toml");
 /// 国分寺市 令和8年度 組織目標展開整理表 (市民部), in the deployment-table layout.
 pub const KOKUBUNJI_2026: &str = include_str!("kokubunji_2026.toml");
 
+/// 令和6年度 部長目標 結果発表 of a city the document does not name, as 「サンプル市」 (the
+/// year-end half: heads' pages and each goal's result; see the file's header).
+pub const SAMPLE_2024: &str = include_str!("sample_2024.toml");
+
 /// 加須市 第2次行政経営プラン (a multi-year plan; see the file's header).
 pub const KAZO_PLAN: &str = include_str!("kazo_plan.toml");
 
@@ -24,14 +28,15 @@ pub fn plans() -> Vec<crate::import::plan::PlanDocument> {
 
 /// Every demo document.
 pub fn documents() -> Vec<YearDocument> {
-    [KARIYA_2026, KOKUBUNJI_2026]
+    [KARIYA_2026, KOKUBUNJI_2026, SAMPLE_2024]
         .iter()
         .map(|text| toml::from_str(text).expect("the bundled demo data parses (checked by tests)"))
         .collect()
 }
 
-/// Loads (or refreshes) every demo city, and publishes its departments' targets (the
-/// documents are published documents). Loading again changes nothing.
+/// Loads (or refreshes) every demo city, and publishes its departments' targets — or, for a
+/// results document (one with heads' pages), their results (the documents are published
+/// documents). Loading again changes nothing.
 pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
     let mut total = ImportReport::default();
     let today = chrono::Local::now().date_naive();
@@ -50,11 +55,18 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
         .bind(doc.fiscal_year.year)
         .fetch_all(pool)
         .await?;
+        let results_document = doc.departments.iter().any(|d| d.profile.is_some());
         for (mid, fid, policy_id, did, name) in departments {
-            if publication::publish_if_changed(pool, mid, fid, did, &name, policy_id, None, today)
-                .await?
-                .is_some()
-            {
+            let published = if results_document {
+                let department = crate::db::editing::department(pool, mid, did)
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)?;
+                publication::publish_results_if_changed(pool, mid, &department, None, today).await?
+            } else {
+                publication::publish_if_changed(pool, mid, fid, did, &name, policy_id, None, today)
+                    .await?
+            };
+            if published.is_some() {
                 total.inserted += 1;
             }
         }

@@ -133,6 +133,9 @@ pub struct ResultsGoal {
     pub id: i64,
     pub text: String,
     pub status: Option<crate::domain::status::Status>,
+    /// The result as the city printed it, when that is more than the status word (「着手 達成」).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<String>,
     /// The head's reason when the status was set by hand.
     pub override_reason: Option<String>,
     pub initiatives: Vec<ResultsInitiative>,

@@ -37,23 +37,44 @@ pub struct Row {
     pub counts: Counts,
 }
 
-/// Per department (in order) and per pillar number (ascending) counts of initiatives. An
-/// initiative whose goal sits under two pillars counts for both.
+/// What a summary counts: initiatives (取組内容), or — for a year whose documents judge only
+/// goals, such as a heads' results page with no initiatives at all — the goals (目標).
+pub fn counted_unit(sheets: &[ResultsSheet]) -> &'static str {
+    let any_initiative = sheets
+        .iter()
+        .flat_map(|s| &s.groups)
+        .flat_map(|g| &g.goals)
+        .any(|g| !g.initiatives.is_empty());
+    if any_initiative {
+        "取組内容"
+    } else {
+        "目標"
+    }
+}
+
+/// Per department (in order) and per pillar number (ascending) counts of initiatives (or of
+/// goals, see [`counted_unit`]). An item whose goal sits under two pillars counts for both.
 pub fn summarize(sheets: &[ResultsSheet]) -> (Vec<Row>, Vec<(i32, String, Counts)>) {
+    let goals_only = counted_unit(sheets) == "目標";
     let mut departments = Vec::new();
     let mut pillars: Vec<(i32, String, Counts)> = Vec::new();
     for sheet in sheets {
         let mut counts = Counts::default();
         for group in &sheet.groups {
             for goal in &group.goals {
-                for i in &goal.initiatives {
-                    counts.add(i.status);
+                let statuses: Vec<Option<crate::domain::status::Status>> = if goals_only {
+                    vec![goal.status]
+                } else {
+                    goal.initiatives.iter().map(|i| i.status).collect()
+                };
+                for status in statuses {
+                    counts.add(status);
                     for p in &group.pillars {
                         match pillars.iter_mut().find(|(n, _, _)| *n == p.number) {
-                            Some((_, _, c)) => c.add(i.status),
+                            Some((_, _, c)) => c.add(status),
                             None => {
                                 let mut c = Counts::default();
-                                c.add(i.status);
+                                c.add(status);
                                 pillars.push((p.number, p.title.clone(), c));
                             }
                         }

@@ -28,6 +28,9 @@ pub struct MunicipalityDoc {
     /// The city's list of goal categories (計画・方針等の分類), in order; empty when unused.
     #[serde(default)]
     pub categories: Vec<String>,
+    /// What the city's pages say about where their content comes from (empty: nothing).
+    #[serde(default)]
+    pub about: String,
 }
 
 /// A city's sheet layout (`municipality.sheet_layout`).
@@ -98,6 +101,24 @@ pub struct DepartmentDoc {
     pub header: Option<HeaderDoc>,
     #[serde(default)]
     pub goals: Vec<GoalDoc>,
+    /// The head's page of a results document (name and reading, 基本方針, 部の仕事, 総括).
+    #[serde(default)]
+    pub profile: Option<ProfileDoc>,
+}
+
+/// A department head's page as a results document prints it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileDoc {
+    pub head_name: String,
+    pub head_name_kana: String,
+    #[serde(default)]
+    pub basic_policy: String,
+    #[serde(default)]
+    pub duties: String,
+    /// Paragraphs separated by a blank line.
+    #[serde(default)]
+    pub summary: String,
 }
 
 /// A department sheet's header: when it was drawn up, and its head's title and name.
@@ -121,6 +142,9 @@ pub struct GoalDoc {
     /// The goal's status as the head judged it (results only).
     #[serde(default)]
     pub status: Option<Status>,
+    /// The result as the document prints it, when that is more than the status word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_label: Option<String>,
     /// The goal's category (one of the city's `categories`).
     #[serde(default)]
     pub category: Option<String>,

@@ -549,6 +549,7 @@ fn parse_rows(
                 note: None,
                 initiatives: Vec::new(),
                 status: None,
+                status_label: None,
                 category,
             });
             cur.goal = Some((goals.len() - 1, goal_text.clone(), pillars));

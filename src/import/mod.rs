@@ -12,6 +12,7 @@ pub mod document;
 mod goals;
 pub mod layout;
 pub mod plan;
+mod results_doc;
 pub mod spreadsheet;
 pub mod upload;
 mod xlsx;
@@ -88,6 +89,7 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
     )
     .await?;
     upsert_headers(&mut tx, municipality_id, doc, &department_ids, &mut r).await?;
+    results_doc::upsert_results(&mut tx, municipality_id, doc, &department_ids, &mut r).await?;
     delete_retired_organization(&mut tx, municipality_id, fiscal_year_id, doc, &mut r).await?;
     tx.commit().await?;
     Ok(r)
@@ -99,8 +101,8 @@ async fn upsert_municipality(
     r: &mut ImportReport,
 ) -> sqlx::Result<i64> {
     let m = &doc.municipality;
-    let existing: Option<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, name_kana, local_government_code::text, sheet_layout FROM municipality WHERE slug = $1 FOR UPDATE",
+    let existing: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, name_kana, local_government_code::text, sheet_layout, about FROM municipality WHERE slug = $1 FOR UPDATE",
     )
     .bind(&m.slug)
     .fetch_optional(&mut *tx)
@@ -109,32 +111,39 @@ async fn upsert_municipality(
         None => {
             r.inserted += 1;
             sqlx::query_scalar(
-                "INSERT INTO municipality (slug, name, name_kana, local_government_code, sheet_layout) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO municipality (slug, name, name_kana, local_government_code, sheet_layout, about) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(&m.slug)
             .bind(&m.name)
             .bind(&m.name_kana)
             .bind(&m.local_government_code)
             .bind(m.layout.as_str())
+            .bind(&m.about)
             .fetch_one(&mut *tx)
             .await
         }
-        Some((id, name, kana, code, layout)) => {
-            if (name.as_str(), kana.as_str(), code.as_str(), layout.as_str())
-                != (
-                    &m.name,
-                    &m.name_kana,
-                    &m.local_government_code,
-                    m.layout.as_str(),
-                )
-            {
+        Some((id, name, kana, code, layout, about)) => {
+            if (
+                name.as_str(),
+                kana.as_str(),
+                code.as_str(),
+                layout.as_str(),
+                about.as_str(),
+            ) != (
+                &m.name,
+                &m.name_kana,
+                &m.local_government_code,
+                m.layout.as_str(),
+                &m.about,
+            ) {
                 r.updated += 1;
-                sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4, sheet_layout = $5 WHERE id = $1")
+                sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4, sheet_layout = $5, about = $6 WHERE id = $1")
                     .bind(id)
                     .bind(&m.name)
                     .bind(&m.name_kana)
                     .bind(&m.local_government_code)
                     .bind(m.layout.as_str())
+                    .bind(&m.about)
                     .execute(&mut *tx)
                     .await?;
             }

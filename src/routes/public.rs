@@ -31,6 +31,8 @@ pub struct YearLink {
     year: i32,
     label: String,
     title: String,
+    /// The year's page: its booklet, or its results when only those are published.
+    href: String,
 }
 
 #[derive(Template)]
@@ -58,16 +60,24 @@ pub async fn show_city(
         .ok_or(AppError::NotFound)?;
     let (all, published, plans) = tokio::try_join!(
         q::fiscal_years(&state.pool, city.id),
-        pubdb::published_years(&state.pool, city.id),
+        pubdb::published_years_with_targets(&state.pool, city.id),
         crate::db::plans::plans_of_city(&state.pool, city.id)
     )?;
     let years: Vec<YearLink> = all
         .into_iter()
-        .filter(|fy| published.contains(&fy.year))
-        .map(|fy| YearLink {
-            year: fy.year,
-            label: state.eras.fiscal_year_label(fy.year),
-            title: fy.title,
+        .filter_map(|fy| {
+            let (_, targets) = published.iter().find(|(y, _)| *y == fy.year)?;
+            let href = if *targets {
+                format!("/{}/{}", city.slug, fy.year)
+            } else {
+                format!("/{}/{}/results", city.slug, fy.year)
+            };
+            Some(YearLink {
+                year: fy.year,
+                label: state.eras.fiscal_year_label(fy.year),
+                title: fy.title,
+                href,
+            })
         })
         .collect();
     if years.is_empty() && plans.is_empty() {

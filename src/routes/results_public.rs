@@ -157,7 +157,8 @@ async fn results_page(
 pub struct HeadView {
     slug: String,
     sheet: ResultsSheet,
-    goals: Vec<(usize, String, Option<Status>)>,
+    /// Number, text, status and the result as printed (when more than the status word).
+    goals: Vec<(usize, String, Option<Status>, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -183,7 +184,7 @@ pub async fn show_heads(
             let goals = sheet
                 .numbered_goals()
                 .into_iter()
-                .map(|(n, g)| (n, g.text.clone(), g.status))
+                .map(|(n, g)| (n, g.text.clone(), g.status, g.status_label.clone()))
                 .collect();
             HeadView {
                 slug: r.slug,
@@ -211,6 +212,8 @@ pub struct SummaryPage {
     pillars: Vec<(i32, String, Counts)>,
     total: Counts,
     chart: String,
+    /// What is counted: 取組内容, or 目標 where only goals were judged.
+    unit: &'static str,
 }
 
 /// `/{city}/{year}/summary`: counts and rates of statuses per department and per pillar,
@@ -222,6 +225,7 @@ pub async fn show_summary(
     let (city, fy, results) = published(&state, &city, &year).await?;
     let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
     let (departments, pillars) = summary::summarize(&sheets);
+    let unit = summary::counted_unit(&sheets);
     let mut total = Counts::default();
     for d in &departments {
         for (i, n) in d.counts.by_status.iter().enumerate() {
@@ -232,7 +236,7 @@ pub async fn show_summary(
     let year_label = state.eras.fiscal_year_label(fy.year);
     let chart = summary::bar_chart(
         &departments,
-        &format!("{year_label} 部ごとの取組内容の達成状況"),
+        &format!("{year_label} 部ごとの{unit}の達成状況"),
     );
     render(&SummaryPage {
         city,
@@ -243,5 +247,6 @@ pub async fn show_summary(
         pillars,
         total,
         chart,
+        unit,
     })
 }

@@ -400,7 +400,7 @@ async fn a_kariya_initiative_still_needs_a_section() {
         .await;
     let s = app.session_for(head).await;
     let goal = app
-        .scalar("SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'somu' AND g.position = 1")
+        .scalar("SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'somu' AND d.municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya') AND g.position = 1")
         .await;
     let before = app.snapshot().await;
 

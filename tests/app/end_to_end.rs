@@ -344,37 +344,45 @@ fn the_server_restarts_its_killed_database_answers_503_meanwhile_and_stops_on_ti
     )
     .unwrap();
     let killed_at = std::time::Instant::now();
-    let mut outage = Vec::new(); // (status, seconds taken, Retry-After present)
+    let read_pid = || -> Option<i32> {
+        std::fs::read_to_string(&pid_file)
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    // Requests go on while the cluster is down and restarted: each is answered, quickly, with
+    // a page or a 503 — until a page comes from the new postmaster.
+    let mut answers = Vec::new(); // (status, seconds taken, Retry-After present)
     let back_after = loop {
         let started = std::time::Instant::now();
         let (status, head, body) = http(&url, "GET", "/", "", None);
         let took = started.elapsed().as_secs_f64();
-        if status == 200 {
+        answers.push((status, took, head.to_lowercase().contains("retry-after: 5")));
+        if status == 503 {
+            assert!(body.contains("ただいま一時的にご利用いただけません"));
+        }
+        let restarted = read_pid().is_some_and(|p| p != pid);
+        if status == 200 && restarted {
             break killed_at.elapsed().as_secs_f64();
         }
-        outage.push((status, took, head.to_lowercase().contains("retry-after: 5")));
-        assert!(body.contains("ただいま一時的にご利用いただけません") || status != 503);
         assert!(
             killed_at.elapsed() < Duration::from_secs(90),
-            "not back after 90 s: {outage:?}"
+            "not back after 90 s: {answers:?}"
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    println!("database killed: answers meanwhile {outage:?}; pages back after {back_after:.1} s");
+    println!(
+        "database killed: answers meanwhile {answers:?}; pages from the new postmaster after {back_after:.1} s"
+    );
 
-    for (status, took, retry_after) in &outage {
-        assert_eq!(*status, 503, "{outage:?}");
-        assert!(*retry_after, "503 carries Retry-After");
+    for (status, took, retry_after) in &answers {
+        assert!(*status == 200 || *status == 503, "{answers:?}");
+        assert!(*status == 200 || *retry_after, "503 carries Retry-After");
         assert!(*took < 10.0, "a request waited {took:.1} s");
     }
-    let new_pid: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_ne!(new_pid, pid, "a new postmaster runs");
 
     // A client holding a half-sent request does not keep the server from stopping.
     let mut half_open = TcpStream::connect(url.trim_start_matches("http://")).unwrap();

@@ -517,7 +517,7 @@ async fn a_confirmation_after_someone_else_edited_the_department_is_refused() {
     // Meanwhile a head edits a goal of 総務部 (a version bump, as the editor does).
     sqlx::query(
         "UPDATE goal SET text = text || '（修正）', version = version + 1 WHERE id =
-           (SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'somu' ORDER BY g.position LIMIT 1)",
+           (SELECT g.id FROM goal g JOIN department d ON d.id = g.department_id WHERE d.slug = 'somu' AND d.municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya') ORDER BY g.position LIMIT 1)",
     )
     .execute(&app.pool)
     .await
@@ -556,7 +556,7 @@ async fn a_confirmation_after_the_department_was_approved_says_it_is_locked() {
     // Meanwhile the head approves 総務部.
     sqlx::query(
         "INSERT INTO sheet (municipality_id, department_id, kind, state)
-         SELECT municipality_id, id, 'targets', 'approved' FROM department WHERE slug = 'somu'
+         SELECT municipality_id, id, 'targets', 'approved' FROM department WHERE slug = 'somu' AND municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya')
          ON CONFLICT (department_id, kind) DO UPDATE SET state = 'approved'",
     )
     .execute(&app.pool)
@@ -580,7 +580,7 @@ async fn an_approved_department_refuses_imported_changes() {
     let s = admin_session(&app).await;
     sqlx::query(
         "INSERT INTO sheet (municipality_id, department_id, kind, state)
-         SELECT municipality_id, id, 'targets', 'approved' FROM department WHERE slug = 'somu'
+         SELECT municipality_id, id, 'targets', 'approved' FROM department WHERE slug = 'somu' AND municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya')
          ON CONFLICT (department_id, kind) DO UPDATE SET state = 'approved'",
     )
     .execute(&app.pool)
@@ -673,7 +673,7 @@ async fn a_results_report_reimported_keeps_the_criteria_and_changes_nothing() {
         "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
          SELECT i.municipality_id, i.id, '{窓口を開設した,周知した}', '{相談しやすくなった。}', 'achieved', '部長の判断'
          FROM initiative i JOIN goal g ON g.id = i.goal_id JOIN department d ON d.id = g.department_id
-         WHERE d.slug = 'somu' AND g.position = 1 AND i.position = 1",
+         WHERE d.slug = 'somu' AND d.municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya') AND g.position = 1 AND i.position = 1",
     )
     .execute(&app.pool)
     .await

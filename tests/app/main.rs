@@ -8,6 +8,7 @@ mod end_to_end;
 mod era;
 mod export;
 mod faults;
+mod heads_demo;
 mod helpers;
 mod import;
 mod plans;

@@ -199,7 +199,7 @@ async fn another_citys_departments_are_not_reachable_under_this_city() {
 #[tokio::test]
 async fn text_from_the_database_is_escaped() {
     let app = TestApp::with_demo().await;
-    sqlx::query("UPDATE goal SET text = '<script>alert(1)</script>' WHERE position = 1 AND department_id = (SELECT id FROM department WHERE slug = 'somu')")
+    sqlx::query("UPDATE goal SET text = '<script>alert(1)</script>' WHERE position = 1 AND department_id = (SELECT id FROM department WHERE slug = 'somu' AND municipality_id = (SELECT id FROM municipality WHERE slug = 'kariya'))")
         .execute(&app.pool)
         .await
         .unwrap();
