@@ -12,6 +12,9 @@ static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 const BUDGET_MB: f32 = 100.0;
 
+/// A hostile file: what it is, its bytes, and which refusal is right for it.
+type Case = (&'static str, Vec<u8>, fn(&ReadError) -> bool);
+
 /// A workbook written by rust_xlsxwriter with the given cells.
 fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -67,7 +70,7 @@ fn read_measured(bytes: &[u8]) -> (Result<usize, ReadError>, f32) {
 #[test]
 fn hostile_workbooks_are_refused_within_the_memory_budget() {
     let base = workbook(&[(0, 0, "組織目標")]);
-    let mut cases: Vec<(&str, Vec<u8>, fn(&ReadError) -> bool)> = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
 
     // A1 and XFD1048576: a dense range would be 17 billion cells.
     cases.push((

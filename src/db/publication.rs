@@ -381,6 +381,7 @@ pub async fn events(
 
 /// Publishes a department's live targets from any state, unless they equal the latest
 /// version; returns the new version.
+#[allow(clippy::too_many_arguments)]
 pub async fn publish_if_changed(
     pool: &PgPool,
     mid: i64,

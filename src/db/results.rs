@@ -400,7 +400,8 @@ pub async fn results_sheet(
         .collect();
     let criteria = criteria_with_results(pool, mid, &ids).await?;
     let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
-    let overrides: HashMap<i64, (Option<String>, Option<String>, Option<String>)> = overrides
+    type Judged = (Option<String>, Option<String>, Option<String>);
+    let overrides: HashMap<i64, Judged> = overrides
         .into_iter()
         .map(|(g, s, r, _, label)| (g, (s, r, label)))
         .collect();
