@@ -9,3 +9,12 @@ document.addEventListener("submit", function (event) {
     }
   }
 });
+
+// After a refused post, the error summary takes the focus so a screen reader announces it
+// and keyboard users start there.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".error-summary[tabindex]");
+  if (summary) {
+    summary.focus();
+  }
+});
