@@ -226,33 +226,6 @@ impl Item {
     }
 }
 
-/// Locks a department's sheet of `kind` (targets, results) against a concurrent review step
-/// until the transaction ends, and returns its state. Edits share the lock; a review step
-/// (which locks the row for update) waits for them, and they wait for it.
-pub async fn lock_sheet(
-    tx: &mut PgConnection,
-    mid: i64,
-    department_id: i64,
-    kind: &str,
-) -> sqlx::Result<String> {
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(kind)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query_scalar(
-        "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR SHARE",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(kind)
-    .fetch_one(&mut *tx)
-    .await
-}
-
 /// Locks a row until the transaction ends (the parent under which rows are added, moved or
 /// removed, so their positions are given one change at a time). False when it is gone.
 pub async fn lock_row(tx: &mut PgConnection, item: Item, mid: i64, id: i64) -> sqlx::Result<bool> {

@@ -267,6 +267,47 @@ pub async fn sheet_state(
     sheet_state_of(pool, mid, department_id, "targets").await
 }
 
+/// How a sheet's row is locked: shared by edits (many at once), exclusive for a review step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    Shared,
+    Exclusive,
+}
+
+/// Locks a department's sheet of `kind` (targets, results) until the transaction ends,
+/// making its row first if it was never moved; returns its state. Edits share the lock; a
+/// review step or a publication takes it exclusively, so each waits for the other.
+pub async fn lock_sheet(
+    tx: &mut PgConnection,
+    mid: i64,
+    department_id: i64,
+    kind: &str,
+    lock: Lock,
+) -> sqlx::Result<String> {
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(kind)
+    .execute(&mut *tx)
+    .await?;
+    let select = match lock {
+        Lock::Shared => {
+            "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR SHARE"
+        }
+        Lock::Exclusive => {
+            "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE"
+        }
+    };
+    sqlx::query_scalar(select)
+        .bind(mid)
+        .bind(department_id)
+        .bind(kind)
+        .fetch_one(&mut *tx)
+        .await
+}
+
 /// Moves a department's targets to `state` (locking the row against a concurrent move)
 /// if it is in one of `from`; records the event. False when the state was not one of `from`.
 #[allow(clippy::too_many_arguments)]
@@ -281,21 +322,7 @@ pub async fn transition_of(
     comment: Option<&str>,
     user_id: Option<i64>,
 ) -> sqlx::Result<bool> {
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(kind)
-    .execute(&mut *tx)
-    .await?;
-    let current: String =
-        sqlx::query_scalar("SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE")
-            .bind(mid)
-            .bind(department_id)
-            .bind(kind)
-            .fetch_one(&mut *tx)
-            .await?;
+    let current = lock_sheet(tx, mid, department_id, kind, Lock::Exclusive).await?;
     if !from.contains(&current.as_str()) {
         return Ok(false);
     }
@@ -443,22 +470,7 @@ pub async fn publish_sheet<T: serde::Serialize>(
     content: &T,
 ) -> sqlx::Result<Published> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(r.mid)
-    .bind(r.department_id)
-    .bind(r.kind)
-    .execute(&mut *tx)
-    .await?;
-    let state: String = sqlx::query_scalar(
-        "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE",
-    )
-    .bind(r.mid)
-    .bind(r.department_id)
-    .bind(r.kind)
-    .fetch_one(&mut *tx)
-    .await?;
+    let state = lock_sheet(&mut tx, r.mid, r.department_id, r.kind, Lock::Exclusive).await?;
     if !r.from.contains(&state.as_str()) {
         return Ok(Published::NotInState(state));
     }

@@ -9,6 +9,7 @@
 
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, Item};
+use crate::db::publication::Lock::Shared;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use sqlx::PgConnection;
@@ -52,7 +53,8 @@ pub async fn change<T>(
     let mid = staff.municipality_id;
     let mut tx = state.pool.begin().await?;
     if let Some((department_id, kind)) = scope.sheet {
-        let sheet_state = editing::lock_sheet(&mut tx, mid, department_id, kind).await?;
+        let sheet_state =
+            crate::db::publication::lock_sheet(&mut tx, mid, department_id, kind, Shared).await?;
         check_editable(&sheet_state, staff, department_id)?;
     }
     if let Some((item, id)) = scope.parent
