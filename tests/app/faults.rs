@@ -494,3 +494,76 @@ async fn a_running_import_held_by_a_live_server_is_not_failed_by_another_one() {
             .unwrap();
     assert_eq!(marked, 0);
 }
+
+#[tokio::test]
+async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
+    // An "external" PostgreSQL of our own, which the test stops and starts again.
+    let dir = tempfile::Builder::new()
+        .prefix("mokuhyo-ext-")
+        .tempdir()
+        .unwrap();
+    if nix::unistd::Uid::effective().is_root() {
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let path = dir.path().join("pg-ext");
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        mokuhyo::pgcluster::PrivateCluster::start(
+            &path,
+            mokuhyo::pgcluster::Options {
+                ephemeral: true,
+                ..Default::default()
+            },
+            true,
+        )
+    })
+    .await
+    .unwrap()
+    .expect("a cluster starts");
+    let pool = mokuhyo::db::pool(cluster.connect_options("postgres"))
+        .await
+        .unwrap();
+    mokuhyo::db::MIGRATOR.run(&pool).await.unwrap();
+    let router = mokuhyo::routes::router(mokuhyo::app_state(pool).await.unwrap());
+    let get = |router: axum::Router| async move {
+        let started = Instant::now();
+        let response = router
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        (response.status(), started.elapsed())
+    };
+    assert_eq!(get(router.clone()).await.0, StatusCode::OK);
+
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        cluster.stop().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    let (down, took) = get(router.clone()).await;
+    cluster = tokio::task::spawn_blocking(move || {
+        cluster.restart().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    let restarted = Instant::now();
+    let mut back = None;
+    while restarted.elapsed().as_secs() < 30 {
+        if get(router.clone()).await.0 == StatusCode::OK {
+            back = Some(restarted.elapsed());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    println!("database stopped: {down} in {took:?}; pages again {back:?} after its restart");
+
+    assert_eq!(down, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(took.as_secs() < 10, "failed fast: {took:?}");
+    assert!(back.is_some(), "the pool recovered by itself");
+    drop(cluster);
+}
