@@ -367,6 +367,12 @@ async fn oversized_malformed_and_macro_files_are_refused_with_a_message() {
     with_macro.add_vba_project(vba.path()).unwrap();
     let with_macro = with_macro.save_to_buffer().unwrap();
     let many_rows = "部,柱,組織目標,取組内容\n".to_owned() + &"総務部,1,目標,取組\n".repeat(20_001);
+    // A 7 KB sheet holding A1 and XFD1048576: once enough to abort the server.
+    let mut far = Workbook::new();
+    let ws = far.add_worksheet();
+    ws.write_string(0, 0, "組織目標").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let far = far.save_to_buffer().unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("big.xlsx", vec![b'x'; 6 * 1024 * 1024], "5MBまでです"),
         (
@@ -376,6 +382,7 @@ async fn oversized_malformed_and_macro_files_are_refused_with_a_message() {
         ),
         ("macro.xlsm", with_macro, "マクロを含むファイル"),
         ("rows.csv", many_rows.into_bytes(), "行数が多すぎます"),
+        ("far.xlsx", far, "行数が多すぎます"),
         ("empty.xlsx", Vec::new(), "ファイルが選択されていません"),
     ];
     for (name, bytes, message) in cases {
