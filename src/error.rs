@@ -47,6 +47,8 @@ struct ErrorPage {
     status: u16,
     title: &'static str,
     message: &'static str,
+    /// The address asked for, on a page that was not found (so each 404 says which).
+    address: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -136,6 +138,7 @@ impl IntoResponse for AppError {
             status: status.as_u16(),
             title,
             message,
+            address: None,
         };
         let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -188,13 +191,35 @@ pub fn encode_query(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The 404 page naming the address that was asked for (at most 200 characters of it).
+fn not_found_at(path: &str) -> Response {
+    let page = ErrorPage {
+        status: 404,
+        title: "ページが見つかりません",
+        message: "お探しのページは見つかりませんでした。アドレスに誤りがないか、または公開が終了していないかご確認ください。",
+        address: Some(path.chars().take(200).collect()),
+    };
+    match page.render() {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(_) => AppError::NotFound.into_response(),
+    }
+}
+
 /// Turns the plain-text rejections of extractors (a malformed form or path, in English) into
-/// the Japanese error page; the original status is kept.
+/// the Japanese error page; the original status is kept. A 404 names the address asked for.
 pub async fn japanese_rejections(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let path = percent_encoding::percent_decode_str(request.uri().path())
+        .decode_utf8_lossy()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>();
     let response = next.run(request).await;
+    if response.status() == StatusCode::NOT_FOUND {
+        return with_headers_of(&response, not_found_at(&path));
+    }
     let plain = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -204,7 +229,18 @@ pub async fn japanese_rejections(
         let status = response.status();
         let mut page = AppError::BadRequest.into_response();
         *page.status_mut() = status;
-        return page;
+        return with_headers_of(&response, page);
     }
     response
+}
+
+/// `page` with the headers the replaced response carried (security headers, caching), but its
+/// own content type and length.
+fn with_headers_of(original: &Response, mut page: Response) -> Response {
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    page
 }

@@ -567,3 +567,25 @@ async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
     assert!(back.is_some(), "the pool recovered by itself");
     drop(cluster);
 }
+
+#[tokio::test]
+async fn each_not_found_page_names_its_address_and_keeps_the_security_headers() {
+    let app = crate::helpers::TestApp::with_demo().await;
+
+    let a = app.send("GET", "/kariya/2099", None, None).await;
+    let b = app.send("GET", "/no-such-city", None, None).await;
+    let escaped = app.send("GET", "/%3Cscript%3E", None, None).await;
+
+    let title =
+        |body: &str| body[body.find("<title>").unwrap()..body.find("</title>").unwrap()].to_owned();
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(
+        title(&a.body).contains("/kariya/2099"),
+        "{}",
+        title(&a.body)
+    );
+    assert_ne!(title(&a.body), title(&b.body));
+    assert!(a.headers.contains_key("content-security-policy"));
+    assert!(a.headers.contains_key("x-content-type-options"));
+    assert!(!escaped.body.contains("<script>"), "the address is escaped");
+}
