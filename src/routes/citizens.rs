@@ -184,7 +184,7 @@ pub async fn search(
         pubdb::latest_sheets(&state.pool, city.id, None),
         pubdb::latest_results_of_city(&state.pool, city.id)
     )?;
-    if sheets.is_empty() {
+    if sheets.is_empty() && results.is_empty() {
         return Err(AppError::NotFound);
     }
     // Published statuses, by goal and initiative id.
@@ -220,6 +220,16 @@ pub async fn search(
             }
         }
     }
+    // A year (and department) whose results alone are published is searched and offered too.
+    for (year, slug, r) in &results {
+        if !years.iter().any(|(y, _)| y == year) {
+            years.push((*year, state.eras.fiscal_year_label(*year)));
+        }
+        if !departments.iter().any(|(s, _)| s == slug) {
+            departments.push((slug.clone(), r.0.department_name.clone()));
+        }
+    }
+    years.sort_by(|a, b| b.0.cmp(&a.0));
     pillars.sort();
     let words = query.q.trim().to_owned();
     let searched = !words.is_empty();

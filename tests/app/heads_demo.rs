@@ -135,6 +135,8 @@ async fn the_sample_citys_results_are_reachable_and_the_summary_counts_what_was_
     let (summary_status, summary) = app.get("/sample/2024/summary").await;
     let (results_status, _) = app.get("/sample/2024/results").await;
     let (report_status, report) = app.get("/sample/2024/results/kyoiku").await;
+    let (search_status, search) = app.get("/sample/search").await;
+    let (kariya_search_status, kariya_search) = app.get("/kariya/search").await;
 
     assert_eq!(city, StatusCode::OK);
     assert!(
@@ -144,6 +146,16 @@ async fn the_sample_citys_results_are_reachable_and_the_summary_counts_what_was_
     assert_eq!(results_status, StatusCode::OK);
     assert_eq!(summary_status, StatusCode::OK);
     assert_eq!(report_status, StatusCode::OK);
+    assert_eq!(
+        search_status,
+        StatusCode::OK,
+        "a city with only results is searchable"
+    );
+    assert!(
+        search.contains("<option value=\"2024\""),
+        "its year is offered"
+    );
+    assert_eq!(kariya_search_status, StatusCode::OK);
     let report = text_of(&report);
     assert!(
         report.contains("学校のDXの強化、ICT環境等の整備を進めます！ ○一部達成"),
