@@ -229,7 +229,7 @@ pub async fn search(
             departments.push((slug.clone(), r.0.department_name.clone()));
         }
     }
-    years.sort_by(|a, b| b.0.cmp(&a.0));
+    years.sort_by_key(|(y, _)| std::cmp::Reverse(*y));
     pillars.sort();
     let words = query.q.trim().to_owned();
     let searched = !words.is_empty();
