@@ -110,6 +110,23 @@ pub struct YearForm {
     copy_goals: Option<String>,
 }
 
+/// The planning page again with the year form's messages and what was typed (422).
+async fn year_refused(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    form: YearForm,
+) -> Result<Response> {
+    let typed = Typed(HashMap::from([
+        ("year".into(), form.year),
+        ("title".into(), form.title),
+        ("tables_title".into(), form.tables_title),
+        ("copy_from".into(), form.copy_from),
+    ]));
+    let page = admin_page(state, staff, errors, typed).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
 /// `POST /staff/admin/years`: a new fiscal year, optionally copied from an earlier one.
 pub async fn create_year(
     State(state): State<AppState>,
@@ -171,14 +188,7 @@ pub async fn create_year(
         );
     }
     let (Some(year), true) = (year, errors.is_empty()) else {
-        let typed = Typed(HashMap::from([
-            ("year".into(), form.year),
-            ("title".into(), form.title),
-            ("tables_title".into(), form.tables_title),
-            ("copy_from".into(), form.copy_from),
-        ]));
-        let page = admin_page(&state, staff, errors, typed).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return year_refused(&state, staff, errors, form).await;
     };
     let policy_id = source
         .map(|s| s.policy_id)
@@ -206,14 +216,7 @@ pub async fn create_year(
                 "year",
                 format!("{}は既にあります。", state.eras.fiscal_year_label(year)),
             );
-            let typed = Typed(HashMap::from([
-                ("year".into(), form.year),
-                ("title".into(), form.title),
-                ("tables_title".into(), form.tables_title),
-                ("copy_from".into(), form.copy_from),
-            ]));
-            let page = admin_page(&state, staff, errors, typed).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return year_refused(&state, staff, errors, form).await;
         }
         Err(e) => return Err(e.into()),
     };
