@@ -4,6 +4,7 @@
 //! so tests build the very same [`routes::router`].
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -29,6 +30,7 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
         pool,
         eras: Arc::new(eras),
         trust_proxy,
+        pages: cache::PageCache::from_env(),
     })
 }
 
@@ -45,6 +47,9 @@ pub fn spawn_housekeeping(pool: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
                     tracing::info!(removed, "expired sessions and sign-in failures removed")
                 }
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; tried again in an hour"),
+            }
+            if let Err(e) = cache::watch::purge(&pool).await {
+                tracing::warn!(error = %e, "old public changes not removed; tried again in an hour");
             }
         }
     })

@@ -11,4 +11,6 @@ pub struct AppState {
     pub eras: Arc<Eras>,
     /// Whether a reverse proxy in front sets `X-Forwarded-For` (see `TRUST_PROXY`).
     pub trust_proxy: bool,
+    /// Rendered public pages (see [`crate::cache`]).
+    pub pages: Arc<crate::cache::PageCache>,
 }

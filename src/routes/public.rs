@@ -1,8 +1,8 @@
 //! The public pages citizens read: cities, a city's years, the year's booklet and each
 //! department's target table. Only published content is shown: a department's page serves
 //! its frozen publication (the latest, or an earlier version), never the live draft, and
-//! anything unpublished answers 404. Published versions never change, so their pages carry a
-//! strong ETag and answer conditional requests with 304.
+//! anything unpublished answers 404. Pages are rendered once and then served from memory with
+//! a strong ETag (see [`crate::cache`]).
 
 use crate::db::public as q;
 use crate::db::publication::{self as pubdb, PublishedDepartment};
@@ -11,7 +11,6 @@ use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Template)]
@@ -206,25 +205,22 @@ pub fn drawn_up_label(eras: &crate::domain::era::Eras, sheet: &TargetSheet) -> O
 /// `/{city}/{year}/departments/{department}`: the latest published version.
 pub async fn show_department(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((city, year, department)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    department_page(&state, &headers, &city, &year, &department, None).await
+    department_page(&state, &city, &year, &department, None).await
 }
 
 /// `/{city}/{year}/departments/{department}/versions/{n}`: an earlier (or any) version.
 pub async fn show_department_version(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((city, year, department, version)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
-    department_page(&state, &headers, &city, &year, &department, Some(version)).await
+    department_page(&state, &city, &year, &department, Some(version)).await
 }
 
 async fn department_page(
     state: &AppState,
-    headers: &HeaderMap,
     city: &str,
     year: &str,
     slug: &str,
@@ -245,24 +241,6 @@ async fn department_page(
         pubdb::versions(&state.pool, city.id, department.id),
     )?;
     let publication = publication.ok_or(AppError::NotFound)?;
-    // A publication never changes: its id names its bytes.
-    let etag = format!("\"p{}-{}\"", publication.id, env!("CARGO_PKG_VERSION"));
-    let last_modified = publication
-        .published_at
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
-        return Ok(cached(
-            StatusCode::NOT_MODIFIED,
-            &etag,
-            &last_modified,
-            String::new(),
-        ));
-    }
     let first = versions
         .first()
         .map(|(_, d)| *d)
@@ -304,30 +282,7 @@ async fn department_page(
         city,
         fy,
     };
-    Ok(cached(
-        StatusCode::OK,
-        &etag,
-        &last_modified,
-        page.render()?,
-    ))
-}
-
-/// A response for immutable content, cacheable by browsers and shared caches; they
-/// revalidate so that a new version shows as soon as it is published.
-fn cached(status: StatusCode, etag: &str, last_modified: &str, body: String) -> Response {
-    let mut response = (status, Html(body)).into_response();
-    let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(last_modified) {
-        h.insert(header::LAST_MODIFIED, v);
-    }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, no-cache"),
-    );
-    response
+    Ok(Html(page.render()?).into_response())
 }
 
 /// The staff preview of a live draft: the public layout with a 下書き banner.

@@ -25,6 +25,7 @@ async fn an_unreachable_database_gives_a_quick_japanese_503_with_retry_after() {
         pool,
         eras: Arc::new(Eras::new(Vec::new())),
         trust_proxy: false,
+        pages: mokuhyo::cache::PageCache::new(mokuhyo::cache::DEFAULT_BUDGET),
     });
 
     for uri in ["/", "/kariya/2026", "/staff", "/login"] {
@@ -527,7 +528,13 @@ async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
         .await
         .unwrap();
     mokuhyo::db::MIGRATOR.run(&pool).await.unwrap();
-    let router = mokuhyo::routes::router(mokuhyo::app_state(pool).await.unwrap());
+    let state = mokuhyo::app_state(pool).await.unwrap();
+    // One server keeps no pages (every request goes to the database), one keeps them.
+    let cached = mokuhyo::routes::router(state.clone());
+    let router = mokuhyo::routes::router(mokuhyo::state::AppState {
+        pages: mokuhyo::cache::PageCache::new(0),
+        ..state
+    });
     let get = |router: axum::Router| async move {
         let started = Instant::now();
         let response = router
@@ -537,6 +544,7 @@ async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
         (response.status(), started.elapsed())
     };
     assert_eq!(get(router.clone()).await.0, StatusCode::OK);
+    assert_eq!(get(cached.clone()).await.0, StatusCode::OK);
 
     let mut cluster = tokio::task::spawn_blocking(move || {
         cluster.stop().unwrap();
@@ -545,6 +553,7 @@ async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
     .await
     .unwrap();
     let (down, took) = get(router.clone()).await;
+    let (kept, _) = get(cached.clone()).await;
     cluster = tokio::task::spawn_blocking(move || {
         cluster.restart().unwrap();
         cluster
@@ -563,6 +572,11 @@ async fn with_an_external_database_the_same_pool_recovers_once_it_is_back() {
     println!("database stopped: {down} in {took:?}; pages again {back:?} after its restart");
 
     assert_eq!(down, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        kept,
+        StatusCode::OK,
+        "a rendered page is served while the database is away"
+    );
     assert!(took.as_secs() < 10, "failed fast: {took:?}");
     assert!(back.is_some(), "the pool recovered by itself");
     drop(cluster);

@@ -72,6 +72,9 @@ pub async fn fresh_pool() -> PgPool {
 pub struct TestApp {
     pub pool: PgPool,
     pub router: Router,
+    /// The router's rendered pages: a test writing to the database directly (not through the
+    /// router, and with no watcher listening) calls [`TestApp::forget_pages`] afterwards.
+    pub pages: std::sync::Arc<mokuhyo::cache::PageCache>,
 }
 
 impl TestApp {
@@ -80,6 +83,7 @@ impl TestApp {
         let pool = fresh_pool().await;
         let state = mokuhyo::app_state(pool.clone()).await.expect("state");
         Self {
+            pages: state.pages.clone(),
             router: mokuhyo::routes::router(state),
             pool,
         }
@@ -90,6 +94,11 @@ impl TestApp {
         let app = Self::empty().await;
         mokuhyo::demo::load(&app.pool).await.expect("demo loads");
         app
+    }
+
+    /// What a server's watcher does on a notification: rendered pages are stale.
+    pub fn forget_pages(&self) {
+        self.pages.forget_all();
     }
 
     /// GETs `uri` through the router: status and body.
@@ -285,6 +294,7 @@ impl TestApp {
             .await
             .unwrap();
         }
+        self.forget_pages();
     }
 
     /// An integer from the database.

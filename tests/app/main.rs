@@ -11,6 +11,7 @@ mod faults;
 mod heads_demo;
 mod helpers;
 mod import;
+mod page_cache;
 mod plans;
 mod public_pages;
 mod publication;

@@ -390,7 +390,6 @@ async fn published_pages_answer_conditional_requests_with_304() {
     let uri = "/kariya/2026/departments/kikaku-zaisei";
     let first = o.app.send("GET", uri, None, None).await;
     let etag = first.headers["etag"].to_str().unwrap().to_owned();
-    assert!(first.headers.contains_key("last-modified"));
 
     let again = o
         .app

@@ -1,0 +1,135 @@
+//! Public pages rendered once: each server keeps the bytes of the pages it has rendered (and
+//! their gzip and brotli forms) in memory, and serves them without touching the database
+//! until something public changes.
+//!
+//! Correctness rests on one number, the *generation*. A page is stored with the generation
+//! read before its handler ran, and served only while the generation is unchanged; anything
+//! that may change a public page increments it ([`PageCache::forget_all`]): a notification
+//! from PostgreSQL (every transaction writing a table public pages read notifies at commit,
+//! migration 0012), the periodic check that catches notifications a server missed, and any
+//! write request this server answered itself. A page rendered from data older than a change
+//! therefore never outlives the change's notification.
+
+mod serve;
+pub mod watch;
+
+pub use serve::serve_cached;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Bytes kept when `PAGE_CACHE_MB` is not set: the demo's every page takes about 6 MB.
+pub const DEFAULT_BUDGET: usize = 64 << 20;
+
+/// One rendered page in its three encodings.
+pub struct Page {
+    generation: u64,
+    /// The handler's headers (content type, cache control…) without length or validators.
+    headers: HeaderMap,
+    /// The strong validator of the identity bytes; the compressed forms append `-br`/`-gz`.
+    tag: String,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    br: Option<Bytes>,
+}
+
+impl Page {
+    fn size(&self) -> usize {
+        self.identity.len()
+            + self.gzip.as_ref().map_or(0, Bytes::len)
+            + self.br.as_ref().map_or(0, Bytes::len)
+            + 512
+    }
+}
+
+/// The pages of one server process; see the module documentation.
+pub struct PageCache {
+    generation: AtomicU64,
+    budget: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    pages: HashMap<String, Arc<Page>>,
+    bytes: usize,
+}
+
+impl PageCache {
+    /// An empty cache keeping at most `budget` bytes (0: nothing is kept).
+    pub fn new(budget: usize) -> Arc<Self> {
+        Arc::new(Self {
+            generation: AtomicU64::new(1),
+            budget,
+            inner: Mutex::new(Inner::default()),
+        })
+    }
+
+    /// From `PAGE_CACHE_MB` (default 64; 0 turns the cache off).
+    pub fn from_env() -> Arc<Self> {
+        let budget = std::env::var("PAGE_CACHE_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(DEFAULT_BUDGET, |mb| mb << 20);
+        Self::new(budget)
+    }
+
+    /// The current generation; read it before rendering a page that will be stored.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Every stored page is stale from now on.
+    pub fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let mut inner = self.lock();
+        inner.pages.clear();
+        inner.bytes = 0;
+    }
+
+    /// The page stored under `key`, if it is of the current generation.
+    fn get(&self, key: &str) -> Option<Arc<Page>> {
+        let current = self.generation();
+        let page = self.lock().pages.get(key).cloned()?;
+        (page.generation == current).then_some(page)
+    }
+
+    /// Stores `page` unless the generation moved on while it was rendered; when the budget
+    /// is exceeded, other pages are dropped (publications are few, so rarely).
+    fn put(&self, key: String, page: Arc<Page>) {
+        let size = page.size();
+        if size > self.budget / 4 {
+            return;
+        }
+        let mut inner = self.lock();
+        if page.generation != self.generation() {
+            return;
+        }
+        if let Some(old) = inner.pages.insert(key, page) {
+            inner.bytes -= old.size();
+        }
+        inner.bytes += size;
+        while inner.bytes > self.budget {
+            let Some(victim) = inner.pages.keys().next().cloned() else {
+                break;
+            };
+            if let Some(old) = inner.pages.remove(&victim) {
+                inner.bytes -= old.size();
+            }
+        }
+    }
+
+    /// How many pages and bytes are kept (for the benchmark and tests).
+    pub fn usage(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.pages.len(), inner.bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep using it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
