@@ -7,7 +7,13 @@ use std::time::Duration;
 
 /// Starts the server binary; returns it and the base URL it printed.
 fn start_server(data_dir: &std::path::Path) -> (Child, String) {
+    start_server_with(data_dir, &[])
+}
+
+/// Starts the server binary with extra environment variables.
+fn start_server_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+        .envs(env.iter().copied())
         .env_remove("DATABASE_URL")
         .env("DATA_DIR", data_dir)
         .env("BIND_ADDR", "127.0.0.1:0")
@@ -402,4 +408,123 @@ fn the_server_restarts_its_killed_database_answers_503_meanwhile_and_stops_on_ti
         "the restarted cluster was stopped with the server"
     );
     drop(half_open);
+}
+
+/// The value of the first `name="…" value="…"` pair after `from` in `html`.
+fn attribute_after<'a>(html: &'a str, from: &str, attribute: &str) -> &'a str {
+    let start = html.find(from).unwrap_or_else(|| panic!("no {from}"));
+    let rest = &html[start..];
+    let at = rest.find(&format!("{attribute}=\"")).unwrap() + attribute.len() + 2;
+    &rest[at..at + rest[at..].find('"').unwrap()]
+}
+
+/// Signs in on one server; returns the session cookie and the staff pages' CSRF token.
+fn sign_in(url: &str, username: &str, password: &str) -> (String, String) {
+    let (_, login_head, login_page) = http(url, "GET", "/login", "", None);
+    let login_cookie = cookie_from(&login_head, "mokuhyo_login");
+    let csrf = attribute_after(&login_page, "name=\"csrf\"", "value");
+    let form = format!("csrf={csrf}&username={username}&password={password}&next=%2Fstaff");
+    let (status, head, _) = http(url, "POST", "/login", &login_cookie, Some(&form));
+    assert_eq!(status, 303, "signed in");
+    let session = cookie_from(&head, "mokuhyo_session");
+    let (_, _, home) = http(url, "GET", "/staff", &session, None);
+    let csrf = attribute_after(&home, "name=\"csrf\"", "value").to_owned();
+    (session, csrf)
+}
+
+fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[test]
+fn a_department_published_through_one_server_is_served_by_the_other_within_a_second() {
+    let data_dir = cluster_data_dir("mokuhyo-two-");
+    // Only the notification can tell the other server: its periodic check is 10 minutes away.
+    let slow_check = [("PAGE_CHECK_SECONDS", "600")];
+    let (a, url_a) = start_server_with(data_dir.path(), &slow_check);
+    let a = KillOnDrop(Some(a));
+    let (b, url_b) = start_server_with(data_dir.path(), &slow_check);
+    let b = KillOnDrop(Some(b));
+    let page = "/kariya/2026/departments/kikaku-zaisei";
+    let (status, before) = http_get(&url_b, page);
+    assert_eq!(status, 200);
+    assert_eq!(
+        http_get(&url_b, page).1,
+        before,
+        "kept by the second server"
+    );
+
+    // Planning staff change a goal on the first server and publish it there.
+    let (session, csrf) = sign_in(&url_a, "kariya-admin", "mokuhyo-demo-admin");
+    let (_, _, home) = http(&url_a, "GET", "/staff", &session, None);
+    let department = home
+        .split("href=\"/staff/departments/")
+        .skip(1)
+        .find(|link| link[..link.find("</a>").unwrap()].contains("企画財政部"))
+        .map(|link| link[..link.find('"').unwrap()].to_owned())
+        .expect("企画財政部 on the staff home");
+    let (_, _, sheet) = http(
+        &url_a,
+        "GET",
+        &format!("/staff/departments/{department}"),
+        &session,
+        None,
+    );
+    let goal = attribute_after(&sheet, "/staff/goals/", "href");
+    let goal = goal.trim_start_matches("/staff/goals/");
+    let goal = &goal[..goal.find('/').unwrap()];
+    let (_, _, form) = http(
+        &url_a,
+        "GET",
+        &format!("/staff/goals/{goal}/edit"),
+        &session,
+        None,
+    );
+    let version = attribute_after(&form, "name=\"version\"", "value");
+    let text = "二台目のサーバーにも1秒以内に届く組織目標です。";
+    let mut body = format!("csrf={csrf}&version={version}&text={}", encode(text));
+    for checked in form.split("name=\"pillar\" value=\"").skip(1) {
+        let (id, rest) = checked.split_once('"').unwrap();
+        if rest.starts_with(" checked") {
+            body.push_str(&format!("&pillar={id}"));
+        }
+    }
+    let (edited, _, _) = http(
+        &url_a,
+        "POST",
+        &format!("/staff/goals/{goal}"),
+        &session,
+        Some(&body),
+    );
+    assert_eq!(edited, 303, "goal saved");
+    for action in ["submit", "approve"] {
+        let form = format!("csrf={csrf}&action={action}&comment=");
+        let uri = format!("/staff/departments/{department}/workflow");
+        assert_eq!(
+            http(&url_a, "POST", &uri, &session, Some(&form)).0,
+            303,
+            "{action}"
+        );
+    }
+    assert!(
+        !http_get(&url_b, page).1.contains(text),
+        "not published yet"
+    );
+    let form = format!("csrf={csrf}&action=publish&comment=");
+    let uri = format!("/staff/departments/{department}/workflow");
+    assert_eq!(http(&url_a, "POST", &uri, &session, Some(&form)).0, 303);
+    let published = std::time::Instant::now();
+    let mut seen = None;
+    while published.elapsed() < Duration::from_secs(5) {
+        if http_get(&url_b, page).1.contains(text) {
+            seen = Some(published.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("published through one server, served by the other after {seen:?}");
+    assert!(seen.is_some_and(|t| t < Duration::from_secs(1)), "{seen:?}");
+    assert!(http_get(&url_a, page).1.contains(text));
+    assert!(stop(b.take()).success());
+    assert!(stop(a.take()).success());
 }
