@@ -7,6 +7,7 @@ pub mod metric;
 pub mod numbering;
 pub mod permission;
 pub mod plan;
+pub mod prefecture;
 pub mod sheet;
 pub mod status;
 pub mod summary;

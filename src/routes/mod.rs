@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth;
 pub mod citizens;
+pub mod city_list;
 pub mod input;
 pub mod open_data;
 pub mod plans;
@@ -251,7 +252,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ));
     let public = Router::new()
-        .route("/", get(public::list_cities))
+        .route("/", get(city_list::list_cities))
+        .route("/prefectures/{code}", get(city_list::show_prefecture))
         .route("/static/{file}", get(assets::serve_asset))
         .route("/{city}", get(public::show_city))
         .route("/{city}/{year}", get(public::show_booklet))

@@ -13,18 +13,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 
-#[derive(Template)]
-#[template(path = "public/index.html")]
-pub struct IndexPage {
-    cities: Vec<q::Municipality>,
-}
-
-/// `/`: every city with something published.
-pub async fn list_cities(State(state): State<AppState>) -> Result<Html<String>> {
-    let cities = q::published_municipalities(&state.pool).await?;
-    render(&IndexPage { cities })
-}
-
 /// A fiscal year as listed on a city's page.
 pub struct YearLink {
     year: i32,

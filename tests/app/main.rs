@@ -2,6 +2,7 @@
 
 mod bench;
 mod citizens;
+mod city_list;
 mod demo_data;
 mod deployment;
 mod end_to_end;
