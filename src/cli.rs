@@ -151,3 +151,40 @@ pub async fn create_user(pool: &PgPool, o: &HashMap<String, String>) -> Result<S
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("created {username} ({name}) in {city} as {role}"))
 }
+
+/// `export-site --city kariya --year 2026 --out DIR [--base-url https://…]`: the year's
+/// published pages as a static site (the same files planning staff download as a .zip).
+/// Without `--base-url`, the address the city set on 「ホームページ用のファイル」 is used.
+pub async fn export_site(
+    state: &crate::state::AppState,
+    o: &HashMap<String, String>,
+) -> Result<String, String> {
+    let city = required(o, "city")?;
+    let year: i32 = required(o, "year")?
+        .parse()
+        .map_err(|_| "--year must be a western year such as 2026".to_owned())?;
+    let out = std::path::PathBuf::from(required(o, "out")?);
+    let mid: Option<i64> = sqlx::query_scalar("SELECT id FROM municipality WHERE slug = $1")
+        .bind(city)
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mid = mid.ok_or_else(|| format!("no city with the slug {city:?}"))?;
+    let base = match o.get("base-url") {
+        Some(typed) => crate::routes::staff::site::check_base_url(typed)?,
+        None => crate::db::settings::public_base_url(&state.pool, mid)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let base = (!base.is_empty()).then_some(base);
+    let site = crate::site::build(state, city, year, base.as_deref())
+        .await
+        .map_err(|e| format!("{city} {year}: {e}"))?;
+    crate::site::write_to(&site, &out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(format!(
+        "{} files of {city} {year} written to {}",
+        site.files.len(),
+        out.display()
+    ))
+}

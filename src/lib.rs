@@ -16,6 +16,7 @@ pub mod import;
 pub mod pgcluster;
 pub mod routes;
 pub mod server;
+pub mod site;
 pub mod state;
 
 use state::AppState;

@@ -17,6 +17,9 @@ Commands:
                Roles: admin, viewer, department_head (--target slug),
                section_chief (--target section name). The password is read from
                MOKUHYO_PASSWORD or the first line of standard input.
+  export-site  --city kariya --year 2026 --out DIR [--base-url https://…]
+               Writes the year's published pages as a static site (relative links,
+               stylesheet, open data, README for the city's web staff).
 
 Options:
   --demo       With `serve`: load the demo cities before serving. Without DATABASE_URL the
@@ -27,6 +30,9 @@ Environment:
   DATA_DIR      Data directory (default ./data).
   BIND_ADDR     Address to listen on (default 127.0.0.1:8080).
   RUST_LOG      Log filter (default info).
+  PAGE_CACHE_MB Memory for rendered public pages per server (default 64; 0: none).
+  PAGE_CHECK_SECONDS  How often a server also checks for changes it was not
+                notified of (default 2).
 "#;
 
 #[tokio::main]
@@ -46,7 +52,7 @@ async fn main() -> ExitCode {
     let want_demo = rest.iter().any(|a| a == "--demo");
     let known = matches!(
         command,
-        "serve" | "load-demo" | "create-city" | "create-user"
+        "serve" | "load-demo" | "create-city" | "create-user" | "export-site"
     );
     if rest.iter().any(|a| a == "-h" || a == "--help") || !known {
         eprint!("{USAGE}");
@@ -98,6 +104,12 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
         "load-demo" => Some("demo data loaded".to_owned()),
         "create-city" => Some(mokuhyo::cli::create_city(&database.pool, &options).await?),
         "create-user" => Some(mokuhyo::cli::create_user(&database.pool, &options).await?),
+        "export-site" => {
+            let state = mokuhyo::app_state(database.pool.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            Some(mokuhyo::cli::export_site(&state, &options).await?)
+        }
         _ => None,
     };
     if let Some(message) = done {

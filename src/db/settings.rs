@@ -84,3 +84,26 @@ pub async fn is_deployment(pool: &PgPool, mid: i64) -> sqlx::Result<bool> {
         .fetch_one(pool)
         .await
 }
+
+/// Where the city's live public pages are (links leaving a static copy point there); "" when
+/// not set.
+pub async fn public_base_url(pool: &PgPool, mid: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT public_base_url FROM municipality WHERE id = $1")
+        .bind(mid)
+        .fetch_one(pool)
+        .await
+}
+
+/// Sets [`public_base_url`] (checked by the caller; the table checks its shape again).
+pub async fn set_public_base_url(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    mid: i64,
+    url: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE municipality SET public_base_url = $2 WHERE id = $1")
+        .bind(mid)
+        .bind(url)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -222,6 +222,14 @@ pub fn router(state: AppState) -> Router {
             post(staff::plans::publish_year),
         )
         .route(
+            "/staff/admin/site",
+            get(staff::site::show_site).post(staff::site::save_site),
+        )
+        .route(
+            "/staff/admin/years/{year}/site.zip",
+            get(staff::site::download_site),
+        )
+        .route(
             "/staff/admin/layout",
             get(staff::settings::show_layout).post(staff::settings::save_layout),
         )

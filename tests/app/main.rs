@@ -22,3 +22,4 @@ mod server_limits;
 mod staff_admin;
 mod staff_auth;
 mod staff_editing;
+mod static_site;

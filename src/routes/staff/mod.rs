@@ -18,6 +18,7 @@ pub mod plans;
 pub mod profile;
 pub mod results;
 pub mod settings;
+pub mod site;
 pub mod workflow;
 
 use crate::auth::Staff;
