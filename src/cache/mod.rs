@@ -19,29 +19,35 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 /// Bytes kept when `PAGE_CACHE_MB` is not set: the demo's every page takes about 6 MB.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
-/// One rendered page in its three encodings.
+/// One rendered page, ready to send in each encoding it was kept in.
 pub struct Page {
     generation: u64,
-    /// The handler's headers (content type, cache control…) without length or validators.
-    headers: HeaderMap,
     /// The strong validator of the identity bytes; the compressed forms append `-br`/`-gz`.
     tag: String,
-    identity: Bytes,
-    gzip: Option<Bytes>,
-    br: Option<Bytes>,
+    identity: Form,
+    gzip: Option<Form>,
+    br: Option<Form>,
+}
+
+/// One encoding of a page: its complete headers (the handler's and every layer's, with
+/// length, encoding and ETag) and its bytes.
+struct Form {
+    headers: HeaderMap,
+    body: Bytes,
 }
 
 impl Page {
     fn size(&self) -> usize {
-        self.identity.len()
-            + self.gzip.as_ref().map_or(0, Bytes::len)
-            + self.br.as_ref().map_or(0, Bytes::len)
-            + 512
+        [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|f| f.body.len() + 1024)
+            .sum()
     }
 }
 
@@ -49,7 +55,7 @@ impl Page {
 pub struct PageCache {
     generation: AtomicU64,
     budget: usize,
-    inner: Mutex<Inner>,
+    inner: RwLock<Inner>,
 }
 
 #[derive(Default)]
@@ -64,7 +70,7 @@ impl PageCache {
         Arc::new(Self {
             generation: AtomicU64::new(1),
             budget,
-            inner: Mutex::new(Inner::default()),
+            inner: RwLock::new(Inner::default()),
         })
     }
 
@@ -93,7 +99,7 @@ impl PageCache {
     /// The page stored under `key`, if it is of the current generation.
     fn get(&self, key: &str) -> Option<Arc<Page>> {
         let current = self.generation();
-        let page = self.lock().pages.get(key).cloned()?;
+        let page = self.read().pages.get(key).cloned()?;
         (page.generation == current).then_some(page)
     }
 
@@ -124,12 +130,16 @@ impl PageCache {
 
     /// How many pages and bytes are kept (for the benchmark and tests).
     pub fn usage(&self) -> (usize, usize) {
-        let inner = self.lock();
+        let inner = self.read();
         (inner.pages.len(), inner.bytes)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock leaves plain data behind; keep using it.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    // A panic while holding the lock leaves plain data behind; keep using it.
+    fn lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 }

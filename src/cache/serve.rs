@@ -1,7 +1,7 @@
 //! The layer in front of the public pages: answers from the cache when it can (200 in the
 //! encoding the client prefers, or 304), otherwise runs the handler and keeps what it made.
 
-use super::{Page, PageCache};
+use super::{Form, Page, PageCache};
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -24,7 +24,8 @@ enum Encoding {
 }
 
 /// The middleware; see the module documentation. Pages with a query string (search) are
-/// rendered every time but still answer conditional requests.
+/// rendered every time but still answer conditional requests. A write request (any other
+/// method) this server answered forgets every page: it may have changed them.
 pub async fn serve_cached(
     State(cache): State<Arc<PageCache>>,
     request: Request,
@@ -32,24 +33,23 @@ pub async fn serve_cached(
 ) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        if method != Method::OPTIONS {
+            cache.forget_all();
+        }
+        return response;
     }
+    let head = method == Method::HEAD;
     let headers = request.headers();
-    let encoding = preferred_encoding(headers);
-    let if_none_match = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let key = (request.uri().query().is_none() && cache.budget > 0)
-        .then(|| request.uri().path().to_owned());
-    if let Some(page) = key.as_deref().and_then(|k| cache.get(k)) {
-        return respond(
-            &page,
-            encoding,
-            if_none_match.as_deref(),
-            method == Method::HEAD,
-        );
+    let https = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v == "https");
+    let cacheable = request.uri().query().is_none() && cache.budget > 0;
+    if cacheable && let Some(page) = cache.get(request.uri().path()) {
+        return respond(&page, headers, head, https);
     }
+    let encoding_headers = request.headers().clone();
+    let key = cacheable.then(|| request.uri().path().to_owned());
     let generation = cache.generation();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK
@@ -66,7 +66,7 @@ pub async fn serve_cached(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     // HEAD: the router may have dropped the body already; answer without keeping anything.
-    if method == Method::HEAD && bytes.is_empty() {
+    if head && bytes.is_empty() {
         return Response::from_parts(parts, Body::empty());
     }
     let compress = key.is_some();
@@ -81,15 +81,11 @@ pub async fn serve_cached(
     if let Some(key) = key {
         cache.put(key, page.clone());
     }
-    respond(
-        &page,
-        encoding,
-        if_none_match.as_deref(),
-        method == Method::HEAD,
-    )
+    respond(&page, &encoding_headers, head, https)
 }
 
-/// Hashes and (for cached pages) compresses a rendered body.
+/// Hashes and (for cached pages) compresses a rendered body, and prepares each encoding's
+/// headers.
 fn build_page(generation: u64, mut headers: HeaderMap, identity: Bytes, compress: bool) -> Page {
     for name in [
         header::CONTENT_LENGTH,
@@ -97,6 +93,7 @@ fn build_page(generation: u64, mut headers: HeaderMap, identity: Bytes, compress
         header::LAST_MODIFIED,
         header::CONTENT_ENCODING,
         header::VARY,
+        header::STRICT_TRANSPORT_SECURITY,
     ] {
         headers.remove(name);
     }
@@ -108,13 +105,27 @@ fn build_page(generation: u64, mut headers: HeaderMap, identity: Bytes, compress
     let worth = compress && identity.len() >= MIN_COMPRESSED;
     let gzip = worth.then(|| gzip(&identity)).flatten();
     let br = worth.then(|| brotli(&identity)).flatten();
+    let varies = gzip.is_some() || br.is_some();
+    let form = |body: Bytes, encoding: Option<&'static str>, suffix: &str| {
+        let mut h = headers.clone();
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{tag}{suffix}\"")) {
+            h.insert(header::ETAG, v);
+        }
+        if varies {
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        if let Some(e) = encoding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        Form { headers: h, body }
+    };
     Page {
         generation,
-        headers,
+        gzip: gzip.map(|b| form(b, Some("gzip"), "-gz")),
+        br: br.map(|b| form(b, Some("br"), "-br")),
+        identity: form(identity, None, ""),
         tag,
-        identity,
-        gzip,
-        br,
     }
 }
 
@@ -135,51 +146,47 @@ fn brotli(bytes: &[u8]) -> Option<Bytes> {
     (out.len() < bytes.len()).then(|| Bytes::from(out))
 }
 
-/// 200 in the chosen encoding, or 304 when the client holds any form of these bytes.
-fn respond(page: &Page, wanted: Encoding, if_none_match: Option<&str>, head: bool) -> Response {
-    let (encoding, body) = match wanted {
-        Encoding::Br if page.br.is_some() => (Encoding::Br, page.br.clone()),
-        Encoding::Br | Encoding::Gzip if page.gzip.is_some() => (Encoding::Gzip, page.gzip.clone()),
-        _ => (Encoding::Identity, None),
-    };
-    let body = body.unwrap_or_else(|| page.identity.clone());
-    let tag = match encoding {
-        Encoding::Identity => format!("\"{}\"", page.tag),
-        Encoding::Gzip => format!("\"{}-gz\"", page.tag),
-        Encoding::Br => format!("\"{}-br\"", page.tag),
-    };
-    let mut headers = page.headers.clone();
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, v);
-    }
-    if page.gzip.is_some() || page.br.is_some() {
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    }
-    let holds = if_none_match.is_some_and(|list| {
-        list.split(',').any(|t| {
-            let t = t.trim().trim_start_matches("W/").trim_matches('"');
-            t == "*" || t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == page.tag
-        })
-    });
-    if holds {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        headers.remove(header::CONTENT_TYPE);
-        *response.headers_mut() = headers;
-        return response;
-    }
-    match encoding {
-        Encoding::Gzip => {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))
-        }
-        Encoding::Br => headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br")),
+/// 200 in the encoding the request prefers, or 304 when the client holds any form of these
+/// bytes.
+fn respond(page: &Page, request: &HeaderMap, head: bool, https: bool) -> Response {
+    let form = match preferred_encoding(request) {
+        Encoding::Br => page.br.as_ref().or(page.gzip.as_ref()),
+        Encoding::Gzip => page.gzip.as_ref(),
         Encoding::Identity => None,
-    };
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    let mut response = if head {
-        Response::new(Body::empty())
+    }
+    .unwrap_or(&page.identity);
+    let holds = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|list| {
+            list.split(',').any(|t| {
+                let t = t.trim().trim_start_matches("W/").trim_matches('"');
+                t == "*" || t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == page.tag
+            })
+        });
+    let mut headers = form.headers.clone();
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    let (status, body) = if holds {
+        for name in [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+        ] {
+            headers.remove(name);
+        }
+        (StatusCode::NOT_MODIFIED, Body::empty())
+    } else if head {
+        (StatusCode::OK, Body::empty())
     } else {
-        Response::new(Body::from(body))
+        (StatusCode::OK, Body::from(form.body.clone()))
     };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
 }
@@ -247,12 +254,12 @@ mod tests {
     fn compressed_forms_decompress_to_the_page() {
         let text = "<p>刈谷市 組織重点目標</p>".repeat(200);
         let page = build_page(1, HeaderMap::new(), Bytes::from(text.clone()), true);
-        let gz = page.gzip.clone().expect("gzip kept");
+        let gz = page.gzip.as_ref().expect("gzip kept").body.clone();
         let mut out = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
             .unwrap();
         assert_eq!(out, text);
-        let br = page.br.clone().expect("br kept");
+        let br = page.br.as_ref().expect("br kept").body.clone();
         let mut out = Vec::new();
         brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
         assert_eq!(out, text.as_bytes());

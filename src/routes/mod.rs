@@ -298,11 +298,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{city}/{year}/heads", get(results_public::show_heads))
         .route("/{city}/{year}/summary", get(results_public::show_summary))
-        .route("/open-data", get(open_data::show_open_data_schema))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.pages.clone(),
-            crate::cache::serve_cached,
-        ));
+        .route("/open-data", get(open_data::show_open_data_schema));
     Router::new()
         .merge(staff)
         .merge(public)
@@ -321,31 +317,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(axum::middleware::from_fn(transport_headers))
-        .layer(axum::middleware::from_fn_with_state(
-            pages,
-            forget_pages_after_writes,
-        ))
         .layer(axum::middleware::from_fn(input::check_paths_and_queries))
         .layer(axum::middleware::from_fn(crate::error::japanese_rejections))
         .layer(TraceLayer::new_for_http())
-}
-
-/// A write this server answered may have changed public pages: they are rendered afresh
-/// (other servers learn of it from PostgreSQL, see [`crate::cache::watch`]).
-async fn forget_pages_after_writes(
-    axum::extract::State(pages): axum::extract::State<std::sync::Arc<crate::cache::PageCache>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let write = !matches!(
-        *request.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
-    );
-    let response = next.run(request).await;
-    if write {
-        pages.forget_all();
-    }
-    response
+        // Outermost: a page already rendered is answered before any other layer runs (its
+        // stored headers include theirs); see `crate::cache`.
+        .layer(axum::middleware::from_fn_with_state(
+            pages,
+            crate::cache::serve_cached,
+        ))
 }
 
 /// Headers that depend on how and for what the request came: `Strict-Transport-Security` when

@@ -528,3 +528,77 @@ fn a_department_published_through_one_server_is_served_by_the_other_within_a_sec
     assert!(stop(b.take()).success());
     assert!(stop(a.take()).success());
 }
+
+#[test]
+fn a_published_year_is_written_as_a_static_site_on_the_command_line() {
+    let data_dir = cluster_data_dir("mokuhyo-site-");
+    let out = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("DATA_DIR", data_dir.path())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let target = out.path().join("kariya-2026");
+    let target = target.to_str().unwrap();
+
+    let loaded = run(&["load-demo"]);
+    let written = run(&[
+        "export-site",
+        "--city",
+        "kariya",
+        "--year",
+        "2026",
+        "--out",
+        target,
+    ]);
+    let no_city = run(&[
+        "export-site",
+        "--city",
+        "nowhere",
+        "--year",
+        "2026",
+        "--out",
+        target,
+    ]);
+    let bad_base = run(&[
+        "export-site",
+        "--city",
+        "kariya",
+        "--year",
+        "2026",
+        "--out",
+        target,
+        "--base-url",
+        "ftp://x",
+    ]);
+
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    assert!(String::from_utf8_lossy(&written.stdout).contains("files of kariya 2026 written"));
+    let index = std::fs::read_to_string(out.path().join("kariya-2026/index.html")).unwrap();
+    assert!(index.contains("href=\"departments/kikaku-zaisei.html\""));
+    assert!(index.contains("href=\"static/style.css\""));
+    assert!(out.path().join("kariya-2026/README.txt").is_file());
+    assert!(
+        out.path()
+            .join("kariya-2026/departments/kikaku-zaisei.html")
+            .is_file()
+    );
+    assert!(!no_city.status.success());
+    assert!(String::from_utf8_lossy(&no_city.stderr).contains("no city"));
+    assert!(!bad_base.status.success());
+    assert!(String::from_utf8_lossy(&bad_base.stderr).contains("https://"));
+}

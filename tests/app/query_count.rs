@@ -40,6 +40,41 @@ pub async fn statements_for(app: &TestApp, uri: &str) -> usize {
     STATEMENTS.with(Cell::get) - before
 }
 
+/// The number of SQL statements run while `session` fetches `uri`.
+pub async fn statements_as(app: &TestApp, uri: &str, session: &crate::helpers::Session) -> usize {
+    statements_for(app, "/").await; // the counter installed
+    let before = STATEMENTS.with(Cell::get);
+    let reply = app.send("GET", uri, Some(session), None).await;
+    assert!(reply.status.is_success(), "{uri}: {}", reply.status);
+    STATEMENTS.with(Cell::get) - before
+}
+
+#[tokio::test]
+async fn staff_pages_come_from_the_database_each_time_with_a_fixed_count() {
+    let app = TestApp::with_demo().await;
+    let admin = app
+        .add_staff("kariya", "counting-admin", "admin", None)
+        .await;
+    let admin = app.session_for(admin).await;
+    let id = app
+        .scalar("SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id WHERE m.slug = 'kariya' AND d.slug = 'kikaku-zaisei'")
+        .await;
+    // As measured before public pages were cached (session, roles, sheet, tree…).
+    for (uri, most) in [
+        (format!("/staff/departments/{id}"), 15),
+        (format!("/staff/departments/{id}/preview"), 9),
+    ] {
+        let first = statements_as(&app, &uri, &admin).await;
+        let second = statements_as(&app, &uri, &admin).await;
+        println!("{uri}: {first} statements");
+        assert_eq!(
+            first, second,
+            "{uri}: drafts are never served from the page cache"
+        );
+        assert!(first > 0 && first <= most, "{uri}: {first} statements");
+    }
+}
+
 #[tokio::test]
 async fn department_pages_use_the_same_few_queries_whatever_their_size() {
     let app = TestApp::with_demo().await;
