@@ -185,8 +185,20 @@ fn readme(city: &str, year_label: &str, base: Option<&str>, count: usize) -> Str
 /// The copy as a .zip whose entries sit in one folder named after the city and year.
 pub fn zip(site: &Site) -> Result<Vec<u8>, zip::result::ZipError> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
+    use chrono::{Datelike, Timelike};
+    let now = chrono::Local::now().naive_local();
+    let mut options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
+    if let Ok(at) = zip::DateTime::from_date_and_time(
+        now.year() as u16,
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
+    ) {
+        options = options.last_modified_time(at);
+    }
     for (path, bytes) in &site.files {
         writer.start_file(format!("{}/{path}", site.name), options)?;
         writer.write_all(bytes)?;
