@@ -35,6 +35,23 @@ fn start_server_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (Child
     (child, url)
 }
 
+/// Runs a one-off command of the binary on `data_dir`'s private cluster.
+fn command(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 /// A plain HTTP/1.1 GET: status code and body.
 fn http_get(base: &str, path: &str) -> (u16, String) {
     let authority = base.trim_start_matches("http://");
@@ -197,15 +214,11 @@ fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() 
         .unwrap();
     }
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .env("DATA_DIR", data_dir.path())
-            .env("MOKUHYO_PASSWORD", "kawazu-sakura-tonbo-71")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        command(
+            data_dir.path(),
+            args,
+            &[("MOKUHYO_PASSWORD", "kawazu-sakura-tonbo-71")],
+        )
     };
 
     let city = run(&[
@@ -533,16 +546,7 @@ fn a_department_published_through_one_server_is_served_by_the_other_within_a_sec
 fn a_published_year_is_written_as_a_static_site_on_the_command_line() {
     let data_dir = cluster_data_dir("mokuhyo-site-");
     let out = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .env("DATA_DIR", data_dir.path())
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| command(data_dir.path(), args, &[]);
     let target = out.path().join("kariya-2026");
     let target = target.to_str().unwrap();
 

@@ -70,24 +70,7 @@ async fn planning_staff_download_the_year_with_every_page_and_no_broken_link() {
     let app = TestApp::with_demo().await;
     let admin = planner(&app).await;
 
-    let download = app
-        .send(
-            "GET",
-            "/staff/admin/years/2026/site.zip",
-            Some(&admin),
-            None,
-        )
-        .await;
-
-    assert_eq!(download.status, StatusCode::OK);
-    assert_eq!(download.headers["content-type"], "application/zip");
-    assert!(
-        download.headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains("kariya-2026.zip")
-    );
-    let bytes = {
+    let (status, headers, bytes) = {
         use http_body_util::BodyExt;
         use tower::ServiceExt;
         let request = axum::http::Request::get("/staff/admin/years/2026/site.zip")
@@ -95,8 +78,19 @@ async fn planning_staff_download_the_year_with_every_page_and_no_broken_link() {
             .body(axum::body::Body::empty())
             .unwrap();
         let response = app.router.clone().oneshot(request).await.unwrap();
-        response.into_body().collect().await.unwrap().to_bytes()
+        let (status, headers) = (response.status(), response.headers().clone());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, bytes)
     };
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/zip");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("kariya-2026.zip")
+    );
     let files = unzip(&bytes);
     for expected in [
         "index.html",
