@@ -153,6 +153,59 @@ pub struct ResultsInitiative {
     pub override_reason: Option<String>,
 }
 
+/// A run of 成果 paragraphs as the city wrote them: bullet items (「・」「●」「○」「-」…
+/// starting each paragraph) become one list, prose stays paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeBlock {
+    pub list: bool,
+    pub items: Vec<String>,
+}
+
+/// The bullet marks a city's cell may start an item with.
+const BULLETS: [char; 9] = ['・', '･', '●', '○', '◆', '◇', '■', '□', '-'];
+
+/// Groups paragraphs into [`OutcomeBlock`]s, the bullet marks removed: every line starting
+/// with a bullet is a list item (consecutive items, also across paragraphs, one list); the
+/// other lines of a paragraph stay one paragraph.
+pub fn outcome_blocks(paragraphs: &[String]) -> Vec<OutcomeBlock> {
+    fn push(blocks: &mut Vec<OutcomeBlock>, list: bool, text: String) {
+        match blocks.last_mut() {
+            Some(b) if b.list == list => b.items.push(text),
+            _ => blocks.push(OutcomeBlock {
+                list,
+                items: vec![text],
+            }),
+        }
+    }
+    let mut blocks = Vec::new();
+    for p in paragraphs {
+        let mut prose: Vec<&str> = Vec::new();
+        for line in p.lines() {
+            match line.trim_start().strip_prefix(BULLETS) {
+                Some(rest) if !rest.trim().is_empty() => {
+                    if !prose.is_empty() {
+                        push(&mut blocks, false, prose.join("\n"));
+                        prose.clear();
+                    }
+                    push(&mut blocks, true, rest.trim().to_owned());
+                }
+                _ => prose.push(line),
+            }
+        }
+        if !prose.is_empty() {
+            push(&mut blocks, false, prose.join("\n"));
+        }
+    }
+    blocks
+}
+
+impl ResultsInitiative {
+    /// The 成果 as lists and paragraphs.
+    pub fn outcome_blocks(&self) -> Vec<OutcomeBlock> {
+        outcome_blocks(&self.outcome)
+    }
+}
+
 impl ResultsSheet {
     /// Goals in order, numbered from 1 across groups (as on the head's page).
     pub fn numbered_goals(&self) -> Vec<(usize, &ResultsGoal)> {
@@ -162,5 +215,45 @@ impl ResultsSheet {
             .enumerate()
             .map(|(i, g)| (i + 1, g))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::*;
+
+    fn block(list: bool, items: &[&str]) -> OutcomeBlock {
+        OutcomeBlock {
+            list,
+            items: items.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn bullet_items_become_one_list_and_prose_stays_paragraphs() {
+        let paragraphs: Vec<String> = [
+            "窓口の待ち時間が短くなった。",
+            "・申請書を3種類統合した",
+            "● 電子申請を20手続に拡大した",
+            "今後も続ける。",
+            "・",
+            "成果は次のとおり。\n・研修を5回開催\n・参加者120人",
+        ]
+        .map(String::from)
+        .to_vec();
+
+        assert_eq!(
+            outcome_blocks(&paragraphs),
+            vec![
+                block(false, &["窓口の待ち時間が短くなった。"]),
+                block(
+                    true,
+                    &["申請書を3種類統合した", "電子申請を20手続に拡大した"]
+                ),
+                block(false, &["今後も続ける。", "・", "成果は次のとおり。"]),
+                block(true, &["研修を5回開催", "参加者120人"]),
+            ]
+        );
+        assert!(outcome_blocks(&[]).is_empty());
     }
 }

@@ -170,3 +170,14 @@ async fn the_sample_citys_results_are_reachable_and_the_summary_counts_what_was_
     // The total row: 達成 43, 一部達成 1, 未達成 3, 着手 0, 未着手 0, 未判定 0, 計 47.
     assert!(text.contains("合計 43 1 3 0 0 0 47 91%"), "«{text}»");
 }
+
+#[tokio::test]
+async fn nothing_says_undecided_where_the_city_judged_nothing() {
+    let app = TestApp::with_demo().await;
+    for slug in ["seisaku-keiei", "somu", "shimin-kankyo", "kodomo-mirai"] {
+        let (status, html) = app.get(&format!("/sample/2024/results/{slug}")).await;
+        assert_eq!(status, StatusCode::OK, "{slug}");
+        assert!(!html.contains("未判定"), "{slug}: no 未判定 badge on a page nobody judged");
+        assert!(html.contains("status-"), "{slug}: the goals' printed results still show");
+    }
+}

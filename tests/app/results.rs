@@ -681,3 +681,31 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
         "results columns in the CSV"
     );
 }
+
+#[tokio::test]
+async fn outcome_bullets_show_as_a_list_and_prose_as_paragraphs() {
+    let y = year().await;
+    let reply = y
+        .record(
+            &y.chief,
+            &[(
+                "outcome",
+                "次の成果がありました。\r\n・申請書を3種類統合\r\n・電子申請を20手続に拡大\r\n\r\n引き続き取り組みます。",
+            )],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    let report = y
+        .app
+        .send(
+            "GET",
+            &format!("/staff/departments/{}/results", y.department),
+            Some(&y.chief),
+            None,
+        )
+        .await;
+
+    assert!(report.body.contains("<p>次の成果がありました。</p><ul class=\"criteria\"><li>申請書を3種類統合</li><li>電子申請を20手続に拡大</li></ul><p>引き続き取り組みます。</p>"), "{}", report.body);
+    assert!(!report.body.contains("<p>・"), "no literal bullet paragraphs");
+}
