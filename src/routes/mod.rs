@@ -71,11 +71,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/years/{year}/publication",
-            get(staff::workflow::show_overview),
+            get(staff::year_publication::show_overview),
         )
         .route(
             "/staff/admin/years/{year}/publish",
-            post(staff::workflow::publish_year),
+            post(staff::year_publication::publish_year),
         )
         .route(
             "/staff/departments/{id}/workflow",

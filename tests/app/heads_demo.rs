@@ -177,7 +177,13 @@ async fn nothing_says_undecided_where_the_city_judged_nothing() {
     for slug in ["seisaku-keiei", "somu", "shimin-kankyo", "kodomo-mirai"] {
         let (status, html) = app.get(&format!("/sample/2024/results/{slug}")).await;
         assert_eq!(status, StatusCode::OK, "{slug}");
-        assert!(!html.contains("未判定"), "{slug}: no 未判定 badge on a page nobody judged");
-        assert!(html.contains("status-"), "{slug}: the goals' printed results still show");
+        assert!(
+            !html.contains("未判定"),
+            "{slug}: no 未判定 badge on a page nobody judged"
+        );
+        assert!(
+            html.contains("status-"),
+            "{slug}: the goals' printed results still show"
+        );
     }
 }

@@ -460,7 +460,10 @@ async fn planning_staff_see_every_state_and_the_changes_since_publication() {
         "{text}"
     );
     assert!(text.contains("総務部 公表済み 第1版"), "{text}");
-    assert!(text.contains("承認済みの1部をまとめて公表する"));
+    assert!(
+        text.contains("承認済みを公表する（目標1部・実績0部）"),
+        "{text}"
+    );
     assert_eq!(for_head.status, StatusCode::FORBIDDEN);
     let diff_text = text_of(&diff.body);
     assert!(
@@ -497,4 +500,82 @@ async fn planning_staff_see_every_state_and_the_changes_since_publication() {
         .scalar("SELECT count(*) FROM publication WHERE version > 1")
         .await;
     assert_eq!(others, 1, "only the approved department got a new version");
+}
+
+#[tokio::test]
+async fn a_year_is_published_on_the_date_planning_staff_choose_never_a_future_one() {
+    let o = office().await;
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, 'results', 'approved' FROM department WHERE id = $1
+         ON CONFLICT (department_id, kind) DO UPDATE SET state = EXCLUDED.state",
+    )
+    .bind(o.department)
+    .execute(&o.app.pool)
+    .await
+    .unwrap();
+    let publications = "SELECT count(*) FROM publication";
+    let before = o.app.scalar(publications).await;
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+
+    for (typed, message) in [
+        (tomorrow.as_str(), "先の日付は指定できません"),
+        ("2019/13/40", "年-月-日"),
+        ("1970-01-01", "平成元年"),
+    ] {
+        let refused = o
+            .app
+            .send(
+                "POST",
+                "/staff/admin/years/2026/publish",
+                Some(&o.admin),
+                Some(&[("published_on", typed)]),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(refused.body.contains(message), "{typed}");
+        assert!(
+            refused.body.contains(&format!("value=\"{typed}\"")),
+            "typed value kept"
+        );
+        assert_eq!(
+            o.app.scalar(publications).await,
+            before,
+            "{typed}: nothing published"
+        );
+    }
+
+    let published = o
+        .app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/publish",
+            Some(&o.admin),
+            Some(&[("published_on", "2019-03-29")]),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let dated: (chrono::NaiveDate,) = sqlx::query_as(
+        "SELECT published_on FROM publication WHERE department_id = $1 AND kind = 'results'",
+    )
+    .bind(o.department)
+    .fetch_one(&o.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        dated.0,
+        chrono::NaiveDate::from_ymd_opt(2019, 3, 29).unwrap()
+    );
+    let (status, page) = o.app.get("/kariya/2026/results/kikaku-zaisei").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the approved results are published with the targets' step"
+    );
+    assert!(
+        text_of(&page).contains("平成31年3月29日"),
+        "{}",
+        text_of(&page)
+    );
 }

@@ -707,5 +707,8 @@ async fn outcome_bullets_show_as_a_list_and_prose_as_paragraphs() {
         .await;
 
     assert!(report.body.contains("<p>次の成果がありました。</p><ul class=\"criteria\"><li>申請書を3種類統合</li><li>電子申請を20手続に拡大</li></ul><p>引き続き取り組みます。</p>"), "{}", report.body);
-    assert!(!report.body.contains("<p>・"), "no literal bullet paragraphs");
+    assert!(
+        !report.body.contains("<p>・"),
+        "no literal bullet paragraphs"
+    );
 }

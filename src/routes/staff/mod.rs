@@ -20,6 +20,7 @@ pub mod results;
 pub mod settings;
 pub mod site;
 pub mod workflow;
+pub mod year_publication;
 
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditRow, DepartmentCtx};

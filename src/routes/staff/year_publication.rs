@@ -1,0 +1,196 @@
+//! A year's publication overview for planning staff, and publishing every approved
+//! department's targets and results in one step, on a date they choose (a past year's real
+//! date; never a future one).
+
+use super::admin::Typed;
+use super::workflow::state_label;
+use super::{FieldErrors, require};
+use crate::auth::Staff;
+use crate::db::publication as pubdb;
+use crate::error::{AppError, Result, render};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// A department on the overview.
+pub struct OverviewView {
+    id: i64,
+    name: String,
+    state: String,
+    state_label: &'static str,
+    published: Option<String>,
+    edited_since: bool,
+    results_state: String,
+    results_label: &'static str,
+    results_version: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/publication.html")]
+pub struct OverviewPage {
+    staff: Staff,
+    year: i32,
+    year_label: String,
+    rows: Vec<OverviewView>,
+    approved: usize,
+    approved_results: usize,
+    /// The 公表日 field as typed (default today).
+    published_on: String,
+    errors: FieldErrors,
+}
+
+async fn fiscal_year_id(state: &AppState, staff: &Staff, year: i32) -> Result<(i64, i64)> {
+    crate::db::admin::year_ids(&state.pool, staff.municipality_id, year)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn overview_page(
+    state: &AppState,
+    staff: Staff,
+    year: i32,
+    typed: Typed,
+    errors: FieldErrors,
+) -> Result<OverviewPage> {
+    let (fid, _) = fiscal_year_id(state, &staff, year).await?;
+    let rows: Vec<OverviewView> = pubdb::overview(&state.pool, staff.municipality_id, fid)
+        .await?
+        .into_iter()
+        .map(|r| OverviewView {
+            state_label: state_label(&r.state),
+            published: r
+                .version
+                .zip(r.published_on)
+                .map(|(v, d)| format!("第{v}版（{}）", state.eras.date_label(d))),
+            edited_since: r.edited_since,
+            results_label: state_label(&r.results_state),
+            results_version: r.results_version,
+            results_state: r.results_state,
+            id: r.id,
+            name: r.name,
+            state: r.state,
+        })
+        .collect();
+    let approved = rows.iter().filter(|r| r.state == "approved").count();
+    let approved_results = rows
+        .iter()
+        .filter(|r| r.results_state == "approved")
+        .count();
+    let published_on = match typed.0.get("published_on") {
+        Some(v) => v.clone(),
+        None => today().format("%Y-%m-%d").to_string(),
+    };
+    Ok(OverviewPage {
+        year_label: state.eras.fiscal_year_label(year),
+        staff,
+        year,
+        rows,
+        approved,
+        approved_results,
+        published_on,
+        errors,
+    })
+}
+
+/// `GET /staff/admin/years/{year}/publication`: every department's review state.
+pub async fn show_overview(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let page = overview_page(
+        &state,
+        staff,
+        year,
+        Typed::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The 公表日 typed, or the message shown beside the field.
+pub fn check_publication_date(typed: &str) -> std::result::Result<NaiveDate, &'static str> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(today());
+    }
+    let date = NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map_err(|_| "公表日は「2019-03-29」の形（年-月-日）で入力してください。")?;
+    if date > today() {
+        return Err("公表日に先の日付は指定できません。今日か、それより前の日付にしてください。");
+    }
+    if date < NaiveDate::from_ymd_opt(1989, 1, 8).expect("a valid date") {
+        return Err("公表日は平成元年（1989年1月8日）以降の日付にしてください。");
+    }
+    Ok(date)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishYearForm {
+    #[serde(default)]
+    published_on: String,
+}
+
+/// `POST /staff/admin/years/{year}/publish`: publishes every approved department's targets
+/// and results at once, dated as chosen.
+pub async fn publish_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+    Form(form): Form<PublishYearForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (fid, policy_id) = fiscal_year_id(&state, &staff, year).await?;
+    let on = match check_publication_date(&form.published_on) {
+        Ok(on) => on,
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.push("published_on", message);
+            let typed = Typed(
+                [("published_on".to_owned(), form.published_on)]
+                    .into_iter()
+                    .collect(),
+            );
+            let page = overview_page(&state, staff, year, typed, errors).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+    };
+    let mid = staff.municipality_id;
+    for row in pubdb::overview(&state.pool, mid, fid).await? {
+        // Only what is still approved when its turn comes: a department published meanwhile
+        // by someone else is left as it is.
+        let mut request = pubdb::PublishRequest {
+            mid,
+            fiscal_year_id: fid,
+            department_id: row.id,
+            kind: "targets",
+            from: &["approved"],
+            user_id: Some(staff.user_id),
+            on,
+        };
+        if row.state == "approved" {
+            let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+        }
+        if row.results_state == "approved" {
+            let department = crate::db::editing::department(&state.pool, mid, row.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+            request.kind = "results";
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
+}
