@@ -207,6 +207,22 @@ impl ResultsInitiative {
 }
 
 impl ResultsSheet {
+    /// Whether the head wrote anything for their page (name, 基本方針, 部の仕事, 総括).
+    pub fn has_head_page(&self) -> bool {
+        let h = &self.head;
+        [&h.head_name, &h.basic_policy, &h.duties, &h.summary]
+            .iter()
+            .any(|t| !t.trim().is_empty())
+    }
+
+    /// Whether any goal or initiative has a status (computed, recorded or printed).
+    pub fn has_judgments(&self) -> bool {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.goals)
+            .any(|g| g.status.is_some() || g.initiatives.iter().any(|i| i.status.is_some()))
+    }
+
     /// Goals in order, numbered from 1 across groups (as on the head's page).
     pub fn numbered_goals(&self) -> Vec<(usize, &ResultsGoal)> {
         self.groups

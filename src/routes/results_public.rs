@@ -37,6 +37,9 @@ pub struct ResultsBookletPage {
     fy: q::FiscalYear,
     year_label: String,
     departments: Vec<(String, String, String)>,
+    /// Whether the heads' page and the summary have anything to show (else not listed).
+    show_heads: bool,
+    show_summary: bool,
 }
 
 /// `/{city}/{year}/results`: the results booklet's title and contents.
@@ -45,6 +48,8 @@ pub async fn show_results_booklet(
     Path((city, year)): Path<(String, String)>,
 ) -> Result<Html<String>> {
     let (city, fy, results) = published(&state, &city, &year).await?;
+    let show_summary = results.iter().any(|r| r.content.0.has_judgments());
+    let show_heads = show_summary || results.iter().any(|r| r.content.0.has_head_page());
     let departments = results
         .into_iter()
         .map(|r| {
@@ -60,6 +65,8 @@ pub async fn show_results_booklet(
         city,
         fy,
         departments,
+        show_heads,
+        show_summary,
     })
 }
 
@@ -177,6 +184,13 @@ pub async fn show_heads(
     Path((city, year)): Path<(String, String)>,
 ) -> Result<Html<String>> {
     let (city, fy, results) = published(&state, &city, &year).await?;
+    // Nobody judged and no head wrote anything: there is no such page.
+    if !results
+        .iter()
+        .any(|r| r.content.0.has_judgments() || r.content.0.has_head_page())
+    {
+        return Err(AppError::NotFound);
+    }
     let departments = results
         .into_iter()
         .map(|r| {
@@ -224,6 +238,9 @@ pub async fn show_summary(
 ) -> Result<Html<String>> {
     let (city, fy, results) = published(&state, &city, &year).await?;
     let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
+    if !sheets.iter().any(ResultsSheet::has_judgments) {
+        return Err(AppError::NotFound);
+    }
     let (departments, pillars) = summary::summarize(&sheets);
     let unit = summary::counted_unit(&sheets);
     let mut total = Counts::default();

@@ -579,3 +579,50 @@ async fn a_year_is_published_on_the_date_planning_staff_choose_never_a_future_on
         text_of(&page)
     );
 }
+
+#[tokio::test]
+async fn pages_with_nothing_to_show_are_not_listed_and_do_not_exist() {
+    let o = office().await;
+    sqlx::query(
+        "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, 'results', 'approved' FROM department WHERE id = $1
+         ON CONFLICT (department_id, kind) DO UPDATE SET state = EXCLUDED.state",
+    )
+    .bind(o.department)
+    .execute(&o.app.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM department_profile WHERE department_id = $1")
+        .bind(o.department)
+        .execute(&o.app.pool)
+        .await
+        .unwrap();
+    let published = o
+        .app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/publish",
+            Some(&o.admin),
+            Some(&[]),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+
+    let (results_status, results) = o.app.get("/kariya/2026/results").await;
+    let (_, booklet) = o.app.get("/kariya/2026").await;
+    let (heads, _) = o.app.get("/kariya/2026/heads").await;
+    let (summary, _) = o.app.get("/kariya/2026/summary").await;
+    let (report_status, report) = o.app.get("/kariya/2026/results/kikaku-zaisei").await;
+
+    assert_eq!(results_status, StatusCode::OK);
+    assert!(!results.contains("/kariya/2026/heads") && !results.contains("/kariya/2026/summary"));
+    assert!(booklet.contains("/kariya/2026/results\""));
+    assert!(!booklet.contains("/kariya/2026/heads") && !booklet.contains("/kariya/2026/summary"));
+    assert_eq!(
+        heads,
+        StatusCode::NOT_FOUND,
+        "nobody judged and no head wrote anything"
+    );
+    assert_eq!(summary, StatusCode::NOT_FOUND);
+    assert_eq!(report_status, StatusCode::OK);
+    assert!(!report.contains("未判定"));
+}

@@ -539,6 +539,7 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     let (_, heads) = y.app.get("/kariya/2026/heads").await;
     let (_, summary) = y.app.get("/kariya/2026/summary").await;
     let (_, booklet) = y.app.get("/kariya/2026").await;
+    let (_, results_booklet) = y.app.get("/kariya/2026/results").await;
 
     assert!(
         contents.contains("/kariya/2026/results/kikaku-zaisei")
@@ -586,7 +587,12 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
             && summary.contains("role=\"img\"")
             && summary.contains("<figcaption>")
     );
-    assert!(booklet.contains("/kariya/2026/heads"));
+    assert!(
+        booklet.contains("/kariya/2026/results\""),
+        "the booklet leads to the results"
+    );
+    assert!(results_booklet.contains("/kariya/2026/heads"));
+    assert!(results_booklet.contains("/kariya/2026/summary"));
 
     // Later edits do not move the published results until they are published again.
     let again = y
