@@ -384,3 +384,35 @@ pub async fn has_publications(pool: &PgPool, mid: i64, department_id: i64) -> sq
         .fetch_one(pool)
         .await
 }
+
+/// The department of fiscal `year` that already has a section named `name` (for the
+/// message when a second one is refused).
+pub async fn section_holder(
+    pool: &PgPool,
+    mid: i64,
+    year: i32,
+    name: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT d.name FROM section s
+         JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+         JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+         WHERE s.municipality_id = $1 AND f.year = $2 AND s.name = $3",
+    )
+    .bind(mid)
+    .bind(year)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
+}
+
+/// 「課等「財務課」はこの年度の企画財政部に既にあります。」, or the plain message when the holder
+/// is not found (removed meanwhile).
+pub fn duplicate_section_message(name: &str, holder: Option<&str>) -> String {
+    match holder {
+        Some(d) => format!(
+            "課等「{name}」はこの年度の{d}に既にあります。別の名前にするか、{d}の課等を使ってください。"
+        ),
+        None => "同じ名前の課等がこの年度に既にあります。".to_owned(),
+    }
+}

@@ -785,3 +785,55 @@ async fn a_published_department_cannot_be_retired() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_section_name_taken_says_which_department_has_it_and_changes_nothing() {
+    let a = setup().await;
+    let s = &a.admin;
+    let somu = kariya(
+        &a.app,
+        "SELECT id FROM department WHERE municipality_id = $CITY AND slug = 'somu'",
+    )
+    .await;
+    let own = kariya(
+        &a.app,
+        &format!("SELECT id FROM section WHERE municipality_id = $CITY AND department_id = {somu} ORDER BY position LIMIT 1"),
+    )
+    .await;
+    let before = organization(&a.app).await;
+
+    let added = a
+        .app
+        .send(
+            "POST",
+            &format!("/staff/admin/departments/{somu}/sections"),
+            Some(s),
+            Some(&[("name", "財務課")]),
+        )
+        .await;
+    let renamed = a
+        .app
+        .send(
+            "POST",
+            &format!("/staff/admin/sections/{own}"),
+            Some(s),
+            Some(&[("name", "財務課")]),
+        )
+        .await;
+
+    for reply in [&added, &renamed] {
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            reply
+                .body
+                .contains("課等「財務課」はこの年度の企画財政部に既にあります。"),
+            "{}",
+            text_of(&reply.body)
+        );
+        assert!(
+            reply.body.contains("value=\"財務課\""),
+            "what was typed is kept"
+        );
+    }
+    assert_eq!(organization(&a.app).await, before, "nothing changed");
+}

@@ -579,12 +579,16 @@ pub async fn create_section(
             if e.as_database_error()
                 .is_some_and(|d| d.is_unique_violation()) =>
         {
+            drop(tx);
+            let holder =
+                adb::section_holder(&state.pool, staff.municipality_id, year, &name).await?;
+            let message = adb::duplicate_section_message(&name, holder.as_deref());
             return organization_error(
                 &state,
                 staff,
                 year,
                 &field,
-                "同じ名前の課等がこの年度に既にあります。",
+                &message,
                 vec![(field.as_str(), form.name.as_str())],
             )
             .await;
@@ -688,7 +692,14 @@ async fn rename(
         if e.as_database_error()
             .is_some_and(|d| d.is_unique_violation())
         {
-            let message = format!("同じ名前の{}がこの年度に既にあります。", target.noun);
+            drop(tx);
+            let message = if target.item == Item::Section {
+                let holder =
+                    adb::section_holder(&state.pool, staff.municipality_id, year, &name).await?;
+                adb::duplicate_section_message(&name, holder.as_deref())
+            } else {
+                format!("同じ名前の{}がこの年度に既にあります。", target.noun)
+            };
             return organization_error(
                 state,
                 staff,
