@@ -67,12 +67,21 @@ impl Office {
     }
 
     async fn set_state(&self, state: &str) {
+        self.set_sheet_state("targets", state).await;
+    }
+
+    async fn set_results_state(&self, state: &str) {
+        self.set_sheet_state("results", state).await;
+    }
+
+    async fn set_sheet_state(&self, kind: &str, state: &str) {
         sqlx::query(
-            "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, 'targets', $2 FROM department WHERE id = $1
+            "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, $3, $2 FROM department WHERE id = $1
              ON CONFLICT (department_id, kind) DO UPDATE SET state = EXCLUDED.state",
         )
         .bind(self.department)
         .bind(state)
+        .bind(kind)
         .execute(&self.app.pool)
         .await
         .unwrap();
@@ -505,14 +514,7 @@ async fn planning_staff_see_every_state_and_the_changes_since_publication() {
 #[tokio::test]
 async fn a_year_is_published_on_the_date_planning_staff_choose_never_a_future_one() {
     let o = office().await;
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, 'results', 'approved' FROM department WHERE id = $1
-         ON CONFLICT (department_id, kind) DO UPDATE SET state = EXCLUDED.state",
-    )
-    .bind(o.department)
-    .execute(&o.app.pool)
-    .await
-    .unwrap();
+    o.set_results_state("approved").await;
     let publications = "SELECT count(*) FROM publication";
     let before = o.app.scalar(publications).await;
     let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1))
@@ -583,14 +585,7 @@ async fn a_year_is_published_on_the_date_planning_staff_choose_never_a_future_on
 #[tokio::test]
 async fn pages_with_nothing_to_show_are_not_listed_and_do_not_exist() {
     let o = office().await;
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind, state) SELECT municipality_id, id, 'results', 'approved' FROM department WHERE id = $1
-         ON CONFLICT (department_id, kind) DO UPDATE SET state = EXCLUDED.state",
-    )
-    .bind(o.department)
-    .execute(&o.app.pool)
-    .await
-    .unwrap();
+    o.set_results_state("approved").await;
     sqlx::query("DELETE FROM department_profile WHERE department_id = $1")
         .bind(o.department)
         .execute(&o.app.pool)
