@@ -35,7 +35,7 @@ pub async fn show_pillar(
     Path((city, year, number)): Path<(String, String, String)>,
 ) -> Result<Html<String>> {
     let year = crate::routes::public::parse_year(&year)?;
-    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let number = crate::routes::public::parse_number(&number)?;
     let (city, fy) = q::city_year(&state.pool, &city, year)
         .await?
         .ok_or(AppError::NotFound)?;

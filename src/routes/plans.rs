@@ -363,7 +363,7 @@ pub async fn show_plan_item(
     State(state): State<AppState>,
     Path((city, plan, number)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let number: i32 = number.parse().map_err(|_| AppError::NotFound)?;
+    let number = crate::routes::public::parse_number(&number)?;
     let (city, data) = city_plan(&state, &city, &plan).await?;
     let place = data
         .places

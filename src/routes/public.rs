@@ -203,7 +203,7 @@ pub async fn show_department_version(
     State(state): State<AppState>,
     Path((city, year, department, version)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
-    let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    let version = parse_number(&version)?;
     department_page(&state, &city, &year, &department, Some(version)).await
 }
 
@@ -294,6 +294,19 @@ pub fn draft_page(
         draft: true,
         previous: None,
         next: None,
+    }
+}
+
+/// A number in a URL (a version, a pillar, an item) written as the pages write it: digits
+/// without a leading zero or sign, so each page has one address (and the page cache one entry).
+pub fn parse_number(s: &str) -> Result<i32> {
+    let canonical = !s.is_empty()
+        && s.len() <= 9
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && !(s.len() > 1 && s.starts_with('0'));
+    match s.parse::<i32>() {
+        Ok(n) if canonical => Ok(n),
+        _ => Err(AppError::NotFound),
     }
 }
 

@@ -105,7 +105,7 @@ pub async fn show_results_version(
     State(state): State<AppState>,
     Path((city, year, department, version)): Path<(String, String, String, String)>,
 ) -> Result<Html<String>> {
-    let version = version.parse::<i32>().map_err(|_| AppError::NotFound)?;
+    let version = crate::routes::public::parse_number(&version)?;
     results_page(&state, &city, &year, &department, Some(version)).await
 }
 

@@ -299,3 +299,35 @@ async fn every_table_public_pages_read_notifies_its_changes() {
     ];
     assert_eq!(without, private);
 }
+
+#[tokio::test]
+async fn each_page_has_one_address_so_the_cache_cannot_be_filled_with_spellings() {
+    let app = TestApp::with_demo().await;
+    for (uri, expected) in [
+        (
+            "/kariya/2026/departments/kikaku-zaisei/versions/1",
+            StatusCode::OK,
+        ),
+        (
+            "/kariya/2026/departments/kikaku-zaisei/versions/01",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/kariya/2026/departments/kikaku-zaisei/versions/+1",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/kariya/2026/pillars/1", StatusCode::OK),
+        ("/kariya/2026/pillars/001", StatusCode::NOT_FOUND),
+        ("/kazo/plans/gyosei-keiei-2/items/1", StatusCode::OK),
+        ("/kazo/plans/gyosei-keiei-2/items/01", StatusCode::NOT_FOUND),
+        ("/sample/2024/results/somu/versions/1", StatusCode::OK),
+        (
+            "/sample/2024/results/somu/versions/0001",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        assert_eq!(get(&app, uri, &[]).await.status, expected, "{uri}");
+    }
+    let (kept, _) = app.pages.usage();
+    assert_eq!(kept, 4, "only the pages that exist are kept");
+}
