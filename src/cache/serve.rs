@@ -44,7 +44,10 @@ pub async fn serve_cached(
     let https = headers
         .get("x-forwarded-proto")
         .is_some_and(|v| v == "https");
-    let cacheable = request.uri().query().is_none() && cache.budget > 0;
+    // Our addresses are plain ASCII: a percent-encoded spelling of a page is answered but
+    // not kept (one entry per page, whatever a client writes).
+    let cacheable =
+        request.uri().query().is_none() && !request.uri().path().contains('%') && cache.budget > 0;
     if cacheable && let Some(page) = cache.get(request.uri().path()) {
         return respond(&page, headers, head, https);
     }
