@@ -416,3 +416,56 @@ pub fn duplicate_section_message(name: &str, holder: Option<&str>) -> String {
         None => "同じ名前の課等がこの年度に既にあります。".to_owned(),
     }
 }
+
+/// A URL name for a department created from a file: the slug the same name has in another
+/// year of the city (so its pages line up across years), else `department-N`, free in the year.
+pub async fn slug_for_new_department(
+    tx: &mut PgConnection,
+    mid: i64,
+    fiscal_year_id: i64,
+    name: &str,
+) -> sqlx::Result<String> {
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+    )
+    .bind(mid)
+    .bind(fiscal_year_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let elsewhere: Option<String> = sqlx::query_scalar(
+        "SELECT d.slug FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.name = $2 ORDER BY f.year DESC LIMIT 1",
+    )
+    .bind(mid)
+    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(s) = elsewhere.filter(|s| !taken.contains(s)) {
+        return Ok(s);
+    }
+    Ok((1..)
+        .map(|n| format!("department-{n}"))
+        .find(|s| !taken.contains(s))
+        .unwrap_or_default())
+}
+
+/// Whether a department or section of this name exists in the year.
+pub async fn unit_name_taken(
+    tx: &mut PgConnection,
+    mid: i64,
+    fiscal_year_id: i64,
+    department: bool,
+    name: &str,
+) -> sqlx::Result<bool> {
+    let sql = if department {
+        "SELECT EXISTS (SELECT 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3)"
+    } else {
+        "SELECT EXISTS (SELECT 1 FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3)"
+    };
+    sqlx::query_scalar(sql)
+        .bind(mid)
+        .bind(fiscal_year_id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+}

@@ -1,9 +1,9 @@
 //! Spreadsheet uploads waiting for confirmation, and their application in the background.
 
-use crate::import::layout::Parsed;
-use crate::import::upload::{self, DepartmentChange, Progress};
+use crate::import::layout::{Context, Parsed};
+use crate::import::upload::DepartmentChange;
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 
 /// An upload as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -105,7 +105,7 @@ pub async fn start(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<bool> {
     Ok(n == 1)
 }
 
-async fn finish(
+pub async fn finish(
     pool: &PgPool,
     id: i64,
     state: &str,
@@ -124,144 +124,6 @@ async fn finish(
     Ok(())
 }
 
-/// Why an application did not write.
-const STALE: &str = "プレビューの後に、取り込み先の組織目標や実績が変更されました。最新の内容を確かめるため、もう一度アップロードしてください。";
-
-/// Applies a running upload in one transaction: refuses (`stale`) if the departments changed
-/// since the preview or a department is now locked; records the outcome on the job. Audit
-/// entries record each changed department.
-pub async fn run(pool: &PgPool, mid: i64, job: &ImportJob) -> sqlx::Result<()> {
-    let outcome = apply(pool, mid, job).await;
-    match outcome {
-        // Recorded in the applying transaction itself.
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(message)) => finish(pool, job.id, "stale", None, Some(&message)).await,
-        Err(e) => {
-            tracing::error!(error = %e, job = job.id, "import failed");
-            finish(
-                pool,
-                job.id,
-                "failed",
-                None,
-                Some("取り込み中にエラーが発生しました。何も書き込まれていません。時間をおいてもう一度お試しください。"),
-            )
-            .await
-        }
-    }
-}
-
-async fn apply(
-    pool: &PgPool,
-    mid: i64,
-    job: &ImportJob,
-) -> sqlx::Result<Result<Vec<DepartmentChange>, String>> {
-    let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
-    // The lease: held until this transaction ends, so no other server takes the job for
-    // interrupted while it is being applied.
-    sqlx::query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
-        .bind(LEASE_KEY)
-        .bind(job.id)
-        .execute(&mut *tx)
-        .await?;
-    let ids: Vec<i64> = job
-        .parsed
-        .departments
-        .iter()
-        .map(|d| d.department_id)
-        .collect();
-    // Serializes uploads to the same departments: the second waits, then sees a new print.
-    sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
-        .bind(mid)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
-    // The review states held for the rest of the transaction: a department approved meanwhile
-    // is refused as locked (its approval also changed the fingerprint).
-    let approved = lock_sheets(&mut tx, mid, &ids).await?;
-    if upload::fingerprint(&mut tx, mid, &ids).await? != job.fingerprint {
-        if let Some(name) = approved.first() {
-            return Ok(Err(format!(
-                "プレビューの後に{name}が承認されたため、変更できません。差し戻してから、もう一度アップロードしてください。"
-            )));
-        }
-        return Ok(Err(STALE.to_owned()));
-    }
-    let progress = Progress {
-        pool,
-        job_id: job.id,
-    };
-    let report = upload::write(
-        &mut tx,
-        mid,
-        job.fiscal_year_id,
-        &job.parsed,
-        Some(progress),
-    )
-    .await?;
-    if let Some(refused) = report.iter().find_map(|c| c.refused.clone()) {
-        return Ok(Err(refused));
-    }
-    for change in report.iter().filter(|c| !c.is_unchanged()) {
-        crate::db::editing::audit(
-            &mut tx,
-            mid,
-            crate::db::editing::AuditEntry {
-                user_id: job.created_by,
-                action: "import",
-                entity: "department",
-                entity_id: change.department_id,
-                department_id: Some(change.department_id),
-                goal_id: None,
-                before: None,
-                after: Some(&serde_json::json!({
-                    "file": job.filename,
-                    "inserted": change.inserted,
-                    "updated": change.updated,
-                    "deleted": change.deleted,
-                    "results": change.results_written,
-                })),
-            },
-        )
-        .await?;
-    }
-    // Done in the same transaction as the writes: the job cannot be left `running` after them.
-    sqlx::query(
-        "UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1",
-    )
-    .bind(job.id)
-    .bind(Json(&report))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(report))
-}
-
-/// Locks the targets and results sheets of `ids` (those that have been reviewed at all; a
-/// sheet never moved is a draft) against review steps until the transaction ends; returns the
-/// names of departments with an approved sheet, in display order.
-async fn lock_sheets(
-    tx: &mut Transaction<'_, Postgres>,
-    mid: i64,
-    ids: &[i64],
-) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT d.name, s.state FROM sheet s JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
-         WHERE s.municipality_id = $1 AND s.department_id = ANY($2)
-         ORDER BY d.position, s.kind FOR SHARE OF s",
-    )
-    .bind(mid)
-    .bind(ids)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut approved: Vec<String> = Vec::new();
-    for (name, state) in rows {
-        if state == "approved" && !approved.contains(&name) {
-            approved.push(name);
-        }
-    }
-    Ok(approved)
-}
-
 /// The pillars (number, title) of a year's policy.
 pub async fn pillars_of_year(
     pool: &PgPool,
@@ -276,4 +138,136 @@ pub async fn pillars_of_year(
     .bind(fid)
     .fetch_all(pool)
     .await
+}
+
+/// The year's departments, sections and pillars, for reading a file against.
+pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context> {
+    let departments: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(pool)
+    .await?;
+    let sections: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
+    )
+    .bind(mid)
+    .bind(fid)
+    .fetch_all(pool)
+    .await?;
+    let pillar_titles = pillars_of_year(pool, mid, fid).await?;
+    let pillars: Vec<i32> = pillar_titles.iter().map(|(number, _)| *number).collect();
+    let year: i32 = sqlx::query_scalar("SELECT year FROM fiscal_year WHERE municipality_id = $1 AND id = $2")
+        .bind(mid)
+        .bind(fid)
+        .fetch_one(pool)
+        .await?;
+    let categories: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
+    )
+    .bind(mid)
+    .fetch_all(pool)
+    .await?;
+    let deployment = crate::db::settings::is_deployment(pool, mid).await?;
+    Ok(Context {
+        departments,
+        sections,
+        pillars,
+        pillar_titles,
+        allowed: None,
+        categories,
+        deployment,
+        create_units: false,
+        year: Some(year),
+        eras: None,
+    })
+}
+
+/// A digest of everything an upload would replace in `departments` (goal trees with their
+/// versions, results, sheet states): equal digests mean nobody changed them in between.
+pub async fn fingerprint(
+    conn: &mut PgConnection,
+    mid: i64,
+    departments: &[i64],
+) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "WITH g AS (SELECT id, version FROM goal WHERE municipality_id = $1 AND department_id = ANY($2)),
+              i AS (SELECT i.id, i.version FROM initiative i JOIN g ON g.id = i.goal_id WHERE i.municipality_id = $1),
+              c AS (SELECT c.id, c.version FROM criterion c JOIN i ON i.id = c.initiative_id WHERE c.municipality_id = $1)
+         SELECT COALESCE(md5(string_agg(x, ',' ORDER BY x)), '') FROM (
+             SELECT 'g' || id || ':' || version AS x FROM g
+             UNION ALL SELECT 'i' || id || ':' || version FROM i
+             UNION ALL SELECT 'c' || id || ':' || version FROM c
+             UNION ALL SELECT 'r' || r.initiative_id || ':' || r.version FROM initiative_result r JOIN i ON i.id = r.initiative_id
+             UNION ALL SELECT 'q' || r.goal_id || ':' || r.version FROM goal_result r JOIN g ON g.id = r.goal_id
+             UNION ALL SELECT 'a' || r.criterion_id || ':' || md5(ROW(r.actual_value, r.actual_text, r.not_applicable, r.not_applicable_reason)::text)
+                 FROM criterion_result r JOIN c ON c.id = r.criterion_id
+             UNION ALL SELECT 's' || department_id || kind || state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)
+         ) t",
+    )
+    .bind(mid)
+    .bind(departments)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+
+/// Locks the targets and results sheets of `ids` (those that have been reviewed at all; a
+/// sheet never moved is a draft) against review steps until the transaction ends; returns the
+/// names of departments with an approved sheet, in display order.
+pub async fn lock_sheets(
+    tx: &mut PgConnection,
+    mid: i64,
+    ids: &[i64],
+) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT d.name, s.state FROM sheet s JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+         WHERE s.municipality_id = $1 AND s.department_id = ANY($2)
+         ORDER BY d.position, s.kind FOR SHARE OF s",
+    )
+    .bind(mid)
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut approved: Vec<String> = Vec::new();
+    for (name, state) in rows {
+        if state == "approved" && !approved.contains(&name) {
+            approved.push(name);
+        }
+    }
+    Ok(approved)
+}
+
+
+/// Takes the lease of a job being applied (held until the transaction ends).
+pub async fn take_lease(tx: &mut PgConnection, job_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
+        .bind(LEASE_KEY)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Locks the departments an upload writes, in id order.
+pub async fn lock_departments(tx: &mut PgConnection, mid: i64, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
+        .bind(mid)
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Records a job as applied, in the applying transaction.
+pub async fn mark_done(tx: &mut PgConnection, job_id: i64, report: &[DepartmentChange]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1",
+    )
+    .bind(job_id)
+    .bind(Json(report))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

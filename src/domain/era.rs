@@ -59,6 +59,54 @@ impl Eras {
     }
 }
 
+impl Eras {
+    /// The first fiscal year a text names (「平成30年度」, 「令和元年度」, 「平成31年度」,
+    /// 「2018年度」, full-width digits too), or None.
+    pub fn fiscal_year_in(&self, text: &str) -> Option<i32> {
+        let chars: Vec<char> = text
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                _ => c,
+            })
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let s: String = chars.iter().collect();
+        let mut best: Option<(usize, i32)> = None;
+        let mut consider = |at: usize, year: i32| {
+            if best.is_none_or(|(b, _)| at < b) {
+                best = Some((at, year));
+            }
+        };
+        for (at, _) in s.match_indices("年度") {
+            let before = &s[..at];
+            let digits: String = before
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let (n, rest) = if digits.is_empty() {
+                match before.strip_suffix('元') {
+                    Some(rest) => (Some(1), rest),
+                    None => (None, before),
+                }
+            } else {
+                (digits.parse::<i32>().ok(), &before[..before.len() - digits.len()])
+            };
+            let Some(n) = n else { continue };
+            if let Some(era) = self.eras.iter().find(|e| rest.ends_with(e.name.as_str())) {
+                consider(at, era.starts_on.year() + n - 1);
+            } else if digits.len() == 4 {
+                consider(at, n);
+            }
+        }
+        best.map(|(_, y)| y)
+    }
+}
+
 /// The first year of an era is written 元年.
 fn year_number(n: i32) -> String {
     if n == 1 {
@@ -108,6 +156,18 @@ mod tests {
         ] {
             assert_eq!(e.fiscal_year_label(year), label, "fiscal {year}");
         }
+    }
+
+    #[test]
+    fn fiscal_years_are_read_from_titles() {
+        let e = eras();
+        assert_eq!(e.fiscal_year_in("企画財政部 平成30年度組織重点目標（実績・成果）"), Some(2018));
+        assert_eq!(e.fiscal_year_in("令和元年度"), Some(2019));
+        assert_eq!(e.fiscal_year_in("平成31年度 組織目標"), Some(2019));
+        assert_eq!(e.fiscal_year_in("令和 ８ 年度"), Some(2026));
+        assert_eq!(e.fiscal_year_in("2018年度の目標"), Some(2018));
+        assert_eq!(e.fiscal_year_in("組織重点目標"), None);
+        assert_eq!(e.fiscal_year_in("18年度"), None);
     }
 
     #[test]

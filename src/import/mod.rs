@@ -8,6 +8,7 @@
 //! bumped). Everything happens in one transaction: a document applies whole or not at all.
 
 pub mod cells;
+pub mod job;
 pub mod document;
 mod goals;
 pub mod layout;

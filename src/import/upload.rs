@@ -9,7 +9,7 @@
 use super::ImportReport;
 use super::document::{ActualDoc, GoalDoc};
 use super::goals::{self, Criteria, Notes, TreeIds};
-use super::layout::{Context, DepartmentTree, Parsed};
+use super::layout::{DepartmentTree, Parsed};
 use crate::domain::metric::Comparator;
 use crate::domain::status::{self, CriterionResult, Status};
 use rust_decimal::Decimal;
@@ -44,72 +44,6 @@ impl DepartmentChange {
     }
 }
 
-/// The year's departments, sections and pillars, for reading a file against.
-pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context> {
-    let departments: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, name FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
-    )
-    .bind(mid)
-    .bind(fid)
-    .fetch_all(pool)
-    .await?;
-    let sections: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
-    )
-    .bind(mid)
-    .bind(fid)
-    .fetch_all(pool)
-    .await?;
-    let pillars: Vec<i32> = crate::db::imports::pillars_of_year(pool, mid, fid)
-        .await?
-        .into_iter()
-        .map(|(number, _)| number)
-        .collect();
-    let categories: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
-    )
-    .bind(mid)
-    .fetch_all(pool)
-    .await?;
-    let deployment = crate::db::settings::is_deployment(pool, mid).await?;
-    Ok(Context {
-        departments,
-        sections,
-        pillars,
-        allowed: None,
-        categories,
-        deployment,
-    })
-}
-
-/// A digest of everything an upload would replace in `departments` (goal trees with their
-/// versions, results, sheet states): equal digests mean nobody changed them in between.
-pub async fn fingerprint(
-    conn: &mut PgConnection,
-    mid: i64,
-    departments: &[i64],
-) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        "WITH g AS (SELECT id, version FROM goal WHERE municipality_id = $1 AND department_id = ANY($2)),
-              i AS (SELECT i.id, i.version FROM initiative i JOIN g ON g.id = i.goal_id WHERE i.municipality_id = $1),
-              c AS (SELECT c.id, c.version FROM criterion c JOIN i ON i.id = c.initiative_id WHERE c.municipality_id = $1)
-         SELECT COALESCE(md5(string_agg(x, ',' ORDER BY x)), '') FROM (
-             SELECT 'g' || id || ':' || version AS x FROM g
-             UNION ALL SELECT 'i' || id || ':' || version FROM i
-             UNION ALL SELECT 'c' || id || ':' || version FROM c
-             UNION ALL SELECT 'r' || r.initiative_id || ':' || r.version FROM initiative_result r JOIN i ON i.id = r.initiative_id
-             UNION ALL SELECT 'q' || r.goal_id || ':' || r.version FROM goal_result r JOIN g ON g.id = r.goal_id
-             UNION ALL SELECT 'a' || r.criterion_id || ':' || md5(ROW(r.actual_value, r.actual_text, r.not_applicable, r.not_applicable_reason)::text)
-                 FROM criterion_result r JOIN c ON c.id = r.criterion_id
-             UNION ALL SELECT 's' || department_id || kind || state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)
-         ) t",
-    )
-    .bind(mid)
-    .bind(departments)
-    .fetch_one(&mut *conn)
-    .await
-}
-
 /// Where to report progress while applying: the job row, through its own connection (the
 /// application's transaction is invisible until it commits).
 pub struct Progress<'a> {
@@ -130,6 +64,17 @@ pub async fn write(
     sqlx::query("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
+    let created = match create_units(tx, mid, fid, parsed).await? {
+        Ok(ids) => ids,
+        Err(message) => {
+            return Ok(parsed
+                .departments
+                .iter()
+                .map(|d| change_of(d, d.department_id, ImportReport::default(), 0, Some(message.clone())))
+                .collect());
+        }
+    };
+    let real_id = |id: i64| created.get(&id).copied().unwrap_or(id);
     let sections: HashMap<String, i64> = sqlx::query_as(
         "SELECT name, id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2",
     )
@@ -183,6 +128,7 @@ pub async fn write(
             .map(|d| {
                 change_of(
                     d,
+                    real_id(d.department_id),
                     ImportReport::default(),
                     0,
                     Some("ファイルを確認した後に、課等または柱が変更されました。もう一度アップロードしてください。".to_owned()),
@@ -197,7 +143,7 @@ pub async fn write(
             tx,
             mid,
             fid,
-            &[(d.department_id, d.goals.as_slice())],
+            &[(real_id(d.department_id), d.goals.as_slice())],
             &sections,
             &pillars,
             &categories,
@@ -236,7 +182,7 @@ pub async fn write(
                 state_label(state("results"))
             ));
         }
-        changes.push(change_of(d, r, results_written, refused));
+        changes.push(change_of(d, real_id(d.department_id), r, results_written, refused));
         if let Some(p) = &progress {
             sqlx::query("UPDATE import_job SET done_departments = $2 WHERE id = $1")
                 .bind(p.job_id)
@@ -259,12 +205,13 @@ fn state_label(state: &str) -> &'static str {
 
 fn change_of(
     d: &DepartmentTree,
+    department_id: i64,
     r: ImportReport,
     results_written: usize,
     refused: Option<String>,
 ) -> DepartmentChange {
     DepartmentChange {
-        department_id: d.department_id,
+        department_id,
         name: d.name.clone(),
         goals: d.goals.len(),
         initiatives: d.goals.iter().map(|g| g.initiatives.len()).sum(),
@@ -282,6 +229,38 @@ fn change_of(
     }
 }
 
+/// Creates the departments and sections the file names that the year lacks (in the file's
+/// order); returns the real id of each provisional department id, or why the file must be
+/// uploaded again (one of them was created by hand since the preview).
+async fn create_units(
+    tx: &mut PgConnection,
+    mid: i64,
+    fid: i64,
+    parsed: &Parsed,
+) -> sqlx::Result<Result<HashMap<i64, i64>, String>> {
+    use crate::db::admin;
+    let mut ids = HashMap::new();
+    let again = |name: &str| {
+        format!("ファイルを確認した後に「{name}」が組織に加えられました。もう一度アップロードしてください。")
+    };
+    for d in &parsed.new_departments {
+        if admin::unit_name_taken(tx, mid, fid, true, &d.name).await? {
+            return Ok(Err(again(&d.name)));
+        }
+        let slug = admin::slug_for_new_department(tx, mid, fid, &d.name).await?;
+        let id = admin::insert_department(tx, mid, fid, &slug, &d.name).await?;
+        ids.insert(d.id, id);
+    }
+    for s in &parsed.new_sections {
+        if admin::unit_name_taken(tx, mid, fid, false, &s.name).await? {
+            return Ok(Err(again(&s.name)));
+        }
+        let department = ids.get(&s.department_id).copied().unwrap_or(s.department_id);
+        admin::insert_section(tx, mid, fid, department, &s.name).await?;
+    }
+    Ok(Ok(ids))
+}
+
 /// Runs `write` and rolls it back: what confirming would do.
 pub async fn preview(
     pool: &PgPool,
@@ -291,7 +270,7 @@ pub async fn preview(
 ) -> sqlx::Result<(Vec<DepartmentChange>, String)> {
     let mut tx = pool.begin().await?;
     let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
-    let print = fingerprint(&mut tx, mid, &ids).await?;
+    let print = crate::db::imports::fingerprint(&mut tx, mid, &ids).await?;
     let changes = write(&mut tx, mid, fid, parsed, None).await?;
     tx.rollback().await?;
     Ok((changes, print))

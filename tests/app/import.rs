@@ -233,7 +233,11 @@ async fn importing_the_same_file_again_changes_nothing() {
 #[tokio::test]
 async fn problems_are_listed_with_their_sheet_row_and_column_and_nothing_is_written() {
     let app = TestApp::with_demo().await;
-    let s = admin_session(&app).await;
+    // A department head: names the year lacks are problems (planning staff get new units).
+    let head = app
+        .add_staff("kariya", "head", "department_head", Some("somu"))
+        .await;
+    let s = app.session_for(head).await;
     let before = app.snapshot().await;
     let file = template_file(
         "取込",
@@ -284,7 +288,7 @@ async fn problems_are_listed_with_their_sheet_row_and_column_and_nothing_is_writ
         "{text}"
     );
     for expected in [
-        "シート「取込」 3行目 A列 部「存在しない部」はこの年度の組織にありません。",
+        "シート「取込」 3行目 A列 部「存在しない部」はこの年度の組織にありません。組織に加えるよう企画担当に依頼するか",
         "シート「取込」 4行目 B列 柱(9)はこの年度の行政経営方針にありません。",
         "シート「取込」 5行目 F列 課等「架空課」はこの年度の組織にありません。",
         "シート「取込」 6行目 H列 「相談件数 100件以上」の実績値「たくさん」は数値ではありません",

@@ -201,7 +201,10 @@ pub async fn upload_file(
             return refuse(&state, staff, u.year, errors).await;
         }
     };
-    let mut ctx = upload::context(&state.pool, mid, fid).await?;
+    let mut ctx = imports::context(&state.pool, mid, fid).await?;
+    ctx.eras = Some((*state.eras).clone());
+    // Planning staff may set up the year's organization from the file.
+    ctx.create_units = staff.roles.is_admin();
     if !staff.roles.is_admin() {
         ctx.allowed = Some(
             ctx.departments
@@ -338,7 +341,7 @@ pub async fn confirm_import(
         let pool = state.pool.clone();
         let mid = staff.municipality_id;
         tokio::spawn(async move {
-            if let Err(e) = imports::run(&pool, mid, &job).await {
+            if let Err(e) = crate::import::job::run(&pool, mid, &job).await {
                 tracing::error!(error = %e, job = job.id, "could not record the import outcome");
             }
         });

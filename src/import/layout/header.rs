@@ -1,0 +1,154 @@
+//! Column header rows: which column holds what, found by the header words in any order.
+
+use super::super::cells::squash;
+use crate::import::spreadsheet::Grid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Col {
+    Department,
+    Pillar,
+    Goal,
+    GoalStatus,
+    Number,
+    Initiative,
+    Sections,
+    Criteria,
+    Actuals,
+    Performance,
+    Outcome,
+    Status,
+    Category,
+    Deadline,
+}
+
+/// Header words (normalized by [`key`]) and the column each names.
+const HEADERS: &[(&str, Col)] = &[
+    ("部", Col::Department),
+    ("部名", Col::Department),
+    ("部局", Col::Department),
+    ("部局名", Col::Department),
+    ("柱", Col::Pillar),
+    ("柱番号", Col::Pillar),
+    ("市役所づくり", Col::Pillar),
+    ("組織目標", Col::Goal),
+    ("組織重点目標", Col::Goal),
+    ("重点目標", Col::Goal),
+    ("組織目標の達成状況", Col::GoalStatus),
+    ("目標の達成状況", Col::GoalStatus),
+    ("番号", Col::Number),
+    ("取組番号", Col::Number),
+    ("No", Col::Number),
+    ("No.", Col::Number),
+    ("NO.", Col::Number),
+    ("NO", Col::Number),
+    ("№", Col::Number),
+    ("項番", Col::Number),
+    ("取組内容", Col::Initiative),
+    ("主な取組内容", Col::Initiative),
+    ("取組", Col::Initiative),
+    ("課等", Col::Sections),
+    ("課", Col::Sections),
+    ("担当課", Col::Sections),
+    ("担当課等", Col::Sections),
+    ("所管課", Col::Sections),
+    ("担当", Col::Sections),
+    ("目標達成基準", Col::Criteria),
+    ("達成基準", Col::Criteria),
+    ("実績値", Col::Actuals),
+    ("実績", Col::Performance),
+    ("取組実績", Col::Performance),
+    ("取組の実績", Col::Performance),
+    ("成果", Col::Outcome),
+    ("成果・効果", Col::Outcome),
+    ("達成状況", Col::Status),
+    ("取組の達成状況", Col::Status),
+    ("評価", Col::Status),
+    // The deployment table (組織目標展開整理表).
+    ("実施項目", Col::Goal),
+    ("計画・方針等の分類", Col::Category),
+    ("分類", Col::Category),
+    ("どの水準まで", Col::Criteria),
+    ("どのような方法で", Col::Initiative),
+    ("いつまで", Col::Deadline),
+    ("期限", Col::Deadline),
+    ("共通/課名", Col::Sections),
+    ("課名", Col::Sections),
+];
+
+/// The header word whose column holds methods, one per line (kept as lines, not joined).
+const METHODS_HEADER: &str = "どのような方法で";
+
+/// A header cell's text as looked up: spaces and a note in brackets after the word
+/// (「いつまで（期限）」, 「実績(取組状況)」) dropped, 「取り組み」 spelled 「取組」.
+fn key(text: &str) -> String {
+    let s = squash(text)
+        .replace("取り組み", "取組")
+        .replace("取組み", "取組");
+    let s = s.split(['(', '（', '【', '[']).next().unwrap_or("");
+    s.trim_end_matches(['※', '*', '＊']).to_owned()
+}
+
+/// A column header row and the columns it names.
+#[derive(Debug, Clone)]
+pub(super) struct Header {
+    /// The column of each kind named (first occurrence).
+    pub cols: Vec<(Col, usize)>,
+    /// The initiative column is a deployment table's methods (one item per line).
+    pub methods: bool,
+}
+
+impl Header {
+    pub fn col(&self, c: Col) -> Option<usize> {
+        self.cols.iter().find(|(k, _)| *k == c).map(|(_, i)| *i)
+    }
+
+    pub fn has_results(&self) -> bool {
+        [
+            Col::Actuals,
+            Col::Performance,
+            Col::Outcome,
+            Col::Status,
+            Col::GoalStatus,
+        ]
+        .iter()
+        .any(|c| self.col(*c).is_some())
+    }
+
+}
+
+/// Row `r` read as a column header row: one naming both 「組織目標」 and 「取組内容」 (or their
+/// deployment-table words). Wherever it stands and however often it is repeated, such a row
+/// is a header, never data.
+pub(super) fn header_at(grid: &Grid, r: usize) -> Option<Header> {
+    let row = grid.rows.get(r)?;
+    let mut cols = Vec::new();
+    let mut methods = false;
+    for (c, text) in row.iter().enumerate() {
+        if text.trim().is_empty() || grid.is_merged_copy(r, c) {
+            continue;
+        }
+        let k = key(text);
+        if let Some((word, col)) = HEADERS.iter().find(|(w, _)| *w == k)
+            && !cols.iter().any(|(k, _)| k == col)
+        {
+            cols.push((*col, c));
+            methods |= *word == METHODS_HEADER;
+        }
+    }
+    let h = Header { cols, methods };
+    (h.col(Col::Goal).is_some() && h.col(Col::Initiative).is_some()).then_some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_words_are_read_with_their_variants() {
+        assert_eq!(key("取り組み内容"), "取組内容");
+        assert_eq!(key("実績（取組状況）"), "実績");
+        assert_eq!(key("いつまで(期限)"), "いつまで");
+        assert_eq!(key("Ｎｏ．"), "No.");
+        assert_eq!(key("課　等"), "課等");
+    }
+}

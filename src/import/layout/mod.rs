@@ -1,0 +1,219 @@
+//! Understanding the grids of an uploaded spreadsheet as goals, initiatives, criteria and
+//! results of departments, the way a person reading the sheet would. Three steps:
+//! 1. [`rows::classify`] says what each row is: a column header (found by its words, in any
+//!    order, wherever it stands and however often it is repeated), a title naming the
+//!    department and perhaps the year, a pillar heading 「(1) …」, a note 「※…」, a page
+//!    number, blank, or data;
+//! 2. [`tree::SheetReader`] builds each department's goal tree from the data rows under the
+//!    current header, department and pillar heading;
+//! 3. [`parse`] puts the sheets together and leaves stored results alone where the file has
+//!    none.
+//!
+//! The layouts read this way include the import template (one row per initiative, 部 and 柱
+//! columns), the table as exported or printed (one sheet per department, title row, pillar
+//! headings spanning the table, goal cells merged over their initiatives), a city's own
+//! workbook (several departments on one sheet, the header repeated before every pillar group,
+//! a No. column, notes), the results report (実績 / 成果, no criteria) and the deployment table.
+//!
+//! A goal cell left empty, merged, or repeating a goal of the department continues that goal;
+//! an initiative cell likewise continues the initiative (so criteria may be one per row).
+//! Numbers (「①」, 「1.」, 「(1)」) before initiatives and bullets (「・」) before criteria are
+//! dropped, full-width digits and stray spaces are normalized, and a trailing 「【◎達成】」 (as
+//! the results export writes it) is read as the status.
+
+mod header;
+mod rows;
+mod tree;
+
+use crate::domain::era::Eras;
+use super::document::GoalDoc;
+use super::spreadsheet::Grid;
+use serde::{Deserialize, Serialize};
+
+/// What the file may refer to: the fiscal year's organization and the policy's pillars.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// (id, name) of the year's departments.
+    pub departments: Vec<(i64, String)>,
+    /// Names of the year's sections.
+    pub sections: Vec<String>,
+    /// Pillar numbers of the year's policy.
+    pub pillars: Vec<i32>,
+    /// The pillars' numbers and titles (to read headings that name a pillar by its title).
+    pub pillar_titles: Vec<(i32, String)>,
+    /// The departments the uploader may import into (None: all).
+    pub allowed: Option<Vec<i64>>,
+    /// The city's goal categories (計画・方針等の分類).
+    pub categories: Vec<String>,
+    /// Whether the city uses the deployment table (「共通」 then means no section).
+    pub deployment: bool,
+    /// Whether departments and sections the file names that the year lacks become new ones
+    /// (planning staff) rather than problems.
+    pub create_units: bool,
+    /// The fiscal year imported into, and the era table (to compare with titles' years).
+    pub year: Option<i32>,
+    pub eras: Option<Eras>,
+}
+
+impl Context {
+    fn may_import(&self, department_id: i64) -> bool {
+        self.allowed
+            .as_ref()
+            .is_none_or(|a| a.contains(&department_id))
+    }
+
+    /// What a person who may not change the organization should do about a missing name.
+    fn ask_planning(&self) -> &'static str {
+        "組織に加えるよう企画担当に依頼するか、名前を年度の組織のとおりに直してください。"
+    }
+}
+
+/// A problem found in the file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    /// 1-based row as the spreadsheet program numbers it.
+    pub row: Option<usize>,
+    /// 0-based column (shown as a letter).
+    pub col: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    /// 「シート「総務部」 12行目 D列」.
+    pub fn place(&self) -> String {
+        let mut s = format!("シート「{}」", self.sheet);
+        if let Some(r) = self.row {
+            s.push_str(&format!(" {r}行目"));
+        }
+        if let Some(c) = self.col {
+            s.push_str(&format!(" {}列", column_letter(c)));
+        }
+        s
+    }
+}
+
+/// A department's goal tree as the file states it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct DepartmentTree {
+    pub department_id: i64,
+    pub name: String,
+    pub goals: Vec<GoalDoc>,
+    /// False when the sheet has no 目標達成基準 column (the results report's layout): the
+    /// stored criteria are then kept, not emptied.
+    #[serde(default = "yes")]
+    pub criteria_given: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything read from a file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct Parsed {
+    pub departments: Vec<DepartmentTree>,
+    pub problems: Vec<Problem>,
+    /// Whether the file has any results column (実績, 成果, 実績値, 達成状況).
+    pub has_results: bool,
+    /// Departments the file names that the year lacks, to be created (file order).
+    #[serde(default)]
+    pub new_departments: Vec<NewDepartment>,
+    /// Sections the file names that the year lacks, with the department they are under.
+    #[serde(default)]
+    pub new_sections: Vec<NewSection>,
+    /// Things worth a look that do not stop the import (a title naming another year).
+    #[serde(default)]
+    pub notices: Vec<Problem>,
+}
+
+/// A department to create; `id` is provisional (below zero) and stands for it in the trees
+/// and in [`NewSection::department_id`] until it exists.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct NewDepartment {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct NewSection {
+    pub department_id: i64,
+    pub department: String,
+    pub name: String,
+}
+
+/// "A", "B", … "Z", "AA", …
+pub fn column_letter(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push((b'A' + (c % 26) as u8) as char);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.iter().rev().collect()
+}
+
+/// Sheets whose names start with these are guidance, never read (the template's 記入例, 説明
+/// and 一覧 sheets).
+pub const IGNORED_SHEETS: &[&str] = &["記入例", "説明", "一覧"];
+
+/// Reads all grids against `ctx`.
+pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
+    let mut p = Parsed::default();
+    let mut read_any = false;
+    for grid in grids {
+        // The template's guidance sheets carry example rows that must not be imported.
+        if IGNORED_SHEETS.iter().any(|p| grid.name.starts_with(p)) {
+            continue;
+        }
+        let rows = rows::classify(grid, ctx);
+        if !rows.iter().any(|r| matches!(r, rows::Row::Header(_))) {
+            continue;
+        }
+        read_any = true;
+        tree::SheetReader::new(grid, ctx, &mut p).read(&rows);
+    }
+    // A department named only by a sheet or title without any goal is not created.
+    let used: Vec<i64> = p.departments.iter().map(|d| d.department_id).collect();
+    p.new_departments.retain(|d| used.contains(&d.id));
+    // Results cells left empty leave the stored results alone (a targets-only upload through
+    // the template must not wipe what sections recorded).
+    for i in p
+        .departments
+        .iter_mut()
+        .flat_map(|d| d.goals.iter_mut())
+        .flat_map(|g| g.initiatives.iter_mut())
+    {
+        if i.results.as_ref().is_some_and(|r| {
+            r.performance.is_empty()
+                && r.outcome.is_empty()
+                && r.status.is_none()
+                && r.actuals.iter().all(Option::is_none)
+        }) {
+            i.results = None;
+        }
+    }
+    if !read_any {
+        p.problems.push(Problem {
+            sheet: grids.first().map(|g| g.name.clone()).unwrap_or_default(),
+            row: None,
+            col: None,
+            message: "見出しの行（「組織目標」と「取組内容」を含む行）が見つかりません。取り込み用のひな形の列見出しをそのまま使ってください。".to_owned(),
+        });
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+    }
+}
