@@ -82,6 +82,9 @@ pub struct NewYear<'a> {
     pub copy_from: Option<i64>,
     /// Whether to carry over goals, initiatives and criteria too.
     pub copy_goals: bool,
+    /// Whether to carry over who heads which department and section (never into an earlier
+    /// year: today's chiefs have no say over a past year).
+    pub copy_roles: bool,
 }
 
 pub async fn create_year(
@@ -169,6 +172,12 @@ pub async fn create_year(
          JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
          WHERE c.municipality_id = $1",
     ];
+    // The first three statements are the booklet and the organization; the last two the roles.
+    let statements: &[&str] = if new_year.copy_roles {
+        &statements
+    } else {
+        &statements[..3]
+    };
     let copied: &[&str] = if new_year.copy_goals {
         &goal_statements
     } else {

@@ -271,3 +271,66 @@ pub async fn mark_done(tx: &mut PgConnection, job_id: i64, report: &[DepartmentC
     .await?;
     Ok(())
 }
+
+/// The goal trees stored for `departments` (goals, initiatives with their sections, criteria
+/// texts, 実績 and 成果), as documents: what a preview compares a file with. Two statements.
+pub async fn stored_trees(
+    conn: &mut PgConnection,
+    mid: i64,
+    departments: &[i64],
+) -> sqlx::Result<std::collections::HashMap<i64, Vec<crate::import::document::GoalDoc>>> {
+    use crate::import::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
+    let goals: Vec<(i64, i64, String, Vec<i32>)> = sqlx::query_as(
+        "SELECT g.id, g.department_id, g.text,
+                COALESCE((SELECT array_agg(p.number ORDER BY p.number) FROM goal_pillar gp JOIN pillar p ON p.id = gp.pillar_id
+                          WHERE gp.goal_id = g.id), '{}')
+         FROM goal g WHERE g.municipality_id = $1 AND g.department_id = ANY($2) ORDER BY g.department_id, g.position",
+    )
+    .bind(mid)
+    .bind(departments)
+    .fetch_all(&mut *conn)
+    .await?;
+    let initiatives: Vec<(i64, String, Vec<String>, Vec<String>, Option<Vec<String>>, Option<Vec<String>>)> = sqlx::query_as(
+        "SELECT i.goal_id, i.text,
+                COALESCE((SELECT array_agg(s.name ORDER BY x.position) FROM initiative_section x JOIN section s ON s.id = x.section_id
+                          WHERE x.initiative_id = i.id), '{}'),
+                COALESCE((SELECT array_agg(c.text ORDER BY c.position) FROM criterion c WHERE c.initiative_id = i.id), '{}'),
+                r.performance, r.outcome
+         FROM initiative i JOIN goal g ON g.id = i.goal_id
+         LEFT JOIN initiative_result r ON r.initiative_id = i.id
+         WHERE i.municipality_id = $1 AND g.department_id = ANY($2) ORDER BY i.goal_id, i.position",
+    )
+    .bind(mid)
+    .bind(departments)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_goal: std::collections::HashMap<i64, Vec<InitiativeDoc>> = Default::default();
+    for (goal_id, text, sections, criteria, performance, outcome) in initiatives {
+        by_goal.entry(goal_id).or_default().push(InitiativeDoc {
+            text,
+            sections,
+            criteria,
+            note: None,
+            results: Some(InitiativeResultsDoc {
+                performance: performance.unwrap_or_default(),
+                outcome: outcome.unwrap_or_default(),
+                status: None,
+                actuals: Vec::new(),
+            }),
+            deadline: None,
+        });
+    }
+    let mut out: std::collections::HashMap<i64, Vec<GoalDoc>> = Default::default();
+    for (id, department_id, text, pillars) in goals {
+        out.entry(department_id).or_default().push(GoalDoc {
+            pillars,
+            text,
+            note: None,
+            initiatives: by_goal.remove(&id).unwrap_or_default(),
+            status: None,
+            status_label: None,
+            category: None,
+        });
+    }
+    Ok(out)
+}

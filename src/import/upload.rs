@@ -36,6 +36,51 @@ pub struct DepartmentChange {
     pub results_written: usize,
     /// Why the department cannot take these changes now (its sheet is locked), if so.
     pub refused: Option<String>,
+    /// Per goal of the file, in order, against what is stored at its place: 「追加」,
+    /// 「変更」 or 「変更なし」 (filled by the preview).
+    #[serde(default)]
+    pub goal_marks: Vec<String>,
+    /// Stored goals the file no longer has (they are removed), by text.
+    #[serde(default)]
+    pub removed_goals: Vec<String>,
+}
+
+/// Marks each goal of `file` against `stored` (matched by place, as the writer matches them):
+/// 「追加」, 「変更」 or 「変更なし」; and the stored goals beyond the file's.
+pub fn goal_marks(
+    file: &DepartmentTree,
+    stored: &[GoalDoc],
+    with_results: bool,
+) -> (Vec<String>, Vec<String>) {
+    let same_initiative = |a: &super::document::InitiativeDoc, b: &super::document::InitiativeDoc| {
+        a.text == b.text
+            && a.sections == b.sections
+            && (!file.criteria_given || a.criteria == b.criteria)
+            && (!with_results
+                || a.results.as_ref().is_none_or(|r| {
+                    b.results.as_ref().is_some_and(|s| s.performance == r.performance && s.outcome == r.outcome)
+                }))
+    };
+    let marks = file
+        .goals
+        .iter()
+        .enumerate()
+        .map(|(k, g)| match stored.get(k) {
+            None => "追加",
+            Some(s)
+                if s.text == g.text
+                    && s.pillars == g.pillars
+                    && s.initiatives.len() == g.initiatives.len()
+                    && g.initiatives.iter().zip(&s.initiatives).all(|(a, b)| same_initiative(a, b)) =>
+            {
+                "変更なし"
+            }
+            Some(_) => "変更",
+        })
+        .map(str::to_owned)
+        .collect();
+    let removed = stored.iter().skip(file.goals.len()).map(|g| g.text.clone()).collect();
+    (marks, removed)
 }
 
 impl DepartmentChange {
@@ -226,6 +271,8 @@ fn change_of(
         deleted: r.deleted,
         results_written,
         refused,
+        goal_marks: Vec::new(),
+        removed_goals: Vec::new(),
     }
 }
 
@@ -271,7 +318,18 @@ pub async fn preview(
     let mut tx = pool.begin().await?;
     let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
     let print = crate::db::imports::fingerprint(&mut tx, mid, &ids).await?;
-    let changes = write(&mut tx, mid, fid, parsed, None).await?;
+    let stored = crate::db::imports::stored_trees(&mut tx, mid, &ids).await?;
+    let mut changes = write(&mut tx, mid, fid, parsed, None).await?;
+    for (change, tree) in changes.iter_mut().zip(&parsed.departments) {
+        let none = Vec::new();
+        let (marks, removed) = goal_marks(
+            tree,
+            stored.get(&tree.department_id).unwrap_or(&none),
+            parsed.has_results,
+        );
+        change.goal_marks = marks;
+        change.removed_goals = removed;
+    }
     tx.rollback().await?;
     Ok((changes, print))
 }

@@ -140,11 +140,16 @@ pub(super) fn pillar_heading(text: &str, ctx: &Context) -> Option<Vec<i32>> {
     if let Some(ns) = heading_pillars(text) {
         return Some(ns);
     }
-    let t = squash(text);
-    let t = t.trim_start_matches("柱").trim_start_matches(['【', '[']);
-    let (number, rest) = strip_number(t);
+    let t = text.trim().trim_start_matches('柱').trim_start();
+    let (number, rest) = match t.strip_prefix(['【', '[']).and_then(|r| r.split_once(['】', ']'])) {
+        Some((digits, rest)) => (
+            crate::domain::metric::normalize_digits(digits).trim().parse::<u32>().ok(),
+            rest,
+        ),
+        None => strip_number(t),
+    };
     let number = number.map(|n| n as i32);
-    let rest = rest.trim_start_matches(['】', ']']);
+    let rest = squash(rest);
     let named = ctx.pillar_titles.iter().find(|(_, title)| {
         let title = squash(title);
         title.chars().count() >= 4 && (rest == title || rest.starts_with(&title))

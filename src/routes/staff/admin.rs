@@ -9,7 +9,7 @@ use crate::db::editing::{self, AuditEntry, Item};
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -202,6 +202,7 @@ pub async fn create_year(
         tables_title: &tables_title,
         copy_from: source.map(|s| s.id),
         copy_goals: form.copy_goals.is_some(),
+        copy_roles: source.is_none_or(|s| s.year < year),
     };
     let id = match adb::create_year(&mut tx, mid, &new_year).await {
         Ok(id) => id,
@@ -236,7 +237,12 @@ pub async fn create_year(
     )
     .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/admin/years/{year}")).into_response())
+    // Made from a later year: the organization page says so.
+    let to = match source {
+        Some(s) if s.year > year => format!("/staff/admin/years/{year}?from={}", s.year),
+        _ => format!("/staff/admin/years/{year}"),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 #[derive(Template)]
@@ -249,6 +255,8 @@ pub struct OrganizationPage {
     sections: Vec<OrgSection>,
     errors: FieldErrors,
     typed: Typed,
+    /// The later year this one was just made from (its label), if so.
+    from_later: Option<String>,
 }
 
 impl OrganizationPage {
@@ -285,6 +293,7 @@ async fn organization_page(
         sections,
         errors,
         typed,
+        from_later: None,
     })
 }
 
@@ -293,19 +302,22 @@ pub async fn show_organization(
     State(state): State<AppState>,
     staff: Staff,
     Path(year): Path<i32>,
+    Query(q): Query<FromQuery>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    Ok(render(
-        &organization_page(
-            &state,
-            staff,
-            year,
-            FieldErrors::default(),
-            Typed::default(),
-        )
-        .await?,
-    )?
-    .into_response())
+    let mut page =
+        organization_page(&state, staff, year, FieldErrors::default(), Typed::default()).await?;
+    page.from_later = q
+        .from
+        .and_then(|f| f.parse::<i32>().ok())
+        .filter(|from| *from > year)
+        .map(|from| state.eras.fiscal_year_label(from));
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FromQuery {
+    from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,9 @@ use crate::db::admin as adb;
 use crate::db::imports::{self, ImportJob};
 use crate::error::{AppError, Result, render};
 use crate::export::{self, TemplateInfo};
-use crate::import::layout::{self, Problem};
+use crate::domain::sheet::{OutcomeBlock, outcome_blocks};
+use crate::import::document::GoalDoc;
+use crate::import::layout::{self, Parsed, Problem};
 use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
 use crate::import::upload::{self, DepartmentChange};
 use crate::state::AppState;
@@ -253,10 +255,66 @@ async fn refuse(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
+/// A department of the preview: what changes, and its tree as it will be stored.
+pub struct PreviewDepartment {
+    change: DepartmentChange,
+    goals: Vec<(String, GoalDoc)>,
+}
+
+/// A department under 「新しく作る部・課等」: its name, whether it is new itself, and its new
+/// sections (file order).
+pub struct NewUnit {
+    department: String,
+    new: bool,
+    sections: Vec<String>,
+}
+
+fn new_units(parsed: &Parsed) -> Vec<NewUnit> {
+    let mut out: Vec<NewUnit> = parsed
+        .new_departments
+        .iter()
+        .map(|d| NewUnit {
+            department: d.name.clone(),
+            new: true,
+            sections: Vec::new(),
+        })
+        .collect();
+    for s in &parsed.new_sections {
+        match out.iter_mut().find(|u| u.department == s.department) {
+            Some(u) => u.sections.push(s.name.clone()),
+            None => out.push(NewUnit {
+                department: s.department.clone(),
+                new: false,
+                sections: vec![s.name.clone()],
+            }),
+        }
+    }
+    out
+}
+
+fn preview_departments(parsed: &Parsed, changes: &[DepartmentChange]) -> Vec<PreviewDepartment> {
+    changes
+        .iter()
+        .zip(&parsed.departments)
+        .map(|(c, d)| PreviewDepartment {
+            change: c.clone(),
+            goals: d
+                .goals
+                .iter()
+                .enumerate()
+                .map(|(k, g)| (c.goal_marks.get(k).cloned().unwrap_or_default(), g.clone()))
+                .collect(),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "staff/import/show.html")]
 pub struct ImportPage {
     staff: Staff,
+    departments: Vec<PreviewDepartment>,
+    new_units: Vec<NewUnit>,
+    notices: Vec<Problem>,
     job_id: i64,
     year: i32,
     year_label: String,
@@ -281,6 +339,10 @@ impl ImportPage {
             && !self.changes.is_empty()
             && self.changes.iter().all(|c| c.refused.is_none())
             && self.changes.iter().any(|c| !c.is_unchanged())
+    }
+
+    fn outcome(&self, paragraphs: &[String]) -> Vec<OutcomeBlock> {
+        outcome_blocks(paragraphs)
     }
 
     fn percent(&self) -> i32 {
@@ -317,6 +379,9 @@ pub async fn show_import(
         filename: job.filename,
         state: job.state,
         problems: job.parsed.0.problems.clone(),
+        departments: preview_departments(&job.parsed.0, &changes),
+        new_units: new_units(&job.parsed.0),
+        notices: job.parsed.0.notices.clone(),
         has_results: job.parsed.0.has_results,
         changes,
         done: job.done_departments,
