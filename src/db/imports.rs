@@ -158,11 +158,12 @@ pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context>
     .await?;
     let pillar_titles = pillars_of_year(pool, mid, fid).await?;
     let pillars: Vec<i32> = pillar_titles.iter().map(|(number, _)| *number).collect();
-    let year: i32 = sqlx::query_scalar("SELECT year FROM fiscal_year WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(fid)
-        .fetch_one(pool)
-        .await?;
+    let year: i32 =
+        sqlx::query_scalar("SELECT year FROM fiscal_year WHERE municipality_id = $1 AND id = $2")
+            .bind(mid)
+            .bind(fid)
+            .fetch_one(pool)
+            .await?;
     let categories: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
     )
@@ -212,7 +213,6 @@ pub async fn fingerprint(
     .await
 }
 
-
 /// Locks the targets and results sheets of `ids` (those that have been reviewed at all; a
 /// sheet never moved is a draft) against review steps until the transaction ends; returns the
 /// names of departments with an approved sheet, in display order.
@@ -239,7 +239,6 @@ pub async fn lock_sheets(
     Ok(approved)
 }
 
-
 /// Takes the lease of a job being applied (held until the transaction ends).
 pub async fn take_lease(tx: &mut PgConnection, job_id: i64) -> sqlx::Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
@@ -261,7 +260,11 @@ pub async fn lock_departments(tx: &mut PgConnection, mid: i64, ids: &[i64]) -> s
 }
 
 /// Records a job as applied, in the applying transaction.
-pub async fn mark_done(tx: &mut PgConnection, job_id: i64, report: &[DepartmentChange]) -> sqlx::Result<()> {
+pub async fn mark_done(
+    tx: &mut PgConnection,
+    job_id: i64,
+    report: &[DepartmentChange],
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1",
     )
@@ -290,7 +293,16 @@ pub async fn stored_trees(
     .bind(departments)
     .fetch_all(&mut *conn)
     .await?;
-    let initiatives: Vec<(i64, String, Vec<String>, Vec<String>, Option<Vec<String>>, Option<Vec<String>>)> = sqlx::query_as(
+    // goal id, text, sections, criteria, 実績, 成果.
+    type Row = (
+        i64,
+        String,
+        Vec<String>,
+        Vec<String>,
+        Option<Vec<String>>,
+        Option<Vec<String>>,
+    );
+    let initiatives: Vec<Row> = sqlx::query_as(
         "SELECT i.goal_id, i.text,
                 COALESCE((SELECT array_agg(s.name ORDER BY x.position) FROM initiative_section x JOIN section s ON s.id = x.section_id
                           WHERE x.initiative_id = i.id), '{}'),

@@ -428,6 +428,7 @@ pub async fn publish_if_changed(
         from: ANY_STATE,
         user_id,
         on,
+        note: None,
     };
     Ok(match publish_sheet(pool, &request, &sheet).await? {
         Published::Version(v) => Some(v),
@@ -448,6 +449,8 @@ pub struct PublishRequest<'a> {
     pub from: &'a [&'a str],
     pub user_id: Option<i64>,
     pub on: NaiveDate,
+    /// Recorded in the department's history with the step (e.g. that review was skipped).
+    pub note: Option<&'a str>,
 }
 
 /// What publishing did.
@@ -506,7 +509,8 @@ pub async fn publish_sheet<T: serde::Serialize>(
         Published::Version(version)
     };
     let note = (outcome == Published::Unchanged)
-        .then_some("公表済みの内容から変更がないため、新しい版は作成していません。");
+        .then_some("公表済みの内容から変更がないため、新しい版は作成していません。")
+        .or(r.note);
     transition_of(
         &mut tx,
         r.mid,
@@ -535,6 +539,9 @@ pub struct OverviewRow {
     pub edited_since: bool,
     pub results_state: String,
     pub results_version: Option<i32>,
+    /// Whether it has goals, and any results recorded (what publishing without review takes).
+    pub has_goals: bool,
+    pub has_results: bool,
 }
 
 /// Every department of a year with its review state and latest publication, in one query.
@@ -550,7 +557,15 @@ pub async fn overview(
                             AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS edited_since,
                 COALESCE(rs.state, 'draft') AS results_state,
                 (SELECT max(p2.version) FROM publication p2
-                  WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS results_version
+                  WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS results_version,
+                EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS has_goals,
+                EXISTS (SELECT 1 FROM goal g JOIN initiative i ON i.goal_id = g.id
+                        LEFT JOIN initiative_result ir ON ir.initiative_id = i.id
+                        LEFT JOIN goal_result gr ON gr.goal_id = g.id
+                        WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id
+                          AND (cardinality(ir.performance) > 0 OR cardinality(ir.outcome) > 0 OR ir.status_override IS NOT NULL
+                               OR gr.status_override IS NOT NULL
+                               OR EXISTS (SELECT 1 FROM criterion c JOIN criterion_result cr ON cr.criterion_id = c.id WHERE c.initiative_id = i.id))) AS has_results
          FROM department d
          LEFT JOIN sheet s ON s.municipality_id = d.municipality_id AND s.department_id = d.id AND s.kind = 'targets'
          LEFT JOIN sheet rs ON rs.municipality_id = d.municipality_id AND rs.department_id = d.id AND rs.kind = 'results'
@@ -656,6 +671,7 @@ pub async fn publish_results_if_changed(
         from: ANY_STATE,
         user_id,
         on,
+        note: None,
     };
     Ok(match publish_sheet(pool, &request, &sheet).await? {
         Published::Version(v) => Some(v),

@@ -94,7 +94,10 @@ impl Eras {
                     None => (None, before),
                 }
             } else {
-                (digits.parse::<i32>().ok(), &before[..before.len() - digits.len()])
+                (
+                    digits.parse::<i32>().ok(),
+                    &before[..before.len() - digits.len()],
+                )
             };
             let Some(n) = n else { continue };
             if let Some(era) = self.eras.iter().find(|e| rest.ends_with(e.name.as_str())) {
@@ -161,7 +164,10 @@ mod tests {
     #[test]
     fn fiscal_years_are_read_from_titles() {
         let e = eras();
-        assert_eq!(e.fiscal_year_in("企画財政部 平成30年度組織重点目標（実績・成果）"), Some(2018));
+        assert_eq!(
+            e.fiscal_year_in("企画財政部 平成30年度組織重点目標（実績・成果）"),
+            Some(2018)
+        );
         assert_eq!(e.fiscal_year_in("令和元年度"), Some(2019));
         assert_eq!(e.fiscal_year_in("平成31年度 組織目標"), Some(2019));
         assert_eq!(e.fiscal_year_in("令和 ８ 年度"), Some(2026));

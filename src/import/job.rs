@@ -2,7 +2,7 @@
 //! refused whole when the departments changed since the preview.
 
 use super::upload::{self, DepartmentChange, Progress};
-use crate::db::imports::{self, ImportJob, finish, fingerprint, lock_sheets};
+use crate::db::imports::{self, ImportJob, fingerprint, finish, lock_sheets};
 use sqlx::{PgPool, Postgres, Transaction};
 
 /// Why an application did not write.
@@ -102,4 +102,3 @@ async fn apply(
     tx.commit().await?;
     Ok(Ok(report))
 }
-

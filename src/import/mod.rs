@@ -8,9 +8,9 @@
 //! bumped). Everything happens in one transaction: a document applies whole or not at all.
 
 pub mod cells;
-pub mod job;
 pub mod document;
 mod goals;
+pub mod job;
 pub mod layout;
 pub mod plan;
 mod results_doc;

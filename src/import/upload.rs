@@ -52,13 +52,16 @@ pub fn goal_marks(
     stored: &[GoalDoc],
     with_results: bool,
 ) -> (Vec<String>, Vec<String>) {
-    let same_initiative = |a: &super::document::InitiativeDoc, b: &super::document::InitiativeDoc| {
+    let same_initiative = |a: &super::document::InitiativeDoc,
+                           b: &super::document::InitiativeDoc| {
         a.text == b.text
             && a.sections == b.sections
             && (!file.criteria_given || a.criteria == b.criteria)
             && (!with_results
                 || a.results.as_ref().is_none_or(|r| {
-                    b.results.as_ref().is_some_and(|s| s.performance == r.performance && s.outcome == r.outcome)
+                    b.results
+                        .as_ref()
+                        .is_some_and(|s| s.performance == r.performance && s.outcome == r.outcome)
                 }))
     };
     let marks = file
@@ -71,7 +74,10 @@ pub fn goal_marks(
                 if s.text == g.text
                     && s.pillars == g.pillars
                     && s.initiatives.len() == g.initiatives.len()
-                    && g.initiatives.iter().zip(&s.initiatives).all(|(a, b)| same_initiative(a, b)) =>
+                    && g.initiatives
+                        .iter()
+                        .zip(&s.initiatives)
+                        .all(|(a, b)| same_initiative(a, b)) =>
             {
                 "変更なし"
             }
@@ -79,7 +85,11 @@ pub fn goal_marks(
         })
         .map(str::to_owned)
         .collect();
-    let removed = stored.iter().skip(file.goals.len()).map(|g| g.text.clone()).collect();
+    let removed = stored
+        .iter()
+        .skip(file.goals.len())
+        .map(|g| g.text.clone())
+        .collect();
     (marks, removed)
 }
 
@@ -115,7 +125,15 @@ pub async fn write(
             return Ok(parsed
                 .departments
                 .iter()
-                .map(|d| change_of(d, d.department_id, ImportReport::default(), 0, Some(message.clone())))
+                .map(|d| {
+                    change_of(
+                        d,
+                        d.department_id,
+                        ImportReport::default(),
+                        0,
+                        Some(message.clone()),
+                    )
+                })
                 .collect());
         }
     };
@@ -227,7 +245,13 @@ pub async fn write(
                 state_label(state("results"))
             ));
         }
-        changes.push(change_of(d, real_id(d.department_id), r, results_written, refused));
+        changes.push(change_of(
+            d,
+            real_id(d.department_id),
+            r,
+            results_written,
+            refused,
+        ));
         if let Some(p) = &progress {
             sqlx::query("UPDATE import_job SET done_departments = $2 WHERE id = $1")
                 .bind(p.job_id)
@@ -288,7 +312,9 @@ async fn create_units(
     use crate::db::admin;
     let mut ids = HashMap::new();
     let again = |name: &str| {
-        format!("ファイルを確認した後に「{name}」が組織に加えられました。もう一度アップロードしてください。")
+        format!(
+            "ファイルを確認した後に「{name}」が組織に加えられました。もう一度アップロードしてください。"
+        )
     };
     for d in &parsed.new_departments {
         if admin::unit_name_taken(tx, mid, fid, true, &d.name).await? {
@@ -302,7 +328,10 @@ async fn create_units(
         if admin::unit_name_taken(tx, mid, fid, false, &s.name).await? {
             return Ok(Err(again(&s.name)));
         }
-        let department = ids.get(&s.department_id).copied().unwrap_or(s.department_id);
+        let department = ids
+            .get(&s.department_id)
+            .copied()
+            .unwrap_or(s.department_id);
         admin::insert_section(tx, mid, fid, department, &s.name).await?;
     }
     Ok(Ok(ids))

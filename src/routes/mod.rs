@@ -74,6 +74,10 @@ pub fn router(state: AppState) -> Router {
             get(staff::year_publication::show_overview),
         )
         .route(
+            "/staff/admin/years/{year}/publish-all",
+            post(staff::year_publication::publish_all),
+        )
+        .route(
             "/staff/admin/years/{year}/publish",
             post(staff::year_publication::publish_year),
         )

@@ -3,6 +3,7 @@
 mod bench;
 mod citizens;
 mod city_list;
+mod city_workbooks;
 mod demo_data;
 mod deployment;
 mod end_to_end;

@@ -113,7 +113,6 @@ impl Header {
         .iter()
         .any(|c| self.col(*c).is_some())
     }
-
 }
 
 /// Row `r` read as a column header row: one naming both 「組織目標」 and 「取組内容」 (or their

@@ -25,9 +25,9 @@ mod header;
 mod rows;
 mod tree;
 
-use crate::domain::era::Eras;
 use super::document::GoalDoc;
 use super::spreadsheet::Grid;
+use crate::domain::era::Eras;
 use serde::{Deserialize, Serialize};
 
 /// What the file may refer to: the fiscal year's organization and the policy's pillars.

@@ -34,7 +34,17 @@ pub(super) enum Row {
 
 /// Endings of the names of a city's departments (部局).
 const DEPARTMENT_ENDINGS: &[&str] = &[
-    "部", "局", "室", "本部", "事務局", "委員会", "センター", "課", "所", "会", "署",
+    "部",
+    "局",
+    "室",
+    "本部",
+    "事務局",
+    "委員会",
+    "センター",
+    "課",
+    "所",
+    "会",
+    "署",
 ];
 
 /// Words a title row holds after the department's name.
@@ -95,7 +105,8 @@ fn classify_row(grid: &Grid, r: usize, ctx: &Context, seen_header: bool) -> Row 
         }
         Some(Named::New(name)) => {
             let rest = rest_of(name);
-            (rest.is_empty() && (spans || !seen_header)) || (plain && year.is_some() && title_words(&rest))
+            (rest.is_empty() && (spans || !seen_header))
+                || (plain && year.is_some() && title_words(&rest))
         }
         None => !seen_header && (year.is_some() || spans),
     };
@@ -115,9 +126,21 @@ fn classify_row(grid: &Grid, r: usize, ctx: &Context, seen_header: bool) -> Row 
 
 fn is_note(text: &str) -> bool {
     let t = squash(text);
-    ["※", "注)", "注）", "(注)", "（注）", "【注】", "注:", "注：", "備考", "*", "＊"]
-        .iter()
-        .any(|p| t.starts_with(p))
+    [
+        "※",
+        "注)",
+        "注）",
+        "(注)",
+        "（注）",
+        "【注】",
+        "注:",
+        "注：",
+        "備考",
+        "*",
+        "＊",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 /// 「- 3 -」, 「3/12」, 「P.3」, 「3ページ」.
@@ -131,7 +154,8 @@ fn is_page_number(text: &str) -> bool {
     let t = t.strip_suffix("ページ").unwrap_or(t);
     !t.is_empty()
         && t.split('/').count() <= 2
-        && t.split('/').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && t.split('/')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A pillar heading: 「(1) …」 (one line per pillar), or a line naming one of the year's
@@ -141,9 +165,15 @@ pub(super) fn pillar_heading(text: &str, ctx: &Context) -> Option<Vec<i32>> {
         return Some(ns);
     }
     let t = text.trim().trim_start_matches('柱').trim_start();
-    let (number, rest) = match t.strip_prefix(['【', '[']).and_then(|r| r.split_once(['】', ']'])) {
+    let (number, rest) = match t
+        .strip_prefix(['【', '['])
+        .and_then(|r| r.split_once(['】', ']']))
+    {
         Some((digits, rest)) => (
-            crate::domain::metric::normalize_digits(digits).trim().parse::<u32>().ok(),
+            crate::domain::metric::normalize_digits(digits)
+                .trim()
+                .parse::<u32>()
+                .ok(),
             rest,
         ),
         None => strip_number(t),
@@ -266,10 +296,22 @@ mod tests {
     #[test]
     fn pillar_headings_by_number_or_title() {
         let c = ctx(false);
-        assert_eq!(pillar_heading("(1) 市民の安全を守る市役所づくり", &c), Some(vec![1]));
-        assert_eq!(pillar_heading("1　市民の安全を守る市役所づくり", &c), Some(vec![1]));
-        assert_eq!(pillar_heading("【1】市民の安全を守る市役所づくり", &c), Some(vec![1]));
-        assert_eq!(pillar_heading("市民の安全を守る市役所づくり", &c), Some(vec![1]));
+        assert_eq!(
+            pillar_heading("(1) 市民の安全を守る市役所づくり", &c),
+            Some(vec![1])
+        );
+        assert_eq!(
+            pillar_heading("1　市民の安全を守る市役所づくり", &c),
+            Some(vec![1])
+        );
+        assert_eq!(
+            pillar_heading("【1】市民の安全を守る市役所づくり", &c),
+            Some(vec![1])
+        );
+        assert_eq!(
+            pillar_heading("市民の安全を守る市役所づくり", &c),
+            Some(vec![1])
+        );
         assert_eq!(pillar_heading("2　市民の安全を守る市役所づくり", &c), None);
         assert_eq!(pillar_heading("防災訓練を実施する", &c), None);
     }

@@ -82,7 +82,10 @@ impl<'a> SheetReader<'a> {
                     Some(d) => d.id,
                     None => {
                         let id = -(news.len() as i64) - 1;
-                        news.push(NewDepartment { id, name: name.clone() });
+                        news.push(NewDepartment {
+                            id,
+                            name: name.clone(),
+                        });
                         id
                     }
                 };
@@ -111,7 +114,11 @@ impl<'a> SheetReader<'a> {
                     // A header repeated after a page break continues the table.
                     self.header = Some(h.clone());
                 }
-                Row::Title { department, year, text } => self.title(r, department.clone(), *year, text),
+                Row::Title {
+                    department,
+                    year,
+                    text,
+                } => self.title(r, department.clone(), *year, text),
                 Row::Pillars(ns) => self.pillars(r, ns),
                 Row::Data if self.header.is_some() => self.data(r),
                 Row::Data => {}
@@ -149,7 +156,11 @@ impl<'a> SheetReader<'a> {
         }
         for n in numbers {
             if !self.ctx.pillars.contains(n) {
-                self.problem(r, Some(0), format!("柱({n})はこの年度の行政経営方針にありません。"));
+                self.problem(
+                    r,
+                    Some(0),
+                    format!("柱({n})はこの年度の行政経営方針にありません。"),
+                );
             }
         }
         // The same heading again (after a page break) continues the goal above.
@@ -164,7 +175,13 @@ impl<'a> SheetReader<'a> {
         let Some(c) = self.col(Col::Department) else {
             if self.titled.is_none() && !self.told_no_department {
                 self.told_no_department = true;
-                let example = self.ctx.departments.first().map(|d| d.1.as_str()).unwrap_or("総務部").to_owned();
+                let example = self
+                    .ctx
+                    .departments
+                    .first()
+                    .map(|d| d.1.as_str())
+                    .unwrap_or("総務部")
+                    .to_owned();
                 self.problem(r, None, format!(
                     "この表がどの部のものか分かりません。表の上に部の名前の行（例：「{example} 令和8年度組織目標」）を置くか、シート名を部の名前にするか、「部」の列を設けてください。"
                 ));
@@ -184,11 +201,22 @@ impl<'a> SheetReader<'a> {
             .iter()
             .find(|(_, n)| squash(n) == squash(text))
             .map(|(id, n)| Named::Known(*id, n.clone()))
-            .or_else(|| self.ctx.create_units.then(|| Named::New(text.split_whitespace().collect())));
+            .or_else(|| {
+                self.ctx
+                    .create_units
+                    .then(|| Named::New(text.split_whitespace().collect()))
+            });
         match named {
             Some(n) => self.resolve(n, r, Some(c)),
             None => {
-                self.problem(r, Some(c), format!("部「{text}」はこの年度の組織にありません。{}", self.ctx.ask_planning()));
+                self.problem(
+                    r,
+                    Some(c),
+                    format!(
+                        "部「{text}」はこの年度の組織にありません。{}",
+                        self.ctx.ask_planning()
+                    ),
+                );
                 None
             }
         }
@@ -236,13 +264,24 @@ impl<'a> SheetReader<'a> {
             Some(ns) => {
                 for n in &ns {
                     if !self.ctx.pillars.contains(n) {
-                        self.problem(r, Some(c), format!("柱({n})はこの年度の行政経営方針にありません。"));
+                        self.problem(
+                            r,
+                            Some(c),
+                            format!("柱({n})はこの年度の行政経営方針にありません。"),
+                        );
                     }
                 }
                 Some(Some(ns))
             }
             None => {
-                self.problem(r, Some(c), format!("柱「{}」が読めません。柱の番号を「1」や「1,5」のように書いてください。", text.trim()));
+                self.problem(
+                    r,
+                    Some(c),
+                    format!(
+                        "柱「{}」が読めません。柱の番号を「1」や「1,5」のように書いてください。",
+                        text.trim()
+                    ),
+                );
                 None
             }
         }
@@ -255,7 +294,9 @@ impl<'a> SheetReader<'a> {
         let (text, cell_status) = strip_status(self.cell(r, goal_col));
         let text = one_line(&text);
         let status = match self.col(Col::GoalStatus) {
-            Some(c) if !self.grid.cell(r, c).trim().is_empty() => Some(parse_status(self.grid.cell(r, c))),
+            Some(c) if !self.grid.cell(r, c).trim().is_empty() => {
+                Some(parse_status(self.grid.cell(r, c)))
+            }
             _ => cell_status,
         };
         let goals = &self.out.departments[dept].goals;
@@ -263,7 +304,9 @@ impl<'a> SheetReader<'a> {
         let found = if text.is_empty() {
             self.goal
         } else {
-            goals.iter().rposition(|g| g.text == text && same_pillars(g))
+            goals
+                .iter()
+                .rposition(|g| g.text == text && same_pillars(g))
         };
         let gi = match found {
             Some(gi) => {
@@ -279,17 +322,33 @@ impl<'a> SheetReader<'a> {
             Some(Ok(s)) => self.out.departments[dept].goals[gi].status = Some(s),
             Some(Err(word)) => {
                 let c = self.col(Col::GoalStatus).or(goal_col);
-                self.problem(r, c, format!("達成状況「{word}」が読めません。{}のいずれかを書いてください。", status_words()));
+                self.problem(
+                    r,
+                    c,
+                    format!(
+                        "達成状況「{word}」が読めません。{}のいずれかを書いてください。",
+                        status_words()
+                    ),
+                );
             }
             None => {}
         }
         Some(gi)
     }
 
-    fn new_goal(&mut self, r: usize, dept: usize, text: String, pillars: Option<Vec<i32>>) -> Option<usize> {
+    fn new_goal(
+        &mut self,
+        r: usize,
+        dept: usize,
+        text: String,
+        pillars: Option<Vec<i32>>,
+    ) -> Option<usize> {
         let goal_col = self.col(Col::Goal);
         if text.is_empty() {
-            let what = if self.col(Col::Initiative).is_some_and(|c| !self.grid.cell(r, c).trim().is_empty()) {
+            let what = if self
+                .col(Col::Initiative)
+                .is_some_and(|c| !self.grid.cell(r, c).trim().is_empty())
+            {
                 "この取組内容の組織目標が分かりません。組織目標の列に目標を書いてください（上の行の目標の続きなら、その目標と同じ表の中に置いてください）。"
             } else {
                 "組織目標が入力されていません。"
@@ -298,9 +357,16 @@ impl<'a> SheetReader<'a> {
             return None;
         }
         if text.chars().count() > MAX_GOAL {
-            self.problem(r, goal_col, format!("組織目標は{MAX_GOAL}文字以内にしてください。"));
+            self.problem(
+                r,
+                goal_col,
+                format!("組織目標は{MAX_GOAL}文字以内にしてください。"),
+            );
         }
-        let Some(pillars) = pillars.or_else(|| self.goal.map(|g| self.out.departments[dept].goals[g].pillars.clone())) else {
+        let Some(pillars) = pillars.or_else(|| {
+            self.goal
+                .map(|g| self.out.departments[dept].goals[g].pillars.clone())
+        }) else {
             let c = self.col(Col::Pillar).or(goal_col);
             self.problem(r, c, "柱が分かりません。表の上か目標の前に「(1) …」のような柱の見出し行を置くか、「柱」の列に番号を書いてください。".to_owned());
             return None;
@@ -329,7 +395,11 @@ impl<'a> SheetReader<'a> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         if !self.ctx.categories.contains(&name) {
             let list = self.ctx.categories.join("・");
-            self.problem(r, Some(c), format!("分類「{name}」は市の分類の一覧（{list}）にありません。"));
+            self.problem(
+                r,
+                Some(c),
+                format!("分類「{name}」は市の分類の一覧（{list}）にありません。"),
+            );
         }
         Some(name)
     }
@@ -358,13 +428,21 @@ impl<'a> SheetReader<'a> {
         }
         if text.is_empty() {
             let filled = |c: Col| !self.cell(r, header.col(c)).trim().is_empty();
-            if filled(Col::Criteria) || filled(Col::Sections) || filled(Col::Performance) || filled(Col::Outcome) {
+            if filled(Col::Criteria)
+                || filled(Col::Sections)
+                || filled(Col::Performance)
+                || filled(Col::Outcome)
+            {
                 self.problem(r, init_col, "取組内容が入力されていません。".to_owned());
             }
             return None;
         }
         if text.chars().count() > MAX_INITIATIVE {
-            self.problem(r, init_col, format!("取組内容は{MAX_INITIATIVE}文字以内にしてください。"));
+            self.problem(
+                r,
+                init_col,
+                format!("取組内容は{MAX_INITIATIVE}文字以内にしてください。"),
+            );
         }
         let sections = self.sections(r, dept);
         let deadline = self.deadline(r);
@@ -411,7 +489,14 @@ impl<'a> SheetReader<'a> {
                     });
                 }
             } else {
-                self.problem(r, c, format!("課等「{s}」はこの年度の組織にありません。{}", self.ctx.ask_planning()));
+                self.problem(
+                    r,
+                    c,
+                    format!(
+                        "課等「{s}」はこの年度の組織にありません。{}",
+                        self.ctx.ask_planning()
+                    ),
+                );
             }
             out.push(s);
         }
@@ -426,7 +511,15 @@ impl<'a> SheetReader<'a> {
         }
         let d = crate::domain::deadline::parse_deadline(raw);
         if d.is_none() {
-            self.problem(r, Some(c), format!("いつまで「{}」が読めません。{}", raw.trim(), crate::domain::deadline::DEADLINE_HELP));
+            self.problem(
+                r,
+                Some(c),
+                format!(
+                    "いつまで「{}」が読めません。{}",
+                    raw.trim(),
+                    crate::domain::deadline::DEADLINE_HELP
+                ),
+            );
         }
         d
     }
@@ -436,7 +529,11 @@ impl<'a> SheetReader<'a> {
         let grid = self.grid;
         let (criteria_col, actuals_col) = (self.col(Col::Criteria), self.col(Col::Actuals));
         let merged_copy = |c: Option<usize>| c.is_some_and(|c| grid.is_merged_copy(r, c));
-        let new_criteria = if merged_copy(criteria_col) { Vec::new() } else { items(self.cell(r, criteria_col)) };
+        let new_criteria = if merged_copy(criteria_col) {
+            Vec::new()
+        } else {
+            items(self.cell(r, criteria_col))
+        };
         let actual_lines = lines(self.cell(r, actuals_col));
         if !actual_lines.is_empty() && actual_lines.len() != new_criteria.len() {
             self.problem(r, actuals_col, format!(
@@ -454,15 +551,20 @@ impl<'a> SheetReader<'a> {
                     continue;
                 }
                 if criterion.chars().count() > MAX_CRITERION {
-                    problems.push((criteria_col, format!("目標達成基準は{MAX_CRITERION}文字以内にしてください。")));
+                    problems.push((
+                        criteria_col,
+                        format!("目標達成基準は{MAX_CRITERION}文字以内にしてください。"),
+                    ));
                 }
-                let value = actual_lines.get(k).and_then(|a| match actual(a, criterion) {
-                    Ok(v) => v,
-                    Err(m) => {
-                        problems.push((actuals_col, m));
-                        None
-                    }
-                });
+                let value = actual_lines
+                    .get(k)
+                    .and_then(|a| match actual(a, criterion) {
+                        Ok(v) => v,
+                        Err(m) => {
+                            problems.push((actuals_col, m));
+                            None
+                        }
+                    });
                 initiative.criteria.push(criterion.clone());
                 if let Some(res) = initiative.results.as_mut() {
                     res.actuals.push(value);
@@ -478,10 +580,22 @@ impl<'a> SheetReader<'a> {
     fn results(&mut self, r: usize, dept: usize, gi: usize, ii: usize) {
         let grid = self.grid;
         let merged_copy = |c: Option<usize>| c.is_some_and(|c| grid.is_merged_copy(r, c));
-        let (perf_col, outcome_col, status_col) = (self.col(Col::Performance), self.col(Col::Outcome), self.col(Col::Status));
+        let (perf_col, outcome_col, status_col) = (
+            self.col(Col::Performance),
+            self.col(Col::Outcome),
+            self.col(Col::Status),
+        );
         let init_col = self.col(Col::Initiative);
-        let performance = if merged_copy(perf_col) { Vec::new() } else { items(self.cell(r, perf_col)) };
-        let outcome = if merged_copy(outcome_col) { Vec::new() } else { lines(self.cell(r, outcome_col)) };
+        let performance = if merged_copy(perf_col) {
+            Vec::new()
+        } else {
+            items(self.cell(r, perf_col))
+        };
+        let outcome = if merged_copy(outcome_col) {
+            Vec::new()
+        } else {
+            lines(self.cell(r, outcome_col))
+        };
         let status = match status_col {
             Some(c) if !grid.cell(r, c).trim().is_empty() => Some(parse_status(grid.cell(r, c))),
             _ => strip_status(self.cell(r, init_col)).1,
@@ -504,7 +618,14 @@ impl<'a> SheetReader<'a> {
             Some(Ok(s)) => res.status = Some(s),
             Some(Err(word)) => {
                 let c = status_col.or(init_col);
-                self.problem(r, c, format!("達成状況「{word}」が読めません。{}のいずれかを書いてください。", status_words()));
+                self.problem(
+                    r,
+                    c,
+                    format!(
+                        "達成状況「{word}」が読めません。{}のいずれかを書いてください。",
+                        status_words()
+                    ),
+                );
             }
             None => {}
         }

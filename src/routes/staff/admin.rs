@@ -305,8 +305,14 @@ pub async fn show_organization(
     Query(q): Query<FromQuery>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    let mut page =
-        organization_page(&state, staff, year, FieldErrors::default(), Typed::default()).await?;
+    let mut page = organization_page(
+        &state,
+        staff,
+        year,
+        FieldErrors::default(),
+        Typed::default(),
+    )
+    .await?;
     page.from_later = q
         .from
         .and_then(|f| f.parse::<i32>().ok())

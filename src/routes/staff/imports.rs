@@ -6,9 +6,9 @@ use super::{FieldErrors, require};
 use crate::auth::Staff;
 use crate::db::admin as adb;
 use crate::db::imports::{self, ImportJob};
+use crate::domain::sheet::{OutcomeBlock, outcome_blocks};
 use crate::error::{AppError, Result, render};
 use crate::export::{self, TemplateInfo};
-use crate::domain::sheet::{OutcomeBlock, outcome_blocks};
 use crate::import::document::GoalDoc;
 use crate::import::layout::{self, Parsed, Problem};
 use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
@@ -259,6 +259,8 @@ async fn refuse(
 pub struct PreviewDepartment {
     change: DepartmentChange,
     goals: Vec<(String, GoalDoc)>,
+    /// False when the file has no 目標達成基準 column (stored criteria are kept).
+    criteria_given: bool,
 }
 
 /// A department under 「新しく作る部・課等」: its name, whether it is new itself, and its new
@@ -298,6 +300,7 @@ fn preview_departments(parsed: &Parsed, changes: &[DepartmentChange]) -> Vec<Pre
         .zip(&parsed.departments)
         .map(|(c, d)| PreviewDepartment {
             change: c.clone(),
+            criteria_given: d.criteria_given,
             goals: d
                 .goals
                 .iter()

@@ -107,6 +107,7 @@ pub async fn change_state(
             from,
             user_id: Some(staff.user_id),
             on: chrono::Local::now().date_naive(),
+            note: None,
         };
         let outcome = if kind == "results" {
             let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;

@@ -41,6 +41,12 @@ pub struct OverviewPage {
     approved_results: usize,
     /// The 公表日 field as typed (default today).
     published_on: String,
+    /// Departments publishing without review would take: with goals, with results.
+    with_goals: usize,
+    with_results: usize,
+    /// The form publishing without review, as typed.
+    skip_on: String,
+    skip_kind: String,
     errors: FieldErrors,
 }
 
@@ -58,8 +64,10 @@ async fn overview_page(
     errors: FieldErrors,
 ) -> Result<OverviewPage> {
     let (fid, _) = fiscal_year_id(state, &staff, year).await?;
-    let rows: Vec<OverviewView> = pubdb::overview(&state.pool, staff.municipality_id, fid)
-        .await?
+    let overview = pubdb::overview(&state.pool, staff.municipality_id, fid).await?;
+    let with_goals = overview.iter().filter(|r| r.has_goals).count();
+    let with_results = overview.iter().filter(|r| r.has_results).count();
+    let rows: Vec<OverviewView> = overview
         .into_iter()
         .map(|r| OverviewView {
             state_label: state_label(&r.state),
@@ -81,10 +89,14 @@ async fn overview_page(
         .iter()
         .filter(|r| r.results_state == "approved")
         .count();
-    let published_on = match typed.0.get("published_on") {
-        Some(v) => v.clone(),
-        None => today().format("%Y-%m-%d").to_string(),
-    };
+    let today = today().format("%Y-%m-%d").to_string();
+    let published_on = typed
+        .0
+        .get("published_on")
+        .cloned()
+        .unwrap_or(today.clone());
+    let skip_on = typed.0.get("skip_on").cloned().unwrap_or(today);
+    let skip_kind = typed.0.get("kind").cloned().unwrap_or("results".to_owned());
     Ok(OverviewPage {
         year_label: state.eras.fiscal_year_label(year),
         staff,
@@ -93,6 +105,10 @@ async fn overview_page(
         approved,
         approved_results,
         published_on,
+        with_goals,
+        with_results,
+        skip_on,
+        skip_kind,
         errors,
     })
 }
@@ -178,12 +194,99 @@ pub async fn publish_year(
             from: &["approved"],
             user_id: Some(staff.user_id),
             on,
+            note: None,
         };
         if row.state == "approved" {
             let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
             pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
         }
         if row.results_state == "approved" {
+            let department = crate::db::editing::department(&state.pool, mid, row.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+            request.kind = "results";
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+        }
+    }
+    Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishAllForm {
+    #[serde(default)]
+    published_on: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+/// The history note of a publication made without review.
+pub const WITHOUT_REVIEW: &str = "企画担当が審査を省略して、年度の全部局をまとめて公表しました。";
+
+/// `POST /staff/admin/years/{year}/publish-all`: publishes every department's targets and/or
+/// results whatever their review state (a past year brought in from the city's files), on the
+/// date chosen; each step is in the department's history, by the planning staff member.
+pub async fn publish_all(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+    Form(form): Form<PublishAllForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let (fid, policy_id) = fiscal_year_id(&state, &staff, year).await?;
+    let mut errors = FieldErrors::default();
+    let on = check_publication_date(&form.published_on)
+        .map_err(|m| errors.push("skip_on", m))
+        .ok();
+    let (targets, results) = match form.kind.as_str() {
+        "targets" => (true, false),
+        "results" => (false, true),
+        "both" => (true, true),
+        _ => {
+            errors.push(
+                "kind",
+                "公表するもの（組織目標・実績・成果）を選んでください。",
+            );
+            (false, false)
+        }
+    };
+    if form.confirmed.is_none() {
+        errors.push(
+            "confirmed",
+            "審査を省略して公表することを確かめたら、チェックを入れてください。",
+        );
+    }
+    let (Some(on), true) = (on, errors.is_empty()) else {
+        let typed = Typed(
+            [
+                ("skip_on".to_owned(), form.published_on),
+                ("kind".to_owned(), form.kind),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let page = overview_page(&state, staff, year, typed, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let mid = staff.municipality_id;
+    for row in pubdb::overview(&state.pool, mid, fid).await? {
+        let mut request = pubdb::PublishRequest {
+            mid,
+            fiscal_year_id: fid,
+            department_id: row.id,
+            kind: "targets",
+            from: pubdb::ANY_STATE,
+            user_id: Some(staff.user_id),
+            on,
+            note: Some(WITHOUT_REVIEW),
+        };
+        if targets && row.has_goals {
+            let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+        }
+        if results && row.has_results {
             let department = crate::db::editing::department(&state.pool, mid, row.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
