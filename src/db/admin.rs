@@ -478,3 +478,38 @@ pub async fn unit_name_taken(
         .fetch_one(&mut *tx)
         .await
 }
+
+/// Moves a section to another department of the same year (at the end of its sections);
+/// returns false when `department_id` is not a department of the section's year. Its
+/// initiatives and its chief's role go with it.
+pub async fn transfer_section(
+    tx: &mut PgConnection,
+    mid: i64,
+    section_id: i64,
+    department_id: i64,
+) -> sqlx::Result<bool> {
+    // The target locked: sections added at once get positions one after another.
+    let same_year: Option<i64> = sqlx::query_scalar(
+        "SELECT d.id FROM department d JOIN section s ON s.municipality_id = d.municipality_id AND s.fiscal_year_id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.id = $2 AND s.id = $3 FOR UPDATE OF d",
+    )
+    .bind(mid)
+    .bind(department_id)
+    .bind(section_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if same_year.is_none() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE section SET department_id = $3,
+                position = (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3)
+         WHERE municipality_id = $1 AND id = $2",
+    )
+    .bind(mid)
+    .bind(section_id)
+    .bind(department_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}

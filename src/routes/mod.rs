@@ -181,6 +181,10 @@ pub fn router(state: AppState) -> Router {
             post(staff::admin::rename_section),
         )
         .route(
+            "/staff/admin/sections/{id}/department",
+            post(staff::section_transfer::transfer_section),
+        )
+        .route(
             "/staff/admin/sections/{id}/move",
             post(staff::admin::move_section),
         )

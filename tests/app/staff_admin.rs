@@ -837,3 +837,91 @@ async fn a_section_name_taken_says_which_department_has_it_and_changes_nothing()
     }
     assert_eq!(organization(&a.app).await, before, "nothing changed");
 }
+
+#[tokio::test]
+async fn a_section_moves_to_another_department_with_its_initiatives_and_its_chief() {
+    let a = setup().await;
+    let app = &a.app;
+    let ids = |sql: &'static str| kariya(app, sql);
+    let section = ids("SELECT s.id FROM section s JOIN fiscal_year f ON f.id = s.fiscal_year_id WHERE s.municipality_id = $CITY AND f.year = 2026 AND s.name = '情報政策課'").await;
+    let from = ids("SELECT department_id FROM section WHERE name = '情報政策課' AND municipality_id = $CITY AND fiscal_year_id = (SELECT id FROM fiscal_year WHERE year = 2026 AND municipality_id = $CITY)").await;
+    let to = ids("SELECT d.id FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE d.municipality_id = $CITY AND f.year = 2026 AND d.slug = 'somu'").await;
+    let links_before = app
+        .scalar(&format!(
+            "SELECT count(*) FROM initiative_section WHERE section_id = {section}"
+        ))
+        .await;
+    let uri = format!("/staff/admin/sections/{section}/department");
+    let before = organization(app).await;
+
+    // Not planning staff, another city, no department, the same one, another city's: nothing moves.
+    for s in [&a.head, &a.chief, &a.viewer, &a.foreign] {
+        let reply = app
+            .send(
+                "POST",
+                &uri,
+                Some(s),
+                Some(&[("department", &to.to_string())]),
+            )
+            .await;
+        assert!(
+            matches!(reply.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}",
+            reply.status
+        );
+    }
+    let other_city = app
+        .scalar("SELECT min(d.id) FROM department d JOIN municipality m ON m.id = d.municipality_id WHERE m.slug = 'other'")
+        .await;
+    for target in [String::new(), from.to_string(), other_city.to_string()] {
+        let reply = app
+            .send(
+                "POST",
+                &uri,
+                Some(&a.admin),
+                Some(&[("department", &target)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{target}");
+        assert!(text_of(&reply.body).contains("移す先の部"), "{target}");
+    }
+    assert_eq!(organization(app).await, before);
+
+    let reply = app
+        .send(
+            "POST",
+            &uri,
+            Some(&a.admin),
+            Some(&[("department", &to.to_string())]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let now = app
+        .scalar(&format!(
+            "SELECT department_id FROM section WHERE id = {section}"
+        ))
+        .await;
+    assert_eq!(now, to);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM initiative_section WHERE section_id = {section}"
+        ))
+        .await,
+        links_before
+    );
+    // The chief still records the section's initiatives.
+    let role = app
+        .scalar(&format!(
+            "SELECT count(*) FROM role_assignment WHERE section_id = {section}"
+        ))
+        .await;
+    assert_eq!(role, 1);
+    let audited = app
+        .scalar(&format!("SELECT count(*) FROM audit_event WHERE entity = 'section' AND action = 'move' AND entity_id = {section}"))
+        .await;
+    assert_eq!(audited, 1);
+    let page = app
+        .send("GET", "/staff/admin/years/2026", Some(&a.admin), None)
+        .await;
+    assert!(page.body.contains(&format!("id=\"transfer-{section}\"")));
+}

@@ -337,7 +337,7 @@ pub struct NameForm {
 }
 
 /// Re-renders the organization page with one form's error (422).
-async fn organization_error(
+pub(super) async fn organization_error(
     state: &AppState,
     staff: Staff,
     year: i32,
@@ -633,7 +633,11 @@ pub async fn create_section(
 }
 
 /// The section (of this city) with its year.
-async fn section_year(state: &AppState, staff: &Staff, id: i64) -> Result<(OrgSection, i32)> {
+pub(super) async fn section_year(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+) -> Result<(OrgSection, i32)> {
     let row = adb::section_year(&state.pool, staff.municipality_id, id).await?;
     let (year, fid) = row.ok_or(AppError::NotFound)?;
     let section = adb::org_sections(&state.pool, staff.municipality_id, fid)

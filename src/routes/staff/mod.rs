@@ -17,6 +17,7 @@ pub mod pillars;
 pub mod plans;
 pub mod profile;
 pub mod results;
+pub mod section_transfer;
 pub mod settings;
 pub mod site;
 pub mod workflow;
