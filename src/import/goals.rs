@@ -104,8 +104,94 @@ pub enum Criteria {
     Keep,
 }
 
+/// Everything stored under the departments being written, by place.
+struct Stored {
+    goals: Vec<ExistingNode>,
+    initiatives: Vec<ExistingNode>,
+    criteria: Vec<ExistingCriterion>,
+}
+
+impl Stored {
+    async fn load(
+        tx: &mut PgConnection,
+        mid: i64,
+        fid: i64,
+        departments: &[i64],
+    ) -> sqlx::Result<Self> {
+        let goals: Vec<ExistingNode> = sqlx::query_as(
+            "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
+                    COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
+             FROM goal g
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
+             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             GROUP BY g.id",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        let initiatives: Vec<ExistingNode> = sqlx::query_as(
+            "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
+                    COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS links
+             FROM initiative i
+             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
+             WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             GROUP BY i.id",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        let criteria: Vec<ExistingCriterion> = sqlx::query_as(
+            "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
+             FROM criterion c
+             JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
+             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             ORDER BY c.initiative_id, c.position",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(Self {
+            goals,
+            initiatives,
+            criteria,
+        })
+    }
+}
+
+/// A goal or initiative to insert.
+struct NewNode<'a> {
+    parent: i64,
+    position: i32,
+    text: &'a str,
+    note: Option<String>,
+    links: Vec<i64>,
+    /// Its attribute (category id, deadline), when it has one.
+    attr: Option<String>,
+}
+
+/// A goal, initiative or criterion of the document: the id it has (stored) or gets (new,
+/// known once its level is inserted), by its place.
+fn id_at(stored: Option<i64>, inserted: &HashMap<(i64, i32), i64>, key: (i64, i32)) -> i64 {
+    stored.unwrap_or_else(|| inserted[&key])
+}
+
 /// Writes the goal trees of `trees` (department id, goals), replacing each department's goals
 /// (and only those departments'). Returns the ids per department, in the order given.
+///
+/// Level by level (goals, initiatives, criteria): stored rows that differ are updated one by
+/// one; new rows of a level are inserted in one statement (with their links in another), so a
+/// large first import costs a handful of statements, not one per cell.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn upsert_goals(
     tx: &mut PgConnection,
@@ -120,167 +206,329 @@ pub(super) async fn upsert_goals(
     r: &mut ImportReport,
 ) -> sqlx::Result<Vec<TreeIds>> {
     let department_ids: Vec<i64> = trees.iter().map(|(id, _)| *id).collect();
-    let goals: Vec<ExistingNode> = sqlx::query_as(
-        "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
-                COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
-         FROM goal g
-         JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-         LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
-         WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
-         GROUP BY g.id",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(&department_ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let initiatives: Vec<ExistingNode> = sqlx::query_as(
-        "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
-                COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS links
-         FROM initiative i
-         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-         JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-         LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
-         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
-         GROUP BY i.id",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(&department_ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let criteria_rows: Vec<ExistingCriterion> = sqlx::query_as(
-        "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
-         FROM criterion c
-         JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
-         JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-         JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-         WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(&department_ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let goal_at: HashMap<(i64, i32), &ExistingNode> = goals
+    let stored = Stored::load(tx, mid, fid, &department_ids).await?;
+    let goal_at: HashMap<(i64, i32), &ExistingNode> = stored
+        .goals
         .iter()
         .map(|g| ((g.parent_id, g.position), g))
         .collect();
-    let initiative_at: HashMap<(i64, i32), &ExistingNode> = initiatives
+    let initiative_at: HashMap<(i64, i32), &ExistingNode> = stored
+        .initiatives
         .iter()
         .map(|i| ((i.parent_id, i.position), i))
         .collect();
-    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = criteria_rows
+    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = stored
+        .criteria
         .iter()
         .map(|c| ((c.initiative_id, c.position), c))
         .collect();
-    let mut kept_goals = Vec::new();
-    let mut kept_initiatives = Vec::new();
-    let mut kept_criteria = Vec::new();
 
-    let mut all_ids = Vec::with_capacity(trees.len());
+    // Goals.
+    let mut new_goals = Vec::new();
+    let mut goal_stored: Vec<Vec<Option<i64>>> = Vec::with_capacity(trees.len());
     for (did, goals) in trees {
-        let did = *did;
-        let mut tree_ids = TreeIds::new();
+        let mut ids = Vec::with_capacity(goals.len());
         for (gi, g) in goals.iter().enumerate() {
             let position = gi as i32 + 1;
             let mut pillars: Vec<i64> = g.pillars.iter().map(|n| pillar_ids[n]).collect();
             pillars.sort_unstable();
             pillars.dedup();
-            let existing = goal_at.get(&(did, position)).copied();
             let note = (notes == Notes::Replace).then_some(&g.note);
-            let goal_id = upsert_node(
-                tx,
-                Node::Goal,
-                mid,
-                did,
-                position,
-                &g.text,
-                note,
-                &pillars,
-                existing,
-                r,
-            )
-            .await?;
             let category = g.category.as_ref().map(|c| category_ids[c].to_string());
-            let attr = match notes {
-                Notes::Replace => Some(category),
-                Notes::Keep => category.map(Some),
-            };
-            set_attr(tx, Node::Goal, goal_id, existing, attr, r).await?;
-            kept_goals.push(goal_id);
-            let mut initiative_ids = Vec::with_capacity(g.initiatives.len());
+            match goal_at.get(&(*did, position)).copied() {
+                Some(existing) => {
+                    update_node(tx, Node::Goal, mid, &g.text, note, &pillars, existing, r).await?;
+                    let attr = match notes {
+                        Notes::Replace => Some(category),
+                        Notes::Keep => category.map(Some),
+                    };
+                    set_attr(tx, Node::Goal, existing.id, Some(existing), attr, r).await?;
+                    ids.push(Some(existing.id));
+                }
+                None => {
+                    new_goals.push(NewNode {
+                        parent: *did,
+                        position,
+                        text: &g.text,
+                        note: note.cloned().flatten(),
+                        links: pillars,
+                        attr: category,
+                    });
+                    ids.push(None);
+                }
+            }
+        }
+        goal_stored.push(ids);
+    }
+    let inserted_goals = insert_nodes(tx, Node::Goal, mid, &new_goals, r).await?;
+    let goal_ids: Vec<Vec<i64>> = trees
+        .iter()
+        .zip(&goal_stored)
+        .map(|((did, _), ids)| {
+            ids.iter()
+                .enumerate()
+                .map(|(gi, id)| id_at(*id, &inserted_goals, (*did, gi as i32 + 1)))
+                .collect()
+        })
+        .collect();
 
+    // Initiatives.
+    let mut new_initiatives = Vec::new();
+    let mut initiative_stored: HashMap<(i64, i32), i64> = HashMap::new();
+    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
+        for (g, goal_id) in goals.iter().zip(ids) {
             for (ii, i) in g.initiatives.iter().enumerate() {
                 let position = ii as i32 + 1;
                 let sections: Vec<i64> = i.sections.iter().map(|s| section_ids[s]).collect();
-                let existing = initiative_at.get(&(goal_id, position)).copied();
                 let note = (notes == Notes::Replace).then_some(&i.note);
-                let initiative_id = upsert_node(
-                    tx,
-                    Node::Initiative,
-                    mid,
-                    goal_id,
-                    position,
-                    &i.text,
-                    note,
-                    &sections,
-                    existing,
-                    r,
-                )
-                .await?;
-                let attr = match notes {
-                    Notes::Replace => Some(i.deadline.clone()),
-                    Notes::Keep => i.deadline.clone().map(Some),
-                };
-                set_attr(tx, Node::Initiative, initiative_id, existing, attr, r).await?;
-                kept_initiatives.push(initiative_id);
-                let mut criterion_ids = Vec::with_capacity(i.criteria.len());
-
-                if criteria == Criteria::Keep {
-                    let mut kept: Vec<&ExistingCriterion> = criteria_rows
-                        .iter()
-                        .filter(|c| c.initiative_id == initiative_id)
-                        .collect();
-                    kept.sort_by_key(|c| c.position);
-                    kept_criteria.extend(kept.iter().map(|c| c.id));
-                    criterion_ids.extend(kept.iter().map(|c| c.id));
-                }
-                for (ci, text) in i.criteria.iter().enumerate() {
-                    let existing = criterion_at.get(&(initiative_id, ci as i32 + 1)).copied();
-                    let id =
-                        upsert_criterion(tx, mid, initiative_id, ci as i32 + 1, text, existing, r)
+                match initiative_at.get(&(*goal_id, position)).copied() {
+                    Some(existing) => {
+                        update_node(
+                            tx,
+                            Node::Initiative,
+                            mid,
+                            &i.text,
+                            note,
+                            &sections,
+                            existing,
+                            r,
+                        )
+                        .await?;
+                        let attr = match notes {
+                            Notes::Replace => Some(i.deadline.clone()),
+                            Notes::Keep => i.deadline.clone().map(Some),
+                        };
+                        set_attr(tx, Node::Initiative, existing.id, Some(existing), attr, r)
                             .await?;
-                    kept_criteria.push(id);
-                    criterion_ids.push(id);
+                        initiative_stored.insert((*goal_id, position), existing.id);
+                    }
+                    None => new_initiatives.push(NewNode {
+                        parent: *goal_id,
+                        position,
+                        text: &i.text,
+                        note: note.cloned().flatten(),
+                        links: sections,
+                        attr: i.deadline.clone(),
+                    }),
                 }
-                initiative_ids.push((initiative_id, criterion_ids));
             }
-            tree_ids.push((goal_id, initiative_ids));
+        }
+    }
+    let inserted_initiatives = insert_nodes(tx, Node::Initiative, mid, &new_initiatives, r).await?;
+    let initiative_id = |goal_id: i64, position: i32| {
+        let key = (goal_id, position);
+        id_at(
+            initiative_stored.get(&key).copied(),
+            &inserted_initiatives,
+            key,
+        )
+    };
+
+    // Criteria.
+    let mut kept_by_initiative: HashMap<i64, Vec<i64>> = HashMap::new();
+    if criteria == Criteria::Keep {
+        for c in &stored.criteria {
+            kept_by_initiative
+                .entry(c.initiative_id)
+                .or_default()
+                .push(c.id);
+        }
+    }
+    let mut new_criteria = Vec::new();
+    let mut criterion_stored: HashMap<(i64, i32), i64> = HashMap::new();
+    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
+        for (g, goal_id) in goals.iter().zip(ids) {
+            for (ii, i) in g.initiatives.iter().enumerate() {
+                let iid = initiative_id(*goal_id, ii as i32 + 1);
+                for (ci, text) in i.criteria.iter().enumerate() {
+                    let position = ci as i32 + 1;
+                    match criterion_at.get(&(iid, position)).copied() {
+                        Some(existing) => {
+                            update_criterion(tx, text, existing, r).await?;
+                            criterion_stored.insert((iid, position), existing.id);
+                        }
+                        None => new_criteria.push((iid, position, text.as_str())),
+                    }
+                }
+            }
+        }
+    }
+    let inserted_criteria = insert_criteria(tx, mid, &new_criteria, r).await?;
+
+    // The ids in document order, and what is kept.
+    let mut kept_goals = std::collections::HashSet::new();
+    let mut kept_initiatives = std::collections::HashSet::new();
+    let mut kept_criteria = std::collections::HashSet::new();
+    let mut all_ids = Vec::with_capacity(trees.len());
+    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
+        let mut tree_ids = TreeIds::new();
+        for (g, goal_id) in goals.iter().zip(ids) {
+            kept_goals.insert(*goal_id);
+            let mut initiative_ids = Vec::with_capacity(g.initiatives.len());
+            for (ii, i) in g.initiatives.iter().enumerate() {
+                let iid = initiative_id(*goal_id, ii as i32 + 1);
+                kept_initiatives.insert(iid);
+                let mut criterion_ids: Vec<i64> =
+                    kept_by_initiative.get(&iid).cloned().unwrap_or_default();
+                for ci in 0..i.criteria.len() {
+                    let key = (iid, ci as i32 + 1);
+                    criterion_ids.push(id_at(
+                        criterion_stored.get(&key).copied(),
+                        &inserted_criteria,
+                        key,
+                    ));
+                }
+                kept_criteria.extend(criterion_ids.iter().copied());
+                initiative_ids.push((iid, criterion_ids));
+            }
+            tree_ids.push((*goal_id, initiative_ids));
         }
         all_ids.push(tree_ids);
     }
     // Deleting a goal or initiative cascades to what hangs below it, so each level deletes only
     // the rows whose parent is kept.
-    let gone_criteria: Vec<i64> = criteria_rows
+    let gone_criteria: Vec<i64> = stored
+        .criteria
         .iter()
         .filter(|c| !kept_criteria.contains(&c.id) && kept_initiatives.contains(&c.initiative_id))
         .map(|c| c.id)
         .collect();
     delete_ids(tx, "criterion", &gone_criteria, r).await?;
-    let gone_initiatives: Vec<i64> = initiatives
+    let gone_initiatives: Vec<i64> = stored
+        .initiatives
         .iter()
         .filter(|i| !kept_initiatives.contains(&i.id) && kept_goals.contains(&i.parent_id))
         .map(|i| i.id)
         .collect();
     delete_ids(tx, "initiative", &gone_initiatives, r).await?;
-    let gone_goals: Vec<i64> = goals
+    let gone_goals: Vec<i64> = stored
+        .goals
         .iter()
         .filter(|g| !kept_goals.contains(&g.id))
         .map(|g| g.id)
         .collect();
     delete_ids(tx, "goal", &gone_goals, r).await?;
     Ok(all_ids)
+}
+
+/// Inserts the new goals or initiatives of a level in one statement, their links in another
+/// and their attributes in a third; returns their ids by (parent, position).
+async fn insert_nodes(
+    tx: &mut PgConnection,
+    node: Node,
+    mid: i64,
+    rows: &[NewNode<'_>],
+    r: &mut ImportReport,
+) -> sqlx::Result<HashMap<(i64, i32), i64>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (table, parent) = (node.table(), node.parent_column());
+    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(&format!(
+        "INSERT INTO {table} (municipality_id, {parent}, position, text, note)
+         SELECT $1, x.p, x.n, x.t, x.o FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS x(p, n, t, o)
+         RETURNING id, {parent}, position"
+    ))
+    .bind(mid)
+    .bind(rows.iter().map(|n| n.parent).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.position).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.text).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.note.clone()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    r.inserted += inserted.len();
+    let at: HashMap<(i64, i32), i64> = inserted
+        .into_iter()
+        .map(|(id, p, n)| ((p, n), id))
+        .collect();
+    let (mut owners, mut links, mut positions) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut with_attr, mut attrs) = (Vec::new(), Vec::new());
+    for row in rows {
+        let id = at[&(row.parent, row.position)];
+        for (k, l) in row.links.iter().enumerate() {
+            owners.push(id);
+            links.push(*l);
+            positions.push(k as i32 + 1);
+        }
+        if let Some(a) = &row.attr {
+            with_attr.push(id);
+            attrs.push(a.clone());
+        }
+    }
+    if !owners.is_empty() {
+        let sql = match node {
+            Node::Goal => "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+                           SELECT $1, x.a, x.b FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+            Node::Initiative => "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+                                 SELECT $1, x.a, x.b, x.c FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+        };
+        let n = sqlx::query(sql)
+            .bind(mid)
+            .bind(&owners)
+            .bind(&links)
+            .bind(&positions)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        r.inserted += n as usize;
+    }
+    if !with_attr.is_empty() {
+        let sql = match node {
+            Node::Goal => {
+                "UPDATE goal t SET category_id = x.v::bigint FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
+            }
+            Node::Initiative => {
+                "UPDATE initiative t SET deadline = x.v FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
+            }
+        };
+        sqlx::query(sql)
+            .bind(&with_attr)
+            .bind(&attrs)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(at)
+}
+
+/// Inserts new criteria (initiative id, position, text), with the metric each text states, in
+/// one statement; returns their ids by (initiative, position).
+async fn insert_criteria(
+    tx: &mut PgConnection,
+    mid: i64,
+    rows: &[(i64, i32, &str)],
+    r: &mut ImportReport,
+) -> sqlx::Result<HashMap<(i64, i32), i64>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (mut values, mut units, mut comparators) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, _, text) in rows {
+        let metric = parse_metric(text);
+        let (value, unit, comparator) = metric_columns(metric.as_ref());
+        values.push(value);
+        units.push(unit);
+        comparators.push(comparator.map(str::to_owned));
+    }
+    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(
+        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+         SELECT $1, x.a, x.b, x.c, x.d, x.e, x.f
+         FROM unnest($2::bigint[], $3::int[], $4::text[], $5::numeric[], $6::text[], $7::text[]) AS x(a, b, c, d, e, f)
+         RETURNING id, initiative_id, position",
+    )
+    .bind(mid)
+    .bind(rows.iter().map(|c| c.0).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.1).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.2).collect::<Vec<_>>())
+    .bind(values)
+    .bind(units)
+    .bind(comparators)
+    .fetch_all(&mut *tx)
+    .await?;
+    r.inserted += inserted.len();
+    Ok(inserted
+        .into_iter()
+        .map(|(id, i, n)| ((i, n), id))
+        .collect())
 }
 
 /// Sets a node's attribute (`Some(value)`) where it differs; `None` keeps the stored one. A row
@@ -313,37 +561,20 @@ async fn set_attr(
     Ok(())
 }
 
-/// Inserts a goal or initiative, or updates it where it differs; returns its id.
+/// Updates a stored goal or initiative where the document differs (text, note, links).
 #[allow(clippy::too_many_arguments)]
-async fn upsert_node(
+async fn update_node(
     tx: &mut PgConnection,
     node: Node,
     mid: i64,
-    parent_id: i64,
-    position: i32,
     text: &str,
-    // None: keep the stored note (NULL for a new row).
+    // None: keep the stored note.
     note: Option<&Option<String>>,
     links: &[i64],
-    existing: Option<&ExistingNode>,
+    existing: &ExistingNode,
     r: &mut ImportReport,
-) -> sqlx::Result<i64> {
-    let (table, parent) = (node.table(), node.parent_column());
-    let Some(existing) = existing else {
-        r.inserted += 1;
-        let id: i64 = sqlx::query_scalar(&format!(
-            "INSERT INTO {table} (municipality_id, {parent}, position, text, note) VALUES ($1, $2, $3, $4, $5) RETURNING id"
-        ))
-        .bind(mid)
-        .bind(parent_id)
-        .bind(position)
-        .bind(text)
-        .bind(note.cloned().flatten())
-        .fetch_one(&mut *tx)
-        .await?;
-        insert_links(tx, node, mid, id, links, r).await?;
-        return Ok(id);
-    };
+) -> sqlx::Result<()> {
+    let table = node.table();
     let note = note.unwrap_or(&existing.note);
     if existing.text != text || existing.note != *note {
         r.updated += 1;
@@ -367,58 +598,27 @@ async fn upsert_node(
         .await?
         .rows_affected();
         r.deleted += n as usize;
-        insert_links(tx, node, mid, existing.id, links, r).await?;
+        let n = sqlx::query(node.insert_links_sql())
+            .bind(mid)
+            .bind(existing.id)
+            .bind(links)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        r.inserted += n as usize;
     }
-    Ok(existing.id)
-}
-
-async fn insert_links(
-    tx: &mut PgConnection,
-    node: Node,
-    mid: i64,
-    id: i64,
-    links: &[i64],
-    r: &mut ImportReport,
-) -> sqlx::Result<()> {
-    let n = sqlx::query(node.insert_links_sql())
-        .bind(mid)
-        .bind(id)
-        .bind(links)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    r.inserted += n as usize;
     Ok(())
 }
 
-/// Inserts a criterion (with the metric its text states), or updates it where it differs.
-async fn upsert_criterion(
+/// Updates a stored criterion (and the metric its text states) where the document differs.
+async fn update_criterion(
     tx: &mut PgConnection,
-    mid: i64,
-    initiative_id: i64,
-    position: i32,
     text: &str,
-    existing: Option<&ExistingCriterion>,
+    existing: &ExistingCriterion,
     r: &mut ImportReport,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<()> {
     let metric = parse_metric(text);
     let (value, unit, comparator) = metric_columns(metric.as_ref());
-    let Some(existing) = existing else {
-        r.inserted += 1;
-        return sqlx::query_scalar(
-            "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(mid)
-        .bind(initiative_id)
-        .bind(position)
-        .bind(text)
-        .bind(value)
-        .bind(&unit)
-        .bind(comparator)
-        .fetch_one(&mut *tx)
-        .await;
-    };
     let same_value = existing.target_value.map(|v| v.normalize()) == value.map(|v| v.normalize());
     if existing.text != text
         || !same_value
@@ -437,7 +637,7 @@ async fn upsert_criterion(
         .execute(&mut *tx)
         .await?;
     }
-    Ok(existing.id)
+    Ok(())
 }
 
 fn metric_columns(
