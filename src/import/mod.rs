@@ -14,6 +14,7 @@ pub mod job;
 pub mod layout;
 pub mod plan;
 mod results_doc;
+mod results_write;
 pub mod spreadsheet;
 pub mod upload;
 mod xlsx;
