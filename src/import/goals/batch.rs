@@ -1,0 +1,204 @@
+//! Reading what is stored under the departments being written, and inserting a level's new
+//! rows in one statement each.
+
+use super::{ExistingCriterion, ExistingNode, Node, metric_columns};
+use crate::domain::metric::parse_metric;
+use crate::import::ImportReport;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+
+/// Everything stored under the departments being written, by place.
+pub(super) struct Stored {
+    pub goals: Vec<ExistingNode>,
+    pub initiatives: Vec<ExistingNode>,
+    pub criteria: Vec<ExistingCriterion>,
+}
+
+impl Stored {
+    pub async fn load(
+        tx: &mut PgConnection,
+        mid: i64,
+        fid: i64,
+        departments: &[i64],
+    ) -> sqlx::Result<Self> {
+        let goals: Vec<ExistingNode> = sqlx::query_as(
+            "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
+                    COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
+             FROM goal g
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
+             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             GROUP BY g.id",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        let initiatives: Vec<ExistingNode> = sqlx::query_as(
+            "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
+                    COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS links
+             FROM initiative i
+             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
+             WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             GROUP BY i.id",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        let criteria: Vec<ExistingCriterion> = sqlx::query_as(
+            "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
+             FROM criterion c
+             JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
+             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
+             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
+             WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             ORDER BY c.initiative_id, c.position",
+        )
+        .bind(mid)
+        .bind(fid)
+        .bind(departments)
+        .fetch_all(&mut *tx)
+        .await?;
+        Ok(Self {
+            goals,
+            initiatives,
+            criteria,
+        })
+    }
+}
+
+/// A goal or initiative to insert.
+pub(super) struct NewNode<'a> {
+    pub parent: i64,
+    pub position: i32,
+    pub text: &'a str,
+    pub note: Option<String>,
+    pub links: Vec<i64>,
+    /// Its attribute (category id, deadline), when it has one.
+    pub attr: Option<String>,
+}
+
+/// Inserts the new goals or initiatives of a level in one statement, their links in another
+/// and their attributes in a third; returns their ids by (parent, position).
+pub(super) async fn insert_nodes(
+    tx: &mut PgConnection,
+    node: Node,
+    mid: i64,
+    rows: &[NewNode<'_>],
+    r: &mut ImportReport,
+) -> sqlx::Result<HashMap<(i64, i32), i64>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (table, parent) = (node.table(), node.parent_column());
+    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(&format!(
+        "INSERT INTO {table} (municipality_id, {parent}, position, text, note)
+         SELECT $1, x.p, x.n, x.t, x.o FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS x(p, n, t, o)
+         RETURNING id, {parent}, position"
+    ))
+    .bind(mid)
+    .bind(rows.iter().map(|n| n.parent).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.position).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.text).collect::<Vec<_>>())
+    .bind(rows.iter().map(|n| n.note.clone()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    r.inserted += inserted.len();
+    let at: HashMap<(i64, i32), i64> = inserted
+        .into_iter()
+        .map(|(id, p, n)| ((p, n), id))
+        .collect();
+    let (mut owners, mut links, mut positions) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut with_attr, mut attrs) = (Vec::new(), Vec::new());
+    for row in rows {
+        let id = at[&(row.parent, row.position)];
+        for (k, l) in row.links.iter().enumerate() {
+            owners.push(id);
+            links.push(*l);
+            positions.push(k as i32 + 1);
+        }
+        if let Some(a) = &row.attr {
+            with_attr.push(id);
+            attrs.push(a.clone());
+        }
+    }
+    if !owners.is_empty() {
+        let sql = match node {
+            Node::Goal => "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+                           SELECT $1, x.a, x.b FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+            Node::Initiative => "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+                                 SELECT $1, x.a, x.b, x.c FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+        };
+        let n = sqlx::query(sql)
+            .bind(mid)
+            .bind(&owners)
+            .bind(&links)
+            .bind(&positions)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        r.inserted += n as usize;
+    }
+    if !with_attr.is_empty() {
+        let sql = match node {
+            Node::Goal => {
+                "UPDATE goal t SET category_id = x.v::bigint FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
+            }
+            Node::Initiative => {
+                "UPDATE initiative t SET deadline = x.v FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
+            }
+        };
+        sqlx::query(sql)
+            .bind(&with_attr)
+            .bind(&attrs)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(at)
+}
+
+/// Inserts new criteria (initiative id, position, text), with the metric each text states, in
+/// one statement; returns their ids by (initiative, position).
+pub(super) async fn insert_criteria(
+    tx: &mut PgConnection,
+    mid: i64,
+    rows: &[(i64, i32, &str)],
+    r: &mut ImportReport,
+) -> sqlx::Result<HashMap<(i64, i32), i64>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (mut values, mut units, mut comparators) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, _, text) in rows {
+        let metric = parse_metric(text);
+        let (value, unit, comparator) = metric_columns(metric.as_ref());
+        values.push(value);
+        units.push(unit);
+        comparators.push(comparator.map(str::to_owned));
+    }
+    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(
+        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+         SELECT $1, x.a, x.b, x.c, x.d, x.e, x.f
+         FROM unnest($2::bigint[], $3::int[], $4::text[], $5::numeric[], $6::text[], $7::text[]) AS x(a, b, c, d, e, f)
+         RETURNING id, initiative_id, position",
+    )
+    .bind(mid)
+    .bind(rows.iter().map(|c| c.0).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.1).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.2).collect::<Vec<_>>())
+    .bind(values)
+    .bind(units)
+    .bind(comparators)
+    .fetch_all(&mut *tx)
+    .await?;
+    r.inserted += inserted.len();
+    Ok(inserted
+        .into_iter()
+        .map(|(id, i, n)| ((i, n), id))
+        .collect())
+}
