@@ -60,35 +60,8 @@ async fn bench_large_import() {
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in ["部", "柱", "組織目標", "取組内容", "課等", "目標達成基準"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    let mut row = 1;
-    for (d, section) in &departments {
-        for g in 0..100 {
-            for i in 0..3 {
-                let cells = [
-                    d.clone(),
-                    format!("{}", g % 6 + 1),
-                    format!("{d}の組織目標{g}：市民サービスの向上を図ります。"),
-                    format!("取組{i}：業務の見直しと改善を進めます。"),
-                    section.clone(),
-                    format!("・研修の実施 {i}回以上\n・満足度調査の実施"),
-                ];
-                for (c, v) in cells.iter().enumerate() {
-                    ws.write_string(row, c as u16, v).unwrap();
-                }
-                row += 1;
-            }
-        }
-    }
-    let file = wb.save_to_buffer().unwrap();
-    println!("file: {} rows, {} KB", row - 1, file.len() / 1024);
+    let file = large_workbook(&departments, false);
+    println!("file: 3600 rows, {} KB", file.len() / 1024);
 
     let t = Instant::now();
     let job = job_of(&upload(&app, &s, 2027, "large.xlsx", &file).await);
@@ -130,4 +103,58 @@ async fn bench_large_import() {
             samples[samples.len() - 1]
         );
     }
+
+    // The same goals again with 実績, 実績値 and 成果 for every initiative (a results workbook).
+    let file = large_workbook(&departments, true);
+    let t = Instant::now();
+    let job = job_of(&upload(&app, &s, 2027, "large-results.xlsx", &file).await);
+    println!(
+        "results workbook: upload + read + preview: {} ms",
+        t.elapsed().as_millis()
+    );
+    let t = Instant::now();
+    let page = crate::import::confirm(&app, &s, job).await;
+    assert!(page.contains("取り込みました"), "{page}");
+    println!("results workbook: apply: {} ms", t.elapsed().as_millis());
+}
+
+/// 3,600 rows: per department 100 goals of 3 initiatives with two criteria each, and with
+/// `results`, the actual values, 実績 and 成果 of every initiative.
+fn large_workbook(departments: &[(String, String)], results: bool) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut header = vec!["部", "柱", "組織目標", "取組内容", "課等", "目標達成基準"];
+    if results {
+        header.extend(["実績値", "実績", "成果"]);
+    }
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let mut row = 1;
+    for (d, section) in departments {
+        for g in 0..100 {
+            for i in 0..3 {
+                let mut cells = vec![
+                    d.clone(),
+                    format!("{}", g % 6 + 1),
+                    format!("{d}の組織目標{g}：市民サービスの向上を図ります。"),
+                    format!("取組{i}：業務の見直しと改善を進めます。"),
+                    section.clone(),
+                    format!("・研修の実施 {i}回以上\n・満足度調査の実施"),
+                ];
+                if results {
+                    cells.extend([
+                        format!("{}\n実施した", i + 1),
+                        "・研修を実施した\n・調査を実施した".to_owned(),
+                        "職員の理解が深まった。".to_owned(),
+                    ]);
+                }
+                for (c, v) in cells.iter().enumerate() {
+                    ws.write_string(row, c as u16, v).unwrap();
+                }
+                row += 1;
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
 }

@@ -159,6 +159,10 @@ pub fn column_letter(mut c: usize) -> String {
 /// and 一覧 sheets).
 pub const IGNORED_SHEETS: &[&str] = &["記入例", "説明", "一覧"];
 
+/// The most departments and sections one file may create.
+const MAX_NEW_DEPARTMENTS: usize = 100;
+const MAX_NEW_SECTIONS: usize = 1000;
+
 /// Reads all grids against `ctx`.
 pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
     let mut p = Parsed::default();
@@ -178,6 +182,18 @@ pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
     // A department named only by a sheet or title without any goal is not created.
     let used: Vec<i64> = p.departments.iter().map(|d| d.department_id).collect();
     p.new_departments.retain(|d| used.contains(&d.id));
+    if p.new_departments.len() > MAX_NEW_DEPARTMENTS || p.new_sections.len() > MAX_NEW_SECTIONS {
+        p.problems.push(Problem {
+            sheet: grids.first().map(|g| g.name.clone()).unwrap_or_default(),
+            row: None,
+            col: None,
+            message: format!(
+                "この年度の組織にない部が{}、課等が{}あります。一度に作れるのは部{MAX_NEW_DEPARTMENTS}・課等{MAX_NEW_SECTIONS}までです。部・課等の列や表題を確かめてください。",
+                p.new_departments.len(),
+                p.new_sections.len()
+            ),
+        });
+    }
     // Results cells left empty leave the stored results alone (a targets-only upload through
     // the template must not wipe what sections recorded).
     for i in p

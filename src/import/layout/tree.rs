@@ -14,6 +14,8 @@ use crate::import::spreadsheet::Grid;
 const MAX_GOAL: usize = 400;
 const MAX_INITIATIVE: usize = 400;
 const MAX_CRITERION: usize = 300;
+/// Longest name of a department or section (as the organization page takes).
+const MAX_UNIT_NAME: usize = 50;
 
 /// Reads one sheet into `out`.
 pub(super) struct SheetReader<'a> {
@@ -207,6 +209,14 @@ impl<'a> SheetReader<'a> {
                     .then(|| Named::New(text.split_whitespace().collect()))
             });
         match named {
+            Some(Named::New(n)) if n.chars().count() > MAX_UNIT_NAME => {
+                self.problem(
+                    r,
+                    Some(c),
+                    format!("部「{n}」は{MAX_UNIT_NAME}文字以内の名前にしてください。"),
+                );
+                None
+            }
             Some(n) => self.resolve(n, r, Some(c)),
             None => {
                 self.problem(
@@ -479,7 +489,9 @@ impl<'a> SheetReader<'a> {
                 out.push(known.clone());
                 continue;
             }
-            if self.ctx.create_units {
+            if self.ctx.create_units && s.chars().count() > MAX_UNIT_NAME {
+                self.problem(r, c, format!("課等「{s}」は{MAX_UNIT_NAME}文字以内の名前にしてください（課等の列には課の名前だけを書きます）。"));
+            } else if self.ctx.create_units {
                 let d = &self.out.departments[dept];
                 if !self.out.new_sections.iter().any(|n| n.name == s) {
                     self.out.new_sections.push(NewSection {
