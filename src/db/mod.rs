@@ -8,6 +8,7 @@ pub mod plans;
 pub mod public;
 pub mod publication;
 pub mod results;
+pub mod results_write;
 pub mod settings;
 pub mod staff;
 

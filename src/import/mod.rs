@@ -10,11 +10,11 @@
 pub mod cells;
 pub mod document;
 mod goals;
+pub use goals::TreeIds;
 pub mod job;
 pub mod layout;
 pub mod plan;
 mod results_doc;
-mod results_write;
 pub mod spreadsheet;
 pub mod upload;
 mod xlsx;

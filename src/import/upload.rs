@@ -10,12 +10,13 @@ use super::ImportReport;
 use super::document::GoalDoc;
 use super::goals::{self, Criteria, Notes};
 use super::layout::{DepartmentTree, Parsed};
+use crate::db::imports;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 
-pub use super::results_write::IMPORTED_STATUS_REASON;
-use super::results_write::write_results;
+pub use crate::db::results_write::IMPORTED_STATUS_REASON;
+use crate::db::results_write::write_results;
 
 /// What an upload does to one department.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -113,9 +114,7 @@ pub async fn write(
     parsed: &Parsed,
     progress: Option<Progress<'_>>,
 ) -> sqlx::Result<Vec<DepartmentChange>> {
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
-        .execute(&mut *tx)
-        .await?;
+    imports::defer_constraints(tx).await?;
     let created = match create_units(tx, mid, fid, parsed).await? {
         Ok(ids) => ids,
         Err(message) => {
@@ -135,42 +134,13 @@ pub async fn write(
         }
     };
     let real_id = |id: i64| created.get(&id).copied().unwrap_or(id);
-    let sections: HashMap<String, i64> = sqlx::query_as(
-        "SELECT name, id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2",
-    )
-    .bind(mid)
-    .bind(fid)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    let pillars: HashMap<i32, i64> = sqlx::query_as(
-        "SELECT p.number, p.id FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL",
-    )
-    .bind(mid)
-    .bind(fid)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    let categories: HashMap<String, i64> =
-        sqlx::query_as("SELECT name, id FROM goal_category WHERE municipality_id = $1")
-            .bind(mid)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
-    let states: HashMap<(i64, String), String> = sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT department_id, kind, state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)",
-    )
-    .bind(mid)
-    .bind(parsed.departments.iter().map(|d| d.department_id).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|(d, k, s)| ((d, k), s))
-    .collect();
+    let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
+    let imports::WriteMaps {
+        sections,
+        pillars,
+        categories,
+        states,
+    } = imports::write_maps(tx, mid, fid, &ids).await?;
 
     // The organization may have changed since the file was checked (a section removed): such
     // a file is refused whole rather than half understood.
@@ -250,11 +220,7 @@ pub async fn write(
             refused,
         ));
         if let Some(p) = &progress {
-            sqlx::query("UPDATE import_job SET done_departments = $2 WHERE id = $1")
-                .bind(p.job_id)
-                .bind(n as i32 + 1)
-                .execute(p.pool)
-                .await?;
+            imports::set_progress(p.pool, p.job_id, n as i32 + 1).await?;
         }
     }
     Ok(changes)
@@ -343,8 +309,8 @@ pub async fn preview(
 ) -> sqlx::Result<(Vec<DepartmentChange>, String)> {
     let mut tx = pool.begin().await?;
     let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
-    let print = crate::db::imports::fingerprint(&mut tx, mid, &ids).await?;
-    let stored = crate::db::imports::stored_trees(&mut tx, mid, &ids).await?;
+    let print = imports::fingerprint(&mut tx, mid, &ids).await?;
+    let stored = imports::stored_trees(&mut tx, mid, &ids).await?;
     let mut changes = write(&mut tx, mid, fid, parsed, None).await?;
     for (change, tree) in changes.iter_mut().zip(&parsed.departments) {
         let none = Vec::new();
@@ -355,6 +321,10 @@ pub async fn preview(
         );
         change.goal_marks = marks;
         change.removed_goals = removed;
+        // A department the file creates has no id until confirmed (the preview rolled back).
+        if tree.department_id < 0 {
+            change.department_id = tree.department_id;
+        }
     }
     tx.rollback().await?;
     Ok((changes, print))

@@ -107,6 +107,25 @@ async fn bench_large_import() {
     // The same goals again with 実績, 実績値 and 成果 for every initiative (a results workbook).
     let file = large_workbook(&departments, true);
     let t = Instant::now();
+    let grids = mokuhyo::import::spreadsheet::read("large-results.xlsx", &file).unwrap();
+    let read_ms = t.elapsed().as_millis();
+    let (mid, fid): (i64, i64) = sqlx::query_as(
+        "SELECT f.municipality_id, f.id FROM fiscal_year f JOIN municipality m ON m.id = f.municipality_id WHERE m.slug = 'kariya' AND f.year = 2027",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let ctx = mokuhyo::db::imports::context(&app.pool, mid, fid)
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let parsed = mokuhyo::import::layout::parse(&grids, &ctx);
+    println!(
+        "results workbook: read {read_ms} ms, parse {} ms ({} problems)",
+        t.elapsed().as_millis(),
+        parsed.problems.len()
+    );
+    let t = Instant::now();
     let job = job_of(&upload(&app, &s, 2027, "large-results.xlsx", &file).await);
     println!(
         "results workbook: upload + read + preview: {} ms",

@@ -21,47 +21,42 @@ impl Stored {
         fid: i64,
         departments: &[i64],
     ) -> sqlx::Result<Self> {
+        // Level by level by the parents' ids (each an index lookup, whatever the planner's
+        // statistics say about tables a large import has just filled).
         let goals: Vec<ExistingNode> = sqlx::query_as(
             "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
-                    COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS links
+                    COALESCE((SELECT array_agg(gp.pillar_id ORDER BY gp.pillar_id) FROM goal_pillar gp
+                              WHERE gp.municipality_id = g.municipality_id AND gp.goal_id = g.id), '{}') AS links
              FROM goal g
              JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-             LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
-             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
-             GROUP BY g.id",
+             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)",
         )
         .bind(mid)
         .bind(fid)
         .bind(departments)
         .fetch_all(&mut *tx)
         .await?;
+        let goal_ids: Vec<i64> = goals.iter().map(|g| g.id).collect();
         let initiatives: Vec<ExistingNode> = sqlx::query_as(
             "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
-                    COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS links
+                    COALESCE((SELECT array_agg(s.section_id ORDER BY s.position) FROM initiative_section s
+                              WHERE s.municipality_id = i.municipality_id AND s.initiative_id = i.id), '{}') AS links
              FROM initiative i
-             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-             LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
-             WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
-             GROUP BY i.id",
+             WHERE i.municipality_id = $1 AND i.goal_id = ANY($2)",
         )
         .bind(mid)
-        .bind(fid)
-        .bind(departments)
+        .bind(&goal_ids)
         .fetch_all(&mut *tx)
         .await?;
+        let initiative_ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
         let criteria: Vec<ExistingCriterion> = sqlx::query_as(
             "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
              FROM criterion c
-             JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
-             JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-             JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-             WHERE c.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)
+             WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
              ORDER BY c.initiative_id, c.position",
         )
         .bind(mid)
-        .bind(fid)
-        .bind(departments)
+        .bind(&initiative_ids)
         .fetch_all(&mut *tx)
         .await?;
         Ok(Self {

@@ -1,11 +1,11 @@
-//! Writing the results an uploaded file states (actuals per criterion, 実績 and 成果, statuses
+//! Writing the results an uploaded file states (the SQL of `import::upload`) (actuals per criterion, 実績 and 成果, statuses
 //! as overrides where they differ from the computation) for one department, in a few
 //! statements whatever its size: each kind of row is read and written in one batch.
 
-use super::document::{ActualDoc, GoalDoc};
-use super::goals::TreeIds;
 use crate::domain::metric::Comparator;
 use crate::domain::status::{self, CriterionResult, Status};
+use crate::import::TreeIds;
+use crate::import::document::{ActualDoc, GoalDoc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ struct StoredInitiativeResult {
 
 /// Writes the results the file states for a department's initiatives and goals; returns the
 /// number of rows written.
-pub(super) async fn write_results(
+pub async fn write_results(
     tx: &mut PgConnection,
     mid: i64,
     goals: &[GoalDoc],
