@@ -513,3 +513,14 @@ pub async fn transfer_section(
     .await?;
     Ok(true)
 }
+
+/// Locks a fiscal year's row until the transaction ends: changes to its organization made at
+/// once (two uploads creating the same department) then run one after the other.
+pub async fn lock_year(tx: &mut PgConnection, mid: i64, fiscal_year_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
+        .bind(mid)
+        .bind(fiscal_year_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

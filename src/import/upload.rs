@@ -274,6 +274,11 @@ async fn create_units(
 ) -> sqlx::Result<Result<HashMap<i64, i64>, String>> {
     use crate::db::admin;
     let mut ids = HashMap::new();
+    if parsed.new_departments.is_empty() && parsed.new_sections.is_empty() {
+        return Ok(Ok(ids));
+    }
+    // A second upload creating the same names waits here, then finds them taken.
+    admin::lock_year(tx, mid, fid).await?;
     let again = |name: &str| {
         format!(
             "ファイルを確認した後に「{name}」が組織に加えられました。もう一度アップロードしてください。"

@@ -503,3 +503,26 @@ async fn a_year_made_from_a_later_one_says_so_and_carries_no_roles() {
         .await;
     assert!(departments > 0);
 }
+
+#[tokio::test]
+async fn two_uploads_creating_the_same_departments_create_them_once() {
+    let app = TestApp::with_demo().await;
+    let s = admin_session(&app).await;
+    create_empty_year(&app, &s, "2018").await;
+    let file = printed_results_workbook();
+    let first = job_of(&upload(&app, &s, 2018, "a.xlsx", &file).await);
+    let second = job_of(&upload(&app, &s, 2018, "b.xlsx", &file).await);
+    assert!(confirm(&app, &s, first).await.contains("取り込みました"));
+    let page = confirm(&app, &s, second).await;
+    assert!(page.contains("取り込めませんでした"), "{page}");
+    assert!(page.contains("が組織に加えられました"), "{page}");
+    assert_eq!(
+        organization(&app, 2018).await,
+        [
+            "企画財政部:企画政策課",
+            "企画財政部:財政課",
+            "総務部:人事課"
+        ]
+    );
+    assert_eq!(results_rows(&app, 2018).await.len(), 6);
+}
