@@ -526,3 +526,58 @@ async fn two_uploads_creating_the_same_departments_create_them_once() {
     );
     assert_eq!(results_rows(&app, 2018).await.len(), 6);
 }
+
+#[tokio::test]
+async fn other_spellings_of_titles_and_headers_read_the_same() {
+    let app = TestApp::with_demo().await;
+    let s = admin_session(&app).await;
+    create_empty_year(&app, &s, "2018").await;
+    let header: &[&str] = &["目標", "主な取組", "担当課名", "取組結果", "効果"];
+    let rows = vec![
+        R::Across("平成30年度　企画財政部　組織目標の実績"),
+        R::Across("【1】将来を見据えた市役所づくり"),
+        R::Cells(header),
+        R::Cells(&[
+            "総合計画を着実に推進する",
+            "1. 進行管理",
+            "企画政策課",
+            "・会議 3回",
+            "示せた。",
+        ]),
+        R::Across("出典：企画政策課調べ"),
+        R::Blank,
+        R::Across("【総務部】平成30年度 組織目標の実績"),
+        R::Across("(1) 将来を見据えた市役所づくり"),
+        R::Cells(header),
+        R::Cells(&[
+            "職員の力を高める",
+            "(1) 研修",
+            "人事課",
+            "・24講座",
+            "高まった。",
+        ]),
+    ];
+    let job = job_of(
+        &upload(
+            &app,
+            &s,
+            2018,
+            "variants.xlsx",
+            &workbook(&[("実績", rows)]),
+        )
+        .await,
+    );
+    let page = app
+        .send("GET", &format!("/staff/import/{job}"), Some(&s), None)
+        .await;
+    let text = text_of(&page.body);
+    assert!(!text.contains("取り込めません"), "{text}");
+    confirm(&app, &s, job).await;
+    assert_eq!(
+        results_rows(&app, 2018).await,
+        [
+            "企画財政部|総合計画を着実に推進する|進行管理|企画政策課|会議 3回|示せた。",
+            "総務部|職員の力を高める|研修|人事課|24講座|高まった。",
+        ]
+    );
+}

@@ -33,6 +33,10 @@ const HEADERS: &[(&str, Col)] = &[
     ("組織目標", Col::Goal),
     ("組織重点目標", Col::Goal),
     ("重点目標", Col::Goal),
+    ("目標", Col::Goal),
+    ("部の目標", Col::Goal),
+    ("部目標", Col::Goal),
+    ("部長目標", Col::Goal),
     ("組織目標の達成状況", Col::GoalStatus),
     ("目標の達成状況", Col::GoalStatus),
     ("番号", Col::Number),
@@ -46,23 +50,48 @@ const HEADERS: &[(&str, Col)] = &[
     ("取組内容", Col::Initiative),
     ("主な取組内容", Col::Initiative),
     ("取組", Col::Initiative),
+    ("主な取組", Col::Initiative),
+    ("具体的な取組", Col::Initiative),
+    ("具体的取組", Col::Initiative),
+    ("取組事項", Col::Initiative),
+    ("取組項目", Col::Initiative),
     ("課等", Col::Sections),
     ("課", Col::Sections),
     ("担当課", Col::Sections),
     ("担当課等", Col::Sections),
     ("所管課", Col::Sections),
     ("担当", Col::Sections),
+    ("担当課名", Col::Sections),
+    ("課等名", Col::Sections),
+    ("担当部署", Col::Sections),
+    ("所属", Col::Sections),
+    ("担当所属", Col::Sections),
     ("目標達成基準", Col::Criteria),
     ("達成基準", Col::Criteria),
+    ("指標", Col::Criteria),
+    ("成果指標", Col::Criteria),
+    ("達成目標", Col::Criteria),
+    ("目標値", Col::Criteria),
+    ("数値目標", Col::Criteria),
     ("実績値", Col::Actuals),
     ("実績", Col::Performance),
     ("取組実績", Col::Performance),
     ("取組の実績", Col::Performance),
+    ("取組結果", Col::Performance),
+    ("実施結果", Col::Performance),
+    ("取組状況", Col::Performance),
+    ("実施状況", Col::Performance),
     ("成果", Col::Outcome),
     ("成果・効果", Col::Outcome),
+    ("効果", Col::Outcome),
+    ("取組の成果", Col::Outcome),
+    ("成果・課題", Col::Outcome),
     ("達成状況", Col::Status),
     ("取組の達成状況", Col::Status),
     ("評価", Col::Status),
+    ("達成度", Col::Status),
+    ("評価結果", Col::Status),
+    ("自己評価", Col::Status),
     // The deployment table (組織目標展開整理表).
     ("実施項目", Col::Goal),
     ("計画・方針等の分類", Col::Category),
@@ -122,20 +151,29 @@ pub(super) fn header_at(grid: &Grid, r: usize) -> Option<Header> {
     let row = grid.rows.get(r)?;
     let mut cols = Vec::new();
     let mut methods = false;
+    let mut others = 0;
     for (c, text) in row.iter().enumerate() {
         if text.trim().is_empty() || grid.is_merged_copy(r, c) {
             continue;
         }
+        others += 1;
         let k = key(text);
         if let Some((word, col)) = HEADERS.iter().find(|(w, _)| *w == k)
             && !cols.iter().any(|(k, _)| k == col)
         {
             cols.push((*col, c));
             methods |= *word == METHODS_HEADER;
+            others -= 1;
         }
     }
+    // At least three known column names, and more of them than other texts: a data row that
+    // happens to hold 「目標」 and 「取組」 is not a header.
     let h = Header { cols, methods };
-    (h.col(Col::Goal).is_some() && h.col(Col::Initiative).is_some()).then_some(h)
+    (h.col(Col::Goal).is_some()
+        && h.col(Col::Initiative).is_some()
+        && h.cols.len() >= 3
+        && h.cols.len() > others)
+        .then_some(h)
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ fn classify_row(grid: &Grid, r: usize, ctx: &Context, seen_header: bool) -> Row 
     let department = department_in(first, ctx);
     let year = ctx.eras.as_ref().and_then(|e| e.fiscal_year_in(first));
     let rest_of = |name: &str| {
-        let t = squash(strip_number(first).1);
+        let t = squash(strip_number(title_start(first)).1);
         t.get(squash(name).len()..).unwrap_or("").to_owned()
     };
     let title_words = |rest: &str| TITLE_WORDS.iter().any(|w| rest.contains(w));
@@ -138,6 +138,12 @@ fn is_note(text: &str) -> bool {
         "備考",
         "*",
         "＊",
+        "出典",
+        "資料:",
+        "参考:",
+        "(参考)",
+        "問合せ",
+        "問い合わせ",
     ]
     .iter()
     .any(|p| t.starts_with(p))
@@ -179,6 +185,13 @@ pub(super) fn pillar_heading(text: &str, ctx: &Context) -> Option<Vec<i32>> {
         None => strip_number(t),
     };
     let number = number.map(|n| n as i32);
+    // 「【1】…」 is a heading like 「(1) …」 when the year has that pillar.
+    if t.starts_with(['【', '['])
+        && let Some(n) = number
+        && ctx.pillars.contains(&n)
+    {
+        return Some(vec![n]);
+    }
     let rest = squash(rest);
     let named = ctx.pillar_titles.iter().find(|(_, title)| {
         let title = squash(title);
@@ -195,10 +208,11 @@ pub(super) fn pillar_heading(text: &str, ctx: &Context) -> Option<Vec<i32>> {
 /// first, so 「市民部」 does not claim 「市民協働部」's), or — when the uploader may create the
 /// organization — a new name ending as department names do.
 pub(super) fn department_in(text: &str, ctx: &Context) -> Option<Named> {
+    let text = title_start(text);
     let t = squash(strip_number(text).1);
     let mut ds: Vec<&(i64, String)> = ctx.departments.iter().collect();
     ds.sort_by_key(|(_, n)| std::cmp::Reverse(n.chars().count()));
-    if let Some((id, name)) = ds.into_iter().find(|(_, n)| t.starts_with(&squash(n))) {
+    if let Some((id, name)) = ds.iter().find(|(_, n)| t.starts_with(&squash(n))) {
         return Some(Named::Known(*id, name.clone()));
     }
     if !ctx.create_units {
@@ -212,7 +226,9 @@ pub(super) fn department_in(text: &str, ctx: &Context) -> Option<Named> {
         .unwrap_or("")
         .to_owned();
     let mut head = head.as_str();
-    for cut in ["平成", "令和", "昭和", "年度", "組織", "の"] {
+    for cut in [
+        "平成", "令和", "昭和", "年度", "組織", "の", "】", "]", "］", "〕", "（", "(",
+    ] {
         if let Some(at) = head.find(cut) {
             head = &head[..at];
         }
@@ -221,6 +237,30 @@ pub(super) fn department_in(text: &str, ctx: &Context) -> Option<Named> {
     let n = head.chars().count();
     ((2..=30).contains(&n) && DEPARTMENT_ENDINGS.iter().any(|e| head.ends_with(e)))
         .then(|| Named::New(head.to_owned()))
+}
+
+/// A title without what may stand before the department's name: a fiscal year
+/// (「平成30年度 企画財政部 …」) and opening brackets (「【企画財政部】」).
+fn title_start(text: &str) -> &str {
+    let t = text
+        .trim_start()
+        .trim_start_matches(['【', '[', '［', '〔', '<', '＜']);
+    if let Some(at) = t.find("年度") {
+        let before = &t[..at];
+        let number = ["平成", "令和", "昭和"]
+            .iter()
+            .find_map(|e| before.trim().strip_prefix(e))
+            .unwrap_or(before);
+        let era_year = number.trim().chars().all(|c| {
+            c.is_ascii_digit() || ('０'..='９').contains(&c) || c == '元' || c.is_whitespace()
+        });
+        if era_year && !before.trim().is_empty() {
+            return t[at + "年度".len()..]
+                .trim_start()
+                .trim_start_matches(['【', '[', '［', '〔']);
+        }
+    }
+    t
 }
 
 /// The department a sheet's name gives: 「企画財政部」, 「1企画財政部」, 「企画財政部（実績）」.
@@ -260,6 +300,7 @@ mod tests {
         assert!(!is_page_number("3月"));
         assert!(is_note("※ 実績は3月末現在"));
         assert!(is_note("注）数値は速報値"));
+        assert!(is_note("出典：企画政策課調べ"));
         assert!(!is_note("市民の注意"));
     }
 
@@ -291,6 +332,19 @@ mod tests {
         );
         assert_eq!(sheet_department("Sheet1", &c), None);
         assert_eq!(department_in("平成30年度 組織重点目標", &c), None);
+        assert_eq!(
+            department_in("平成30年度 企画財政部 組織重点目標", &c),
+            Some(Named::New("企画財政部".into()))
+        );
+        assert_eq!(
+            department_in("【企画財政部】平成30年度 組織目標", &c),
+            Some(Named::New("企画財政部".into()))
+        );
+        let c = ctx(false);
+        assert_eq!(
+            department_in("令和元年度　市民協働部の組織目標", &c),
+            Some(Named::Known(2, "市民協働部".into()))
+        );
     }
 
     #[test]
@@ -313,6 +367,11 @@ mod tests {
             Some(vec![1])
         );
         assert_eq!(pillar_heading("2　市民の安全を守る市役所づくり", &c), None);
+        assert_eq!(
+            pillar_heading("【1】将来を見据えた市役所づくり", &c),
+            Some(vec![1])
+        );
+        assert_eq!(pillar_heading("【7】将来を見据えた市役所づくり", &c), None);
         assert_eq!(pillar_heading("防災訓練を実施する", &c), None);
     }
 }
