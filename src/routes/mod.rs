@@ -154,31 +154,31 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/admin/years", post(staff::admin::create_year))
         .route(
             "/staff/admin/years/{year}",
-            get(staff::admin::show_organization),
+            get(staff::organization::show_organization),
         )
         .route(
             "/staff/admin/years/{year}/departments",
-            post(staff::admin::create_department),
+            post(staff::organization::create_department),
         )
         .route(
             "/staff/admin/departments/{id}",
-            post(staff::admin::rename_department),
+            post(staff::organization::rename_department),
         )
         .route(
             "/staff/admin/departments/{id}/move",
-            post(staff::admin::move_department),
+            post(staff::organization::move_department),
         )
         .route(
             "/staff/admin/departments/{id}/delete",
-            post(staff::admin::delete_department),
+            post(staff::organization::delete_department),
         )
         .route(
             "/staff/admin/departments/{id}/sections",
-            post(staff::admin::create_section),
+            post(staff::sections::create_section),
         )
         .route(
             "/staff/admin/sections/{id}",
-            post(staff::admin::rename_section),
+            post(staff::sections::rename_section),
         )
         .route(
             "/staff/admin/sections/{id}/department",
@@ -186,11 +186,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/sections/{id}/move",
-            post(staff::admin::move_section),
+            post(staff::sections::move_section),
         )
         .route(
             "/staff/admin/sections/{id}/delete",
-            post(staff::admin::delete_section),
+            post(staff::sections::delete_section),
         )
         .route(
             "/staff/admin/pillars",

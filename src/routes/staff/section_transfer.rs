@@ -1,8 +1,10 @@
 //! Moving a section to another department of the year (a reorganization, or a past year's
 //! organization put right): its initiatives and its chief's role go with it.
 
-use super::admin::{audit_entry, organization_error, section_year};
+use super::admin::audit_entry;
+use super::organization::organization_error;
 use super::require;
+use super::sections::section_year;
 use crate::auth::Staff;
 use crate::db::admin as adb;
 use crate::db::editing;
