@@ -7,7 +7,9 @@ use crate::domain::sheet::{ResultsSheet, TargetSheet};
 use crate::domain::status::Status;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
+mod plan;
 mod sheet_names;
+pub use plan::plan_workbook;
 pub use sheet_names::sheet_names;
 
 /// The MIME type of .xlsx files.

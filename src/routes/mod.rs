@@ -218,6 +218,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/plans", get(staff::plans::show_plans))
         .route(
+            "/staff/plans/{plan}/export.xlsx",
+            get(staff::plans::export_plan),
+        )
+        .route(
             "/staff/plans/{plan}/items/{n}",
             get(staff::plans::edit_actuals).post(staff::plans::save_actuals),
         )

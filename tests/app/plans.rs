@@ -418,3 +418,94 @@ async fn items_without_a_target_in_a_year_are_not_judged_that_year() {
         &["取組項目-1 職員の接客力の向上", "— － 目標なし 目標なし"],
     );
 }
+
+#[tokio::test]
+async fn the_whole_plan_downloads_as_a_workbook_with_every_item_and_target() {
+    use crate::import::export_bytes;
+    let app = TestApp::with_demo().await;
+    let staff = app.add_staff("kazo", "kazo-admin", "admin", None).await;
+    let s = app.session_for(staff).await;
+    let bytes = export_bytes(&app, &s, "/staff/plans/gyosei-keiei-2/export.xlsx").await;
+    let grids = mokuhyo::import::spreadsheet::read("plan.xlsx", &bytes).unwrap();
+    let rows = &grids[0].rows;
+    let header = &rows[1];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    let (number, first_year) = (col("番号"), col("平成28年度"));
+    assert_eq!(col("視点"), 0);
+    col("担当課");
+    // Every item once or more (one row per indicator), in number order.
+    let mut numbers: Vec<i32> = rows[2..]
+        .iter()
+        .map(|r| r[number].trim_start_matches('-').parse().unwrap())
+        .collect();
+    numbers.dedup();
+    let items: Vec<i32> = sqlx::query_scalar("SELECT number FROM plan_item ORDER BY number")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 111);
+    assert_eq!(numbers, items);
+    // The places that list an item again (-30, -40, -76, -110, -111) are in its 再掲 cell.
+    let restated: Vec<(i32, i32)> = sqlx::query_as(
+        "SELECT i.number, p.number FROM plan_item_place p JOIN plan_item i ON i.id = p.item_id WHERE p.restated ORDER BY p.number",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        restated.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [30, 40, 76, 110, 111]
+    );
+    let again = col("再掲");
+    for (home, place) in &restated {
+        assert!(
+            rows[2..]
+                .iter()
+                .any(|r| r[number] == format!("-{home}")
+                    && r[again].contains(&format!("（-{place}）"))),
+            "-{home} restated as -{place}"
+        );
+    }
+    // Every stored target is in its indicator's row and year column, as written.
+    let stored: Vec<(i32, String, i32, String)> = sqlx::query_as(
+        "SELECT i.number, x.name, t.year, t.written FROM plan_target t JOIN plan_indicator x ON x.id = t.indicator_id
+         JOIN plan_item i ON i.id = x.item_id ORDER BY i.number, x.position, t.year",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(stored.len() > 116, "{}", stored.len());
+    let name_col = col("目標値等");
+    for (n, name, year, written) in &stored {
+        let row = rows[2..]
+            .iter()
+            .find(|r| r[number] == format!("-{n}") && r[name_col] == *name)
+            .unwrap_or_else(|| panic!("-{n} {name}"));
+        assert_eq!(
+            &row[first_year + (*year - 2016) as usize],
+            written,
+            "-{n} {name} {year}"
+        );
+    }
+    // Citizens and other cities' staff cannot download it.
+    let (status, _) = app.get("/staff/plans/gyosei-keiei-2/export.xlsx").await;
+    assert_ne!(status, axum::http::StatusCode::OK);
+    let other = app
+        .add_staff("kariya", "kariya-admin2", "admin", None)
+        .await;
+    let o = app.session_for(other).await;
+    let reply = app
+        .send(
+            "GET",
+            "/staff/plans/gyosei-keiei-2/export.xlsx",
+            Some(&o),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::NOT_FOUND);
+}

@@ -416,3 +416,23 @@ pub async fn publish_year(
     plans::publish_year(&state.pool, staff.municipality_id, data.plan.id, year).await?;
     Ok(Redirect::to("/staff/plans").into_response())
 }
+
+/// `GET /staff/plans/{plan}/export.xlsx`: the whole plan as the workbook plans are kept in.
+pub async fn export_plan(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    require(staff.roles.can_read_drafts())?;
+    let data = load(&state, &staff, &slug).await?;
+    let eras = state.eras.clone();
+    let bytes =
+        crate::export::plan_workbook(&data, |y| eras.fiscal_year_label(y)).map_err(|e| {
+            tracing::error!(error = %e, "plan export failed");
+            AppError::BadRequest
+        })?;
+    Ok(super::export::xlsx(
+        bytes,
+        &format!("{}.xlsx", data.plan.slug),
+    ))
+}

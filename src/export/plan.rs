@@ -1,0 +1,136 @@
+//! A multi-year plan as the workbook plans are kept in: one row per indicator of each 取組項目
+//! (an item without indicators has one row), the hierarchy as columns (one per level, 「1 市役所力の向上」),
+//! 番号, 取組項目, 取組内容, 目標値等 (indicator, unit, baseline), one column per fiscal year (labelled
+//! in 和暦) with the target as printed, 担当課 and the places that list the item again (※再掲).
+
+use crate::db::plans::PlanData;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use std::collections::HashMap;
+
+/// Column headers after the hierarchy's levels and before the years.
+const ITEM_HEADERS: [&str; 6] = ["番号", "取組項目", "取組内容", "目標値等", "単位", "現状値"];
+
+/// The plan's workbook; `year_label` names a fiscal year (「平成28年度」).
+pub fn plan_workbook(
+    data: &PlanData,
+    year_label: impl Fn(i32) -> String,
+) -> Result<Vec<u8>, XlsxError> {
+    let plan = &data.plan;
+    let cell = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E8EEF5");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(plan.item_label.chars().take(31).collect::<String>())?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(1, 1)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{}（{}）", plan.name, plan.adopted),
+        &Format::new().set_bold().set_font_size(14),
+    )?;
+    let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
+    let mut headers: Vec<String> = plan.level_names.clone();
+    headers.extend(ITEM_HEADERS.iter().map(|h| (*h).to_owned()));
+    headers.extend(years.iter().map(|y| year_label(*y)));
+    headers.push("担当課".to_owned());
+    headers.push("再掲".to_owned());
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, h, &header)?;
+    }
+    let levels = plan.level_names.len();
+    let widths = [14.0, 18.0, 18.0, 18.0];
+    for c in 0..levels {
+        ws.set_column_width(c as u16, *widths.get(c).unwrap_or(&16.0))?;
+    }
+    for (k, w) in [6.0, 24.0, 40.0, 30.0, 8.0, 18.0].iter().enumerate() {
+        ws.set_column_width((levels + k) as u16, *w)?;
+    }
+
+    let nodes: HashMap<i64, &crate::db::plans::NodeRow> =
+        data.nodes.iter().map(|n| (n.id, n)).collect();
+    let node_text = |id: i64| {
+        nodes
+            .get(&id)
+            .map(|n| {
+                if n.label.is_empty() {
+                    n.title.clone()
+                } else {
+                    format!("{} {}", n.label, n.title)
+                }
+            })
+            .unwrap_or_default()
+    };
+    // A node's path from the top: its ancestors' ids, itself last.
+    let path_of = |id: i64| {
+        let mut path = vec![id];
+        let mut at = id;
+        while let Some(p) = nodes.get(&at).and_then(|n| n.parent_id) {
+            path.push(p);
+            at = p;
+        }
+        path.reverse();
+        path
+    };
+    let mut targets: HashMap<(i64, i32), &str> = HashMap::new();
+    for t in &data.targets {
+        targets.insert((t.indicator_id, t.year), t.written.as_str());
+    }
+    let mut row = 2u32;
+    for item in &data.items {
+        let home = data
+            .places
+            .iter()
+            .find(|p| p.item_id == item.id && !p.restated);
+        let restated: Vec<String> = data
+            .places
+            .iter()
+            .filter(|p| p.item_id == item.id && p.restated)
+            .map(|p| format!("{}（-{}）", node_text(p.node_id), p.number))
+            .collect();
+        let indicators: Vec<_> = data
+            .indicators
+            .iter()
+            .filter(|x| x.item_id == item.id)
+            .collect();
+        let count = indicators.len().max(1);
+        for k in 0..count {
+            let mut cells: Vec<String> = vec![String::new(); headers.len()];
+            if let Some(home) = home {
+                for (level, id) in path_of(home.node_id).into_iter().enumerate().take(levels) {
+                    cells[level] = node_text(id);
+                }
+            }
+            cells[levels] = format!("-{}", item.number);
+            cells[levels + 1] = item.title.clone();
+            cells[levels + 2] = item.content.clone();
+            if let Some(x) = indicators.get(k) {
+                cells[levels + 3] = x.name.clone();
+                cells[levels + 4] = x.unit.clone();
+                cells[levels + 5] = x.baseline.clone().unwrap_or_default();
+                for (j, y) in years.iter().enumerate() {
+                    cells[levels + 6 + j] =
+                        targets.get(&(x.id, *y)).copied().unwrap_or("").to_owned();
+                }
+            }
+            let after = levels + 6 + years.len();
+            cells[after] = item.sections.join("・");
+            cells[after + 1] = restated.join("\n");
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, v, &cell)?;
+            }
+            row += 1;
+        }
+    }
+    wb.save_to_buffer()
+}
