@@ -186,7 +186,7 @@ pub async fn publish_year(
     for row in pubdb::overview(&state.pool, mid, fid).await? {
         // Only what is still approved when its turn comes: a department published meanwhile
         // by someone else is left as it is.
-        let mut request = pubdb::PublishRequest {
+        let request = pubdb::PublishRequest {
             mid,
             fiscal_year_id: fid,
             department_id: row.id,
@@ -196,18 +196,8 @@ pub async fn publish_year(
             on,
             note: None,
         };
-        if row.state == "approved" {
-            let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
-            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
-        }
-        if row.results_state == "approved" {
-            let department = crate::db::editing::department(&state.pool, mid, row.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
-            request.kind = "results";
-            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
-        }
+        let (targets, results) = (row.state == "approved", row.results_state == "approved");
+        publish_department(&state, request, &row, policy_id, targets, results).await?;
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
 }
@@ -272,7 +262,7 @@ pub async fn publish_all(
     };
     let mid = staff.municipality_id;
     for row in pubdb::overview(&state.pool, mid, fid).await? {
-        let mut request = pubdb::PublishRequest {
+        let request = pubdb::PublishRequest {
             mid,
             fiscal_year_id: fid,
             department_id: row.id,
@@ -282,18 +272,35 @@ pub async fn publish_all(
             on,
             note: Some(WITHOUT_REVIEW),
         };
-        if targets && row.has_goals {
-            let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
-            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
-        }
-        if results && row.has_results {
-            let department = crate::db::editing::department(&state.pool, mid, row.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
-            request.kind = "results";
-            pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
-        }
+        let (t, r) = (targets && row.has_goals, results && row.has_results);
+        publish_department(&state, request, &row, policy_id, t, r).await?;
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
+}
+
+/// Publishes one department's live targets and/or results as `request` says (its `kind` is
+/// set here).
+async fn publish_department(
+    state: &AppState,
+    mut request: pubdb::PublishRequest<'_>,
+    row: &pubdb::OverviewRow,
+    policy_id: i64,
+    targets: bool,
+    results: bool,
+) -> Result<()> {
+    let mid = request.mid;
+    if targets {
+        request.kind = "targets";
+        let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
+        pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+    }
+    if results {
+        let department = crate::db::editing::department(&state.pool, mid, row.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+        request.kind = "results";
+        pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+    }
+    Ok(())
 }
