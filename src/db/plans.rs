@@ -53,6 +53,8 @@ pub struct IndicatorRow {
     pub name: String,
     pub unit: String,
     pub baseline: Option<String>,
+    pub baseline_year: Option<i32>,
+    pub baseline_value: Option<Decimal>,
     pub comparator: String,
 }
 
@@ -144,7 +146,7 @@ pub async fn load(
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, IndicatorRow>(
-            "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.comparator FROM plan_indicator x
+            "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.baseline_year, x.baseline_value, x.comparator FROM plan_indicator x
              JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.policy_id = $2
              ORDER BY x.item_id, x.position",
         )

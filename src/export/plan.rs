@@ -1,9 +1,12 @@
 //! A multi-year plan as the workbook plans are kept in: one row per indicator of each 取組項目
 //! (an item without indicators has one row), the hierarchy as columns (one per level, 「1 市役所力の向上」),
 //! 番号, 取組項目, 取組内容, 目標値等 (indicator, unit, baseline), one column per fiscal year (labelled
-//! in 和暦) with the target as printed, 担当課 and the places that list the item again (※再掲).
+//! in 和暦) with the target as printed, 担当課 and the places that list the item again (※再掲);
+//! then, for reading the file back, the baseline's fiscal year and value and whether less is
+//! better (「以上」「以下」「ちょうど」).
 
 use crate::db::plans::PlanData;
+use crate::domain::metric::Comparator;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use std::collections::HashMap;
 
@@ -43,8 +46,7 @@ pub fn plan_workbook(
     let mut headers: Vec<String> = plan.level_names.clone();
     headers.extend(ITEM_HEADERS.iter().map(|h| (*h).to_owned()));
     headers.extend(years.iter().map(|y| year_label(*y)));
-    headers.push("担当課".to_owned());
-    headers.push("再掲".to_owned());
+    headers.extend(["担当課", "再掲", "基準年度", "基準値", "達成の向き"].map(str::to_owned));
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, h, &header)?;
     }
@@ -126,6 +128,17 @@ pub fn plan_workbook(
             let after = levels + 6 + years.len();
             cells[after] = item.sections.join("・");
             cells[after + 1] = restated.join("\n");
+            if let Some(x) = indicators.get(k) {
+                cells[after + 2] = x.baseline_year.map(&year_label).unwrap_or_default();
+                cells[after + 3] = x
+                    .baseline_value
+                    .map(|v| v.normalize().to_string())
+                    .unwrap_or_default();
+                cells[after + 4] = Comparator::from_db(&x.comparator)
+                    .map(Comparator::label)
+                    .unwrap_or("")
+                    .to_owned();
+            }
             for (c, v) in cells.iter().enumerate() {
                 ws.write_string_with_format(row, c as u16, v, &cell)?;
             }

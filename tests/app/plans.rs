@@ -492,6 +492,34 @@ async fn the_whole_plan_downloads_as_a_workbook_with_every_item_and_target() {
             "-{n} {name} {year}"
         );
     }
+    // Baselines' year and value, and the direction, for every indicator that has them.
+    let baselines: Vec<(i32, String, i32, String, String)> = sqlx::query_as(
+        "SELECT i.number, x.name, x.baseline_year, trim_scale(x.baseline_value)::text, x.comparator FROM plan_indicator x
+         JOIN plan_item i ON i.id = x.item_id WHERE x.baseline_year IS NOT NULL AND x.baseline_value IS NOT NULL",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(baselines.len() > 50, "{}", baselines.len());
+    let (by, bv, dir) = (col("基準年度"), col("基準値"), col("達成の向き"));
+    for (n, name, year, value, comparator) in &baselines {
+        let row = rows[2..]
+            .iter()
+            .find(|r| r[number] == format!("-{n}") && r[name_col] == *name)
+            .unwrap();
+        assert!(
+            row[by].ends_with("年度") && row[by].contains(&(year - 1988).to_string()),
+            "-{n} {}",
+            row[by]
+        );
+        assert_eq!(row[bv], *value, "-{n}");
+        let expected = if comparator == "at_most" {
+            "以下"
+        } else {
+            "以上"
+        };
+        assert_eq!(row[dir], expected, "-{n}");
+    }
     // Citizens and other cities' staff cannot download it.
     let (status, _) = app.get("/staff/plans/gyosei-keiei-2/export.xlsx").await;
     assert_ne!(status, axum::http::StatusCode::OK);
