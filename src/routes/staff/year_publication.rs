@@ -173,13 +173,8 @@ pub async fn publish_year(
         Err(message) => {
             let mut errors = FieldErrors::default();
             errors.push("published_on", message);
-            let typed = Typed(
-                [("published_on".to_owned(), form.published_on)]
-                    .into_iter()
-                    .collect(),
-            );
-            let page = overview_page(&state, staff, year, typed, errors).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            let typed = [("published_on", form.published_on)];
+            return refused(&state, staff, year, typed, errors).await;
         }
     };
     let mid = staff.municipality_id;
@@ -249,16 +244,8 @@ pub async fn publish_all(
         );
     }
     let (Some(on), true) = (on, errors.is_empty()) else {
-        let typed = Typed(
-            [
-                ("skip_on".to_owned(), form.published_on),
-                ("kind".to_owned(), form.kind),
-            ]
-            .into_iter()
-            .collect(),
-        );
-        let page = overview_page(&state, staff, year, typed, errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        let typed = [("skip_on", form.published_on), ("kind", form.kind)];
+        return refused(&state, staff, year, typed, errors).await;
     };
     let mid = staff.municipality_id;
     for row in pubdb::overview(&state.pool, mid, fid).await? {
@@ -303,4 +290,17 @@ async fn publish_department(
         pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
     }
     Ok(())
+}
+
+/// The overview again with a form's messages and what was typed (422).
+async fn refused<const N: usize>(
+    state: &AppState,
+    staff: Staff,
+    year: i32,
+    typed: [(&str, String); N],
+    errors: FieldErrors,
+) -> Result<Response> {
+    let typed = Typed(typed.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+    let page = overview_page(state, staff, year, typed, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
