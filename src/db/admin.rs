@@ -130,6 +130,14 @@ pub async fn create_year(
          JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
          WHERE r.municipality_id = $1
          ON CONFLICT DO NOTHING",
+
+        // A plan item recorded by a section is recorded by the section's copy too.
+        "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
+         SELECT l.municipality_id, l.item_id, ns.id FROM plan_item_section l
+         JOIN section os ON os.municipality_id = l.municipality_id AND os.id = l.section_id AND os.fiscal_year_id = $2
+         JOIN section ns ON ns.municipality_id = l.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+         WHERE l.municipality_id = $1
+         ON CONFLICT DO NOTHING",
     ];
     let goal_statements = [
         "INSERT INTO goal (municipality_id, department_id, position, text, note)

@@ -24,6 +24,8 @@ pub struct NodeRow {
     pub id: i64,
     pub parent_id: Option<i64>,
     pub depth: i32,
+    /// The position among its siblings.
+    pub number: i32,
     pub label: String,
     pub title: String,
     pub description: String,
@@ -125,7 +127,7 @@ pub async fn load(
     let id = plan.id;
     let (nodes, items, places, indicators, targets, published_years) = tokio::try_join!(
         sqlx::query_as::<_, NodeRow>(
-            "SELECT id, parent_id, depth, label, title, description FROM pillar
+            "SELECT id, parent_id, depth, number, label, title, description FROM pillar
              WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
         )
         .bind(mid)

@@ -110,6 +110,22 @@ impl Eras {
     }
 }
 
+impl Eras {
+    /// The fiscal year a bare 「28年度」 means: in the latest era whose year `n` is not after
+    /// `latest` (a plan printed in 平成 calls 2020 「32年度」, so 平成 is read while 令和28 would
+    /// be far ahead).
+    pub fn bare_fiscal_year(&self, n: i32, latest: i32) -> Option<i32> {
+        if n < 1 {
+            return None;
+        }
+        self.eras
+            .iter()
+            .rev()
+            .map(|e| e.starts_on.year() + n - 1)
+            .find(|y| *y <= latest)
+    }
+}
+
 /// The first year of an era is written 元年.
 fn year_number(n: i32) -> String {
     if n == 1 {

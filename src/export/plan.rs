@@ -145,5 +145,57 @@ pub fn plan_workbook(
             row += 1;
         }
     }
+    structure_sheet(&mut wb, data, &cell, &header)?;
     wb.save_to_buffer()
 }
+
+/// The sheet 「体系」: every node of the hierarchy (also those no item is under), with its
+/// key (「1.2.3」), level, number, name and description, depth first.
+fn structure_sheet(
+    wb: &mut Workbook,
+    data: &PlanData,
+    cell: &Format,
+    header: &Format,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(STRUCTURE_SHEET)?;
+    for (c, (h, w)) in STRUCTURE_HEADERS
+        .iter()
+        .zip([10.0, 10.0, 8.0, 36.0, 70.0])
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, header)?;
+        ws.set_column_width(c as u16, w)?;
+    }
+    let keys = crate::import::plan::node_keys(data);
+    let mut nodes: Vec<(Vec<i32>, &crate::db::plans::NodeRow)> = data
+        .nodes
+        .iter()
+        .map(|n| {
+            let path = keys[&n.id]
+                .split('.')
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            (path, n)
+        })
+        .collect();
+    nodes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (r, (_, n)) in nodes.iter().enumerate() {
+        let level = data
+            .plan
+            .level_names
+            .get(n.depth as usize)
+            .cloned()
+            .unwrap_or_default();
+        let cells = [keys[&n.id].clone(), level, n.label.clone(), n.title.clone(), n.description.clone()];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string_with_format(r as u32 + 1, c as u16, v, cell)?;
+        }
+    }
+    Ok(())
+}
+
+/// The name of the hierarchy's sheet.
+pub const STRUCTURE_SHEET: &str = "体系";
+/// Its columns.
+pub const STRUCTURE_HEADERS: [&str; 5] = ["階層番号", "階層", "番号", "名称", "説明"];

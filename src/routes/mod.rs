@@ -218,6 +218,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/plans", get(staff::plans::show_plans))
         .route(
+            "/staff/plans/import",
+            get(staff::plan_import::show_form)
+                .post(staff::plan_import::upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
+                )),
+        )
+        .route("/staff/plans/import/{id}", get(staff::plan_import::show))
+        .route(
+            "/staff/plans/import/{id}/confirm",
+            post(staff::plan_import::confirm),
+        )
+        .route(
             "/staff/plans/{plan}/export.xlsx",
             get(staff::plans::export_plan),
         )

@@ -8,9 +8,22 @@ use rust_xlsxwriter::{Format, Workbook};
 
 /// Posts a file to the upload form as a browser does (multipart, CSRF field first).
 pub async fn upload(app: &TestApp, s: &Session, year: i32, filename: &str, bytes: &[u8]) -> Reply {
+    let year = year.to_string();
+    upload_to(app, s, "/staff/import", &[("year", &year)], filename, bytes).await
+}
+
+/// Posts a file and fields to an upload form as a browser does (multipart, CSRF field first).
+pub async fn upload_to(
+    app: &TestApp,
+    s: &Session,
+    uri: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    bytes: &[u8],
+) -> Reply {
     let boundary = "----mokuhyo-test-boundary";
     let mut body = Vec::new();
-    for (name, value) in [("csrf", s.csrf.as_str()), ("year", &year.to_string())] {
+    for (name, value) in std::iter::once(("csrf", s.csrf.as_str())).chain(fields.iter().copied()) {
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
@@ -26,7 +39,7 @@ pub async fn upload(app: &TestApp, s: &Session, year: i32, filename: &str, bytes
     );
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = Request::post("/staff/import")
+    let request = Request::post(uri)
         .header("cookie", format!("mokuhyo_session={}", s.cookie))
         .header(
             "content-type",

@@ -125,16 +125,17 @@ pub async fn download_template(
     ))
 }
 
-/// What the upload form sent.
+/// What an upload form sent: its file (`file`) and its other fields (at most a few short ones).
 #[derive(Default)]
-struct Upload {
-    year: Option<i32>,
-    filename: String,
-    bytes: Vec<u8>,
-    too_large: bool,
+pub(super) struct Upload {
+    pub year: Option<i32>,
+    pub fields: std::collections::HashMap<String, String>,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub too_large: bool,
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
+pub(super) async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
     let mut u = Upload::default();
     while let Some(mut field) = multipart
         .next_field()
@@ -147,6 +148,13 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
                 u.year = crate::domain::metric::normalize_digits(text.trim())
                     .parse()
                     .ok();
+            }
+            Some(name) if name != "file" => {
+                let name = name.to_owned();
+                let text = field.text().await.map_err(|_| AppError::BadRequest)?;
+                if u.fields.len() < 20 && text.len() <= 1000 {
+                    u.fields.insert(name, text);
+                }
             }
             Some("file") => {
                 u.filename =

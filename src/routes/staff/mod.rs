@@ -15,6 +15,7 @@ pub mod imports;
 pub mod initiatives;
 pub mod organization;
 pub mod pillars;
+pub mod plan_import;
 pub mod plans;
 pub mod profile;
 pub mod results;

@@ -1,0 +1,89 @@
+//! Plan workbooks between preview and application, the stored plan's fingerprint (so a
+//! confirmation after someone else changed the plan is refused), and the lock every writer
+//! of a plan takes first.
+
+use crate::import::plan::{PlanCity, PlanDocument};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlanImport {
+    pub id: i64,
+    pub created_by: i64,
+    pub filename: String,
+    pub plan_slug: String,
+    pub new_plan: bool,
+    pub document: sqlx::types::Json<PlanDocument>,
+    pub fingerprint: String,
+    pub state: String,
+}
+
+pub async fn create(
+    pool: &PgPool,
+    mid: i64,
+    user: i64,
+    filename: &str,
+    new_plan: bool,
+    doc: &PlanDocument,
+    fingerprint: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO plan_import (municipality_id, created_by, filename, plan_slug, new_plan, document, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(mid)
+    .bind(user)
+    .bind(filename)
+    .bind(&doc.plan.slug)
+    .bind(new_plan)
+    .bind(sqlx::types::Json(doc))
+    .bind(fingerprint)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn get(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<PlanImport>> {
+    sqlx::query_as(
+        "SELECT id, created_by, filename, plan_slug, new_plan, document, fingerprint, state
+         FROM plan_import WHERE municipality_id = $1 AND id = $2",
+    )
+    .bind(mid)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn set_state(tx: &mut PgConnection, id: i64, state: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE plan_import SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN now() END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(state)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Serializes the writers of one plan (by city and slug, so a plan being created is covered
+/// too): taken first in every transaction that changes a plan, released at its end.
+pub async fn lock_plan(tx: &mut PgConnection, mid: i64, slug: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))")
+        .bind(mid.to_string())
+        .bind(slug)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// The stored plan's fingerprint ("" when there is none): a hash of the document it is.
+pub async fn fingerprint(pool: &PgPool, city: &PlanCity, mid: i64, slug: &str) -> sqlx::Result<String> {
+    let Some(data) = crate::db::plans::load(pool, mid, slug, false).await? else {
+        return Ok(String::new());
+    };
+    Ok(document_fingerprint(&PlanDocument::from_data(&data, city.clone())))
+}
+
+pub fn document_fingerprint(doc: &PlanDocument) -> String {
+    let json = serde_json::to_vec(doc).unwrap_or_default();
+    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+}
