@@ -48,6 +48,7 @@ CREATE TABLE plan_item_note (
     item_id         BIGINT NOT NULL,
     year            INTEGER NOT NULL,
     note            TEXT NOT NULL CHECK (char_length(note) <= 1000),
+    version         INTEGER NOT NULL DEFAULT 1,
     updated_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_by      BIGINT,
     PRIMARY KEY (item_id, year),

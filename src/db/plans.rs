@@ -38,6 +38,9 @@ pub struct ItemRow {
     pub title: String,
     pub content: String,
     pub sections: Vec<String>,
+    /// The sections (of any year) that record it.
+    pub section_ids: Vec<i64>,
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -90,6 +93,59 @@ pub struct PlanData {
     pub targets: Vec<TargetRow>,
     pub actuals: Vec<ActualRow>,
     pub published_years: Vec<i32>,
+    /// Each plan year's evaluation, first year first.
+    pub years: Vec<YearState>,
+    /// Every revision of a target, oldest first.
+    pub revisions: Vec<RevisionRow>,
+    /// Each item's 実績 note per year (published years only unless staff).
+    pub notes: Vec<NoteRow>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteRow {
+    pub item_id: i64,
+    pub year: i32,
+    pub note: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct YearState {
+    pub year: i32,
+    pub reviewed: bool,
+    pub published_on: Option<chrono::NaiveDate>,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionRow {
+    pub indicator_id: i64,
+    pub year: i32,
+    pub before: String,
+    pub after: String,
+    pub revised_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl PlanData {
+    pub fn year_state(&self, year: i32) -> Option<&YearState> {
+        self.years.iter().find(|y| y.year == year)
+    }
+
+    /// The target of an indicator for a year as it stood at `at` (a publication): the value
+    /// before the first revision after it, or the current target.
+    pub fn target_at(&self, indicator_id: i64, year: i32, at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+        let current = self
+            .targets
+            .iter()
+            .find(|t| t.indicator_id == indicator_id && t.year == year)
+            .map(|t| t.written.clone());
+        let Some(at) = at else { return current };
+        self.revisions
+            .iter()
+            .find(|r| r.indicator_id == indicator_id && r.year == year && r.revised_at > at)
+            .map(|r| r.before.clone())
+            .or(current)
+    }
 }
 
 /// A city's plans (slug, name, first and last year).
@@ -125,7 +181,7 @@ pub async fn load(
     .await?;
     let Some(plan) = plan else { return Ok(None) };
     let id = plan.id;
-    let (nodes, items, places, indicators, targets, published_years) = tokio::try_join!(
+    let (nodes, items, places, indicators, targets, years) = tokio::try_join!(
         sqlx::query_as::<_, NodeRow>(
             "SELECT id, parent_id, depth, number, label, title, description FROM pillar
              WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
@@ -134,8 +190,9 @@ pub async fn load(
         .bind(id)
         .fetch_all(pool),
         sqlx::query_as::<_, ItemRow>(
-            "SELECT id, number, title, content, sections FROM plan_item
-             WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
+            "SELECT id, number, title, content, sections, version,
+                    ARRAY(SELECT section_id FROM plan_item_section l WHERE l.item_id = plan_item.id ORDER BY section_id) AS section_ids
+             FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
         )
         .bind(mid)
         .bind(id)
@@ -163,24 +220,53 @@ pub async fn load(
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
-        sqlx::query_scalar::<_, i32>(
-            "SELECT year FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 ORDER BY year",
+        sqlx::query_as::<_, YearState>(
+            "SELECT y.year, r.year IS NOT NULL AS reviewed, p.published_on, p.published_at
+             FROM generate_series($3::int, $4::int) AS y(year)
+             LEFT JOIN plan_year_review r ON r.municipality_id = $1 AND r.policy_id = $2 AND r.year = y.year
+             LEFT JOIN plan_year_publication p ON p.municipality_id = $1 AND p.policy_id = $2 AND p.year = y.year
+             ORDER BY y.year",
+        )
+        .bind(mid)
+        .bind(id)
+        .bind(plan.first_year)
+        .bind(plan.last_year)
+        .fetch_all(pool),
+    )?;
+    let published_years: Vec<i32> = years
+        .iter()
+        .filter(|y| y.published_on.is_some())
+        .map(|y| y.year)
+        .collect();
+    let (actuals, revisions, notes) = tokio::try_join!(
+        sqlx::query_as::<_, ActualRow>(
+            "SELECT a.indicator_id, a.year, a.value, a.word, a.achieved, a.version FROM plan_actual a
+             JOIN plan_indicator x ON x.id = a.indicator_id JOIN plan_item i ON i.id = x.item_id
+             WHERE a.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR a.year = ANY($4))",
+        )
+        .bind(mid)
+        .bind(id)
+        .bind(all_actuals)
+        .bind(&published_years)
+        .fetch_all(pool),
+        sqlx::query_as::<_, RevisionRow>(
+            "SELECT r.indicator_id, r.year, r.before, r.after, r.revised_at FROM plan_target_revision r
+             JOIN plan_indicator x ON x.id = r.indicator_id JOIN plan_item i ON i.id = x.item_id
+             WHERE r.municipality_id = $1 AND i.policy_id = $2 ORDER BY r.revised_at, r.id",
         )
         .bind(mid)
         .bind(id)
         .fetch_all(pool),
+        sqlx::query_as::<_, NoteRow>(
+            "SELECT n.item_id, n.year, n.note, n.version FROM plan_item_note n JOIN plan_item i ON i.id = n.item_id
+             WHERE n.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR n.year = ANY($4))",
+        )
+        .bind(mid)
+        .bind(id)
+        .bind(all_actuals)
+        .bind(&published_years)
+        .fetch_all(pool),
     )?;
-    let actuals: Vec<ActualRow> = sqlx::query_as(
-        "SELECT a.indicator_id, a.year, a.value, a.word, a.achieved, a.version FROM plan_actual a
-         JOIN plan_indicator x ON x.id = a.indicator_id JOIN plan_item i ON i.id = x.item_id
-         WHERE a.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR a.year = ANY($4))",
-    )
-    .bind(mid)
-    .bind(id)
-    .bind(all_actuals)
-    .bind(&published_years)
-    .fetch_all(pool)
-    .await?;
     Ok(Some(PlanData {
         plan,
         nodes,
@@ -190,6 +276,9 @@ pub async fn load(
         targets,
         actuals,
         published_years,
+        years,
+        revisions,
+        notes,
     }))
 }
 
@@ -246,26 +335,157 @@ pub async fn save_actual(
     Ok(true)
 }
 
-/// Publishes a year's progress (again: nothing changes).
-pub async fn publish_year(pool: &PgPool, mid: i64, plan_id: i64, year: i32) -> sqlx::Result<()> {
+/// Saves an item's 実績 note for a year if nobody saved since `version` (0: none yet); an
+/// empty note removes it. False on a conflict.
+pub async fn save_note(
+    tx: &mut PgConnection,
+    mid: i64,
+    item_id: i64,
+    year: i32,
+    version: i32,
+    note: &str,
+    user_id: i64,
+) -> sqlx::Result<bool> {
+    let current: Option<(i32, String)> = sqlx::query_as(
+        "SELECT version, note FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3 FOR UPDATE",
+    )
+    .bind(mid)
+    .bind(item_id)
+    .bind(year)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if current.as_ref().map(|c| c.0).unwrap_or(0) != version {
+        return Ok(false);
+    }
+    if current.as_ref().map(|c| c.1.as_str()).unwrap_or("") == note {
+        return Ok(true);
+    }
+    if note.is_empty() {
+        sqlx::query("DELETE FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3")
+            .bind(mid)
+            .bind(item_id)
+            .bind(year)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(true);
+    }
     sqlx::query(
-        "INSERT INTO plan_year_publication (municipality_id, policy_id, year) VALUES ($1, $2, $3)
+        "INSERT INTO plan_item_note (municipality_id, item_id, year, note, updated_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (item_id, year) DO UPDATE SET note = EXCLUDED.note, updated_by = EXCLUDED.updated_by,
+             updated_at = now(), version = plan_item_note.version + 1",
+    )
+    .bind(mid)
+    .bind(item_id)
+    .bind(year)
+    .bind(note)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// What publishing a year did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Done,
+    /// It was published before (its date stays).
+    Already,
+    /// It is not 評価済み.
+    NotReviewed,
+}
+
+/// Publishes a reviewed year's progress with its 公表日, in the caller's transaction (which
+/// holds the plan's lock).
+pub async fn publish_year(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    year: i32,
+    on: chrono::NaiveDate,
+    user: i64,
+) -> sqlx::Result<Published> {
+    let reviewed: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(year)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !reviewed {
+        return Ok(Published::NotReviewed);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO plan_year_publication (municipality_id, policy_id, year, published_on, published_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (policy_id, year) DO NOTHING",
     )
     .bind(mid)
     .bind(plan_id)
     .bind(year)
-    .execute(pool)
+    .bind(on)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(Published::Already);
+    }
+    audit_year(tx, mid, user, "publish", plan_id, year).await?;
+    Ok(Published::Done)
+}
+
+async fn audit_year(tx: &mut PgConnection, mid: i64, user: i64, action: &str, plan_id: i64, year: i32) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
+         VALUES ($1, $2, $3, 'plan_year', $4, jsonb_build_object('year', $5::int))",
+    )
+    .bind(mid)
+    .bind(user)
+    .bind(action)
+    .bind(plan_id)
+    .bind(year)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
-/// Names of the sections (in any year) the given section ids have, for matching a plan's
-/// 担当課 to a section chief.
-pub async fn section_names(pool: &PgPool, mid: i64, ids: &[i64]) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT name FROM section WHERE municipality_id = $1 AND id = ANY($2)")
+/// Marks a year 評価済み (again: nothing changes). True when it is marked.
+pub async fn review_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: i32, user: i64) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO plan_year_review (municipality_id, policy_id, year, reviewed_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (policy_id, year) DO NOTHING",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(year)
+    .bind(user)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n > 0 {
+        audit_year(tx, mid, user, "review", plan_id, year).await?;
+    }
+    Ok(true)
+}
+
+/// Takes the 評価済み mark back; false (nothing changed) when the year is published.
+pub async fn unreview_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: i32) -> sqlx::Result<bool> {
+    let published: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(year)
+    .fetch_one(&mut *tx)
+    .await?;
+    if published {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3")
         .bind(mid)
-        .bind(ids)
-        .fetch_all(pool)
-        .await
+        .bind(plan_id)
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+    Ok(true)
 }

@@ -236,15 +236,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/plans/{plan}/items/{n}",
-            get(staff::plans::edit_actuals).post(staff::plans::save_actuals),
+            get(staff::plan_actuals::edit_actuals).post(staff::plan_actuals::save_actuals),
         )
         .route(
             "/staff/plans/{plan}/progress/{year}",
-            get(staff::plans::preview_progress),
+            get(staff::plan_years::preview_progress),
         )
         .route(
             "/staff/plans/{plan}/years/{year}/publish",
-            post(staff::plans::publish_year),
+            post(staff::plan_years::publish_year),
+        )
+        .route(
+            "/staff/plans/{plan}/years/{year}/review",
+            post(staff::plan_years::review_year),
         )
         .route(
             "/staff/admin/site",

@@ -224,14 +224,7 @@ async fn a_years_actuals_are_judged_against_targets_and_shown_once_published() {
     assert_eq!(hidden, StatusCode::NOT_FOUND);
     assert!(!text_of(&item_before).contains("76"));
 
-    let published = app
-        .send(
-            "POST",
-            "/staff/plans/gyosei-keiei-2/years/2017/publish",
-            Some(&s),
-            Some(&[]),
-        )
-        .await;
+    let published = publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
     assert_eq!(published.status, StatusCode::SEE_OTHER);
     let (shown, progress) = app.get(&format!("{PLAN}/progress/2017")).await;
     assert_eq!(shown, StatusCode::OK);
@@ -387,13 +380,7 @@ async fn items_without_a_target_in_a_year_are_not_judged_that_year() {
     let app = TestApp::with_demo().await;
     let admin = app.add_staff("kazo", "kazo-a", "admin", None).await;
     let s = app.session_for(admin).await;
-    app.send(
-        "POST",
-        "/staff/plans/gyosei-keiei-2/years/2016/publish",
-        Some(&s),
-        Some(&[]),
-    )
-    .await;
+    publish_plan_year(&app, &s, "gyosei-keiei-2", 2016).await;
     // Items whose every indicator says 「—」 in 平成28年度.
     let dash_only = app
         .scalar(
@@ -536,4 +523,25 @@ async fn the_whole_plan_downloads_as_a_workbook_with_every_item_and_target() {
         )
         .await;
     assert_eq!(reply.status, axum::http::StatusCode::NOT_FOUND);
+}
+
+/// Marks a plan year 評価済み and publishes it dated today, as planning staff do.
+pub async fn publish_plan_year(
+    app: &TestApp,
+    s: &crate::helpers::Session,
+    plan: &str,
+    year: i32,
+) -> crate::helpers::Reply {
+    let reviewed = app
+        .send("POST", &format!("/staff/plans/{plan}/years/{year}/review"), Some(s), Some(&[]))
+        .await;
+    assert_eq!(reviewed.status, StatusCode::SEE_OTHER, "{}", text_of(&reviewed.body));
+    let today = chrono::Local::now().date_naive().to_string();
+    app.send(
+        "POST",
+        &format!("/staff/plans/{plan}/years/{year}/publish"),
+        Some(s),
+        Some(&[("published_on", &today)]),
+    )
+    .await
 }

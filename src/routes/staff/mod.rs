@@ -16,6 +16,8 @@ pub mod initiatives;
 pub mod organization;
 pub mod pillars;
 pub mod plan_import;
+pub mod plan_actuals;
+pub mod plan_years;
 pub mod plans;
 pub mod profile;
 pub mod results;

@@ -1,0 +1,116 @@
+//! A plan year's evaluation: planning staff preview the year's progress, mark it 評価済み once
+//! the sections' actuals are in, and publish it with the date citizens see. A published year
+//! is frozen: its actuals can no longer be changed, and later target revisions do not alter
+//! what it shows.
+
+use super::year_publication::check_publication_date;
+use super::{FieldErrors, require};
+use crate::auth::Staff;
+use crate::db::plans;
+use crate::error::{AppError, Result, render};
+use crate::routes::plans::progress_page;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+/// `GET /staff/plans/{plan}/progress/{year}`: the progress as citizens would see it, with
+/// every recorded actual (published or not).
+pub async fn preview_progress(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, year)): Path<(String, i32)>,
+) -> Result<Response> {
+    require(staff.roles.can_read_drafts())?;
+    let data = super::plans::load(&state, &staff, &slug).await?;
+    super::plans::check_year(&data, year)?;
+    let city = crate::db::public::municipality(&state.pool, &staff.municipality_slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = progress_page(&state, city, data, year);
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    undo: String,
+}
+
+/// `POST /staff/plans/{plan}/years/{year}/review`: marks the year 評価済み (or, with `undo`,
+/// takes the mark back while the year is unpublished).
+pub async fn review_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, year)): Path<(String, i32)>,
+    Form(form): Form<ReviewForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let data = super::plans::load(&state, &staff, &slug).await?;
+    super::plans::check_year(&data, year)?;
+    let mut tx = state.pool.begin().await?;
+    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
+    let done = if form.undo.is_empty() {
+        plans::review_year(&mut tx, staff.municipality_id, data.plan.id, year, staff.user_id).await?
+    } else {
+        plans::unreview_year(&mut tx, staff.municipality_id, data.plan.id, year).await?
+    };
+    if !done {
+        tx.rollback().await?;
+        return refuse(&state, staff, &slug, year, "publish", "公表済みの年度は評価を取り消せません。", "").await;
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/plans#plan-{slug}-{year}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    published_on: String,
+}
+
+/// `POST /staff/plans/{plan}/years/{year}/publish`: publishes a reviewed year with its 公表日.
+pub async fn publish_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, year)): Path<(String, i32)>,
+    Form(form): Form<PublishForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let data = super::plans::load(&state, &staff, &slug).await?;
+    super::plans::check_year(&data, year)?;
+    let on = match check_publication_date(&form.published_on) {
+        Ok(d) => d,
+        Err(message) => return refuse(&state, staff, &slug, year, "published_on", message, &form.published_on).await,
+    };
+    let mut tx = state.pool.begin().await?;
+    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
+    match plans::publish_year(&mut tx, staff.municipality_id, data.plan.id, year, on, staff.user_id).await? {
+        plans::Published::Done | plans::Published::Already => {}
+        plans::Published::NotReviewed => {
+            tx.rollback().await?;
+            let message = "評価済みにしてから公表してください（実績を確かめて「評価済みにする」を押します）。";
+            return refuse(&state, staff, &slug, year, "published_on", message, &form.published_on).await;
+        }
+    }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/plans#plan-{slug}-{year}")).into_response())
+}
+
+/// The plans page again with a message beside one year's field.
+async fn refuse(
+    state: &AppState,
+    staff: Staff,
+    slug: &str,
+    year: i32,
+    field: &str,
+    message: &str,
+    typed: &str,
+) -> Result<Response> {
+    let mut errors = FieldErrors::default();
+    errors.push(&format!("{field}-{slug}-{year}"), message);
+    let page = super::plans::plans_page(state, staff, errors, Some((slug, year, typed))).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
