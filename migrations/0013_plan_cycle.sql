@@ -66,9 +66,12 @@ CREATE TABLE plan_year_review (
     PRIMARY KEY (policy_id, year),
     FOREIGN KEY (municipality_id, policy_id) REFERENCES policy (municipality_id, id) ON DELETE CASCADE
 );
+-- The published progress is kept as published (its items, targets, actuals and judgments), so
+-- later revisions of the plan do not alter a published evaluation.
 ALTER TABLE plan_year_publication
     ADD COLUMN published_on DATE,
-    ADD COLUMN published_by BIGINT;
+    ADD COLUMN published_by BIGINT,
+    ADD COLUMN snapshot     JSONB;
 UPDATE plan_year_publication SET published_on = (published_at AT TIME ZONE 'Asia/Tokyo')::date;
 ALTER TABLE plan_year_publication ALTER COLUMN published_on SET NOT NULL;
 INSERT INTO plan_year_review (municipality_id, policy_id, year, reviewed_at)

@@ -67,23 +67,48 @@ pub async fn set_state(tx: &mut PgConnection, id: i64, state: &str) -> sqlx::Res
 /// Serializes the writers of one plan (by city and slug, so a plan being created is covered
 /// too): taken first in every transaction that changes a plan, released at its end.
 pub async fn lock_plan(tx: &mut PgConnection, mid: i64, slug: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))")
-        .bind(mid.to_string())
-        .bind(slug)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))",
+    )
+    .bind(mid.to_string())
+    .bind(slug)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
 /// The stored plan's fingerprint ("" when there is none): a hash of the document it is.
-pub async fn fingerprint(pool: &PgPool, city: &PlanCity, mid: i64, slug: &str) -> sqlx::Result<String> {
+pub async fn fingerprint(
+    pool: &PgPool,
+    city: &PlanCity,
+    mid: i64,
+    slug: &str,
+) -> sqlx::Result<String> {
     let Some(data) = crate::db::plans::load(pool, mid, slug, false).await? else {
         return Ok(String::new());
     };
-    Ok(document_fingerprint(&PlanDocument::from_data(&data, city.clone())))
+    Ok(document_fingerprint(&PlanDocument::from_data(
+        &data,
+        city.clone(),
+    )))
 }
 
 pub fn document_fingerprint(doc: &PlanDocument) -> String {
     let json = serde_json::to_vec(doc).unwrap_or_default();
-    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether another policy or plan of the city has this name (names are unique in a city).
+pub async fn name_taken(pool: &PgPool, mid: i64, name: &str, slug: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM policy WHERE municipality_id = $1 AND name = $2 AND slug IS DISTINCT FROM $3)",
+    )
+    .bind(mid)
+    .bind(name)
+    .bind(slug)
+    .fetch_one(pool)
+    .await
 }

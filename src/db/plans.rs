@@ -133,7 +133,12 @@ impl PlanData {
 
     /// The target of an indicator for a year as it stood at `at` (a publication): the value
     /// before the first revision after it, or the current target.
-    pub fn target_at(&self, indicator_id: i64, year: i32, at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    pub fn target_at(
+        &self,
+        indicator_id: i64,
+        year: i32,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Option<String> {
         let current = self
             .targets
             .iter()
@@ -361,12 +366,14 @@ pub async fn save_note(
         return Ok(true);
     }
     if note.is_empty() {
-        sqlx::query("DELETE FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3")
-            .bind(mid)
-            .bind(item_id)
-            .bind(year)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3",
+        )
+        .bind(mid)
+        .bind(item_id)
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
         return Ok(true);
     }
     sqlx::query(
@@ -403,6 +410,7 @@ pub async fn publish_year(
     year: i32,
     on: chrono::NaiveDate,
     user: i64,
+    snapshot: serde_json::Value,
 ) -> sqlx::Result<Published> {
     let reviewed: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
@@ -416,7 +424,8 @@ pub async fn publish_year(
         return Ok(Published::NotReviewed);
     }
     let inserted = sqlx::query(
-        "INSERT INTO plan_year_publication (municipality_id, policy_id, year, published_on, published_by) VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO plan_year_publication (municipality_id, policy_id, year, published_on, published_by, snapshot)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (policy_id, year) DO NOTHING",
     )
     .bind(mid)
@@ -424,6 +433,7 @@ pub async fn publish_year(
     .bind(year)
     .bind(on)
     .bind(user)
+    .bind(snapshot)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -434,7 +444,14 @@ pub async fn publish_year(
     Ok(Published::Done)
 }
 
-async fn audit_year(tx: &mut PgConnection, mid: i64, user: i64, action: &str, plan_id: i64, year: i32) -> sqlx::Result<()> {
+async fn audit_year(
+    tx: &mut PgConnection,
+    mid: i64,
+    user: i64,
+    action: &str,
+    plan_id: i64,
+    year: i32,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
          VALUES ($1, $2, $3, 'plan_year', $4, jsonb_build_object('year', $5::int))",
@@ -450,7 +467,13 @@ async fn audit_year(tx: &mut PgConnection, mid: i64, user: i64, action: &str, pl
 }
 
 /// Marks a year 評価済み (again: nothing changes). True when it is marked.
-pub async fn review_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: i32, user: i64) -> sqlx::Result<bool> {
+pub async fn review_year(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    year: i32,
+    user: i64,
+) -> sqlx::Result<bool> {
     let n = sqlx::query(
         "INSERT INTO plan_year_review (municipality_id, policy_id, year, reviewed_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (policy_id, year) DO NOTHING",
@@ -469,7 +492,12 @@ pub async fn review_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: i3
 }
 
 /// Takes the 評価済み mark back; false (nothing changed) when the year is published.
-pub async fn unreview_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: i32) -> sqlx::Result<bool> {
+pub async fn unreview_year(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    year: i32,
+) -> sqlx::Result<bool> {
     let published: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
     )
@@ -481,11 +509,34 @@ pub async fn unreview_year(tx: &mut PgConnection, mid: i64, plan_id: i64, year: 
     if published {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3")
-        .bind(mid)
-        .bind(plan_id)
-        .bind(year)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(year)
+    .execute(&mut *tx)
+    .await?;
     Ok(true)
+}
+
+/// A published year's items as they were published (None for a year published before
+/// snapshots were kept: it is shown from the current rows).
+pub async fn published_items(
+    pool: &PgPool,
+    mid: i64,
+    plan_id: i64,
+    year: i32,
+) -> sqlx::Result<Option<Vec<crate::routes::plans::ItemView>>> {
+    let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar(
+        "SELECT snapshot FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(year)
+    .fetch_optional(pool)
+    .await?;
+    Ok(snapshot
+        .flatten()
+        .and_then(|v| serde_json::from_value(v).ok()))
 }

@@ -59,7 +59,7 @@ impl PlanValue {
 }
 
 /// How a year went for one indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum YearJudgment {
     /// No target that year.
     NoTarget,

@@ -187,7 +187,13 @@ fn structure_sheet(
             .get(n.depth as usize)
             .cloned()
             .unwrap_or_default();
-        let cells = [keys[&n.id].clone(), level, n.label.clone(), n.title.clone(), n.description.clone()];
+        let cells = [
+            keys[&n.id].clone(),
+            level,
+            n.label.clone(),
+            n.title.clone(),
+            n.description.clone(),
+        ];
         for (c, v) in cells.iter().enumerate() {
             ws.write_string_with_format(r as u32 + 1, c as u16, v, cell)?;
         }

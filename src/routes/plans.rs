@@ -16,30 +16,37 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
 /// One year of an indicator.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct YearCell {
     pub year: i32,
     pub label: String,
     pub target: String,
     pub actual: Option<String>,
     pub judgment: YearJudgment,
+    /// The target's revisions, oldest first: 「令和8年12月2日改定：当初 80 → 85」. For a published
+    /// year the target shown is the one it was published with.
+    pub revisions: Vec<String>,
 }
 
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorView {
     pub id: i64,
     pub name: String,
     pub unit: String,
     pub baseline: Option<String>,
-    pub comparator: &'static str,
+    pub comparator: String,
     pub years: Vec<YearCell>,
 }
 
 /// A place an item is listed: the path of node titles, and whether it is a 再掲.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PlaceView {
     pub path: Vec<String>,
     pub number: i32,
     pub restated: bool,
 }
 
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ItemView {
     pub id: i64,
     pub number: i32,
@@ -148,16 +155,44 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                         Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
                     let years = (data.plan.first_year..=data.plan.last_year)
                         .map(|year| {
-                            let target_row = target_of.get(&(ind.id, year)).copied();
-                            let target =
-                                target_row.and_then(|t| value_of(t.value, t.word.as_ref()));
+                            let published_at = data.year_state(year).and_then(|y| y.published_at);
+                            let written = data
+                                .target_at(ind.id, year, published_at)
+                                .or_else(|| {
+                                    target_of.get(&(ind.id, year)).map(|t| t.written.clone())
+                                })
+                                .unwrap_or_default();
+                            let target = PlanValue::parse(&written);
+                            let revisions = data
+                                .revisions
+                                .iter()
+                                .filter(|r| r.indicator_id == ind.id && r.year == year)
+                                .map(|r| {
+                                    let on = eras.date_label(
+                                        r.revised_at.with_timezone(&chrono::Local).date_naive(),
+                                    );
+                                    let after_publication =
+                                        published_at.is_some_and(|p| r.revised_at > p);
+                                    format!(
+                                        "{on}改定{}：{} → {}",
+                                        if after_publication {
+                                            "（公表後）"
+                                        } else {
+                                            ""
+                                        },
+                                        r.before,
+                                        r.after
+                                    )
+                                })
+                                .collect();
                             let actual = actual_of.get(&(ind.id, year)).copied();
                             let actual_value =
                                 actual.and_then(|a| value_of(a.value, a.word.as_ref()));
                             YearCell {
                                 year,
                                 label: plan_year_label(eras, data.plan.first_year, year),
-                                target: target_row.map(|t| t.written.clone()).unwrap_or_default(),
+                                target: written,
+                                revisions,
                                 actual: actual_value.as_ref().map(PlanValue::display),
                                 judgment: judge(
                                     target.as_ref(),
@@ -174,7 +209,7 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                         name: ind.name.clone(),
                         unit: ind.unit.clone(),
                         baseline: ind.baseline.clone(),
-                        comparator: comparator_label(&ind.comparator),
+                        comparator: comparator_label(&ind.comparator).to_owned(),
                         years,
                     }
                 })
@@ -410,6 +445,8 @@ pub struct PlanProgressPage {
     undecided: usize,
     /// Items with indicators but no target this year (all 「—」).
     without_target: usize,
+    /// 「令和元年6月28日」 once published.
+    published_on: Option<String>,
 }
 
 /// `GET /{city}/plans/{plan}/progress/{year}`: only a published year.
@@ -422,21 +459,29 @@ pub async fn show_plan_progress(
     if !data.published_years.contains(&year) {
         return Err(AppError::NotFound);
     }
-    let page = progress_page(&state, city, data, year);
+    let frozen = plans::published_items(&state.pool, city.id, data.plan.id, year).await?;
+    let page = progress_page(&state, city, data, year, frozen);
     Ok(Html(page.render()?).into_response())
 }
 
-/// The progress of `year` (also the staff preview before publishing).
+/// The items a year's progress lists (those with indicators), as published when frozen.
+pub fn progress_items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
+    items(data, eras, None)
+        .into_iter()
+        .filter(|i| !i.indicators.is_empty())
+        .collect()
+}
+
+/// The progress of `year` (also the staff preview before publishing); a published year is
+/// shown `frozen` as it was published.
 pub fn progress_page(
     state: &AppState,
     city: q::Municipality,
     data: PlanData,
     year: i32,
+    frozen: Option<Vec<ItemView>>,
 ) -> PlanProgressPage {
-    let items: Vec<ItemView> = items(&data, &state.eras, None)
-        .into_iter()
-        .filter(|i| !i.indicators.is_empty())
-        .collect();
+    let items = frozen.unwrap_or_else(|| progress_items(&data, &state.eras));
     let judged: Vec<&ItemView> = items.iter().filter(|i| i.has_target_in(year)).collect();
     let statuses: Vec<Option<Status>> = judged.iter().map(|i| i.status_in(year)).collect();
     let counts = [
@@ -454,6 +499,10 @@ pub fn progress_page(
     })
     .collect();
     PlanProgressPage {
+        published_on: data
+            .year_state(year)
+            .and_then(|y| y.published_on)
+            .map(|d| state.eras.date_label(d)),
         undecided: statuses.iter().filter(|x| x.is_none()).count(),
         without_target: items.len() - judged.len(),
         year_label: plan_year_label(&state.eras, data.plan.first_year, year),

@@ -533,9 +533,19 @@ pub async fn publish_plan_year(
     year: i32,
 ) -> crate::helpers::Reply {
     let reviewed = app
-        .send("POST", &format!("/staff/plans/{plan}/years/{year}/review"), Some(s), Some(&[]))
+        .send(
+            "POST",
+            &format!("/staff/plans/{plan}/years/{year}/review"),
+            Some(s),
+            Some(&[]),
+        )
         .await;
-    assert_eq!(reviewed.status, StatusCode::SEE_OTHER, "{}", text_of(&reviewed.body));
+    assert_eq!(
+        reviewed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&reviewed.body)
+    );
     let today = chrono::Local::now().date_naive().to_string();
     app.send(
         "POST",

@@ -213,7 +213,13 @@ impl Writer {
         }
         written += self.places(tx, item_id, item, nodes).await?;
         written += self
-            .indicators(tx, item_id, doc.plan.first_year, doc.plan.last_year, &item.indicators)
+            .indicators(
+                tx,
+                item_id,
+                doc.plan.first_year,
+                doc.plan.last_year,
+                &item.indicators,
+            )
             .await?;
         if written > 0 && before.is_some() {
             sqlx::query("UPDATE plan_item SET version = version + 1 WHERE id = $1")

@@ -210,7 +210,12 @@ pub fn compare(
         &format!("{}〜{}", year_label(o.first_year), year_label(o.last_year)),
         &format!("{}〜{}", year_label(n.first_year), year_label(n.last_year)),
     );
-    field(&mut c.head, "階層", &o.levels.join("・"), &n.levels.join("・"));
+    field(
+        &mut c.head,
+        "階層",
+        &o.levels.join("・"),
+        &n.levels.join("・"),
+    );
     field(&mut c.head, "項目の呼び方", &o.item_label, &n.item_label);
     compare_nodes(old, new, &mut c);
     let old_items: HashMap<i32, &ItemDoc> = old.items.iter().map(|i| (i.number, i)).collect();
@@ -234,7 +239,12 @@ pub fn compare(
                 let mut d = Vec::new();
                 field(&mut d, "名前", &before.title, &item.title);
                 field(&mut d, "取組内容", &before.content, &item.content);
-                field(&mut d, "担当課", &before.sections.join("・"), &item.sections.join("・"));
+                field(
+                    &mut d,
+                    "担当課",
+                    &before.sections.join("・"),
+                    &item.sections.join("・"),
+                );
                 field(
                     &mut d,
                     "位置",
@@ -275,8 +285,10 @@ pub fn compare(
 }
 
 fn compare_nodes(old: &PlanDocument, new: &PlanDocument, c: &mut Changes) {
-    let old_nodes: HashMap<&str, &NodeDoc> = old.nodes.iter().map(|x| (x.key.as_str(), x)).collect();
-    let new_keys: std::collections::HashSet<&str> = new.nodes.iter().map(|x| x.key.as_str()).collect();
+    let old_nodes: HashMap<&str, &NodeDoc> =
+        old.nodes.iter().map(|x| (x.key.as_str(), x)).collect();
+    let new_keys: std::collections::HashSet<&str> =
+        new.nodes.iter().map(|x| x.key.as_str()).collect();
     for node in &new.nodes {
         match old_nodes.get(node.key.as_str()) {
             None => c.nodes.push(NodeChange {
@@ -330,16 +342,36 @@ fn compare_indicators(
                 field(d, &format!("{at}名前"), &b.name, &a.name);
                 field(d, &format!("{at}単位"), &b.unit, &a.unit);
                 let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-                field(d, &format!("{at}現状値"), &opt(&b.baseline), &opt(&a.baseline));
+                field(
+                    d,
+                    &format!("{at}現状値"),
+                    &opt(&b.baseline),
+                    &opt(&a.baseline),
+                );
                 let year = |y: Option<i32>| y.map(year_label).unwrap_or_default();
-                field(d, &format!("{at}基準年度"), &year(b.baseline_year), &year(a.baseline_year));
-                field(d, &format!("{at}基準値"), &opt(&b.baseline_value), &opt(&a.baseline_value));
+                field(
+                    d,
+                    &format!("{at}基準年度"),
+                    &year(b.baseline_year),
+                    &year(a.baseline_year),
+                );
+                field(
+                    d,
+                    &format!("{at}基準値"),
+                    &opt(&b.baseline_value),
+                    &opt(&a.baseline_value),
+                );
                 let dir = |s: &Option<String>| {
                     crate::domain::metric::Comparator::from_db(s.as_deref().unwrap_or("at_least"))
                         .map(|c| c.label().to_owned())
                         .unwrap_or_default()
                 };
-                field(d, &format!("{at}達成の向き"), &dir(&b.comparator), &dir(&a.comparator));
+                field(
+                    d,
+                    &format!("{at}達成の向き"),
+                    &dir(&b.comparator),
+                    &dir(&a.comparator),
+                );
                 for (y, (tb, ta)) in b.targets.iter().zip(&a.targets).enumerate() {
                     field(
                         d,

@@ -97,6 +97,15 @@ impl PlanDocument {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let p = &self.plan;
+        if p.name.trim().is_empty() {
+            out.push("計画の名前がありません。表の上の行に計画の名前を書いてください（例：第2次行政経営プラン（平成28年3月策定））。".to_owned());
+        }
+        if p.levels.is_empty() || self.nodes.is_empty() {
+            out.push("計画の階層（視点・基本目標など）がありません。階層の列か見出しの行を入れてください。".to_owned());
+        }
+        if p.last_year < p.first_year || p.last_year - p.first_year >= 20 {
+            out.push("計画の期間は1年度から20年度までにしてください。".to_owned());
+        }
         let years = (p.last_year - p.first_year + 1).max(0) as usize;
         let keys: Vec<&str> = self.nodes.iter().map(|n| n.key.as_str()).collect();
         for n in &self.nodes {

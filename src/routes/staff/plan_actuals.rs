@@ -150,7 +150,6 @@ fn form_page(
     })
 }
 
-
 /// `GET /staff/plans/{plan}/items/{n}?year=`.
 pub async fn edit_actuals(
     State(state): State<AppState>,
@@ -217,8 +216,8 @@ pub async fn save_actuals(
             "この年度の取組状況は公表済みのため、実績は変更できません。",
         );
     }
-    let note = crate::domain::text::clean(form.get("note").map(|s| s.trim()).unwrap_or(""))
-        .into_owned();
+    let note =
+        crate::domain::text::clean(form.get("note").map(|s| s.trim()).unwrap_or("")).into_owned();
     if note.chars().count() > 1000 {
         errors.push("note", "実績は1000文字以内で入力してください。");
     }
@@ -313,21 +312,30 @@ pub async fn save_actuals(
     // A form without the note field leaves the note as it is.
     let note_saved = !frozen
         && (!form.contains_key("note")
-            || plans::save_note(&mut tx, mid, item.id, year, note_version, &note, staff.user_id)
-                .await?);
+            || plans::save_note(
+                &mut tx,
+                mid,
+                item.id,
+                year,
+                note_version,
+                &note,
+                staff.user_id,
+            )
+            .await?);
     for (id, version, value, word, achieved) in &writes {
-        if !note_saved || !plans::save_actual(
-            &mut tx,
-            mid,
-            *id,
-            year,
-            *version,
-            *value,
-            word.as_deref(),
-            *achieved,
-            staff.user_id,
-        )
-        .await?
+        if !note_saved
+            || !plans::save_actual(
+                &mut tx,
+                mid,
+                *id,
+                year,
+                *version,
+                *value,
+                word.as_deref(),
+                *achieved,
+                staff.user_id,
+            )
+            .await?
         {
             tx.rollback().await?;
             // Someone saved first: show what is stored now, keep what this person typed.
@@ -348,4 +356,3 @@ pub async fn save_actuals(
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}/items/{number}?year={year}")).into_response())
 }
-

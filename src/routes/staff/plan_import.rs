@@ -30,17 +30,29 @@ pub struct FormPage {
     max_mb: usize,
 }
 
-async fn form_page(state: &AppState, staff: Staff, u: Option<&Upload>, errors: FieldErrors, problems: Vec<Problem>) -> Result<FormPage> {
+async fn form_page(
+    state: &AppState,
+    staff: Staff,
+    u: Option<&Upload>,
+    errors: FieldErrors,
+    problems: Vec<Problem>,
+) -> Result<FormPage> {
     let plans = crate::db::plans::plans_of_city(&state.pool, staff.municipality_id)
         .await?
         .into_iter()
         .map(|(slug, name, _, _)| (slug, name))
         .collect();
-    let get = |k: &str| u.and_then(|u| u.fields.get(k)).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let get = |k: &str| {
+        u.and_then(|u| u.fields.get(k))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
     Ok(FormPage {
         staff,
         plans,
-        mode: Some(get("mode")).filter(|m| !m.is_empty()).unwrap_or_else(|| "new".into()),
+        mode: Some(get("mode"))
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "new".into()),
         slug: get("slug"),
         plan: get("plan"),
         errors,
@@ -52,10 +64,19 @@ async fn form_page(state: &AppState, staff: Staff, u: Option<&Upload>, errors: F
 /// `GET /staff/plans/import`.
 pub async fn show_form(State(state): State<AppState>, staff: Staff) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    Ok(render(&form_page(&state, staff, None, FieldErrors::default(), Vec::new()).await?)?.into_response())
+    Ok(
+        render(&form_page(&state, staff, None, FieldErrors::default(), Vec::new()).await?)?
+            .into_response(),
+    )
 }
 
-async fn refuse(state: &AppState, staff: Staff, u: &Upload, errors: FieldErrors, problems: Vec<Problem>) -> Result<Response> {
+async fn refuse(
+    state: &AppState,
+    staff: Staff,
+    u: &Upload,
+    errors: FieldErrors,
+    problems: Vec<Problem>,
+) -> Result<Response> {
     let page = form_page(state, staff, Some(u), errors, problems).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
@@ -77,10 +98,14 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
     if slug.is_empty() {
         Some("計画のURLに使う名前を入力してください（例：gyosei-keiei-3）。")
     } else if slug.len() > 40
-        || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || slug.starts_with('-')
     {
-        Some("半角の英小文字・数字・ハイフンで、40文字以内で入力してください（例：gyosei-keiei-3）。")
+        Some(
+            "半角の英小文字・数字・ハイフンで、40文字以内で入力してください（例：gyosei-keiei-3）。",
+        )
     } else {
         None
     }
@@ -88,7 +113,11 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
 
 /// `POST /staff/plans/import`: reads the workbook and, when it reads cleanly, keeps it for
 /// the preview.
-pub async fn upload(State(state): State<AppState>, staff: Staff, multipart: Multipart) -> Result<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    staff: Staff,
+    multipart: Multipart,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
     let u = read_upload(multipart).await?;
@@ -96,11 +125,18 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, multipart: Mult
     let new_plan = u.fields.get("mode").map(String::as_str) != Some("revise");
     let existing = crate::db::plans::plans_of_city(&state.pool, mid).await?;
     let slug = if new_plan {
-        let slug = u.fields.get("slug").map(|s| s.trim().to_owned()).unwrap_or_default();
+        let slug = u
+            .fields
+            .get("slug")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
         if let Some(p) = slug_problem(&slug) {
             errors.push("slug", p);
         } else if existing.iter().any(|e| e.0 == slug) {
-            errors.push("slug", "この名前の計画はすでにあります。改定として取り込むか、別の名前にしてください。");
+            errors.push(
+                "slug",
+                "この名前の計画はすでにあります。改定として取り込むか、別の名前にしてください。",
+            );
         }
         slug
     } else {
@@ -121,7 +157,13 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, multipart: Mult
         return refuse(&state, staff, &u, errors, Vec::new()).await;
     }
     let eras = (*state.eras).clone();
-    let latest = chrono::Local::now().date_naive().format("%Y").to_string().parse::<i32>().unwrap_or(2030) + 10;
+    let latest = chrono::Local::now()
+        .date_naive()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2030)
+        + 10;
     let grids = grids.unwrap_or_default();
     let read = tokio::task::spawn_blocking(move || book::read(&grids, &eras, latest))
         .await
@@ -132,24 +174,60 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, multipart: Mult
     let mut problems = read.problems;
     if problems.is_empty() {
         let sheet = doc.plan.item_label.clone();
-        problems.extend(doc.problems().into_iter().map(|message| Problem { sheet: sheet.clone(), row: None, col: None, message }));
+        problems.extend(doc.problems().into_iter().map(|message| Problem {
+            sheet: sheet.clone(),
+            row: None,
+            col: None,
+            message,
+        }));
+    }
+    if problems.is_empty()
+        && plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &doc.plan.slug).await?
+    {
+        problems.push(Problem {
+            sheet: doc.plan.item_label.clone(),
+            row: None,
+            col: None,
+            message: format!("「{}」という名前の計画（または行政経営方針）がすでにあります。表の上の計画の名前を変えるか、改定として取り込んでください。", doc.plan.name),
+        });
     }
     if !problems.is_empty() {
         return refuse(&state, staff, &u, errors, problems).await;
     }
     let fingerprint = match &stored {
-        Some(data) => plan_imports::document_fingerprint(&PlanDocument::from_data(data, doc.municipality.clone())),
+        Some(data) => plan_imports::document_fingerprint(&PlanDocument::from_data(
+            data,
+            doc.municipality.clone(),
+        )),
         None => String::new(),
     };
-    let filename: String = if u.filename.is_empty() { "（名前なし）".to_owned() } else { u.filename.chars().take(200).collect() };
-    let id = plan_imports::create(&state.pool, mid, staff.user_id, &filename, new_plan, &doc, &fingerprint).await?;
+    let filename: String = if u.filename.is_empty() {
+        "（名前なし）".to_owned()
+    } else {
+        u.filename.chars().take(200).collect()
+    };
+    let id = plan_imports::create(
+        &state.pool,
+        mid,
+        staff.user_id,
+        &filename,
+        new_plan,
+        &doc,
+        &fingerprint,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/plans/import/{id}")).into_response())
 }
 
 /// The file's grids, or what is wrong with it (said beside the file field).
-pub(super) async fn read_grids(u: &Upload) -> Result<std::result::Result<Vec<spreadsheet::Grid>, String>> {
+pub(super) async fn read_grids(
+    u: &Upload,
+) -> Result<std::result::Result<Vec<spreadsheet::Grid>, String>> {
     if u.too_large {
-        return Ok(Err(ReadError::TooLarge { size: format!("{}MBを超えています", MAX_FILE_BYTES / (1024 * 1024)) }.to_string()));
+        return Ok(Err(ReadError::TooLarge {
+            size: format!("{}MBを超えています", MAX_FILE_BYTES / (1024 * 1024)),
+        }
+        .to_string()));
     }
     let (name, bytes) = (u.filename.clone(), u.bytes.clone());
     // Unzipping and parsing is CPU work: off the async threads.
@@ -160,7 +238,12 @@ pub(super) async fn read_grids(u: &Upload) -> Result<std::result::Result<Vec<spr
 }
 
 /// The document the workbook states; a revision keeps the stored name where the file has none.
-fn document(read: ReadPlan, city: PlanCity, slug: String, stored: Option<&crate::db::plans::PlanData>) -> PlanDocument {
+fn document(
+    read: ReadPlan,
+    city: PlanCity,
+    slug: String,
+    stored: Option<&crate::db::plans::PlanData>,
+) -> PlanDocument {
     let name = match (read.name.is_empty(), stored) {
         (true, Some(s)) => s.plan.name.clone(),
         _ => read.name,
@@ -197,14 +280,25 @@ async fn preview(state: &AppState, staff: Staff, import: PlanImport) -> Result<P
     let mid = staff.municipality_id;
     let doc = &import.document.0;
     let stored = crate::db::plans::load(&state.pool, mid, &import.plan_slug, true).await?;
-    let old = stored.as_ref().map(|d| PlanDocument::from_data(d, doc.municipality.clone()));
+    let old = stored
+        .as_ref()
+        .map(|d| PlanDocument::from_data(d, doc.municipality.clone()));
     let eras = state.eras.clone();
     let changes = compare(old.as_ref(), doc, &|y| eras.fiscal_year_label(y));
     let lost_actuals = stored.as_ref().map(|d| lost_actuals(d, doc)).unwrap_or(0);
-    let now = old.as_ref().map(plan_imports::document_fingerprint).unwrap_or_default();
-    let stale = import.state == "stale" || (import.state == "previewed" && now != import.fingerprint);
+    let now = old
+        .as_ref()
+        .map(plan_imports::document_fingerprint)
+        .unwrap_or_default();
+    let stale =
+        import.state == "stale" || (import.state == "previewed" && now != import.fingerprint);
     let indicators = doc.items.iter().map(|i| i.indicators.len()).sum();
-    let targets = doc.items.iter().flat_map(|i| &i.indicators).map(|x| x.targets.len()).sum();
+    let targets = doc
+        .items
+        .iter()
+        .flat_map(|i| &i.indicators)
+        .map(|x| x.targets.len())
+        .sum();
     Ok(PreviewPage {
         staff,
         counts: (doc.nodes.len(), doc.items.len(), indicators, targets),
@@ -227,8 +321,12 @@ fn lost_actuals(data: &crate::db::plans::PlanData, doc: &PlanDocument) -> usize 
     data.actuals
         .iter()
         .filter(|a| {
-            let Some(x) = data.indicators.iter().find(|x| x.id == a.indicator_id) else { return false };
-            let Some(item) = data.items.iter().find(|i| i.id == x.item_id) else { return false };
+            let Some(x) = data.indicators.iter().find(|x| x.id == a.indicator_id) else {
+                return false;
+            };
+            let Some(item) = data.items.iter().find(|i| i.id == x.item_id) else {
+                return false;
+            };
             match doc.items.iter().find(|i| i.number == item.number) {
                 None => true,
                 Some(i) => position.get(&x.id).copied().unwrap_or(0) > i.indicators.len(),
@@ -238,11 +336,17 @@ fn lost_actuals(data: &crate::db::plans::PlanData, doc: &PlanDocument) -> usize 
 }
 
 async fn get(state: &AppState, staff: &Staff, id: i64) -> Result<PlanImport> {
-    plan_imports::get(&state.pool, staff.municipality_id, id).await?.ok_or(AppError::NotFound)
+    plan_imports::get(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /staff/plans/import/{id}`.
-pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let import = get(&state, &staff, id).await?;
     Ok(render(&preview(&state, staff, import).await?)?.into_response())
@@ -250,7 +354,11 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i6
 
 /// `POST /staff/plans/import/{id}/confirm`: writes the plan if nobody changed it since the
 /// preview; otherwise nothing, and the preview says so.
-pub async fn confirm(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
     let import = get(&state, &staff, id).await?;
@@ -260,13 +368,15 @@ pub async fn confirm(State(state): State<AppState>, staff: Staff, Path(id): Path
     }
     let mut tx = state.pool.begin().await?;
     plan_imports::lock_plan(&mut tx, mid, &slug).await?;
-    let state_now: String = sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let state_now: String =
+        sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
     let doc = &import.document.0;
     let now = plan_imports::fingerprint(&state.pool, &doc.municipality, mid, &slug).await?;
-    if state_now != "previewed" || now != import.fingerprint {
+    let taken = plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &slug).await?;
+    if state_now != "previewed" || now != import.fingerprint || taken {
         plan_imports::set_state(&mut tx, id, "stale").await?;
         tx.commit().await?;
         let import = get(&state, &staff, id).await?;

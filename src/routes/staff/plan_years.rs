@@ -8,7 +8,7 @@ use super::{FieldErrors, require};
 use crate::auth::Staff;
 use crate::db::plans;
 use crate::error::{AppError, Result, render};
-use crate::routes::plans::progress_page;
+use crate::routes::plans::{progress_items, progress_page};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +29,8 @@ pub async fn preview_progress(
     let city = crate::db::public::municipality(&state.pool, &staff.municipality_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let page = progress_page(&state, city, data, year);
+    let frozen = plans::published_items(&state.pool, city.id, data.plan.id, year).await?;
+    let page = progress_page(&state, city, data, year, frozen);
     Ok(render(&page)?.into_response())
 }
 
@@ -53,13 +54,29 @@ pub async fn review_year(
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     let done = if form.undo.is_empty() {
-        plans::review_year(&mut tx, staff.municipality_id, data.plan.id, year, staff.user_id).await?
+        plans::review_year(
+            &mut tx,
+            staff.municipality_id,
+            data.plan.id,
+            year,
+            staff.user_id,
+        )
+        .await?
     } else {
         plans::unreview_year(&mut tx, staff.municipality_id, data.plan.id, year).await?
     };
     if !done {
         tx.rollback().await?;
-        return refuse(&state, staff, &slug, year, "publish", "公表済みの年度は評価を取り消せません。", "").await;
+        return refuse(
+            &state,
+            staff,
+            &slug,
+            year,
+            "publish",
+            "公表済みの年度は評価を取り消せません。",
+            "",
+        )
+        .await;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans#plan-{slug}-{year}")).into_response())
@@ -83,16 +100,50 @@ pub async fn publish_year(
     super::plans::check_year(&data, year)?;
     let on = match check_publication_date(&form.published_on) {
         Ok(d) => d,
-        Err(message) => return refuse(&state, staff, &slug, year, "published_on", message, &form.published_on).await,
+        Err(message) => {
+            return refuse(
+                &state,
+                staff,
+                &slug,
+                year,
+                "published_on",
+                message,
+                &form.published_on,
+            )
+            .await;
+        }
     };
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
-    match plans::publish_year(&mut tx, staff.municipality_id, data.plan.id, year, on, staff.user_id).await? {
+    // Read under the lock: the progress as published.
+    let data = super::plans::load(&state, &staff, &slug).await?;
+    let snapshot = serde_json::to_value(progress_items(&data, &state.eras))
+        .map_err(|_| AppError::BadRequest)?;
+    match plans::publish_year(
+        &mut tx,
+        staff.municipality_id,
+        data.plan.id,
+        year,
+        on,
+        staff.user_id,
+        snapshot,
+    )
+    .await?
+    {
         plans::Published::Done | plans::Published::Already => {}
         plans::Published::NotReviewed => {
             tx.rollback().await?;
             let message = "評価済みにしてから公表してください（実績を確かめて「評価済みにする」を押します）。";
-            return refuse(&state, staff, &slug, year, "published_on", message, &form.published_on).await;
+            return refuse(
+                &state,
+                staff,
+                &slug,
+                year,
+                "published_on",
+                message,
+                &form.published_on,
+            )
+            .await;
         }
     }
     tx.commit().await?;

@@ -25,22 +25,74 @@ pub enum Col {
 
 /// Header words, as looked up (spaces and a bracketed note removed, full-width made half).
 const WORDS: &[(Col, &[&str])] = &[
-    (Col::Number, &["番号", "No", "No.", "NO", "NO.", "項番", "取組番号", "通し番号"]),
+    (
+        Col::Number,
+        &[
+            "番号",
+            "No",
+            "No.",
+            "NO",
+            "NO.",
+            "項番",
+            "取組番号",
+            "通し番号",
+        ],
+    ),
     (
         Col::Title,
-        &["取組項目", "取組項目名", "取組名", "項目", "項目名", "実施項目", "改革項目", "取組事項"],
+        &[
+            "取組項目",
+            "取組項目名",
+            "取組名",
+            "項目",
+            "項目名",
+            "実施項目",
+            "改革項目",
+            "取組事項",
+        ],
     ),
     (
         Col::Content,
-        &["取組内容", "内容", "取組の内容", "概要", "取組概要", "具体的な取組", "実施内容"],
+        &[
+            "取組内容",
+            "内容",
+            "取組の内容",
+            "概要",
+            "取組概要",
+            "具体的な取組",
+            "実施内容",
+        ],
     ),
     (
         Col::Indicator,
-        &["目標値等", "目標値", "指標", "指標名", "目標指標", "成果指標", "目標項目", "数値目標"],
+        &[
+            "目標値等",
+            "目標値",
+            "指標",
+            "指標名",
+            "目標指標",
+            "成果指標",
+            "目標項目",
+            "数値目標",
+        ],
     ),
     (Col::Unit, &["単位"]),
-    (Col::Baseline, &["現状値", "現状", "策定時", "現状値等", "計画策定時"]),
-    (Col::Sections, &["担当課", "担当課名", "所管課", "担当部署", "担当部課", "担当", "所管"]),
+    (
+        Col::Baseline,
+        &["現状値", "現状", "策定時", "現状値等", "計画策定時"],
+    ),
+    (
+        Col::Sections,
+        &[
+            "担当課",
+            "担当課名",
+            "所管課",
+            "担当部署",
+            "担当部課",
+            "担当",
+            "所管",
+        ],
+    ),
     (Col::Restated, &["再掲", "再掲先"]),
     (Col::BaselineYear, &["基準年度"]),
     (Col::BaselineValue, &["基準値"]),
@@ -56,7 +108,10 @@ fn key(text: &str) -> String {
     let s = squash(text)
         .replace("取り組み", "取組")
         .replace("取組み", "取組");
-    s.split(['(', '（', '【', '[']).next().unwrap_or("").to_owned()
+    s.split(['(', '（', '【', '['])
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[derive(Debug, Clone)]
@@ -183,13 +238,24 @@ mod tests {
     fn level_columns_are_the_named_columns_before_the_number() {
         let grid = Grid::new(
             "取組項目".into(),
-            vec![vec![
-                "視点", "基本目標", "施策", "No.", "取組項目", "取組内容", "指標", "28年度", "29年度",
-                "担当課", "備考",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect()],
+            vec![
+                vec![
+                    "視点",
+                    "基本目標",
+                    "施策",
+                    "No.",
+                    "取組項目",
+                    "取組内容",
+                    "指標",
+                    "28年度",
+                    "29年度",
+                    "担当課",
+                    "備考",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            ],
         );
         let h = header_at(&grid, 0, &eras(), 2036).unwrap();
         assert_eq!(h.levels, vec!["視点", "基本目標", "施策"]);
@@ -200,7 +266,11 @@ mod tests {
         // Without a year there is no plan header.
         let grid = Grid::new(
             "x".into(),
-            vec![vec!["番号".to_owned(), "取組項目".to_owned(), "担当課".to_owned()]],
+            vec![vec![
+                "番号".to_owned(),
+                "取組項目".to_owned(),
+                "担当課".to_owned(),
+            ]],
         );
         assert!(header_at(&grid, 0, &eras(), 2036).is_none());
     }

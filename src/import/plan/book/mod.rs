@@ -44,7 +44,9 @@ pub fn read(grids: &[Grid], eras: &Eras, latest: i32) -> ReadPlan {
         .iter()
         .filter(|g| !IGNORED_SHEETS.iter().any(|i| g.name.starts_with(i)))
         .filter(|g| !structure.is_some_and(|s| std::ptr::eq(*g, s)))
-        .find_map(|g| (0..g.rows.len().min(40)).find_map(|r| header_at(g, r, eras, latest).map(|h| (g, h))));
+        .find_map(|g| {
+            (0..g.rows.len().min(40)).find_map(|r| header_at(g, r, eras, latest).map(|h| (g, h)))
+        });
     let Some((grid, header)) = found else {
         out.problems.push(Problem {
             sheet: grids.first().map(|g| g.name.clone()).unwrap_or_default(),
@@ -91,7 +93,12 @@ pub fn read(grids: &[Grid], eras: &Eras, latest: i32) -> ReadPlan {
             ),
         });
     }
-    let depth = out.nodes.iter().map(|n| n.key.split('.').count()).max().unwrap_or(0);
+    let depth = out
+        .nodes
+        .iter()
+        .map(|n| n.key.split('.').count())
+        .max()
+        .unwrap_or(0);
     while out.levels.len() < depth {
         out.levels.push(format!("第{}階層", out.levels.len() + 1));
     }
@@ -106,7 +113,10 @@ fn read_head(grid: &Grid, header: &Header, outline: &Outline, out: &mut ReadPlan
         .map(|t| t.trim())
         .find(|t| !t.is_empty())
         .unwrap_or("");
-    match title.strip_suffix(['）', ')']).and_then(|t| t.rsplit_once(['（', '('])) {
+    match title
+        .strip_suffix(['）', ')'])
+        .and_then(|t| t.rsplit_once(['（', '(']))
+    {
         Some((name, adopted)) if !name.trim().is_empty() => {
             out.name = name.trim().to_owned();
             out.adopted = adopted.trim().to_owned();
@@ -178,17 +188,26 @@ impl Reader<'_> {
         let number = self.cell(r, Col::Number);
         let title = self.cell(r, Col::Title);
         let indicator = self.cell(r, Col::Indicator);
+        // One text alone on its row (a merged heading repeats it), not an item's name: a
+        // heading, or a note.
+        if texts.iter().all(|t| *t == texts[0])
+            && indicator.is_empty()
+            && item_number(&number).is_none()
+        {
+            self.heading(r, texts[0]);
+            return;
+        }
         if number.is_empty() && title.is_empty() && indicator.is_empty() {
-            // One text (a merged heading repeats it): a heading, or a note.
-            if texts.iter().all(|t| *t == texts[0]) {
-                self.heading(r, texts[0]);
-            }
             return;
         }
         self.place(r);
         if number.is_empty() && title.is_empty() {
             if self.out.items.is_empty() {
-                self.problem(r, Some(Col::Number), "この指標の取組の番号と名前がありません。".into());
+                self.problem(
+                    r,
+                    Some(Col::Number),
+                    "この指標の取組の番号と名前がありません。".into(),
+                );
                 return;
             }
         } else {
@@ -244,9 +263,11 @@ impl Reader<'_> {
         if text.starts_with(['※', '注', '*']) {
             return;
         }
-        let level = match (0..self.header.levels.len())
-            .find(|l| self.header.level_col(*l).is_some_and(|c| self.grid.cell(r, c).trim() == text))
-        {
+        let level = match (0..self.header.levels.len()).find(|l| {
+            self.header
+                .level_col(*l)
+                .is_some_and(|c| self.grid.cell(r, c).trim() == text)
+        }) {
             Some(l) => l,
             None => {
                 let style = outline::style_of(text);
@@ -268,10 +289,19 @@ impl Reader<'_> {
 
     fn start_item(&mut self, r: usize, number: i32, title: String) -> bool {
         if title.is_empty() {
-            self.problem(r, Some(Col::Title), format!("番号「-{number}」の取組の名前がありません。"));
+            self.problem(
+                r,
+                Some(Col::Title),
+                format!("番号「-{number}」の取組の名前がありません。"),
+            );
             return false;
         }
-        let path: Vec<String> = self.path.iter().filter(|t| !t.is_empty()).cloned().collect();
+        let path: Vec<String> = self
+            .path
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect();
         let Some(node) = self.outline.place(&path) else {
             self.problem(r, None, format!("番号「-{number}」の取組がどの階層の下にあるか分かりません。階層の列か見出しの行を入れてください。"));
             return false;
@@ -303,14 +333,22 @@ impl Reader<'_> {
             .iter()
             .map(|(c, _)| {
                 let t = self.grid.cell(r, *c).trim();
-                if t.is_empty() { NO_TARGET.to_owned() } else { t.to_owned() }
+                if t.is_empty() {
+                    NO_TARGET.to_owned()
+                } else {
+                    t.to_owned()
+                }
             })
             .collect();
         let baseline = self.cell(r, Col::Baseline);
         let year_text = self.cell(r, Col::BaselineYear);
         let baseline_year = year_in(&year_text, self.eras, self.latest);
         if !year_text.is_empty() && baseline_year.is_none() {
-            self.problem(r, Some(Col::BaselineYear), format!("基準年度「{year_text}」が読めません（例：平成26年度）。"));
+            self.problem(
+                r,
+                Some(Col::BaselineYear),
+                format!("基準年度「{year_text}」が読めません（例：平成26年度）。"),
+            );
         }
         let value_text = if self.header.col(Col::BaselineValue).is_some() {
             self.cell(r, Col::BaselineValue)
@@ -318,8 +356,15 @@ impl Reader<'_> {
             baseline.clone()
         };
         let baseline_value = signed_number(&value_text).map(|v| v.normalize().to_string());
-        if self.header.col(Col::BaselineValue).is_some() && !value_text.is_empty() && baseline_value.is_none() {
-            self.problem(r, Some(Col::BaselineValue), format!("基準値「{value_text}」は数値で書いてください。"));
+        if self.header.col(Col::BaselineValue).is_some()
+            && !value_text.is_empty()
+            && baseline_value.is_none()
+        {
+            self.problem(
+                r,
+                Some(Col::BaselineValue),
+                format!("基準値「{value_text}」は数値で書いてください。"),
+            );
         }
         let direction = self.cell(r, Col::Direction);
         let comparator = match squash(&direction).as_str() {
@@ -327,7 +372,9 @@ impl Reader<'_> {
             "以下" | "減" | "減少" => "at_most",
             "ちょうど" | "一致" => "exactly",
             other => {
-                let message = format!("達成の向き「{other}」は「以上」「以下」「ちょうど」のどれかで書いてください。");
+                let message = format!(
+                    "達成の向き「{other}」は「以上」「以下」「ちょうど」のどれかで書いてください。"
+                );
                 self.problem(r, Some(Col::Direction), message);
                 "at_least"
             }

@@ -6,8 +6,8 @@ use super::{NodeDoc, ReadPlan};
 use crate::export::{STRUCTURE_HEADERS, STRUCTURE_SHEET};
 use crate::import::cells::squash;
 use crate::import::layout::Problem;
-use crate::import::spreadsheet::Grid;
 use crate::import::plan::RestatedDoc;
+use crate::import::spreadsheet::Grid;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
@@ -30,7 +30,9 @@ fn text_of(n: &NodeDoc) -> String {
 }
 
 fn parts(key: &str) -> Option<Vec<i32>> {
-    key.split('.').map(|p| p.trim().parse::<i32>().ok().filter(|n| *n > 0)).collect()
+    key.split('.')
+        .map(|p| p.trim().parse::<i32>().ok().filter(|n| *n > 0))
+        .collect()
 }
 
 impl Outline {
@@ -42,7 +44,11 @@ impl Outline {
         };
         let cols: Vec<Option<usize>> = STRUCTURE_HEADERS.iter().map(|h| col(h)).collect();
         let Some(key_col) = cols[0] else { return };
-        let at = |r: usize, k: usize| cols[k].map(|c| grid.cell(r, c).trim().to_owned()).unwrap_or_default();
+        let at = |r: usize, k: usize| {
+            cols[k]
+                .map(|c| grid.cell(r, c).trim().to_owned())
+                .unwrap_or_default()
+        };
         for r in 1..grid.rows.len() {
             let key = at(r, 0);
             if key.is_empty() {
@@ -55,7 +61,9 @@ impl Outline {
                 message,
             };
             let Some(path) = parts(&key) else {
-                problems.push(problem(format!("階層番号「{key}」は「1.2.3」のように数字を「.」でつないでください。")));
+                problems.push(problem(format!(
+                    "階層番号「{key}」は「1.2.3」のように数字を「.」でつないでください。"
+                )));
                 continue;
             };
             let title = at(r, 3);
@@ -72,7 +80,11 @@ impl Outline {
                 self.level_names[depth - 1] = level;
             }
             let node = NodeDoc {
-                key: path.iter().map(i32::to_string).collect::<Vec<_>>().join("."),
+                key: path
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
                 label: at(r, 2),
                 title,
                 description: at(r, 4),
@@ -95,7 +107,9 @@ impl Outline {
             let found = self
                 .nodes
                 .iter()
-                .find(|(k, n)| k.len() == parent.len() + 1 && k.starts_with(&parent) && text_of(n) == want)
+                .find(|(k, n)| {
+                    k.len() == parent.len() + 1 && k.starts_with(&parent) && text_of(n) == want
+                })
                 .map(|(k, _)| k.clone());
             parent = match found {
                 Some(k) => k,
@@ -153,7 +167,8 @@ impl Outline {
                     continue;
                 };
                 let want = squash(node);
-                let found: Vec<&NodeDoc> = self.nodes.values().filter(|n| text_of(n) == want).collect();
+                let found: Vec<&NodeDoc> =
+                    self.nodes.values().filter(|n| text_of(n) == want).collect();
                 match found.as_slice() {
                     [one] => out.items[item].restated.push(RestatedDoc {
                         node: one.key.clone(),
@@ -207,15 +222,22 @@ pub fn split_label(text: &str) -> (String, String) {
     let end = match chars.first() {
         Some('\u{2460}'..='\u{2473}') => Some(1),
         Some('(' | '（' | '【' | '[') => {
-            let close = chars.iter().position(|c| matches!(c, ')' | '）' | '】' | ']'));
-            close.filter(|&e| e > 1 && chars[1..e].iter().all(|c| is_digit(*c))).map(|e| e + 1)
+            let close = chars
+                .iter()
+                .position(|c| matches!(c, ')' | '）' | '】' | ']'));
+            close
+                .filter(|&e| e > 1 && chars[1..e].iter().all(|c| is_digit(*c)))
+                .map(|e| e + 1)
         }
         Some('第') => {
             let n = chars[1..].iter().take_while(|c| is_digit(**c)).count();
             (n > 0).then_some(1 + n)
         }
         Some(c) if is_digit(*c) => {
-            let n = chars.iter().take_while(|c| is_digit(**c) || matches!(c, '-' | '－')).count();
+            let n = chars
+                .iter()
+                .take_while(|c| is_digit(**c) || matches!(c, '-' | '－'))
+                .count();
             // 「1 」「1.」 but not 「3つの…」.
             match chars.get(n) {
                 Some(c) if c.is_whitespace() => Some(n),
@@ -223,7 +245,9 @@ pub fn split_label(text: &str) -> (String, String) {
                 _ => None,
             }
         }
-        Some(c) if ('ア'..='ン').contains(c) && chars.get(1).is_some_and(|c| c.is_whitespace()) => Some(1),
+        Some(c) if ('ア'..='ン').contains(c) && chars.get(1).is_some_and(|c| c.is_whitespace()) => {
+            Some(1)
+        }
         _ => None,
     };
     match end {
@@ -248,10 +272,22 @@ mod tests {
     #[test]
     fn numbers_are_split_from_names() {
         let s = |t: &str| split_label(t);
-        assert_eq!(s("1 市民が利用しやすい市役所づくり"), ("1".into(), "市民が利用しやすい市役所づくり".into()));
-        assert_eq!(s("(1) 窓口サービスの向上"), ("(1)".into(), "窓口サービスの向上".into()));
-        assert_eq!(s("（２）職員の能力開発"), ("（２）".into(), "職員の能力開発".into()));
-        assert_eq!(s("① 気持ちの良い窓口づくり"), ("①".into(), "気持ちの良い窓口づくり".into()));
+        assert_eq!(
+            s("1 市民が利用しやすい市役所づくり"),
+            ("1".into(), "市民が利用しやすい市役所づくり".into())
+        );
+        assert_eq!(
+            s("(1) 窓口サービスの向上"),
+            ("(1)".into(), "窓口サービスの向上".into())
+        );
+        assert_eq!(
+            s("（２）職員の能力開発"),
+            ("（２）".into(), "職員の能力開発".into())
+        );
+        assert_eq!(
+            s("① 気持ちの良い窓口づくり"),
+            ("①".into(), "気持ちの良い窓口づくり".into())
+        );
         assert_eq!(s("市役所力の向上"), ("".into(), "市役所力の向上".into()));
         assert_eq!(s("3つの視点"), ("".into(), "3つの視点".into()));
         assert_eq!(s("第1 基本方針"), ("第1".into(), "基本方針".into()));
