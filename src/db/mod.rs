@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod editing;
 pub mod imports;
+pub mod plan_edit;
 pub mod plan_imports;
 pub mod plans;
 pub mod public;

@@ -17,6 +17,7 @@ pub struct PlanRow {
     pub last_year: i32,
     pub level_names: Vec<String>,
     pub item_label: String,
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,6 +27,7 @@ pub struct NodeRow {
     pub depth: i32,
     /// The position among its siblings.
     pub number: i32,
+    pub version: i32,
     pub label: String,
     pub title: String,
     pub description: String,
@@ -177,7 +179,7 @@ pub async fn load(
 ) -> sqlx::Result<Option<PlanData>> {
     let plan: Option<PlanRow> = sqlx::query_as(
         "SELECT id, slug, name, adopted, first_year, last_year,
-                ARRAY[pillar_set_name] || sublevel_names AS level_names, item_label
+                ARRAY[pillar_set_name] || sublevel_names AS level_names, item_label, version
          FROM policy WHERE municipality_id = $1 AND slug = $2",
     )
     .bind(mid)
@@ -188,7 +190,7 @@ pub async fn load(
     let id = plan.id;
     let (nodes, items, places, indicators, targets, years) = tokio::try_join!(
         sqlx::query_as::<_, NodeRow>(
-            "SELECT id, parent_id, depth, number, label, title, description FROM pillar
+            "SELECT id, parent_id, depth, number, version, label, title, description FROM pillar
              WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
         )
         .bind(mid)

@@ -227,6 +227,42 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/plans/import/{id}", get(staff::plan_import::show))
         .route(
+            "/staff/plans/new",
+            get(staff::plan_editor::new_plan_form).post(staff::plan_editor::create_plan),
+        )
+        .route(
+            "/staff/plans/{plan}",
+            get(staff::plan_editor::show).post(staff::plan_editor::save_head),
+        )
+        .route(
+            "/staff/plans/{plan}/nodes/new",
+            get(staff::plan_nodes::new_form).post(staff::plan_nodes::create),
+        )
+        .route(
+            "/staff/plans/{plan}/nodes/{id}",
+            get(staff::plan_nodes::edit_form).post(staff::plan_nodes::save),
+        )
+        .route(
+            "/staff/plans/{plan}/nodes/{id}/delete",
+            post(staff::plan_nodes::delete),
+        )
+        .route(
+            "/staff/plans/{plan}/nodes/{id}/move",
+            post(staff::plan_nodes::move_node),
+        )
+        .route(
+            "/staff/plans/{plan}/items/new",
+            get(staff::plan_item_editor::new_form).post(staff::plan_item_editor::create),
+        )
+        .route(
+            "/staff/plans/{plan}/items/{n}/edit",
+            get(staff::plan_item_editor::edit_form).post(staff::plan_item_editor::save),
+        )
+        .route(
+            "/staff/plans/{plan}/items/{n}/delete",
+            post(staff::plan_item_editor::delete),
+        )
+        .route(
             "/staff/plans/import/{id}/confirm",
             post(staff::plan_import::confirm),
         )

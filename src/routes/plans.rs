@@ -55,6 +55,9 @@ pub struct ItemView {
     pub sections: Vec<String>,
     pub places: Vec<PlaceView>,
     pub indicators: Vec<IndicatorView>,
+    /// The sections' 実績 notes of the years shown: (year label, note).
+    #[serde(default)]
+    pub notes: Vec<(String, String)>,
 }
 
 impl ItemView {
@@ -222,6 +225,12 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                 sections: item.sections.clone(),
                 places,
                 indicators,
+                notes: data
+                    .notes
+                    .iter()
+                    .filter(|n| n.item_id == item.id)
+                    .map(|n| (plan_year_label(eras, data.plan.first_year, n.year), n.note.clone()))
+                    .collect(),
             }
         })
         .collect()

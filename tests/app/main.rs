@@ -14,6 +14,7 @@ mod heads_demo;
 mod helpers;
 mod import;
 mod page_cache;
+mod plan_editor;
 mod plan_import;
 mod plans;
 mod public_pages;

@@ -152,6 +152,27 @@ async fn write_nodes(
     Ok((written, ids))
 }
 
+/// Writes one item of a plan (matched by its number) with its places, indicators and targets,
+/// as the editor saves it; `nodes` maps node keys to ids. Returns rows written.
+#[allow(clippy::too_many_arguments)]
+pub async fn write_item(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    doc: &PlanDocument,
+    item: &ItemDoc,
+    nodes: &HashMap<String, i64>,
+    user: i64,
+) -> sqlx::Result<usize> {
+    Writer {
+        mid,
+        plan_id,
+        user: Some(user),
+    }
+    .item(tx, doc, item, nodes)
+    .await
+}
+
 /// Writes items and what hangs under them for one plan.
 struct Writer {
     mid: i64,

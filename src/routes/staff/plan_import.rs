@@ -97,6 +97,8 @@ pub async fn city_of(state: &AppState, staff: &Staff) -> Result<PlanCity> {
 pub fn slug_problem(slug: &str) -> Option<&'static str> {
     if slug.is_empty() {
         Some("計画のURLに使う名前を入力してください（例：gyosei-keiei-3）。")
+    } else if matches!(slug, "new" | "import") {
+        Some("「new」「import」は使えません。別の名前にしてください。")
     } else if slug.len() > 40
         || !slug
             .chars()

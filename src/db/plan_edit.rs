@@ -1,0 +1,287 @@
+//! Writes of the plan editor: the plan's head, its nodes (added, edited, moved under another
+//! parent or among siblings, removed when empty), and the audit trail of each item. Every
+//! write runs in the caller's transaction, which holds the plan's lock
+//! ([`crate::db::plan_imports::lock_plan`]).
+
+use sqlx::PgConnection;
+
+/// The plan's own fields as the head form edits them.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Head {
+    pub name: String,
+    pub adopted: String,
+    pub first_year: i32,
+    pub last_year: i32,
+    /// Level names from the top; at least one, at most six.
+    pub levels: Vec<String>,
+    pub item_label: String,
+}
+
+/// Creates a plan (a policy with a slug and years); its id.
+pub async fn create_plan(tx: &mut PgConnection, mid: i64, slug: &str, h: &Head) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(mid)
+    .bind(slug)
+    .bind(&h.name)
+    .bind(&h.levels[0])
+    .bind(&h.levels[1..])
+    .bind(&h.adopted)
+    .bind(h.first_year)
+    .bind(h.last_year)
+    .bind(&h.item_label)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Saves the head if nobody saved since `version`; false on a conflict.
+pub async fn update_head(tx: &mut PgConnection, mid: i64, plan_id: i64, version: i32, h: &Head) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "UPDATE policy SET name = $4, pillar_set_name = $5, sublevel_names = $6, adopted = $7, first_year = $8,
+             last_year = $9, item_label = $10, version = version + 1
+         WHERE municipality_id = $1 AND id = $2 AND version = $3",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(version)
+    .bind(&h.name)
+    .bind(&h.levels[0])
+    .bind(&h.levels[1..])
+    .bind(&h.adopted)
+    .bind(h.first_year)
+    .bind(h.last_year)
+    .bind(&h.item_label)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        // Targets outside the new period go (an item keeps its targets of the years left).
+        sqlx::query(
+            "DELETE FROM plan_target t USING plan_indicator x, plan_item i
+             WHERE t.indicator_id = x.id AND x.item_id = i.id AND i.policy_id = $1 AND NOT (t.year BETWEEN $2 AND $3)",
+        )
+        .bind(plan_id)
+        .bind(h.first_year)
+        .bind(h.last_year)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(n == 1)
+}
+
+/// A node's fields as the node form edits them.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Node {
+    pub label: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// Adds a node last under `parent` (None: the top level); its id.
+pub async fn insert_node(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    parent: Option<i64>,
+    depth: i32,
+    n: &Node,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
+         VALUES ($1, $2, $3, $4,
+                 (SELECT COALESCE(max(number), 0) + 1 FROM pillar WHERE policy_id = $2 AND parent_id IS NOT DISTINCT FROM $3),
+                 $5, $6, $7)
+         RETURNING id",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(parent)
+    .bind(depth)
+    .bind(&n.label)
+    .bind(&n.title)
+    .bind(&n.description)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Saves a node if nobody saved since `version`, moving it (last) under `parent` when that
+/// changed (its subtree's depths follow); false on a conflict.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_node(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    node_id: i64,
+    version: i32,
+    n: &Node,
+    parent: Option<i64>,
+    depth: i32,
+) -> sqlx::Result<bool> {
+    let moved = sqlx::query(
+        "UPDATE pillar SET label = $5, title = $6, description = $7, version = version + 1,
+             number = CASE WHEN parent_id IS NOT DISTINCT FROM $8 THEN number
+                      ELSE (SELECT COALESCE(max(number), 0) + 1 FROM pillar WHERE policy_id = $2 AND parent_id IS NOT DISTINCT FROM $8) END,
+             parent_id = $8, depth = $9
+         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 AND version = $4",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(node_id)
+    .bind(version)
+    .bind(&n.label)
+    .bind(&n.title)
+    .bind(&n.description)
+    .bind(parent)
+    .bind(depth)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "WITH RECURSIVE sub(id, depth) AS (
+             SELECT id, depth FROM pillar WHERE id = $1
+             UNION ALL SELECT p.id, sub.depth + 1 FROM pillar p JOIN sub ON p.parent_id = sub.id)
+         UPDATE pillar SET depth = sub.depth FROM sub WHERE pillar.id = sub.id AND pillar.depth <> sub.depth",
+    )
+    .bind(node_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// The deepest level under a node, counted from the node (0: no children).
+pub async fn subtree_height(tx: &mut PgConnection, node_id: i64) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "WITH RECURSIVE sub(id, h) AS (
+             SELECT id, 0 FROM pillar WHERE id = $1
+             UNION ALL SELECT p.id, sub.h + 1 FROM pillar p JOIN sub ON p.parent_id = sub.id)
+         SELECT max(h) FROM sub",
+    )
+    .bind(node_id)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Removes a node that has no children and lists no item; false (nothing removed) otherwise.
+pub async fn delete_node(tx: &mut PgConnection, mid: i64, plan_id: i64, node_id: i64) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "DELETE FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND id = $3
+           AND NOT EXISTS (SELECT 1 FROM pillar c WHERE c.parent_id = $3)
+           AND NOT EXISTS (SELECT 1 FROM plan_item_place p WHERE p.node_id = $3)",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(node_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Swaps a node with its previous (`up`) or next sibling; false when there is none.
+pub async fn move_node(tx: &mut PgConnection, plan_id: i64, node_id: i64, up: bool) -> sqlx::Result<bool> {
+    let me: Option<(Option<i64>, i32)> =
+        sqlx::query_as("SELECT parent_id, number FROM pillar WHERE policy_id = $1 AND id = $2")
+            .bind(plan_id)
+            .bind(node_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((parent, number)) = me else { return Ok(false) };
+    let other: Option<(i64, i32)> = sqlx::query_as(if up {
+        "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number < $3 ORDER BY number DESC LIMIT 1"
+    } else {
+        "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number > $3 ORDER BY number LIMIT 1"
+    })
+    .bind(plan_id)
+    .bind(parent)
+    .bind(number)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((other_id, other_number)) = other else { return Ok(false) };
+    // The siblings' numbers are unique at every row: park one on a free number first.
+    let free: i32 = sqlx::query_scalar(
+        "SELECT min(n) FROM generate_series(1, 99) n
+         WHERE NOT EXISTS (SELECT 1 FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = n)",
+    )
+    .bind(plan_id)
+    .bind(parent)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (id, to) in [(node_id, free), (other_id, number), (node_id, other_number)] {
+        sqlx::query("UPDATE pillar SET number = $2, version = version + 1 WHERE id = $1")
+            .bind(id)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// Renumbers an item (its home place's number follows); false when the number is taken.
+pub async fn renumber_item(tx: &mut PgConnection, plan_id: i64, item_id: i64, number: i32) -> sqlx::Result<bool> {
+    let taken: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM plan_item_place p JOIN plan_item i ON i.id = p.item_id
+                        WHERE i.policy_id = $1 AND p.number = $2 AND NOT (p.item_id = $3 AND NOT p.restated))",
+    )
+    .bind(plan_id)
+    .bind(number)
+    .bind(item_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if taken {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE plan_item SET number = $2 WHERE id = $1")
+        .bind(item_id)
+        .bind(number)
+        .execute(&mut *tx)
+        .await?;
+    Ok(true)
+}
+
+/// Removes an item (with its indicators, targets and actuals).
+pub async fn delete_item(tx: &mut PgConnection, mid: i64, plan_id: i64, item_id: i64) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 AND id = $3")
+        .bind(mid)
+        .bind(plan_id)
+        .bind(item_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// An item's version now (locked for the rest of the transaction), None when it is gone.
+pub async fn item_version(tx: &mut PgConnection, plan_id: i64, item_id: i64) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar("SELECT version FROM plan_item WHERE policy_id = $1 AND id = $2 FOR UPDATE")
+        .bind(plan_id)
+        .bind(item_id)
+        .fetch_optional(&mut *tx)
+        .await
+}
+
+/// One change of an item as its history lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemEvent {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    pub who: Option<String>,
+}
+
+/// The item's changes, newest first (the last 30).
+pub async fn item_history(pool: &sqlx::PgPool, mid: i64, item_id: i64) -> sqlx::Result<Vec<ItemEvent>> {
+    sqlx::query_as(
+        "SELECT e.at, e.action, u.display_name AS who FROM audit_event e
+         LEFT JOIN app_user u ON u.id = e.user_id
+         WHERE e.municipality_id = $1 AND e.entity = 'plan_item' AND e.entity_id = $2
+         ORDER BY e.at DESC, e.id DESC LIMIT 30",
+    )
+    .bind(mid)
+    .bind(item_id)
+    .fetch_all(pool)
+    .await
+}
