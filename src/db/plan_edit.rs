@@ -18,7 +18,12 @@ pub struct Head {
 }
 
 /// Creates a plan (a policy with a slug and years); its id.
-pub async fn create_plan(tx: &mut PgConnection, mid: i64, slug: &str, h: &Head) -> sqlx::Result<i64> {
+pub async fn create_plan(
+    tx: &mut PgConnection,
+    mid: i64,
+    slug: &str,
+    h: &Head,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -37,7 +42,13 @@ pub async fn create_plan(tx: &mut PgConnection, mid: i64, slug: &str, h: &Head) 
 }
 
 /// Saves the head if nobody saved since `version`; false on a conflict.
-pub async fn update_head(tx: &mut PgConnection, mid: i64, plan_id: i64, version: i32, h: &Head) -> sqlx::Result<bool> {
+pub async fn update_head(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    version: i32,
+    h: &Head,
+) -> sqlx::Result<bool> {
     let n = sqlx::query(
         "UPDATE policy SET name = $4, pillar_set_name = $5, sublevel_names = $6, adopted = $7, first_year = $8,
              last_year = $9, item_label = $10, version = version + 1
@@ -167,7 +178,12 @@ pub async fn subtree_height(tx: &mut PgConnection, node_id: i64) -> sqlx::Result
 }
 
 /// Removes a node that has no children and lists no item; false (nothing removed) otherwise.
-pub async fn delete_node(tx: &mut PgConnection, mid: i64, plan_id: i64, node_id: i64) -> sqlx::Result<bool> {
+pub async fn delete_node(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    node_id: i64,
+) -> sqlx::Result<bool> {
     let n = sqlx::query(
         "DELETE FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND id = $3
            AND NOT EXISTS (SELECT 1 FROM pillar c WHERE c.parent_id = $3)
@@ -183,14 +199,21 @@ pub async fn delete_node(tx: &mut PgConnection, mid: i64, plan_id: i64, node_id:
 }
 
 /// Swaps a node with its previous (`up`) or next sibling; false when there is none.
-pub async fn move_node(tx: &mut PgConnection, plan_id: i64, node_id: i64, up: bool) -> sqlx::Result<bool> {
+pub async fn move_node(
+    tx: &mut PgConnection,
+    plan_id: i64,
+    node_id: i64,
+    up: bool,
+) -> sqlx::Result<bool> {
     let me: Option<(Option<i64>, i32)> =
         sqlx::query_as("SELECT parent_id, number FROM pillar WHERE policy_id = $1 AND id = $2")
             .bind(plan_id)
             .bind(node_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let Some((parent, number)) = me else { return Ok(false) };
+    let Some((parent, number)) = me else {
+        return Ok(false);
+    };
     let other: Option<(i64, i32)> = sqlx::query_as(if up {
         "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number < $3 ORDER BY number DESC LIMIT 1"
     } else {
@@ -201,7 +224,9 @@ pub async fn move_node(tx: &mut PgConnection, plan_id: i64, node_id: i64, up: bo
     .bind(number)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((other_id, other_number)) = other else { return Ok(false) };
+    let Some((other_id, other_number)) = other else {
+        return Ok(false);
+    };
     // The siblings' numbers are unique at every row: park one on a free number first.
     let free: i32 = sqlx::query_scalar(
         "SELECT min(n) FROM generate_series(1, 99) n
@@ -222,7 +247,12 @@ pub async fn move_node(tx: &mut PgConnection, plan_id: i64, node_id: i64, up: bo
 }
 
 /// Renumbers an item (its home place's number follows); false when the number is taken.
-pub async fn renumber_item(tx: &mut PgConnection, plan_id: i64, item_id: i64, number: i32) -> sqlx::Result<bool> {
+pub async fn renumber_item(
+    tx: &mut PgConnection,
+    plan_id: i64,
+    item_id: i64,
+    number: i32,
+) -> sqlx::Result<bool> {
     let taken: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM plan_item_place p JOIN plan_item i ON i.id = p.item_id
                         WHERE i.policy_id = $1 AND p.number = $2 AND NOT (p.item_id = $3 AND NOT p.restated))",
@@ -244,19 +274,30 @@ pub async fn renumber_item(tx: &mut PgConnection, plan_id: i64, item_id: i64, nu
 }
 
 /// Removes an item (with its indicators, targets and actuals).
-pub async fn delete_item(tx: &mut PgConnection, mid: i64, plan_id: i64, item_id: i64) -> sqlx::Result<bool> {
-    let n = sqlx::query("DELETE FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 AND id = $3")
-        .bind(mid)
-        .bind(plan_id)
-        .bind(item_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+pub async fn delete_item(
+    tx: &mut PgConnection,
+    mid: i64,
+    plan_id: i64,
+    item_id: i64,
+) -> sqlx::Result<bool> {
+    let n = sqlx::query(
+        "DELETE FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
+    )
+    .bind(mid)
+    .bind(plan_id)
+    .bind(item_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
 /// An item's version now (locked for the rest of the transaction), None when it is gone.
-pub async fn item_version(tx: &mut PgConnection, plan_id: i64, item_id: i64) -> sqlx::Result<Option<i32>> {
+pub async fn item_version(
+    tx: &mut PgConnection,
+    plan_id: i64,
+    item_id: i64,
+) -> sqlx::Result<Option<i32>> {
     sqlx::query_scalar("SELECT version FROM plan_item WHERE policy_id = $1 AND id = $2 FOR UPDATE")
         .bind(plan_id)
         .bind(item_id)
@@ -273,7 +314,11 @@ pub struct ItemEvent {
 }
 
 /// The item's changes, newest first (the last 30).
-pub async fn item_history(pool: &sqlx::PgPool, mid: i64, item_id: i64) -> sqlx::Result<Vec<ItemEvent>> {
+pub async fn item_history(
+    pool: &sqlx::PgPool,
+    mid: i64,
+    item_id: i64,
+) -> sqlx::Result<Vec<ItemEvent>> {
     sqlx::query_as(
         "SELECT e.at, e.action, u.display_name AS who FROM audit_event e
          LEFT JOIN app_user u ON u.id = e.user_id

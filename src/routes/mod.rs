@@ -6,6 +6,7 @@ pub mod citizens;
 pub mod city_list;
 pub mod input;
 pub mod open_data;
+pub mod plan_open_data;
 pub mod plans;
 pub mod public;
 pub mod results_public;

@@ -229,7 +229,12 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                     .notes
                     .iter()
                     .filter(|n| n.item_id == item.id)
-                    .map(|n| (plan_year_label(eras, data.plan.first_year, n.year), n.note.clone()))
+                    .map(|n| {
+                        (
+                            plan_year_label(eras, data.plan.first_year, n.year),
+                            n.note.clone(),
+                        )
+                    })
                     .collect(),
             }
         })
@@ -463,12 +468,20 @@ pub async fn show_plan_progress(
     State(state): State<AppState>,
     Path((city, plan, year)): Path<(String, String, String)>,
 ) -> Result<Response> {
+    let (year, format) = match year.rsplit_once('.') {
+        Some((y, f)) if f == "json" || f == "csv" => (y.to_owned(), Some(f.to_owned())),
+        _ => (year, None),
+    };
     let year = crate::routes::public::parse_year(&year)?;
     let (city, data) = city_plan(&state, &city, &plan).await?;
     if !data.published_years.contains(&year) {
         return Err(AppError::NotFound);
     }
     let frozen = plans::published_items(&state.pool, city.id, data.plan.id, year).await?;
+    if let Some(format) = format {
+        let d = crate::routes::plan_open_data::open_data(&state, &city, &data, year, frozen);
+        return Ok(crate::routes::plan_open_data::response(&d, &format));
+    }
     let page = progress_page(&state, city, data, year, frozen);
     Ok(Html(page.render()?).into_response())
 }

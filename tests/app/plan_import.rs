@@ -188,7 +188,7 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
     let app = TestApp::with_demo().await;
     let s = admin(&app, "kazo").await;
     let plan = "/staff/plans/gyosei-keiei-2";
-    // 平成28年度 is evaluated and published before the revision.
+    // 平成29年度 is evaluated and published before the revision (74 against 75: not achieved).
     let i1: i64 = app.scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1").await;
     let saved = app
         .send(
@@ -196,7 +196,7 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
             &format!("{plan}/items/1"),
             Some(&s),
             Some(&[
-                ("year", "2016"),
+                ("year", "2017"),
                 (&format!("value_{i1}"), "74"),
                 (&format!("version_{i1}"), "0"),
             ]),
@@ -208,9 +208,26 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
         "{}",
         text_of(&saved.body)
     );
-    let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2016).await;
+    let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
     assert_eq!(published.status, StatusCode::SEE_OTHER);
-    let (_, before) = app.get("/kazo/plans/gyosei-keiei-2/progress/2016").await;
+    let (_, before) = app.get("/kazo/plans/gyosei-keiei-2/progress/2017").await;
+    let (status, json_before) = app
+        .get("/kazo/plans/gyosei-keiei-2/progress/2017.json")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let parsed: serde_json::Value = serde_json::from_str(&json_before).unwrap();
+    assert_eq!(parsed["license"], "CC BY 4.0");
+    assert_eq!(parsed["items"][0]["indicators"][0]["actual"], "74");
+    assert_eq!(parsed["items"][0]["indicators"][0]["target"], "75");
+    assert_eq!(parsed["items"][0]["status"], "not_achieved");
+    let (_, csv) = app
+        .get("/kazo/plans/gyosei-keiei-2/progress/2017.csv")
+        .await;
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("-1,職員の接客力の向上"),
+        "{}",
+        &csv[..300]
+    );
 
     let first = export_bytes(&app, &s, &format!("{plan}/export.xlsx")).await;
     let mut removed = String::new();
@@ -218,13 +235,13 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
         let (number, title, y2016, y2018) = (
             col(h, "番号"),
             col(h, "取組項目"),
-            col(h, "平成28年度"),
+            col(h, "平成29年度"),
             col(h, "平成30年度"),
         );
         let row1 = rows.iter_mut().find(|r| r[number] == "-1").unwrap();
         assert_ne!(row1[y2018], "90");
         row1[y2018] = "90".into();
-        row1[y2016] = "80".into();
+        row1[y2016] = "70".into();
         let row2 = rows.iter_mut().find(|r| r[number] == "-2").unwrap();
         row2[title] = "職員のあいさつの徹底".into();
         // The last item's rows go; a new item comes after it, under -1's place.
@@ -303,13 +320,17 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
         item.contains(&format!("改定：{} → 90", revisions[1].1)),
         "{item}"
     );
-    assert!(item.contains("（公表後）"), "{item}");
-    let (_, after) = app.get("/kazo/plans/gyosei-keiei-2/progress/2016").await;
+    assert!(item.contains("改定（公表後）：75 → 70"), "{item}");
+    let (_, after) = app.get("/kazo/plans/gyosei-keiei-2/progress/2017").await;
     assert_eq!(
         text_of(&after),
         text_of(&before),
         "a published year's evaluation stays as published"
     );
+    let (_, json_after) = app
+        .get("/kazo/plans/gyosei-keiei-2/progress/2017.json")
+        .await;
+    assert_eq!(json_after, json_before, "its open data too");
 
     // A second confirmation of the same preview writes nothing more.
     let again = confirm(&app, &s, &at).await;

@@ -63,15 +63,28 @@ impl HeadForm {
             errors.push("name", "計画の名前は100文字以内で入力してください。");
         }
         if self.adopted.trim().chars().count() > 50 {
-            errors.push("adopted", "策定は50文字以内で入力してください（例：平成28年3月策定）。");
+            errors.push(
+                "adopted",
+                "策定は50文字以内で入力してください（例：平成28年3月策定）。",
+            );
         }
-        let year = |s: &str| s.trim().parse::<i32>().ok().filter(|y| (1989..=2100).contains(y));
+        let year = |s: &str| {
+            s.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1989..=2100).contains(y))
+        };
         let (first, last) = (year(&self.first_year), year(&self.last_year));
         match (first, last) {
             (None, _) => errors.push("first_year", "計画の最初の年度を選んでください。"),
             (_, None) => errors.push("last_year", "計画の最後の年度を選んでください。"),
-            (Some(f), Some(l)) if l < f => errors.push("last_year", "最後の年度は最初の年度と同じか、それより後にしてください。"),
-            (Some(f), Some(l)) if l - f >= 20 => errors.push("last_year", "計画の期間は20年度までです。"),
+            (Some(f), Some(l)) if l < f => errors.push(
+                "last_year",
+                "最後の年度は最初の年度と同じか、それより後にしてください。",
+            ),
+            (Some(f), Some(l)) if l - f >= 20 => {
+                errors.push("last_year", "計画の期間は20年度までです。")
+            }
             _ => {}
         }
         let levels: Vec<String> = self
@@ -81,15 +94,29 @@ impl HeadForm {
             .filter(|l| !l.is_empty())
             .collect();
         if levels.is_empty() {
-            errors.push("levels", "階層の名前を1行に1つ入力してください（例：視点、基本目標、施策）。");
+            errors.push(
+                "levels",
+                "階層の名前を1行に1つ入力してください（例：視点、基本目標、施策）。",
+            );
         } else if levels.len() > 6 || levels.iter().any(|l| l.chars().count() > 20) {
-            errors.push("levels", "階層は6段まで、名前は20文字以内で入力してください。");
+            errors.push(
+                "levels",
+                "階層は6段まで、名前は20文字以内で入力してください。",
+            );
         } else if levels.len() < depth {
-            errors.push("levels", format!("この計画の体系は{depth}段あります。階層の名前を{depth}つ以上入力してください。"));
+            errors.push(
+                "levels",
+                format!(
+                    "この計画の体系は{depth}段あります。階層の名前を{depth}つ以上入力してください。"
+                ),
+            );
         }
         let item_label = self.item_label.trim();
         if item_label.is_empty() || item_label.chars().count() > 20 {
-            errors.push("item_label", "項目の呼び方を20文字以内で入力してください（例：取組項目）。");
+            errors.push(
+                "item_label",
+                "項目の呼び方を20文字以内で入力してください（例：取組項目）。",
+            );
         }
         if !errors.is_empty() {
             return None;
@@ -107,8 +134,15 @@ impl HeadForm {
 
 /// Years a plan may start or end in, with their labels.
 fn year_choices(state: &AppState) -> Vec<(i32, String)> {
-    let now: i32 = chrono::Local::now().date_naive().format("%Y").to_string().parse().unwrap_or(2026);
-    (2000..=now + 15).map(|y| (y, state.eras.fiscal_year_label(y))).collect()
+    let now: i32 = chrono::Local::now()
+        .date_naive()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .unwrap_or(2026);
+    (2000..=now + 15)
+        .map(|y| (y, state.eras.fiscal_year_label(y)))
+        .collect()
 }
 
 #[derive(Template)]
@@ -123,7 +157,12 @@ pub struct NewPlanPage {
 /// `GET /staff/plans/new`.
 pub async fn new_plan_form(State(state): State<AppState>, staff: Staff) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    let now = chrono::Local::now().date_naive().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
+    let now = chrono::Local::now()
+        .date_naive()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2026);
     let form = HeadForm {
         first_year: (now + 1).to_string(),
         last_year: (now + 5).to_string(),
@@ -131,12 +170,21 @@ pub async fn new_plan_form(State(state): State<AppState>, staff: Staff) -> Resul
         item_label: "取組項目".into(),
         ..HeadForm::default()
     };
-    let page = NewPlanPage { years: year_choices(&state), staff, form, errors: FieldErrors::default() };
+    let page = NewPlanPage {
+        years: year_choices(&state),
+        staff,
+        form,
+        errors: FieldErrors::default(),
+    };
     Ok(render(&page)?.into_response())
 }
 
 /// `POST /staff/plans/new`.
-pub async fn create_plan(State(state): State<AppState>, staff: Staff, Form(form): Form<HeadForm>) -> Result<Response> {
+pub async fn create_plan(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<HeadForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
     let mut errors = FieldErrors::default();
@@ -147,17 +195,33 @@ pub async fn create_plan(State(state): State<AppState>, staff: Staff, Form(form)
     let head = form.check(0, &mut errors);
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
-    if errors.get("slug").is_none() && crate::db::plans::plans_of_city(&state.pool, mid).await?.iter().any(|p| p.0 == slug) {
-        errors.push("slug", "この名前の計画はすでにあります。別の名前にしてください。");
+    if errors.get("slug").is_none()
+        && crate::db::plans::plans_of_city(&state.pool, mid)
+            .await?
+            .iter()
+            .any(|p| p.0 == slug)
+    {
+        errors.push(
+            "slug",
+            "この名前の計画はすでにあります。別の名前にしてください。",
+        );
     }
     if let Some(h) = &head
         && crate::db::plan_imports::name_taken(&state.pool, mid, &h.name, &slug).await?
     {
-        errors.push("name", "同じ名前の計画（または行政経営方針）がすでにあります。");
+        errors.push(
+            "name",
+            "同じ名前の計画（または行政経営方針）がすでにあります。",
+        );
     }
     let Some(head) = head.filter(|_| errors.is_empty()) else {
         tx.rollback().await?;
-        let page = NewPlanPage { years: year_choices(&state), staff, form, errors };
+        let page = NewPlanPage {
+            years: year_choices(&state),
+            staff,
+            form,
+            errors,
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let id = plan_edit::create_plan(&mut tx, mid, &slug, &head).await?;
@@ -209,7 +273,11 @@ pub struct TreeRow {
 }
 
 pub fn node_text(label: &str, title: &str) -> String {
-    if label.is_empty() { title.to_owned() } else { format!("{label} {title}") }
+    if label.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{label} {title}")
+    }
 }
 
 /// The hierarchy depth first, each node with its items.
@@ -232,7 +300,9 @@ pub fn tree(data: &PlanData) -> Vec<TreeRow> {
         levels: &[String],
         out: &mut Vec<TreeRow>,
     ) {
-        let Some(list) = children.get(&at) else { return };
+        let Some(list) = children.get(&at) else {
+            return;
+        };
         for (k, n) in list.iter().enumerate() {
             let items = data
                 .places
@@ -279,10 +349,22 @@ pub struct OverviewPage {
 }
 
 fn max_depth(data: &PlanData) -> usize {
-    data.nodes.iter().map(|n| n.depth as usize + 1).max().unwrap_or(0)
+    data.nodes
+        .iter()
+        .map(|n| n.depth as usize + 1)
+        .max()
+        .unwrap_or(0)
 }
 
-async fn overview(state: &AppState, staff: Staff, data: &PlanData, form: Option<HeadForm>, errors: FieldErrors, conflict: bool, notice: Option<String>) -> Result<OverviewPage> {
+async fn overview(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    form: Option<HeadForm>,
+    errors: FieldErrors,
+    conflict: bool,
+    notice: Option<String>,
+) -> Result<OverviewPage> {
     Ok(OverviewPage {
         staff,
         slug: data.plan.slug.clone(),
@@ -299,7 +381,12 @@ async fn overview(state: &AppState, staff: Staff, data: &PlanData, form: Option<
 }
 
 /// The overview with a message (a refused removal).
-pub(super) async fn overview_with(state: &AppState, staff: Staff, data: &PlanData, errors: FieldErrors) -> Result<OverviewPage> {
+pub(super) async fn overview_with(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    errors: FieldErrors,
+) -> Result<OverviewPage> {
     overview(state, staff, data, None, errors, false, None).await
 }
 
@@ -310,15 +397,37 @@ pub struct NoticeQuery {
 }
 
 /// `GET /staff/plans/{plan}`: the editor's overview.
-pub async fn show(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Query(q): Query<NoticeQuery>) -> Result<Response> {
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let notice = q.saved.map(|_| "保存しました。".to_owned());
-    Ok(render(&overview(&state, staff, &data, None, FieldErrors::default(), false, notice).await?)?.into_response())
+    Ok(render(
+        &overview(
+            &state,
+            staff,
+            &data,
+            None,
+            FieldErrors::default(),
+            false,
+            notice,
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 /// `POST /staff/plans/{plan}`: saves the head.
-pub async fn save_head(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Form(form): Form<HeadForm>) -> Result<Response> {
+pub async fn save_head(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Form(form): Form<HeadForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
     let data = super::plans::load(&state, &staff, &slug).await?;
@@ -327,7 +436,10 @@ pub async fn save_head(State(state): State<AppState>, staff: Staff, Path(slug): 
     if let Some(h) = &head
         && crate::db::plan_imports::name_taken(&state.pool, mid, &h.name, &slug).await?
     {
-        errors.push("name", "同じ名前の計画（または行政経営方針）がすでにあります。");
+        errors.push(
+            "name",
+            "同じ名前の計画（または行政経営方針）がすでにあります。",
+        );
     }
     let Some(head) = head.filter(|_| errors.is_empty()) else {
         let page = overview(&state, staff, &data, Some(form), errors, false, None).await?;
@@ -338,11 +450,29 @@ pub async fn save_head(State(state): State<AppState>, staff: Staff, Path(slug): 
     if !plan_edit::update_head(&mut tx, mid, data.plan.id, form.version, &head).await? {
         tx.rollback().await?;
         let fresh = super::plans::load(&state, &staff, &slug).await?;
-        let page = overview(&state, staff, &fresh, Some(form), FieldErrors::default(), true, None).await?;
+        let page = overview(
+            &state,
+            staff,
+            &fresh,
+            Some(form),
+            FieldErrors::default(),
+            true,
+            None,
+        )
+        .await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     let before = HeadForm::of(&data);
-    audit(&mut tx, &staff, "update", "plan", data.plan.id, Some(&before.levels), Some(&head.levels.join("\n"))).await?;
+    audit(
+        &mut tx,
+        &staff,
+        "update",
+        "plan",
+        data.plan.id,
+        Some(&before.levels),
+        Some(&head.levels.join("\n")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}?saved=1")).into_response())
 }

@@ -53,11 +53,18 @@ pub struct ItemForm {
 }
 
 fn all<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
-    pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
 }
 
 fn one(pairs: &[(String, String)], key: &str) -> String {
-    all(pairs, key).first().map(|v| v.to_string()).unwrap_or_default()
+    all(pairs, key)
+        .first()
+        .map(|v| v.to_string())
+        .unwrap_or_default()
 }
 
 impl ItemForm {
@@ -69,9 +76,17 @@ impl ItemForm {
             content: one(pairs, "content"),
             node: one(pairs, "node"),
             restated: (0..RESTATED_ROWS)
-                .map(|k| (one(pairs, &format!("restated_node_{k}")), one(pairs, &format!("restated_number_{k}"))))
+                .map(|k| {
+                    (
+                        one(pairs, &format!("restated_node_{k}")),
+                        one(pairs, &format!("restated_number_{k}")),
+                    )
+                })
                 .collect(),
-            sections: all(pairs, "section").into_iter().map(str::to_owned).collect(),
+            sections: all(pairs, "section")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             other_sections: one(pairs, "other_sections"),
             indicators: (0..count)
                 .map(|k| IndicatorForm {
@@ -82,7 +97,10 @@ impl ItemForm {
                     baseline_year: one(pairs, &format!("baseline_year_{k}")),
                     baseline_value: one(pairs, &format!("baseline_value_{k}")),
                     comparator: one(pairs, &format!("comparator_{k}")),
-                    targets: years.iter().map(|y| one(pairs, &format!("target_{k}_{y}"))).collect(),
+                    targets: years
+                        .iter()
+                        .map(|y| one(pairs, &format!("target_{k}_{y}")))
+                        .collect(),
                     remove: !one(pairs, &format!("remove_{k}")).is_empty(),
                 })
                 .collect(),
@@ -97,14 +115,28 @@ impl ItemForm {
             return ItemForm {
                 node: node.map(|n| n.to_string()).unwrap_or_default(),
                 restated: vec![(String::new(), String::new()); RESTATED_ROWS],
-                indicators: vec![IndicatorForm { targets: vec![String::new(); years.len()], comparator: "at_least".into(), ..IndicatorForm::default() }],
+                indicators: vec![IndicatorForm {
+                    targets: vec![String::new(); years.len()],
+                    comparator: "at_least".into(),
+                    ..IndicatorForm::default()
+                }],
                 ..ItemForm::default()
             };
         };
-        let places: Vec<_> = data.places.iter().filter(|p| p.item_id == item.id).collect();
-        let mut restated: Vec<(String, String)> =
-            places.iter().filter(|p| p.restated).map(|p| (p.node_id.to_string(), p.number.to_string())).collect();
-        restated.resize(RESTATED_ROWS.max(restated.len()), (String::new(), String::new()));
+        let places: Vec<_> = data
+            .places
+            .iter()
+            .filter(|p| p.item_id == item.id)
+            .collect();
+        let mut restated: Vec<(String, String)> = places
+            .iter()
+            .filter(|p| p.restated)
+            .map(|p| (p.node_id.to_string(), p.number.to_string()))
+            .collect();
+        restated.resize(
+            RESTATED_ROWS.max(restated.len()),
+            (String::new(), String::new()),
+        );
         let mut indicators: Vec<IndicatorForm> = data
             .indicators
             .iter()
@@ -115,21 +147,38 @@ impl ItemForm {
                 unit: x.unit.clone(),
                 baseline: x.baseline.clone().unwrap_or_default(),
                 baseline_year: x.baseline_year.map(|y| y.to_string()).unwrap_or_default(),
-                baseline_value: x.baseline_value.map(|v| v.normalize().to_string()).unwrap_or_default(),
+                baseline_value: x
+                    .baseline_value
+                    .map(|v| v.normalize().to_string())
+                    .unwrap_or_default(),
                 comparator: x.comparator.clone(),
                 targets: years
                     .iter()
-                    .map(|y| data.targets.iter().find(|t| t.indicator_id == x.id && t.year == *y).map(|t| t.written.clone()).unwrap_or_default())
+                    .map(|y| {
+                        data.targets
+                            .iter()
+                            .find(|t| t.indicator_id == x.id && t.year == *y)
+                            .map(|t| t.written.clone())
+                            .unwrap_or_default()
+                    })
                     .collect(),
                 remove: false,
             })
             .collect();
-        indicators.push(IndicatorForm { targets: vec![String::new(); years.len()], comparator: "at_least".into(), ..IndicatorForm::default() });
+        indicators.push(IndicatorForm {
+            targets: vec![String::new(); years.len()],
+            comparator: "at_least".into(),
+            ..IndicatorForm::default()
+        });
         ItemForm {
             number: item.number.to_string(),
             title: item.title.clone(),
             content: item.content.clone(),
-            node: places.iter().find(|p| !p.restated).map(|p| p.node_id.to_string()).unwrap_or_default(),
+            node: places
+                .iter()
+                .find(|p| !p.restated)
+                .map(|p| p.node_id.to_string())
+                .unwrap_or_default(),
             restated,
             sections: item.sections.clone(),
             other_sections: String::new(),
@@ -140,13 +189,30 @@ impl ItemForm {
 }
 
 /// The item the form describes, or the messages beside its fields.
-fn check(form: &ItemForm, data: &PlanData, own_id: Option<i64>, org: &[String], errors: &mut FieldErrors) -> Option<ItemDoc> {
+fn check(
+    form: &ItemForm,
+    data: &PlanData,
+    own_id: Option<i64>,
+    org: &[String],
+    errors: &mut FieldErrors,
+) -> Option<ItemDoc> {
     let keys = node_keys(data);
-    let taken: Vec<i32> = data.places.iter().filter(|p| Some(p.item_id) != own_id).map(|p| p.number).collect();
+    let taken: Vec<i32> = data
+        .places
+        .iter()
+        .filter(|p| Some(p.item_id) != own_id)
+        .map(|p| p.number)
+        .collect();
     let number = match form.number.trim().parse::<i32>() {
         Ok(n) if (1..=99999).contains(&n) => {
             if taken.contains(&n) {
-                errors.push("number", format!("番号「-{n}」はほかの{}（または再掲）で使われています。", data.plan.item_label));
+                errors.push(
+                    "number",
+                    format!(
+                        "番号「-{n}」はほかの{}（または再掲）で使われています。",
+                        data.plan.item_label
+                    ),
+                );
             }
             n
         }
@@ -157,14 +223,22 @@ fn check(form: &ItemForm, data: &PlanData, own_id: Option<i64>, org: &[String], 
     };
     let title = form.title.split_whitespace().collect::<Vec<_>>().join(" ");
     if title.is_empty() {
-        errors.push("title", format!("{}の名前を入力してください。", data.plan.item_label));
+        errors.push(
+            "title",
+            format!("{}の名前を入力してください。", data.plan.item_label),
+        );
     } else if title.chars().count() > 200 {
         errors.push("title", "名前は200文字以内で入力してください。");
     }
     if form.content.trim().chars().count() > 2000 {
         errors.push("content", "取組内容は2000文字以内で入力してください。");
     }
-    let node_key = |v: &str| v.trim().parse::<i64>().ok().and_then(|id| keys.get(&id).cloned());
+    let node_key = |v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| keys.get(&id).cloned())
+    };
     let node = node_key(&form.node);
     if node.is_none() {
         errors.push("node", "この項目を置く階層を選んでください。");
@@ -183,7 +257,12 @@ fn check(form: &ItemForm, data: &PlanData, own_id: Option<i64>, org: &[String], 
             _ => errors.push(&field, "再掲の番号は、ほかと重ならない数字で入力してください（本来の位置と同じ階層は選べません）。"),
         }
     }
-    let mut sections: Vec<String> = form.sections.iter().filter(|s| org.contains(s) || !s.trim().is_empty()).cloned().collect();
+    let mut sections: Vec<String> = form
+        .sections
+        .iter()
+        .filter(|s| org.contains(s) || !s.trim().is_empty())
+        .cloned()
+        .collect();
     for name in form.other_sections.split(['・', '、', ',', '，', '\n']) {
         let name = name.split_whitespace().collect::<String>();
         if !name.is_empty() && !sections.contains(&name) {
@@ -205,26 +284,42 @@ fn check(form: &ItemForm, data: &PlanData, own_id: Option<i64>, org: &[String], 
     })
 }
 
-fn check_indicators(form: &ItemForm, data: &PlanData, errors: &mut FieldErrors) -> Vec<IndicatorDoc> {
+fn check_indicators(
+    form: &ItemForm,
+    data: &PlanData,
+    errors: &mut FieldErrors,
+) -> Vec<IndicatorDoc> {
     let mut out = Vec::new();
     for (k, x) in form.indicators.iter().enumerate() {
-        let blank = x.name.trim().is_empty() && x.unit.trim().is_empty() && x.baseline.trim().is_empty() && x.targets.iter().all(|t| t.trim().is_empty());
+        let blank = x.name.trim().is_empty()
+            && x.unit.trim().is_empty()
+            && x.baseline.trim().is_empty()
+            && x.targets.iter().all(|t| t.trim().is_empty());
         if x.remove || blank {
             continue;
         }
         let name = x.name.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > 300 {
-            errors.push(&format!("name_{k}"), "目標値等（指標）の名前を300文字以内で入力してください。");
+            errors.push(
+                &format!("name_{k}"),
+                "目標値等（指標）の名前を300文字以内で入力してください。",
+            );
         }
         if x.unit.trim().chars().count() > 20 || x.baseline.trim().chars().count() > 200 {
-            errors.push(&format!("unit_{k}"), "単位は20文字、現状値は200文字までです。");
+            errors.push(
+                &format!("unit_{k}"),
+                "単位は20文字、現状値は200文字までです。",
+            );
         }
         let baseline_year = match x.baseline_year.trim() {
             "" => None,
             y => match y.parse::<i32>() {
                 Ok(y) if (1950..=2100).contains(&y) => Some(y),
                 _ => {
-                    errors.push(&format!("baseline_year_{k}"), "基準年度を一覧から選んでください。");
+                    errors.push(
+                        &format!("baseline_year_{k}"),
+                        "基準年度を一覧から選んでください。",
+                    );
                     None
                 }
             },
@@ -234,7 +329,10 @@ fn check_indicators(form: &ItemForm, data: &PlanData, errors: &mut FieldErrors) 
             v => match crate::domain::plan::PlanValue::parse(v) {
                 Some(crate::domain::plan::PlanValue::Number(n)) => Some(n.normalize().to_string()),
                 _ => {
-                    errors.push(&format!("baseline_value_{k}"), "基準値は数値で入力してください（例：72.2、▲554）。");
+                    errors.push(
+                        &format!("baseline_value_{k}"),
+                        "基準値は数値で入力してください（例：72.2、▲554）。",
+                    );
                     None
                 }
             },
@@ -247,9 +345,16 @@ fn check_indicators(form: &ItemForm, data: &PlanData, errors: &mut FieldErrors) 
             let t = t.trim();
             if t.chars().count() > 50 {
                 let year = data.plan.first_year + j as i32;
-                errors.push(&format!("target_{k}_{year}"), "目標値は50文字以内で入力してください。");
+                errors.push(
+                    &format!("target_{k}_{year}"),
+                    "目標値は50文字以内で入力してください。",
+                );
             }
-            targets.push(if t.is_empty() { crate::domain::plan::NO_TARGET.to_owned() } else { t.to_owned() });
+            targets.push(if t.is_empty() {
+                crate::domain::plan::NO_TARGET.to_owned()
+            } else {
+                t.to_owned()
+            });
         }
         out.push(IndicatorDoc {
             name,
@@ -297,7 +402,13 @@ impl ItemPage {
     }
 
     fn extra_sections(&self) -> String {
-        let mut out: Vec<&str> = self.form.sections.iter().filter(|s| !self.org.contains(s)).map(String::as_str).collect();
+        let mut out: Vec<&str> = self
+            .form
+            .sections
+            .iter()
+            .filter(|s| !self.org.contains(s))
+            .map(String::as_str)
+            .collect();
         if !self.form.other_sections.trim().is_empty() {
             out.push(self.form.other_sections.trim());
         }
@@ -306,12 +417,24 @@ impl ItemPage {
 }
 
 /// The organization's sections offered as 担当課: those of the plan's latest year the city has.
-async fn organization(state: &AppState, mid: i64, data: &PlanData) -> Result<(Vec<String>, String)> {
+async fn organization(
+    state: &AppState,
+    mid: i64,
+    data: &PlanData,
+) -> Result<(Vec<String>, String)> {
     let years = crate::db::admin::years(&state.pool, mid).await?;
-    let Some(y) = years.iter().find(|y| y.year <= data.plan.last_year).or(years.first()) else {
+    let Some(y) = years
+        .iter()
+        .find(|y| y.year <= data.plan.last_year)
+        .or(years.first())
+    else {
         return Ok((Vec::new(), String::new()));
     };
-    let names = crate::db::admin::org_sections(&state.pool, mid, y.id).await?.into_iter().map(|s| s.name).collect();
+    let names = crate::db::admin::org_sections(&state.pool, mid, y.id)
+        .await?
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     Ok((names, state.eras.fiscal_year_label(y.year)))
 }
 
@@ -324,7 +447,15 @@ fn action_label(a: &str) -> &'static str {
     }
 }
 
-async fn page(state: &AppState, staff: Staff, data: &PlanData, number: Option<i32>, form: ItemForm, errors: FieldErrors, stored: Option<ItemDoc>) -> Result<ItemPage> {
+async fn page(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    number: Option<i32>,
+    form: ItemForm,
+    errors: FieldErrors,
+    stored: Option<ItemDoc>,
+) -> Result<ItemPage> {
     let (org, org_year) = organization(state, staff.municipality_id, data).await?;
     let item = number.and_then(|n| data.items.iter().find(|i| i.number == n));
     let history = match item {
@@ -333,27 +464,63 @@ async fn page(state: &AppState, staff: Staff, data: &PlanData, number: Option<i3
             .into_iter()
             .map(|e| {
                 let at = e.at.with_timezone(&chrono::Local);
-                (format!("{} {}", state.eras.date_label(at.date_naive()), at.format("%H:%M")), action_label(&e.action), e.who.unwrap_or_default())
+                (
+                    format!(
+                        "{} {}",
+                        state.eras.date_label(at.date_naive()),
+                        at.format("%H:%M")
+                    ),
+                    action_label(&e.action),
+                    e.who.unwrap_or_default(),
+                )
             })
             .collect(),
         None => Vec::new(),
     };
-    let indicator_ids: Vec<i64> = item.map(|i| data.indicators.iter().filter(|x| x.item_id == i.id).map(|x| x.id).collect()).unwrap_or_default();
+    let indicator_ids: Vec<i64> = item
+        .map(|i| {
+            data.indicators
+                .iter()
+                .filter(|x| x.item_id == i.id)
+                .map(|x| x.id)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ItemPage {
         slug: data.plan.slug.clone(),
         plan_name: data.plan.name.clone(),
         item_label: data.plan.item_label.clone(),
         number,
-        years: (data.plan.first_year..=data.plan.last_year).map(|y| (y, crate::routes::plans::plan_year_label(&state.eras, data.plan.first_year, y))).collect(),
-        year_choices: (data.plan.first_year - 10..=data.plan.last_year).map(|y| (y, state.eras.fiscal_year_label(y))).collect(),
-        nodes: super::plan_editor::tree(data).into_iter().map(|r| (r.id.to_string(), format!("{}{}", "　".repeat(r.depth), r.text))).collect(),
+        years: (data.plan.first_year..=data.plan.last_year)
+            .map(|y| {
+                (
+                    y,
+                    crate::routes::plans::plan_year_label(&state.eras, data.plan.first_year, y),
+                )
+            })
+            .collect(),
+        year_choices: (data.plan.first_year - 10..=data.plan.last_year)
+            .map(|y| (y, state.eras.fiscal_year_label(y)))
+            .collect(),
+        nodes: super::plan_editor::tree(data)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id.to_string(),
+                    format!("{}{}", "　".repeat(r.depth), r.text),
+                )
+            })
+            .collect(),
         org,
         org_year,
         form,
         errors,
         stored,
         history,
-        has_actuals: data.actuals.iter().any(|a| indicator_ids.contains(&a.indicator_id)),
+        has_actuals: data
+            .actuals
+            .iter()
+            .any(|a| indicator_ids.contains(&a.indicator_id)),
         staff,
     })
 }
@@ -365,55 +532,127 @@ pub struct NodeQuery {
 }
 
 /// `GET /staff/plans/{plan}/items/new?node=`.
-pub async fn new_form(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Query(q): Query<NodeQuery>) -> Result<Response> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Query(q): Query<NodeQuery>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let mut form = ItemForm::of(&data, None, q.node);
     form.number = (data.places.iter().map(|p| p.number).max().unwrap_or(0) + 1).to_string();
-    Ok(render(&page(&state, staff, &data, None, form, FieldErrors::default(), None).await?)?.into_response())
+    Ok(render(
+        &page(
+            &state,
+            staff,
+            &data,
+            None,
+            form,
+            FieldErrors::default(),
+            None,
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 /// `GET /staff/plans/{plan}/items/{n}/edit`.
-pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path((slug, number)): Path<(String, i32)>) -> Result<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, number)): Path<(String, i32)>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
-    let item = data.items.iter().find(|i| i.number == number).ok_or(AppError::NotFound)?;
+    let item = data
+        .items
+        .iter()
+        .find(|i| i.number == number)
+        .ok_or(AppError::NotFound)?;
     let form = ItemForm::of(&data, Some(item), None);
-    Ok(render(&page(&state, staff, &data, Some(number), form, FieldErrors::default(), None).await?)?.into_response())
+    Ok(render(
+        &page(
+            &state,
+            staff,
+            &data,
+            Some(number),
+            form,
+            FieldErrors::default(),
+            None,
+        )
+        .await?,
+    )?
+    .into_response())
 }
 
 /// `POST /staff/plans/{plan}/items/new`.
-pub async fn create(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
     save_item(state, staff, slug, None, pairs).await
 }
 
 /// `POST /staff/plans/{plan}/items/{n}/edit`.
-pub async fn save(State(state): State<AppState>, staff: Staff, Path((slug, number)): Path<(String, i32)>, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, number)): Path<(String, i32)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
     save_item(state, staff, slug, Some(number), pairs).await
 }
 
 fn nobody() -> PlanCity {
-    PlanCity { slug: String::new(), name: String::new(), name_kana: String::new(), local_government_code: String::new() }
+    PlanCity {
+        slug: String::new(),
+        name: String::new(),
+        name_kana: String::new(),
+        local_government_code: String::new(),
+    }
 }
 
-async fn save_item(state: AppState, staff: Staff, slug: String, number: Option<i32>, pairs: Vec<(String, String)>) -> Result<Response> {
+async fn save_item(
+    state: AppState,
+    staff: Staff,
+    slug: String,
+    number: Option<i32>,
+    pairs: Vec<(String, String)>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let years: Vec<i32> = (data.plan.first_year..=data.plan.last_year).collect();
     let stored = match number {
-        Some(n) => Some(data.items.iter().find(|i| i.number == n).ok_or(AppError::NotFound)?.clone()),
+        Some(n) => Some(
+            data.items
+                .iter()
+                .find(|i| i.number == n)
+                .ok_or(AppError::NotFound)?
+                .clone(),
+        ),
         None => None,
     };
     let form = ItemForm::parse(&pairs, &years);
     let (org, _) = organization(&state, mid, &data).await?;
     let mut errors = FieldErrors::default();
-    let Some(item) = check(&form, &data, stored.as_ref().map(|i| i.id), &org, &mut errors) else {
+    let Some(item) = check(
+        &form,
+        &data,
+        stored.as_ref().map(|i| i.id),
+        &org,
+        &mut errors,
+    ) else {
         let page = page(&state, staff, &data, number, form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let doc = PlanDocument::from_data(&data, nobody());
-    let before = stored.as_ref().and_then(|s| doc.items.iter().find(|i| i.number == s.number).cloned());
+    let before = stored
+        .as_ref()
+        .and_then(|s| doc.items.iter().find(|i| i.number == s.number).cloned());
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
     if let Some(s) = &stored {
@@ -421,11 +660,25 @@ async fn save_item(state: AppState, staff: Staff, slug: String, number: Option<i
         if now != Some(form.version) {
             tx.rollback().await?;
             let fresh = super::plans::load(&state, &staff, &slug).await?;
-            let current = PlanDocument::from_data(&fresh, nobody()).items.into_iter().find(|i| i.number == s.number);
-            let page = page(&state, staff, &fresh, number, form, FieldErrors::default(), current.or(before)).await?;
+            let current = PlanDocument::from_data(&fresh, nobody())
+                .items
+                .into_iter()
+                .find(|i| i.number == s.number);
+            let page = page(
+                &state,
+                staff,
+                &fresh,
+                number,
+                form,
+                FieldErrors::default(),
+                current.or(before),
+            )
+            .await?;
             return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
         }
-        if item.number != s.number && !plan_edit::renumber_item(&mut tx, data.plan.id, s.id, item.number).await? {
+        if item.number != s.number
+            && !plan_edit::renumber_item(&mut tx, data.plan.id, s.id, item.number).await?
+        {
             tx.rollback().await?;
             errors.push("number", "この番号はほかで使われています。");
             let page = page(&state, staff, &data, number, form, errors, None).await?;
@@ -433,26 +686,58 @@ async fn save_item(state: AppState, staff: Staff, slug: String, number: Option<i
         }
         remove_indicators(&mut tx, s.id, &form).await?;
     }
-    let nodes: HashMap<String, i64> = node_keys(&data).into_iter().map(|(id, key)| (key, id)).collect();
-    crate::import::plan::apply::write_item(&mut tx, mid, data.plan.id, &doc, &item, &nodes, staff.user_id).await?;
-    let item_id: i64 = sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
-        .bind(data.plan.id)
-        .bind(item.number)
-        .fetch_one(&mut *tx)
-        .await?;
+    let nodes: HashMap<String, i64> = node_keys(&data)
+        .into_iter()
+        .map(|(id, key)| (key, id))
+        .collect();
+    crate::import::plan::apply::write_item(
+        &mut tx,
+        mid,
+        data.plan.id,
+        &doc,
+        &item,
+        &nodes,
+        staff.user_id,
+    )
+    .await?;
+    let item_id: i64 =
+        sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
+            .bind(data.plan.id)
+            .bind(item.number)
+            .fetch_one(&mut *tx)
+            .await?;
     let action = if stored.is_some() { "update" } else { "create" };
-    audit(&mut tx, &staff, action, "plan_item", item_id, before.as_ref(), Some(&item)).await?;
+    audit(
+        &mut tx,
+        &staff,
+        action,
+        "plan_item",
+        item_id,
+        before.as_ref(),
+        Some(&item),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/plans/{slug}/items/{}/edit?saved=1", item.number)).into_response())
+    Ok(Redirect::to(&format!(
+        "/staff/plans/{slug}/items/{}/edit?saved=1",
+        item.number
+    ))
+    .into_response())
 }
 
 /// Removes the indicators the form ticks for removal and closes the gaps in the positions,
 /// so the indicators kept stay matched with their own targets and actuals.
-async fn remove_indicators(tx: &mut sqlx::PgConnection, item_id: i64, form: &ItemForm) -> sqlx::Result<()> {
+async fn remove_indicators(
+    tx: &mut sqlx::PgConnection,
+    item_id: i64,
+    form: &ItemForm,
+) -> sqlx::Result<()> {
     let gone: Vec<i64> = form
         .indicators
         .iter()
-        .filter(|x| x.remove || (x.name.trim().is_empty() && x.targets.iter().all(|t| t.trim().is_empty())))
+        .filter(|x| {
+            x.remove || (x.name.trim().is_empty() && x.targets.iter().all(|t| t.trim().is_empty()))
+        })
         .filter_map(|x| x.id.parse().ok())
         .collect();
     if gone.is_empty() {
@@ -463,10 +748,12 @@ async fn remove_indicators(tx: &mut sqlx::PgConnection, item_id: i64, form: &Ite
         .bind(&gone)
         .execute(&mut *tx)
         .await?;
-    let left: Vec<(i64, i32)> = sqlx::query_as("SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position")
-        .bind(item_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let left: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position",
+    )
+    .bind(item_id)
+    .fetch_all(&mut *tx)
+    .await?;
     for (k, (id, position)) in left.into_iter().enumerate() {
         if position != k as i32 + 1 {
             sqlx::query("UPDATE plan_indicator SET position = $2 WHERE id = $1")
@@ -487,23 +774,54 @@ pub struct DeleteForm {
 
 /// `POST /staff/plans/{plan}/items/{n}/delete`: an item with recorded actuals needs the
 /// confirmation box ticked.
-pub async fn delete(State(state): State<AppState>, staff: Staff, Path((slug, number)): Path<(String, i32)>, Form(f): Form<DeleteForm>) -> Result<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, number)): Path<(String, i32)>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
-    let item = data.items.iter().find(|i| i.number == number).ok_or(AppError::NotFound)?.clone();
+    let item = data
+        .items
+        .iter()
+        .find(|i| i.number == number)
+        .ok_or(AppError::NotFound)?
+        .clone();
     let doc = PlanDocument::from_data(&data, nobody());
     let before = doc.items.iter().find(|i| i.number == number).cloned();
     let form = ItemForm::of(&data, Some(&item), None);
-    let p = page(&state, staff.clone(), &data, Some(number), form, FieldErrors::default(), None).await?;
+    let p = page(
+        &state,
+        staff.clone(),
+        &data,
+        Some(number),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
     if p.has_actuals && f.confirm.is_empty() {
         let mut p = p;
-        p.errors.push("confirm", "実績が記録されています。削除するときは「実績も削除する」にチェックを入れてください。");
+        p.errors.push(
+            "confirm",
+            "実績が記録されています。削除するときは「実績も削除する」にチェックを入れてください。",
+        );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
     }
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if plan_edit::delete_item(&mut tx, staff.municipality_id, data.plan.id, item.id).await? {
-        audit(&mut tx, &staff, "delete", "plan_item", item.id, before.as_ref(), None).await?;
+        audit(
+            &mut tx,
+            &staff,
+            "delete",
+            "plan_item",
+            item.id,
+            before.as_ref(),
+            None,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}")).into_response())

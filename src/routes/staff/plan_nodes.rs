@@ -39,7 +39,10 @@ impl NodeForm {
             errors.push("title", "名前は200文字以内で入力してください。");
         }
         if self.label.trim().chars().count() > 10 {
-            errors.push("label", "番号は10文字以内で入力してください（例：1、(1)、①）。");
+            errors.push(
+                "label",
+                "番号は10文字以内で入力してください（例：1、(1)、①）。",
+            );
         }
         if self.description.trim().chars().count() > 2000 {
             errors.push("description", "説明は2000文字以内で入力してください。");
@@ -74,7 +77,12 @@ fn subtree(data: &PlanData, id: i64) -> Vec<i64> {
     let mut k = 0;
     while k < out.len() {
         let at = out[k];
-        out.extend(data.nodes.iter().filter(|n| n.parent_id == Some(at)).map(|n| n.id));
+        out.extend(
+            data.nodes
+                .iter()
+                .filter(|n| n.parent_id == Some(at))
+                .map(|n| n.id),
+        );
         k += 1;
     }
     out
@@ -86,29 +94,50 @@ fn parents(data: &PlanData, node: Option<i64>, height: usize) -> Vec<(String, St
     let own = node.map(|id| subtree(data, id)).unwrap_or_default();
     let mut out = Vec::new();
     if height < levels {
-        out.push((String::new(), format!("（最上位の{}）", data.plan.level_names[0])));
+        out.push((
+            String::new(),
+            format!("（最上位の{}）", data.plan.level_names[0]),
+        ));
     }
     for row in super::plan_editor::tree(data) {
         if own.contains(&row.id) || row.depth + 1 + height >= levels {
             continue;
         }
-        out.push((row.id.to_string(), format!("{}{}", "　".repeat(row.depth), row.text)));
+        out.push((
+            row.id.to_string(),
+            format!("{}{}", "　".repeat(row.depth), row.text),
+        ));
     }
     out
 }
 
 fn level_name(data: &PlanData, depth: usize) -> String {
-    data.plan.level_names.get(depth).cloned().unwrap_or_default()
+    data.plan
+        .level_names
+        .get(depth)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn depth_of(data: &PlanData, parent: Option<i64>) -> Option<usize> {
     match parent {
         None => Some(0),
-        Some(p) => data.nodes.iter().find(|n| n.id == p).map(|n| n.depth as usize + 1),
+        Some(p) => data
+            .nodes
+            .iter()
+            .find(|n| n.id == p)
+            .map(|n| n.depth as usize + 1),
     }
 }
 
-fn page(staff: Staff, data: &PlanData, id: Option<i64>, form: NodeForm, errors: FieldErrors, conflict: bool) -> NodePage {
+fn page(
+    staff: Staff,
+    data: &PlanData,
+    id: Option<i64>,
+    form: NodeForm,
+    errors: FieldErrors,
+    conflict: bool,
+) -> NodePage {
     let height = id.map(|i| height_of(data, i)).unwrap_or(0);
     let depth = depth_of(data, form.parent.parse().ok()).unwrap_or(0);
     NodePage {
@@ -126,9 +155,19 @@ fn page(staff: Staff, data: &PlanData, id: Option<i64>, form: NodeForm, errors: 
 
 /// Levels below a node (0: none).
 fn height_of(data: &PlanData, id: i64) -> usize {
-    let depth = |x: i64| data.nodes.iter().find(|n| n.id == x).map(|n| n.depth).unwrap_or(0);
+    let depth = |x: i64| {
+        data.nodes
+            .iter()
+            .find(|n| n.id == x)
+            .map(|n| n.depth)
+            .unwrap_or(0)
+    };
     let top = depth(id);
-    subtree(data, id).into_iter().map(|x| (depth(x) - top) as usize).max().unwrap_or(0)
+    subtree(data, id)
+        .into_iter()
+        .map(|x| (depth(x) - top) as usize)
+        .max()
+        .unwrap_or(0)
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,15 +177,36 @@ pub struct ParentQuery {
 }
 
 /// `GET /staff/plans/{plan}/nodes/new?parent=`.
-pub async fn new_form(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Query(q): Query<ParentQuery>) -> Result<Response> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Query(q): Query<ParentQuery>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
-    let form = NodeForm { parent: q.parent.map(|p| p.to_string()).unwrap_or_default(), ..NodeForm::default() };
-    Ok(render(&page(staff, &data, None, form, FieldErrors::default(), false))?.into_response())
+    let form = NodeForm {
+        parent: q.parent.map(|p| p.to_string()).unwrap_or_default(),
+        ..NodeForm::default()
+    };
+    Ok(render(&page(
+        staff,
+        &data,
+        None,
+        form,
+        FieldErrors::default(),
+        false,
+    ))?
+    .into_response())
 }
 
 /// The parent a form names, checked against the plan and the levels; None with a message.
-fn check_parent(data: &PlanData, form: &NodeForm, node: Option<i64>, errors: &mut FieldErrors) -> Option<(Option<i64>, usize)> {
+fn check_parent(
+    data: &PlanData,
+    form: &NodeForm,
+    node: Option<i64>,
+    errors: &mut FieldErrors,
+) -> Option<(Option<i64>, usize)> {
     let parent: Option<i64> = if form.parent.trim().is_empty() {
         None
     } else {
@@ -165,46 +225,91 @@ fn check_parent(data: &PlanData, form: &NodeForm, node: Option<i64>, errors: &mu
         return None;
     }
     if depth + height >= data.plan.level_names.len() {
-        errors.push("parent", format!("この計画の階層は{}段までです。", data.plan.level_names.len()));
+        errors.push(
+            "parent",
+            format!(
+                "この計画の階層は{}段までです。",
+                data.plan.level_names.len()
+            ),
+        );
         return None;
     }
     Some((parent, depth))
 }
 
 /// `POST /staff/plans/{plan}/nodes/new`.
-pub async fn create(State(state): State<AppState>, staff: Staff, Path(slug): Path<String>, Form(form): Form<NodeForm>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(slug): Path<String>,
+    Form(form): Form<NodeForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let mut errors = FieldErrors::default();
     let place = check_parent(&data, &form, None, &mut errors);
     let node = form.check(&mut errors);
     let (Some((parent, depth)), Some(node)) = (place, node) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(staff, &data, None, form, errors, false))?).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&page(staff, &data, None, form, errors, false))?,
+        )
+            .into_response());
     };
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
-    let siblings: i64 = sqlx::query_scalar("SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2")
-        .bind(data.plan.id)
-        .bind(parent)
-        .fetch_one(&mut *tx)
-        .await?;
+    let siblings: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2",
+    )
+    .bind(data.plan.id)
+    .bind(parent)
+    .fetch_one(&mut *tx)
+    .await?;
     if siblings >= 99 {
         tx.rollback().await?;
         errors.push("parent", "ひとつの階層の下に置けるのは99件までです。");
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(staff, &data, None, form, errors, false))?).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&page(staff, &data, None, form, errors, false))?,
+        )
+            .into_response());
     }
-    let id = plan_edit::insert_node(&mut tx, staff.municipality_id, data.plan.id, parent, depth as i32, &node).await?;
-    audit(&mut tx, &staff, "create", "plan_node", id, None, Some(&node)).await?;
+    let id = plan_edit::insert_node(
+        &mut tx,
+        staff.municipality_id,
+        data.plan.id,
+        parent,
+        depth as i32,
+        &node,
+    )
+    .await?;
+    audit(
+        &mut tx,
+        &staff,
+        "create",
+        "plan_node",
+        id,
+        None,
+        Some(&node),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())
 }
 
 fn find(data: &PlanData, id: i64) -> Result<&crate::db::plans::NodeRow> {
-    data.nodes.iter().find(|n| n.id == id).ok_or(AppError::NotFound)
+    data.nodes
+        .iter()
+        .find(|n| n.id == id)
+        .ok_or(AppError::NotFound)
 }
 
 /// `GET /staff/plans/{plan}/nodes/{id}`.
-pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path((slug, id)): Path<(String, i64)>) -> Result<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let n = find(&data, id)?;
@@ -215,11 +320,24 @@ pub async fn edit_form(State(state): State<AppState>, staff: Staff, Path((slug, 
         parent: n.parent_id.map(|p| p.to_string()).unwrap_or_default(),
         version: n.version,
     };
-    Ok(render(&page(staff, &data, Some(id), form, FieldErrors::default(), false))?.into_response())
+    Ok(render(&page(
+        staff,
+        &data,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        false,
+    ))?
+    .into_response())
 }
 
 /// `POST /staff/plans/{plan}/nodes/{id}`.
-pub async fn save(State(state): State<AppState>, staff: Staff, Path((slug, id)): Path<(String, i64)>, Form(form): Form<NodeForm>) -> Result<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<NodeForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let before = find(&data, id)?;
@@ -227,39 +345,95 @@ pub async fn save(State(state): State<AppState>, staff: Staff, Path((slug, id)):
     let place = check_parent(&data, &form, Some(id), &mut errors);
     let node = form.check(&mut errors);
     let (Some((parent, depth)), Some(node)) = (place, node) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(staff, &data, Some(id), form, errors, false))?).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&page(staff, &data, Some(id), form, errors, false))?,
+        )
+            .into_response());
     };
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
-    if !plan_edit::update_node(&mut tx, staff.municipality_id, data.plan.id, id, form.version, &node, parent, depth as i32).await? {
+    if !plan_edit::update_node(
+        &mut tx,
+        staff.municipality_id,
+        data.plan.id,
+        id,
+        form.version,
+        &node,
+        parent,
+        depth as i32,
+    )
+    .await?
+    {
         tx.rollback().await?;
         let fresh = super::plans::load(&state, &staff, &slug).await?;
-        return Ok((StatusCode::CONFLICT, render(&page(staff, &fresh, Some(id), form, FieldErrors::default(), true))?).into_response());
+        return Ok((
+            StatusCode::CONFLICT,
+            render(&page(
+                staff,
+                &fresh,
+                Some(id),
+                form,
+                FieldErrors::default(),
+                true,
+            ))?,
+        )
+            .into_response());
     }
-    let old = Node { label: before.label.clone(), title: before.title.clone(), description: before.description.clone() };
-    audit(&mut tx, &staff, "update", "plan_node", id, Some(&old), Some(&node)).await?;
+    let old = Node {
+        label: before.label.clone(),
+        title: before.title.clone(),
+        description: before.description.clone(),
+    };
+    audit(
+        &mut tx,
+        &staff,
+        "update",
+        "plan_node",
+        id,
+        Some(&old),
+        Some(&node),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())
 }
 
 /// `POST /staff/plans/{plan}/nodes/{id}/delete`: only a node with nothing under it.
-pub async fn delete(State(state): State<AppState>, staff: Staff, Path((slug, id)): Path<(String, i64)>) -> Result<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     let n = find(&data, id)?;
-    let old = Node { label: n.label.clone(), title: n.title.clone(), description: n.description.clone() };
+    let old = Node {
+        label: n.label.clone(),
+        title: n.title.clone(),
+        description: n.description.clone(),
+    };
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if !plan_edit::delete_node(&mut tx, staff.municipality_id, data.plan.id, id).await? {
         tx.rollback().await?;
-        return Ok((StatusCode::CONFLICT, render(&refused(&state, staff, &data, &old).await?)?).into_response());
+        return Ok((
+            StatusCode::CONFLICT,
+            render(&refused(&state, staff, &data, &old).await?)?,
+        )
+            .into_response());
     }
     audit(&mut tx, &staff, "delete", "plan_node", id, Some(&old), None).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}")).into_response())
 }
 
-async fn refused(state: &AppState, staff: Staff, data: &PlanData, n: &Node) -> Result<super::plan_editor::OverviewPage> {
+async fn refused(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    n: &Node,
+) -> Result<super::plan_editor::OverviewPage> {
     let mut errors = FieldErrors::default();
     errors.push(
         "tree",
@@ -275,14 +449,28 @@ pub struct MoveForm {
 }
 
 /// `POST /staff/plans/{plan}/nodes/{id}/move`: up or down among its siblings.
-pub async fn move_node(State(state): State<AppState>, staff: Staff, Path((slug, id)): Path<(String, i64)>, Form(form): Form<MoveForm>) -> Result<Response> {
+pub async fn move_node(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
     find(&data, id)?;
     let mut tx = state.pool.begin().await?;
     crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if plan_edit::move_node(&mut tx, data.plan.id, id, form.direction == "up").await? {
-        audit::<String>(&mut tx, &staff, "move", "plan_node", id, None, Some(&form.direction)).await?;
+        audit::<String>(
+            &mut tx,
+            &staff,
+            "move",
+            "plan_node",
+            id,
+            None,
+            Some(&form.direction),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())
