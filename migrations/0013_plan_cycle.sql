@@ -107,3 +107,20 @@ CREATE TRIGGER public_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pla
     FOR EACH STATEMENT EXECUTE FUNCTION note_public_change();
 CREATE TRIGGER public_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plan_year_review
     FOR EACH STATEMENT EXECUTE FUNCTION note_public_change();
+
+-- A year's actuals from a workbook between preview and application: the rows read (indicator
+-- ids with their values), and a fingerprint of the year's stored actuals at preview time.
+CREATE TABLE plan_actual_import (
+    id              BIGSERIAL PRIMARY KEY,
+    municipality_id BIGINT NOT NULL,
+    policy_id       BIGINT NOT NULL,
+    year            INTEGER NOT NULL,
+    created_by      BIGINT NOT NULL,
+    filename        TEXT NOT NULL,
+    rows            JSONB NOT NULL,
+    fingerprint     TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'previewed' CHECK (state IN ('previewed', 'applied', 'stale')),
+    created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    FOREIGN KEY (municipality_id, policy_id) REFERENCES policy (municipality_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (municipality_id, created_by) REFERENCES app_user (municipality_id, id) ON DELETE CASCADE
+);

@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 
 mod plan;
 mod sheet_names;
-pub use plan::{STRUCTURE_HEADERS, STRUCTURE_SHEET, plan_workbook};
+pub use plan::{STRUCTURE_HEADERS, STRUCTURE_SHEET, actuals_workbook, plan_workbook};
 pub use sheet_names::sheet_names;
 
 /// The MIME type of .xlsx files.

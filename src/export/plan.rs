@@ -205,3 +205,107 @@ fn structure_sheet(
 pub const STRUCTURE_SHEET: &str = "体系";
 /// Its columns.
 pub const STRUCTURE_HEADERS: [&str; 5] = ["階層番号", "階層", "番号", "名称", "説明"];
+
+/// A year's actuals workbook: one row per indicator with a target that year — 番号, 取組項目,
+/// 目標値等, 単位, the target, and the columns to fill: 実績 (the recorded one if any) and 達成
+/// (for a word target). It reads back through the actuals import.
+pub fn actuals_workbook(
+    data: &PlanData,
+    year: i32,
+    year_label: &str,
+) -> Result<Vec<u8>, XlsxError> {
+    let header = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E8EEF5");
+    let cell = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    let input = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#FFFBE6");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(
+        format!("{year_label}実績")
+            .chars()
+            .take(31)
+            .collect::<String>(),
+    )?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{} {year_label}の実績", data.plan.name),
+        &Format::new().set_bold().set_font_size(14),
+    )?;
+    let target_header = format!("目標（{year_label}）");
+    let headers = [
+        "番号",
+        "取組項目",
+        "目標値等",
+        "単位",
+        target_header.as_str(),
+        "実績",
+        "達成",
+    ];
+    for (c, (h, w)) in headers
+        .iter()
+        .zip([8.0, 30.0, 40.0, 8.0, 14.0, 16.0, 10.0])
+        .enumerate()
+    {
+        ws.write_string_with_format(1, c as u16, *h, &header)?;
+        ws.set_column_width(c as u16, w)?;
+    }
+    ws.set_repeat_rows(1, 1)?;
+    let mut row = 2u32;
+    for item in &data.items {
+        for x in data.indicators.iter().filter(|x| x.item_id == item.id) {
+            let Some(t) = data
+                .targets
+                .iter()
+                .find(|t| t.indicator_id == x.id && t.year == year)
+            else {
+                continue;
+            };
+            if t.word.as_deref() == Some(crate::domain::plan::NO_TARGET) {
+                continue;
+            }
+            let actual = data
+                .actuals
+                .iter()
+                .find(|a| a.indicator_id == x.id && a.year == year);
+            let written = actual
+                .map(|a| match (a.value, &a.word) {
+                    (Some(v), _) => crate::domain::plan::PlanValue::Number(v).display(),
+                    (None, Some(w)) => w.clone(),
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
+            let achieved = match actual.and_then(|a| a.achieved) {
+                Some(true) => "達成",
+                Some(false) => "未達成",
+                None => "",
+            };
+            let cells = [
+                format!("-{}", item.number),
+                item.title.clone(),
+                x.name.clone(),
+                x.unit.clone(),
+                t.written.clone(),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, v, &cell)?;
+            }
+            ws.write_string_with_format(row, 5, &written, &input)?;
+            ws.write_string_with_format(
+                row,
+                6,
+                if t.value.is_some() { "" } else { achieved },
+                &input,
+            )?;
+            row += 1;
+        }
+    }
+    wb.save_to_buffer()
+}

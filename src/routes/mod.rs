@@ -228,6 +228,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/plans/import/{id}", get(staff::plan_import::show))
         .route(
+            "/staff/plans/{plan}/years/{year}/actuals.xlsx",
+            get(staff::plan_actuals_import::download),
+        )
+        .route(
+            "/staff/plans/{plan}/years/{year}/actuals",
+            post(staff::plan_actuals_import::upload).layer(DefaultBodyLimit::max(
+                crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/staff/plans/{plan}/actuals-imports/{id}",
+            get(staff::plan_actuals_import::show),
+        )
+        .route(
+            "/staff/plans/{plan}/actuals-imports/{id}/confirm",
+            post(staff::plan_actuals_import::confirm),
+        )
+        .route(
             "/staff/plans/new",
             get(staff::plan_editor::new_plan_form).post(staff::plan_editor::create_plan),
         )

@@ -292,6 +292,7 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "initiative_result",
         "initiative_section",
         "login_failure",
+        "plan_actual_import",
         "plan_import",
         "plan_item_section",
         "public_change",

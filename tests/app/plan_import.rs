@@ -652,3 +652,110 @@ async fn only_planning_staff_of_the_city_reach_plan_imports() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_years_actuals_come_from_the_downloaded_workbook_filled_in() {
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let plan = "/staff/plans/gyosei-keiei-2";
+    let bytes = export_bytes(&app, &s, &format!("{plan}/years/2017/actuals.xlsx")).await;
+    let mut grids = read("a.xlsx", &bytes).unwrap();
+    let header = grids[0].rows[1].clone();
+    assert_eq!(
+        header[..7],
+        [
+            "番号",
+            "取組項目",
+            "目標値等",
+            "単位",
+            "目標（平成29年度）",
+            "実績",
+            "達成"
+        ]
+    );
+    let rows = &mut grids[0].rows;
+    let at = |rows: &Vec<Vec<String>>, n: &str| rows.iter().position(|r| r[0] == n).unwrap();
+    let (r1, r8, r13) = (at(rows, "-1"), at(rows, "-8"), at(rows, "-13"));
+    rows[r1][5] = "76".into();
+    rows[r8][5] = "先進市を調査".into();
+    rows[r8][6] = "達成".into();
+    rows[r13][5] = "712".into();
+    let reply = upload_to(
+        &app,
+        &s,
+        &format!("{plan}/years/2017/actuals"),
+        &[],
+        "jisseki.xlsx",
+        &workbook(&grids),
+    )
+    .await;
+    let at = import_of(&reply);
+    let page = app.send("GET", &at, Some(&s), None).await.body;
+    let text = text_of(&page);
+    assert!(text.contains("変わる実績（3件）"), "{text}");
+    assert!(text.contains("先進市を調査（達成）"), "{text}");
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual").await,
+        0,
+        "nothing before the confirmation"
+    );
+    assert_eq!(confirm(&app, &s, &at).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual WHERE year = 2017")
+            .await,
+        3
+    );
+    let preview = app
+        .send("GET", &format!("{plan}/progress/2017"), Some(&s), None)
+        .await;
+    assert!(text_of(&preview.body).contains("712"));
+
+    // A word target without its decision, a number where a number is needed: placed, nothing kept.
+    rows_edit(&mut grids, |rows| {
+        let r = rows.iter().position(|r| r[0] == "-9").unwrap();
+        rows[r][5] = "検討した".into();
+        let r = rows.iter().position(|r| r[0] == "-5").unwrap();
+        rows[r][5] = "たくさん".into();
+    });
+    let bad = upload_to(
+        &app,
+        &s,
+        &format!("{plan}/years/2017/actuals"),
+        &[],
+        "jisseki.xlsx",
+        &workbook(&grids),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = text_of(&bad.body);
+    assert!(
+        text.contains("F列 -5「") && text.contains("実績は数値で書いてください"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-9「") && text.contains("達成したかどうか"),
+        "{text}"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual_import").await,
+        1
+    );
+    // A viewer may download but not upload.
+    let viewer = app.add_staff("kazo", "kazo-viewer", "viewer", None).await;
+    let viewer = app.session_for(viewer).await;
+    export_bytes(&app, &viewer, &format!("{plan}/years/2017/actuals.xlsx")).await;
+    let refused = upload_to(
+        &app,
+        &viewer,
+        &format!("{plan}/years/2017/actuals"),
+        &[],
+        "jisseki.xlsx",
+        &workbook(&grids),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+fn rows_edit(grids: &mut [Grid], edit: impl FnOnce(&mut Vec<Vec<String>>)) {
+    edit(&mut grids[0].rows)
+}

@@ -150,6 +150,7 @@ impl PlanDocument {
     }
 }
 
+pub mod actuals;
 pub mod apply;
 pub mod book;
 mod compare;

@@ -16,6 +16,7 @@ pub mod initiatives;
 pub mod organization;
 pub mod pillars;
 pub mod plan_actuals;
+pub mod plan_actuals_import;
 pub mod plan_editor;
 pub mod plan_import;
 pub mod plan_item_editor;
