@@ -202,8 +202,17 @@ struct Stored {
     state: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    year: i32,
+    filename: String,
+    rows: sqlx::types::Json<Vec<ActualRow>>,
+    fingerprint: String,
+    state: String,
+}
+
 async fn stored(state: &AppState, staff: &Staff, data: &PlanData, id: i64) -> Result<Stored> {
-    let row: Option<(i32, String, sqlx::types::Json<Vec<ActualRow>>, String, String)> = sqlx::query_as(
+    let row: Option<StoredRow> = sqlx::query_as(
         "SELECT year, filename, rows, fingerprint, state FROM plan_actual_import WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
     )
     .bind(staff.municipality_id)
@@ -211,13 +220,13 @@ async fn stored(state: &AppState, staff: &Staff, data: &PlanData, id: i64) -> Re
     .bind(id)
     .fetch_optional(&state.pool)
     .await?;
-    let (year, filename, rows, fingerprint, st) = row.ok_or(AppError::NotFound)?;
+    let r = row.ok_or(AppError::NotFound)?;
     Ok(Stored {
-        year,
-        filename,
-        rows: rows.0,
-        fingerprint,
-        state: st,
+        year: r.year,
+        filename: r.filename,
+        rows: r.rows.0,
+        fingerprint: r.fingerprint,
+        state: r.state,
     })
 }
 

@@ -428,9 +428,8 @@ pub async fn save_head(
     Path(slug): Path<String>,
     Form(form): Form<HeadForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let mut errors = FieldErrors::default();
     let head = form.check(max_depth(&data), &mut errors);
     if let Some(h) = &head
@@ -445,8 +444,6 @@ pub async fn save_head(
         let page = overview(&state, staff, &data, Some(form), errors, false, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
     if !plan_edit::update_head(&mut tx, mid, data.plan.id, form.version, &head).await? {
         tx.rollback().await?;
         let fresh = super::plans::load(&state, &staff, &slug).await?;

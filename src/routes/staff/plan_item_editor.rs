@@ -622,9 +622,8 @@ async fn save_item(
     number: Option<i32>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let years: Vec<i32> = (data.plan.first_year..=data.plan.last_year).collect();
     let stored = match number {
         Some(n) => Some(
@@ -653,8 +652,6 @@ async fn save_item(
     let before = stored
         .as_ref()
         .and_then(|s| doc.items.iter().find(|i| i.number == s.number).cloned());
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
     if let Some(s) = &stored {
         let now = plan_edit::item_version(&mut tx, data.plan.id, s.id).await?;
         if now != Some(form.version) {
@@ -780,8 +777,7 @@ pub async fn delete(
     Path((slug, number)): Path<(String, i32)>,
     Form(f): Form<DeleteForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let item = data
         .items
         .iter()
@@ -809,8 +805,6 @@ pub async fn delete(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if plan_edit::delete_item(&mut tx, staff.municipality_id, data.plan.id, item.id).await? {
         audit(
             &mut tx,

@@ -244,8 +244,7 @@ pub async fn create(
     Path(slug): Path<String>,
     Form(form): Form<NodeForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let mut errors = FieldErrors::default();
     let place = check_parent(&data, &form, None, &mut errors);
     let node = form.check(&mut errors);
@@ -256,8 +255,6 @@ pub async fn create(
         )
             .into_response());
     };
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     let siblings: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2",
     )
@@ -338,8 +335,7 @@ pub async fn save(
     Path((slug, id)): Path<(String, i64)>,
     Form(form): Form<NodeForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let before = find(&data, id)?;
     let mut errors = FieldErrors::default();
     let place = check_parent(&data, &form, Some(id), &mut errors);
@@ -351,8 +347,6 @@ pub async fn save(
         )
             .into_response());
     };
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if !plan_edit::update_node(
         &mut tx,
         staff.municipality_id,
@@ -405,16 +399,13 @@ pub async fn delete(
     staff: Staff,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     let n = find(&data, id)?;
     let old = Node {
         label: n.label.clone(),
         title: n.title.clone(),
         description: n.description.clone(),
     };
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if !plan_edit::delete_node(&mut tx, staff.municipality_id, data.plan.id, id).await? {
         tx.rollback().await?;
         return Ok((
@@ -455,11 +446,8 @@ pub async fn move_node(
     Path((slug, id)): Path<(String, i64)>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     find(&data, id)?;
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     if plan_edit::move_node(&mut tx, data.plan.id, id, form.direction == "up").await? {
         audit::<String>(
             &mut tx,

@@ -48,11 +48,8 @@ pub async fn review_year(
     Path((slug, year)): Path<(String, i32)>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     super::plans::check_year(&data, year)?;
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
     let done = if form.undo.is_empty() {
         plans::review_year(
             &mut tx,
@@ -95,8 +92,7 @@ pub async fn publish_year(
     Path((slug, year)): Path<(String, i32)>,
     Form(form): Form<PublishForm>,
 ) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     super::plans::check_year(&data, year)?;
     let on = match check_publication_date(&form.published_on) {
         Ok(d) => d,
@@ -113,10 +109,7 @@ pub async fn publish_year(
             .await;
         }
     };
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, &slug).await?;
-    // Read under the lock: the progress as published.
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    // Read under the lock (by `begin_write`): the progress as published.
     let snapshot = serde_json::to_value(progress_items(&data, &state.eras))
         .map_err(|_| AppError::BadRequest)?;
     match plans::publish_year(

@@ -43,6 +43,20 @@ pub(super) async fn load(state: &AppState, staff: &Staff, slug: &str) -> Result<
         .ok_or(AppError::NotFound)
 }
 
+/// A write to a plan by planning staff: the transaction holding the plan's lock (every
+/// writer of a plan takes it first), and the plan as stored once the lock is held.
+pub(super) async fn begin_write(
+    state: &AppState,
+    staff: &Staff,
+    slug: &str,
+) -> Result<(PlanData, sqlx::Transaction<'static, sqlx::Postgres>)> {
+    require(staff.roles.is_admin())?;
+    let mut tx = state.pool.begin().await?;
+    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, slug).await?;
+    let data = load(state, staff, slug).await?;
+    Ok((data, tx))
+}
+
 /// The section ids this person is chief of (any year).
 fn own_sections(staff: &Staff) -> Vec<i64> {
     staff
