@@ -390,6 +390,7 @@ pub struct ItemPage {
     stored: Option<ItemDoc>,
     history: Vec<(String, &'static str, String)>,
     has_actuals: bool,
+    saved: bool,
 }
 
 impl ItemPage {
@@ -517,12 +518,19 @@ async fn page(
         errors,
         stored,
         history,
+        saved: false,
         has_actuals: data
             .actuals
             .iter()
             .any(|a| indicator_ids.contains(&a.indicator_id)),
         staff,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -562,6 +570,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     staff: Staff,
     Path((slug, number)): Path<(String, i32)>,
+    Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = super::plans::load(&state, &staff, &slug).await?;
@@ -571,19 +580,18 @@ pub async fn edit_form(
         .find(|i| i.number == number)
         .ok_or(AppError::NotFound)?;
     let form = ItemForm::of(&data, Some(item), None);
-    Ok(render(
-        &page(
-            &state,
-            staff,
-            &data,
-            Some(number),
-            form,
-            FieldErrors::default(),
-            None,
-        )
-        .await?,
-    )?
-    .into_response())
+    let mut p = page(
+        &state,
+        staff,
+        &data,
+        Some(number),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    p.saved = q.saved.is_some();
+    Ok(render(&p)?.into_response())
 }
 
 /// `POST /staff/plans/{plan}/items/new`.
