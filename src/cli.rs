@@ -15,7 +15,8 @@ pub fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
         let Some(key) = a.strip_prefix("--") else {
             return Err(format!("unexpected argument {a:?}"));
         };
-        if key == "demo" {
+        if key == "demo" || key == "apply" {
+            out.insert(key.to_owned(), String::new());
             continue;
         }
         let value = it.next().ok_or_else(|| format!("--{key} needs a value"))?;
@@ -187,4 +188,120 @@ pub async fn export_site(
         site.files.len(),
         out.display()
     ))
+}
+
+/// `import-plan --city kazo --slug gyosei-keiei-3 --file plan.xlsx [--apply]`: reads a plan
+/// workbook (the layout `/staff/plans/import` reads) as a new plan or, when the city has a plan
+/// with that slug, a revision of it; prints what it would change, and writes it with `--apply`
+/// (one transaction, as a confirmed upload).
+pub async fn import_plan(
+    state: &crate::state::AppState,
+    o: &HashMap<String, String>,
+) -> Result<String, String> {
+    use crate::import::plan::{PlanCity, PlanDocument, book, compare};
+    let (city, slug, file) = (
+        required(o, "city")?,
+        required(o, "slug")?,
+        required(o, "file")?,
+    );
+    if let Some(p) = crate::routes::staff::plan_import::slug_problem(slug) {
+        return Err(format!("--slug: {p}"));
+    }
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("{file}: {e}"))?
+        .len();
+    if size > crate::import::spreadsheet::MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "{file}: larger than {} bytes",
+            crate::import::spreadsheet::MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    let grids =
+        crate::import::spreadsheet::read(file, &bytes).map_err(|e| format!("{file}: {e}"))?;
+    let m = crate::db::public::municipality(&state.pool, city)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no city with the slug {city:?}"))?;
+    let latest = chrono::Local::now()
+        .date_naive()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2030)
+        + 10;
+    let read = book::read(&grids, &state.eras, latest);
+    let mut problems: Vec<String> = read
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.place(), p.message))
+        .collect();
+    let stored = crate::db::plans::load(&state.pool, m.id, slug, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let city_doc = PlanCity {
+        slug: m.slug.clone(),
+        name: m.name.clone(),
+        name_kana: m.name_kana.clone(),
+        local_government_code: m.local_government_code.clone(),
+    };
+    let doc = read.into_document(
+        city_doc.clone(),
+        slug.to_owned(),
+        stored.as_ref().map(|d| d.plan.name.as_str()),
+    );
+    if problems.is_empty() {
+        problems.extend(doc.problems());
+    }
+    if crate::db::plan_imports::name_taken(&state.pool, m.id, &doc.plan.name, slug)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        problems.push(format!(
+            "another plan or policy of {city} is named {:?}",
+            doc.plan.name
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "{file} cannot be imported:\n  {}",
+            problems.join("\n  ")
+        ));
+    }
+    let old = stored
+        .as_ref()
+        .map(|d| PlanDocument::from_data(d, city_doc));
+    let eras = state.eras.clone();
+    let changes = compare(old.as_ref(), &doc, &|y| eras.fiscal_year_label(y));
+    let count = |kind: &str| changes.items.iter().filter(|i| i.kind == kind).count();
+    let summary = format!(
+        "{} {} ({}): {} nodes, {} items; items added {}, changed {}, removed {}; nodes changed {}",
+        if stored.is_some() {
+            "revision of"
+        } else {
+            "new plan"
+        },
+        doc.plan.name,
+        slug,
+        doc.nodes.len(),
+        doc.items.len(),
+        count(crate::import::plan::compare::ADDED),
+        count(crate::import::plan::compare::CHANGED),
+        count(crate::import::plan::compare::REMOVED),
+        changes.nodes.len()
+    );
+    if !o.contains_key("apply") {
+        return Ok(format!(
+            "{summary}\nnothing written (add --apply to write it)"
+        ));
+    }
+    let mut tx = state.pool.begin().await.map_err(|e| e.to_string())?;
+    crate::db::plan_imports::lock_plan(&mut tx, m.id, slug)
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::import::plan::apply::apply_in(&mut tx, &doc, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(format!("{summary}\nwritten"))
 }

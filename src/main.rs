@@ -17,6 +17,10 @@ Commands:
                Roles: admin, viewer, department_head (--target slug),
                section_chief (--target section name). The password is read from
                MOKUHYO_PASSWORD or the first line of standard input.
+  import-plan  --city kazo --slug gyosei-keiei-3 --file plan.xlsx [--apply]
+               Reads a multi-year plan workbook (as /staff/plans/import does) as a new
+               plan or a revision of the plan with that slug; prints the changes and
+               writes them only with --apply.
   export-site  --city kariya --year 2026 --out DIR [--base-url https://…]
                Writes the year's published pages as a static site (relative links,
                stylesheet, open data, README for the city's web staff).
@@ -52,7 +56,7 @@ async fn main() -> ExitCode {
     let want_demo = rest.iter().any(|a| a == "--demo");
     let known = matches!(
         command,
-        "serve" | "load-demo" | "create-city" | "create-user" | "export-site"
+        "serve" | "load-demo" | "create-city" | "create-user" | "export-site" | "import-plan"
     );
     if rest.iter().any(|a| a == "-h" || a == "--help") || !known {
         eprint!("{USAGE}");
@@ -109,6 +113,12 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
                 .await
                 .map_err(|e| e.to_string())?;
             Some(mokuhyo::cli::export_site(&state, &options).await?)
+        }
+        "import-plan" => {
+            let state = mokuhyo::app_state(database.pool.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            Some(mokuhyo::cli::import_plan(&state, &options).await?)
         }
         _ => None,
     };

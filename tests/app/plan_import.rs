@@ -759,3 +759,63 @@ async fn a_years_actuals_come_from_the_downloaded_workbook_filled_in() {
 fn rows_edit(grids: &mut [Grid], edit: impl FnOnce(&mut Vec<Vec<String>>)) {
     edit(&mut grids[0].rows)
 }
+
+#[tokio::test]
+async fn a_plan_workbook_comes_in_from_the_command_line_too() {
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let bytes = export_bytes(&app, &s, "/staff/plans/gyosei-keiei-2/export.xlsx").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    new_city(&app, "shiken", "試験市", "999991").await;
+    let state = mokuhyo::app_state(app.pool.clone()).await.unwrap();
+    let opts = |apply: bool| {
+        let mut o: std::collections::HashMap<String, String> = [
+            ("city", "shiken"),
+            ("slug", "gyosei-keiei-2"),
+            ("file", file.to_str().unwrap()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        if apply {
+            o.insert("apply".into(), String::new());
+        }
+        o
+    };
+    let dry = mokuhyo::cli::import_plan(&state, &opts(false))
+        .await
+        .unwrap();
+    assert!(
+        dry.contains("new plan")
+            && dry.contains("items added 111")
+            && dry.contains("nothing written"),
+        "{dry}"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM policy WHERE slug = 'gyosei-keiei-2'")
+            .await,
+        1
+    );
+    let done = mokuhyo::cli::import_plan(&state, &opts(true))
+        .await
+        .unwrap();
+    assert!(done.ends_with("written"), "{done}");
+    assert_eq!(
+        stored(&app, "shiken", "gyosei-keiei-2").await,
+        stored(&app, "kazo", "gyosei-keiei-2").await
+    );
+    let again = mokuhyo::cli::import_plan(&state, &opts(false))
+        .await
+        .unwrap();
+    assert!(
+        again.contains("revision of") && again.contains("items added 0, changed 0, removed 0"),
+        "{again}"
+    );
+    std::fs::write(&file, b"not a workbook").unwrap();
+    let refused = mokuhyo::cli::import_plan(&state, &opts(true))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("plan.xlsx"), "{refused}");
+}

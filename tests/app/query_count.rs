@@ -118,7 +118,9 @@ async fn plan_pages_use_the_same_few_queries_whatever_the_item() {
 #[tokio::test]
 async fn plan_editor_pages_use_the_same_queries_whatever_the_item() {
     let app = TestApp::with_demo().await;
-    let admin = app.add_staff("kazo", "counting-planner", "admin", None).await;
+    let admin = app
+        .add_staff("kazo", "counting-planner", "admin", None)
+        .await;
     let s = app.session_for(admin).await;
     let plan = "/staff/plans/gyosei-keiei-2";
     let one = statements_as(&app, &format!("{plan}/items/1/edit"), &s).await;
@@ -126,8 +128,16 @@ async fn plan_editor_pages_use_the_same_queries_whatever_the_item() {
     let overview = statements_as(&app, plan, &s).await;
     let list = statements_as(&app, "/staff/plans", &s).await;
     let progress = statements_as(&app, &format!("{plan}/progress/2017"), &s).await;
-    assert_eq!(one, two, "an item with two indicators costs what one with one does");
-    for (page, n) in [("item", one), ("overview", overview), ("list", list), ("progress", progress)] {
+    assert_eq!(
+        one, two,
+        "an item with two indicators costs what one with one does"
+    );
+    for (page, n) in [
+        ("item", one),
+        ("overview", overview),
+        ("list", list),
+        ("progress", progress),
+    ] {
         assert!(n > 0 && n <= 20, "{page}: {n} statements");
     }
 }

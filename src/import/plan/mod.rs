@@ -153,6 +153,6 @@ impl PlanDocument {
 pub mod actuals;
 pub mod apply;
 pub mod book;
-mod compare;
+pub mod compare;
 pub use apply::apply;
 pub use compare::{Changes, ItemChange, NodeChange, compare, node_keys};

@@ -8,8 +8,8 @@ use crate::auth::Staff;
 use crate::db::plan_imports::{self, PlanImport};
 use crate::error::{AppError, Result, render};
 use crate::import::layout::Problem;
-use crate::import::plan::book::{self, ReadPlan};
-use crate::import::plan::{Changes, PlanCity, PlanDocument, PlanHead, compare};
+use crate::import::plan::book;
+use crate::import::plan::{Changes, PlanCity, PlanDocument, compare};
 use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
 use crate::state::AppState;
 use askama::Template;
@@ -172,7 +172,9 @@ pub async fn upload(
         .map_err(|_| AppError::BadRequest)?;
     let city = city_of(&state, &staff).await?;
     let stored = crate::db::plans::load(&state.pool, mid, &slug, false).await?;
-    let doc = document(read.clone(), city, slug, stored.as_ref());
+    let doc = read
+        .clone()
+        .into_document(city, slug, stored.as_ref().map(|d| d.plan.name.as_str()));
     let mut problems = read.problems;
     if problems.is_empty() {
         let sheet = doc.plan.item_label.clone();
@@ -237,33 +239,6 @@ pub(super) async fn read_grids(
         .await
         .map_err(|_| AppError::BadRequest)?;
     Ok(read.map_err(|e| e.to_string()))
-}
-
-/// The document the workbook states; a revision keeps the stored name where the file has none.
-fn document(
-    read: ReadPlan,
-    city: PlanCity,
-    slug: String,
-    stored: Option<&crate::db::plans::PlanData>,
-) -> PlanDocument {
-    let name = match (read.name.is_empty(), stored) {
-        (true, Some(s)) => s.plan.name.clone(),
-        _ => read.name,
-    };
-    PlanDocument {
-        municipality: city,
-        plan: PlanHead {
-            slug,
-            name,
-            adopted: read.adopted,
-            first_year: read.first_year,
-            last_year: read.last_year,
-            levels: read.levels,
-            item_label: read.item_label,
-        },
-        nodes: read.nodes,
-        items: read.items,
-    }
 }
 
 #[derive(Template)]

@@ -36,6 +36,36 @@ pub struct ReadPlan {
     pub problems: Vec<Problem>,
 }
 
+impl ReadPlan {
+    /// The document the workbook states for a city's plan `slug`; a revision keeps the stored
+    /// name (`stored_name`) where the file has none.
+    pub fn into_document(
+        self,
+        city: super::PlanCity,
+        slug: String,
+        stored_name: Option<&str>,
+    ) -> super::PlanDocument {
+        let name = match (self.name.is_empty(), stored_name) {
+            (true, Some(s)) => s.to_owned(),
+            _ => self.name,
+        };
+        super::PlanDocument {
+            municipality: city,
+            plan: super::PlanHead {
+                slug,
+                name,
+                adopted: self.adopted,
+                first_year: self.first_year,
+                last_year: self.last_year,
+                levels: self.levels,
+                item_label: self.item_label,
+            },
+            nodes: self.nodes,
+            items: self.items,
+        }
+    }
+}
+
 /// Reads the plan; `latest` is the latest fiscal year a bare 「32年度」 may mean.
 pub fn read(grids: &[Grid], eras: &Eras, latest: i32) -> ReadPlan {
     let mut out = ReadPlan::default();
