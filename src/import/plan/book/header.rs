@@ -201,7 +201,7 @@ pub fn header_at(grid: &Grid, r: usize, eras: &Eras, latest: i32) -> Option<Head
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::era::Era;
     use chrono::NaiveDate;

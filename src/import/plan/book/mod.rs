@@ -100,6 +100,7 @@ pub fn read(grids: &[Grid], eras: &Eras, latest: i32) -> ReadPlan {
         path: Vec::new(),
         out,
         styles: Vec::new(),
+        numbers: Default::default(),
     };
     for r in header.row + 1..grid.rows.len() {
         reader.row(r);
@@ -109,15 +110,16 @@ pub fn read(grids: &[Grid], eras: &Eras, latest: i32) -> ReadPlan {
         mut out,
         ..
     } = reader;
+    let outline_full = outline.overflowed();
     outline.resolve_restated(&mut out, &grid.name);
     out.nodes = outline.nodes();
-    if out.nodes.len() > MAX_NODES || out.items.len() > MAX_ITEMS {
+    if outline_full || out.items.len() >= MAX_ITEMS {
         out.problems.push(Problem {
             sheet: grid.name.clone(),
             row: None,
             col: None,
             message: format!(
-                "階層は{MAX_NODES}件、取組は{MAX_ITEMS}件までです（この表は階層{}件・取組{}件）。",
+                "階層は{MAX_NODES}件、取組は{MAX_ITEMS}件までです。この表はそれを超えています（読んだところまでで階層{}件・取組{}件）。",
                 out.nodes.len(),
                 out.items.len()
             ),
@@ -187,6 +189,8 @@ struct Reader<'a> {
     out: ReadPlan,
     /// Numbering styles of heading rows in the order first seen (their level).
     styles: Vec<outline::Style>,
+    /// The item numbers read so far.
+    numbers: std::collections::HashSet<i32>,
 }
 
 impl Reader<'_> {
@@ -244,7 +248,7 @@ impl Reader<'_> {
             match item_number(&number) {
                 Some(n) if self.out.items.last().is_some_and(|i| i.number == n) => {}
                 Some(n) => {
-                    if self.out.items.iter().any(|i| i.number == n) {
+                    if self.numbers.contains(&n) {
                         self.problem(r, Some(Col::Number), format!("番号「-{n}」がほかの行にもあります。取組ごとに別の番号にしてください。"));
                         return;
                     }
@@ -332,7 +336,13 @@ impl Reader<'_> {
             .filter(|t| !t.is_empty())
             .cloned()
             .collect();
+        if self.outline.overflowed() || self.out.items.len() >= MAX_ITEMS {
+            return false;
+        }
         let Some(node) = self.outline.place(&path) else {
+            if self.outline.overflowed() {
+                return false;
+            }
             self.problem(r, None, format!("番号「-{number}」の取組がどの階層の下にあるか分かりません。階層の列か見出しの行を入れてください。"));
             return false;
         };
@@ -344,6 +354,7 @@ impl Reader<'_> {
             .collect();
         let restated = self.cell(r, Col::Restated);
         self.outline.restated_at(self.out.items.len(), r, restated);
+        self.numbers.insert(number);
         self.out.items.push(ItemDoc {
             number,
             title: one_line(&title),
@@ -446,6 +457,37 @@ fn signed_number(text: &str) -> Option<rust_decimal::Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_naming_too_many_nodes_and_items_is_refused_quickly() {
+        let mut rows = vec![vec![
+            "番号".to_owned(),
+            "取組項目".into(),
+            "指標".into(),
+            "28年度".into(),
+            "階層".into(),
+        ]];
+        let mut header = rows[0].clone();
+        header.rotate_right(1); // 階層 first: a level column before the number
+        rows[0] = header;
+        for k in 0..20_000 {
+            rows.push(vec![
+                format!("視点{k}"),
+                format!("{}", k + 1),
+                format!("取組{k}"),
+                "指標".into(),
+                "1".into(),
+            ]);
+        }
+        let grid = Grid::new("取組項目".into(), rows);
+        let read = read(&[grid], &super::header::tests::eras(), 2036);
+        assert!(read.nodes.len() <= MAX_NODES && read.items.len() <= MAX_ITEMS);
+        assert!(
+            read.problems.iter().any(|p| p.message.contains("までです")),
+            "{:?}",
+            read.problems.first()
+        );
+    }
 
     #[test]
     fn item_numbers_as_plans_print_them() {

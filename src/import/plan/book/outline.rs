@@ -8,7 +8,7 @@ use crate::import::cells::squash;
 use crate::import::layout::Problem;
 use crate::import::plan::RestatedDoc;
 use crate::import::spreadsheet::Grid;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Default)]
 pub struct Outline {
@@ -18,6 +18,10 @@ pub struct Outline {
     level_names: Vec<String>,
     /// ※再掲 cells to resolve once every node is known: (item index, row, text).
     restated: Vec<(usize, usize, String)>,
+    /// (parent key, the text as looked up) → key; and each parent's highest child number.
+    index: HashMap<(Vec<i32>, String), Vec<i32>>,
+    next: HashMap<Vec<i32>, i32>,
+    overflow: bool,
 }
 
 /// Whether a sheet is the hierarchy's (its name, or its first row's headers).
@@ -99,46 +103,63 @@ impl Outline {
         self.level_names.clone()
     }
 
-    /// The key of the node at a path of texts, top first; nodes not yet known are added.
+    /// The key of the node at a path of texts, top first; nodes not yet known are added (None
+    /// once the file has named more than [`super::MAX_NODES`] nodes: it is refused then).
     pub fn place(&mut self, path: &[String]) -> Option<String> {
+        if self.index.len() != self.nodes.len() {
+            self.reindex();
+        }
         let mut parent: Vec<i32> = Vec::new();
         for text in path {
             let want = squash(text);
-            let found = self
-                .nodes
-                .iter()
-                .find(|(k, n)| {
-                    k.len() == parent.len() + 1 && k.starts_with(&parent) && text_of(n) == want
-                })
-                .map(|(k, _)| k.clone());
+            let found = self.index.get(&(parent.clone(), want.clone())).cloned();
             parent = match found {
                 Some(k) => k,
                 None => {
-                    let next = self
-                        .nodes
-                        .keys()
-                        .filter(|k| k.len() == parent.len() + 1 && k.starts_with(&parent))
-                        .map(|k| k[parent.len()])
-                        .max()
-                        .unwrap_or(0)
-                        + 1;
+                    if self.nodes.len() >= super::MAX_NODES {
+                        self.overflow = true;
+                        return None;
+                    }
+                    let next = self.next.get(&parent).copied().unwrap_or(0) + 1;
                     let mut key = parent.clone();
                     key.push(next);
                     let (label, title) = split_label(text);
-                    self.nodes.insert(
-                        key.clone(),
-                        NodeDoc {
-                            key: key.iter().map(i32::to_string).collect::<Vec<_>>().join("."),
-                            label,
-                            title,
-                            description: String::new(),
-                        },
-                    );
+                    let node = NodeDoc {
+                        key: key.iter().map(i32::to_string).collect::<Vec<_>>().join("."),
+                        label,
+                        title,
+                        description: String::new(),
+                    };
+                    self.add(key.clone(), node);
                     key
                 }
             };
         }
         (!parent.is_empty()).then(|| self.nodes[&parent].key.clone())
+    }
+
+    /// Whether the file named more nodes than a plan may have.
+    pub fn overflowed(&self) -> bool {
+        self.overflow
+    }
+
+    fn add(&mut self, key: Vec<i32>, node: NodeDoc) {
+        let (parent, last) = key.split_at(key.len() - 1);
+        let next = self.next.entry(parent.to_vec()).or_insert(0);
+        *next = (*next).max(last[0]);
+        self.index
+            .insert((parent.to_vec(), text_of(&node)), key.clone());
+        self.nodes.insert(key, node);
+    }
+
+    /// The lookups, after the 「体系」 sheet filled the nodes.
+    fn reindex(&mut self) {
+        let nodes = std::mem::take(&mut self.nodes);
+        self.index.clear();
+        self.next.clear();
+        for (k, n) in nodes {
+            self.add(k, n);
+        }
     }
 
     pub fn restated_at(&mut self, item: usize, row: usize, text: String) {
@@ -150,6 +171,10 @@ impl Outline {
     /// Each ※再掲 line 「(1) 窓口サービスの向上（-30）」: the node by its text and the number
     /// printed there.
     pub fn resolve_restated(&mut self, out: &mut ReadPlan, sheet: &str) {
+        let mut by_text: HashMap<String, Vec<&NodeDoc>> = HashMap::new();
+        for n in self.nodes.values() {
+            by_text.entry(text_of(n)).or_default().push(n);
+        }
         for (item, row, text) in std::mem::take(&mut self.restated) {
             for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 let problem = |message: String| Problem {
@@ -167,8 +192,7 @@ impl Outline {
                     continue;
                 };
                 let want = squash(node);
-                let found: Vec<&NodeDoc> =
-                    self.nodes.values().filter(|n| text_of(n) == want).collect();
+                let found: Vec<&NodeDoc> = by_text.get(&want).cloned().unwrap_or_default();
                 match found.as_slice() {
                     [one] => out.items[item].restated.push(RestatedDoc {
                         node: one.key.clone(),
