@@ -754,6 +754,35 @@ async fn a_years_actuals_come_from_the_downloaded_workbook_filled_in() {
     )
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // The preview and its confirmation: the city's planning staff only.
+    let other = app
+        .add_staff("kariya", "kariya-planner", "admin", None)
+        .await;
+    let other = app.session_for(other).await;
+    for (who, status) in [
+        (&viewer, StatusCode::FORBIDDEN),
+        (&other, StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(app.send("GET", &at, Some(who), None).await.status, status);
+        assert_eq!(confirm(&app, who, &at).await.status, status);
+        let download = app
+            .send(
+                "GET",
+                &format!("{plan}/years/2017/actuals.xlsx"),
+                Some(who),
+                None,
+            )
+            .await
+            .status;
+        assert_eq!(
+            download,
+            if status == StatusCode::FORBIDDEN {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            }
+        );
+    }
 }
 
 fn rows_edit(grids: &mut [Grid], edit: impl FnOnce(&mut Vec<Vec<String>>)) {
