@@ -216,8 +216,7 @@ pub async fn save_actuals(
             "この年度の取組状況は公表済みのため、実績は変更できません。",
         );
     }
-    let note =
-        crate::domain::text::clean(form.get("note").map(|s| s.trim()).unwrap_or("")).into_owned();
+    let note = super::clean(form.get("note").map(String::as_str).unwrap_or(""));
     if note.chars().count() > 1000 {
         errors.push("note", "実績は1000文字以内で入力してください。");
     }

@@ -276,7 +276,7 @@ fn check(
     errors.is_empty().then(|| ItemDoc {
         number,
         title,
-        content: crate::domain::text::clean(form.content.trim()).into_owned(),
+        content: super::clean(&form.content),
         sections,
         node: node.unwrap_or_default(),
         restated,

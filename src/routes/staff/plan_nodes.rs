@@ -50,7 +50,7 @@ impl NodeForm {
         errors.is_empty().then(|| Node {
             label: self.label.trim().to_owned(),
             title: title.to_owned(),
-            description: crate::domain::text::clean(self.description.trim()).into_owned(),
+            description: super::clean(&self.description),
         })
     }
 }
