@@ -7,6 +7,7 @@ pub mod city_list;
 pub mod input;
 pub mod open_data;
 pub mod plan_open_data;
+pub mod plan_progress;
 pub mod plans;
 pub mod public;
 pub mod results_public;
@@ -366,7 +367,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{city}/plans/{plan}/items/{n}", get(plans::show_plan_item))
         .route(
             "/{city}/plans/{plan}/progress/{year}",
-            get(plans::show_plan_progress),
+            get(plan_progress::show_plan_progress),
         )
         .route(
             "/{city}/{year}/results",

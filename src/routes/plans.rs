@@ -338,7 +338,7 @@ pub fn toc_html(data: &PlanData, base: &str) -> String {
     out
 }
 
-async fn city_plan(
+pub(crate) async fn city_plan(
     state: &AppState,
     city: &str,
     plan: &str,
@@ -444,94 +444,4 @@ pub async fn show_plan_item(
         item,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "public/plan_progress.html")]
-pub struct PlanProgressPage {
-    city: q::Municipality,
-    data: PlanData,
-    year: i32,
-    year_label: String,
-    items: Vec<ItemView>,
-    /// (status label, symbol, count), then undecided.
-    counts: Vec<(&'static str, &'static str, usize)>,
-    undecided: usize,
-    /// Items with indicators but no target this year (all 「—」).
-    without_target: usize,
-    /// 「令和元年6月28日」 once published.
-    published_on: Option<String>,
-}
-
-/// `GET /{city}/plans/{plan}/progress/{year}`: only a published year.
-pub async fn show_plan_progress(
-    State(state): State<AppState>,
-    Path((city, plan, year)): Path<(String, String, String)>,
-) -> Result<Response> {
-    let (year, format) = match year.rsplit_once('.') {
-        Some((y, f)) if f == "json" || f == "csv" => (y.to_owned(), Some(f.to_owned())),
-        _ => (year, None),
-    };
-    let year = crate::routes::public::parse_year(&year)?;
-    let (city, data) = city_plan(&state, &city, &plan).await?;
-    if !data.published_years.contains(&year) {
-        return Err(AppError::NotFound);
-    }
-    let frozen = plans::published_items(&state.pool, city.id, data.plan.id, year).await?;
-    if let Some(format) = format {
-        let d = crate::routes::plan_open_data::open_data(&state, &city, &data, year, frozen);
-        return Ok(crate::routes::plan_open_data::response(&d, &format));
-    }
-    let page = progress_page(&state, city, data, year, frozen);
-    Ok(Html(page.render()?).into_response())
-}
-
-/// The items a year's progress lists (those with indicators), as published when frozen.
-pub fn progress_items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
-    items(data, eras, None)
-        .into_iter()
-        .filter(|i| !i.indicators.is_empty())
-        .collect()
-}
-
-/// The progress of `year` (also the staff preview before publishing); a published year is
-/// shown `frozen` as it was published.
-pub fn progress_page(
-    state: &AppState,
-    city: q::Municipality,
-    data: PlanData,
-    year: i32,
-    frozen: Option<Vec<ItemView>>,
-) -> PlanProgressPage {
-    let items = frozen.unwrap_or_else(|| progress_items(&data, &state.eras));
-    let judged: Vec<&ItemView> = items.iter().filter(|i| i.has_target_in(year)).collect();
-    let statuses: Vec<Option<Status>> = judged.iter().map(|i| i.status_in(year)).collect();
-    let counts = [
-        Status::Achieved,
-        Status::PartlyAchieved,
-        Status::NotAchieved,
-    ]
-    .into_iter()
-    .map(|s| {
-        (
-            s.label(),
-            s.symbol(),
-            statuses.iter().filter(|x| **x == Some(s)).count(),
-        )
-    })
-    .collect();
-    PlanProgressPage {
-        published_on: data
-            .year_state(year)
-            .and_then(|y| y.published_on)
-            .map(|d| state.eras.date_label(d)),
-        undecided: statuses.iter().filter(|x| x.is_none()).count(),
-        without_target: items.len() - judged.len(),
-        year_label: plan_year_label(&state.eras, data.plan.first_year, year),
-        city,
-        data,
-        year,
-        items,
-        counts,
-    }
 }

@@ -80,12 +80,6 @@ pub fn read(
     let mut position = 0usize;
     for r in at + 1..grid.rows.len() {
         let cell = |c: usize| grid.cell(r, c).trim().to_owned();
-        let problem = |col: usize, message: String| Problem {
-            sheet: grid.name.clone(),
-            row: Some(r + 1),
-            col: Some(col),
-            message,
-        };
         let number = cell(number_col);
         if !number.is_empty() {
             let n = squash(&number);
@@ -106,114 +100,154 @@ pub fn read(
         }
         position += 1;
         let Some(n) = item else { continue };
-        let Some(stored) = data.items.iter().find(|i| i.number == n) else {
-            problems.push(problem(
-                number_col,
-                format!("番号「-{n}」の項目は計画にありません。"),
-            ));
-            continue;
+        let cols = Cols {
+            number: number_col,
+            name: name_col,
+            actual: actual_col,
+            achieved: achieved_col,
         };
-        let indicators: Vec<_> = data
-            .indicators
-            .iter()
-            .filter(|x| x.item_id == stored.id)
-            .collect();
-        let indicator = if name.is_empty() {
-            indicators.get(position - 1).copied()
-        } else {
-            indicators
-                .iter()
-                .copied()
-                .find(|x| squash(&x.name) == squash(&name))
-        };
-        let Some(indicator) = indicator else {
-            problems.push(problem(
-                name_col,
-                format!("-{n} に目標値等「{name}」はありません。"),
-            ));
-            continue;
-        };
-        let target = data
-            .targets
-            .iter()
-            .find(|t| t.indicator_id == indicator.id && t.year == year);
-        let numeric = target.is_some_and(|t| t.value.is_some());
-        if target.is_none_or(|t| t.word.as_deref() == Some(crate::domain::plan::NO_TARGET)) {
-            if !written.is_empty() {
-                problems.push(problem(
-                    actual_col,
-                    format!(
-                        "-{n}「{}」はこの年度に目標がありません（実績は記録しません）。",
-                        indicator.name
-                    ),
-                ));
+        match row_actual(grid, r, &cols, data, year, n, position, &name, written) {
+            Ok(Some(found))
+                if rows
+                    .iter()
+                    .any(|x: &ActualRow| x.indicator_id == found.indicator_id) =>
+            {
+                problems.push(Problem {
+                    sheet: grid.name.clone(),
+                    row: Some(r + 1),
+                    col: Some(name_col),
+                    message: format!("-{n}「{}」の実績が2回あります。", found.indicator),
+                });
             }
-            continue;
+            Ok(Some(found)) => rows.push(found),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
         }
-        let achieved_text = achieved_col.map(cell).unwrap_or_default();
-        let achieved = match squash(&achieved_text).as_str() {
-            "" => None,
-            "達成" | "○" | "〇" | "◎" | "はい" | "済" | "達成した" => Some(true),
-            "未達成" | "×" | "いいえ" | "達成しなかった" => Some(false),
-            other => {
-                problems.push(problem(
-                    achieved_col.unwrap_or(actual_col),
-                    format!("達成「{other}」は「達成」か「未達成」で書いてください。"),
-                ));
-                continue;
-            }
-        };
-        let (value, word) = match PlanValue::parse(&written) {
-            None => (None, None),
-            Some(PlanValue::Number(v)) if numeric => (Some(v), None),
-            Some(_) if numeric => {
-                problems.push(problem(
-                    actual_col,
-                    format!(
-                        "-{n}「{}」の実績は数値で書いてください（例：75、▲554）。",
-                        indicator.name
-                    ),
-                ));
-                continue;
-            }
-            Some(v) => (None, Some(v.display())),
-        };
-        if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
-            problems.push(problem(
+    }
+    (rows, problems)
+}
+
+/// The columns of the actuals table.
+struct Cols {
+    number: usize,
+    name: usize,
+    actual: usize,
+    achieved: Option<usize>,
+}
+
+/// One row's actual for item `n` (its `position`-th indicator row), None when there is none
+/// to record, or the problem at its place.
+#[allow(clippy::too_many_arguments)]
+fn row_actual(
+    grid: &Grid,
+    r: usize,
+    cols: &Cols,
+    data: &PlanData,
+    year: i32,
+    n: i32,
+    position: usize,
+    name: &str,
+    written: String,
+) -> Result<Option<ActualRow>, Problem> {
+    let (number_col, name_col, actual_col, achieved_col) =
+        (cols.number, cols.name, cols.actual, cols.achieved);
+    let cell = |c: usize| grid.cell(r, c).trim().to_owned();
+    let problem = |col: usize, message: String| Problem {
+        sheet: grid.name.clone(),
+        row: Some(r + 1),
+        col: Some(col),
+        message,
+    };
+    let Some(stored) = data.items.iter().find(|i| i.number == n) else {
+        return Err(problem(
+            number_col,
+            format!("番号「-{n}」の項目は計画にありません。"),
+        ));
+    };
+    let indicators: Vec<_> = data
+        .indicators
+        .iter()
+        .filter(|x| x.item_id == stored.id)
+        .collect();
+    let indicator = if name.is_empty() {
+        indicators.get(position - 1).copied()
+    } else {
+        indicators
+            .iter()
+            .copied()
+            .find(|x| squash(&x.name) == squash(&name))
+    };
+    let Some(indicator) = indicator else {
+        return Err(problem(
+            name_col,
+            format!("-{n} に目標値等「{name}」はありません。"),
+        ));
+    };
+    let target = data
+        .targets
+        .iter()
+        .find(|t| t.indicator_id == indicator.id && t.year == year);
+    let numeric = target.is_some_and(|t| t.value.is_some());
+    if target.is_none_or(|t| t.word.as_deref() == Some(crate::domain::plan::NO_TARGET)) {
+        if !written.is_empty() {
+            return Err(problem(
                 actual_col,
-                "実績は100文字以内で書いてください。".into(),
-            ));
-            continue;
-        }
-        if !numeric && word.is_some() && achieved.is_none() {
-            problems.push(problem(
-                achieved_col.unwrap_or(actual_col),
                 format!(
-                    "-{n}「{}」の目標を達成したかどうか（達成・未達成）を書いてください。",
+                    "-{n}「{}」はこの年度に目標がありません（実績は記録しません）。",
                     indicator.name
                 ),
             ));
-            continue;
         }
-        if rows
-            .iter()
-            .any(|x: &ActualRow| x.indicator_id == indicator.id)
-        {
-            problems.push(problem(
-                name_col,
-                format!("-{n}「{}」の実績が2回あります。", indicator.name),
-            ));
-            continue;
-        }
-        rows.push(ActualRow {
-            indicator_id: indicator.id,
-            item_number: n,
-            indicator: indicator.name.clone(),
-            written,
-            value,
-            word,
-            achieved: if numeric { None } else { achieved },
-        });
+        return Ok(None);
     }
-    (rows, problems)
+    let achieved_text = achieved_col.map(cell).unwrap_or_default();
+    let achieved = match squash(&achieved_text).as_str() {
+        "" => None,
+        "達成" | "○" | "〇" | "◎" | "はい" | "済" | "達成した" => Some(true),
+        "未達成" | "×" | "いいえ" | "達成しなかった" => Some(false),
+        other => {
+            return Err(problem(
+                achieved_col.unwrap_or(actual_col),
+                format!("達成「{other}」は「達成」か「未達成」で書いてください。"),
+            ));
+        }
+    };
+    let (value, word) = match PlanValue::parse(&written) {
+        None => (None, None),
+        Some(PlanValue::Number(v)) if numeric => (Some(v), None),
+        Some(_) if numeric => {
+            return Err(problem(
+                actual_col,
+                format!(
+                    "-{n}「{}」の実績は数値で書いてください（例：75、▲554）。",
+                    indicator.name
+                ),
+            ));
+        }
+        Some(v) => (None, Some(v.display())),
+    };
+    if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
+        return Err(problem(
+            actual_col,
+            "実績は100文字以内で書いてください。".into(),
+        ));
+    }
+    if !numeric && word.is_some() && achieved.is_none() {
+        return Err(problem(
+            achieved_col.unwrap_or(actual_col),
+            format!(
+                "-{n}「{}」の目標を達成したかどうか（達成・未達成）を書いてください。",
+                indicator.name
+            ),
+        ));
+    }
+    Ok(Some(ActualRow {
+        indicator_id: indicator.id,
+        item_number: n,
+        indicator: indicator.name.clone(),
+        written,
+        value,
+        word,
+        achieved: if numeric { None } else { achieved },
+    }))
 }

@@ -20,6 +20,7 @@ pub mod plan_actuals_import;
 pub mod plan_editor;
 pub mod plan_import;
 pub mod plan_item_editor;
+mod plan_item_form;
 pub mod plan_nodes;
 pub mod plan_years;
 pub mod plans;

@@ -6,9 +6,9 @@
 use super::year_publication::check_publication_date;
 use super::{FieldErrors, require};
 use crate::auth::Staff;
-use crate::db::plans;
+use crate::db::plan_years;
 use crate::error::{AppError, Result, render};
-use crate::routes::plans::{progress_items, progress_page};
+use crate::routes::plan_progress::{progress_items, progress_page};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +29,7 @@ pub async fn preview_progress(
     let city = crate::db::public::municipality(&state.pool, &staff.municipality_slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let frozen = plans::published_items(&state.pool, city.id, data.plan.id, year).await?;
+    let frozen = plan_years::published_items(&state.pool, city.id, data.plan.id, year).await?;
     let page = progress_page(&state, city, data, year, frozen);
     Ok(render(&page)?.into_response())
 }
@@ -51,7 +51,7 @@ pub async fn review_year(
     let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     super::plans::check_year(&data, year)?;
     let done = if form.undo.is_empty() {
-        plans::review_year(
+        plan_years::review_year(
             &mut tx,
             staff.municipality_id,
             data.plan.id,
@@ -60,7 +60,7 @@ pub async fn review_year(
         )
         .await?
     } else {
-        plans::unreview_year(&mut tx, staff.municipality_id, data.plan.id, year).await?
+        plan_years::unreview_year(&mut tx, staff.municipality_id, data.plan.id, year).await?
     };
     if !done {
         tx.rollback().await?;
@@ -112,7 +112,7 @@ pub async fn publish_year(
     // Read under the lock (by `begin_write`): the progress as published.
     let snapshot = serde_json::to_value(progress_items(&data, &state.eras))
         .map_err(|_| AppError::BadRequest)?;
-    match plans::publish_year(
+    match plan_years::publish_year(
         &mut tx,
         staff.municipality_id,
         data.plan.id,
@@ -123,8 +123,8 @@ pub async fn publish_year(
     )
     .await?
     {
-        plans::Published::Done | plans::Published::Already => {}
-        plans::Published::NotReviewed => {
+        plan_years::Published::Done | plan_years::Published::Already => {}
+        plan_years::Published::NotReviewed => {
             tx.rollback().await?;
             let message = "評価済みにしてから公表してください（実績を確かめて「評価済みにする」を押します）。";
             return refuse(

@@ -5,12 +5,14 @@
 //! level told by their numbering style), one column per fiscal year, and a sheet 「体系」 with
 //! every node's key, number, name and description when there is one.
 
+mod cells;
 mod header;
 mod outline;
 
+use cells::{item_number, one_line, signed_number};
+
 use super::{IndicatorDoc, ItemDoc, NodeDoc};
 use crate::domain::era::Eras;
-use crate::domain::metric::parse_number;
 use crate::domain::plan::NO_TARGET;
 use crate::import::cells::squash;
 use crate::import::layout::{IGNORED_SHEETS, Problem};
@@ -432,28 +434,6 @@ impl Reader<'_> {
     }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// 「-12」「12」「No.12」「－１２」.
-fn item_number(text: &str) -> Option<i32> {
-    let s = squash(text);
-    let s = s.trim_start_matches("No.").trim_start_matches("No");
-    let s = s.strip_prefix(['-', '‐', '−', 'ー']).unwrap_or(s);
-    s.parse().ok().filter(|n| *n > 0)
-}
-
-/// A number with 「▲」 or a minus for negatives.
-fn signed_number(text: &str) -> Option<rust_decimal::Decimal> {
-    let t = text.trim();
-    let (negative, digits) = match t.strip_prefix(['▲', '-', '－']) {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    parse_number(digits).map(|n| if negative { -n } else { n })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,15 +467,5 @@ mod tests {
             "{:?}",
             read.problems.first()
         );
-    }
-
-    #[test]
-    fn item_numbers_as_plans_print_them() {
-        assert_eq!(item_number("-12"), Some(12));
-        assert_eq!(item_number("－１２"), Some(12));
-        assert_eq!(item_number("No.3"), Some(3));
-        assert_eq!(item_number("7"), Some(7));
-        assert_eq!(item_number("a"), None);
-        assert_eq!(item_number("0"), None);
     }
 }
