@@ -273,23 +273,7 @@ pub async fn import_plan(
         .map(|d| PlanDocument::from_data(d, city_doc));
     let eras = state.eras.clone();
     let changes = compare(old.as_ref(), &doc, &|y| eras.fiscal_year_label(y));
-    let count = |kind: &str| changes.items.iter().filter(|i| i.kind == kind).count();
-    let summary = format!(
-        "{} {} ({}): {} nodes, {} items; items added {}, changed {}, removed {}; nodes changed {}",
-        if stored.is_some() {
-            "revision of"
-        } else {
-            "new plan"
-        },
-        doc.plan.name,
-        slug,
-        doc.nodes.len(),
-        doc.items.len(),
-        count(crate::import::plan::compare::ADDED),
-        count(crate::import::plan::compare::CHANGED),
-        count(crate::import::plan::compare::REMOVED),
-        changes.nodes.len()
-    );
+    let summary = summary(stored.is_some(), &doc, &changes, slug);
     if !o.contains_key("apply") {
         return Ok(format!(
             "{summary}\nnothing written (add --apply to write it)"
@@ -304,4 +288,26 @@ pub async fn import_plan(
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("{summary}\nwritten"))
+}
+
+/// One line saying what a plan workbook changes.
+fn summary(
+    revision: bool,
+    doc: &crate::import::plan::PlanDocument,
+    changes: &crate::import::plan::Changes,
+    slug: &str,
+) -> String {
+    let count = |kind: &str| changes.items.iter().filter(|i| i.kind == kind).count();
+    format!(
+        "{} {} ({}): {} nodes, {} items; items added {}, changed {}, removed {}; nodes changed {}",
+        if revision { "revision of" } else { "new plan" },
+        doc.plan.name,
+        slug,
+        doc.nodes.len(),
+        doc.items.len(),
+        count(crate::import::plan::compare::ADDED),
+        count(crate::import::plan::compare::CHANGED),
+        count(crate::import::plan::compare::REMOVED),
+        changes.nodes.len()
+    )
 }

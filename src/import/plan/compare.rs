@@ -220,13 +220,6 @@ pub fn compare(
     compare_nodes(old, new, &mut c);
     let old_items: HashMap<i32, &ItemDoc> = old.items.iter().map(|i| (i.number, i)).collect();
     let new_numbers: std::collections::HashSet<i32> = new.items.iter().map(|i| i.number).collect();
-    let node_names = |doc: &PlanDocument, key: &str| {
-        doc.nodes
-            .iter()
-            .find(|x| x.key == key)
-            .map(node_text)
-            .unwrap_or_else(|| key.to_owned())
-    };
     for item in &new.items {
         match old_items.get(&item.number) {
             None => c.items.push(ItemChange {
@@ -236,30 +229,7 @@ pub fn compare(
                 details: Vec::new(),
             }),
             Some(before) => {
-                let mut d = Vec::new();
-                field(&mut d, "名前", &before.title, &item.title);
-                field(&mut d, "取組内容", &before.content, &item.content);
-                field(
-                    &mut d,
-                    "担当課",
-                    &before.sections.join("・"),
-                    &item.sections.join("・"),
-                );
-                field(
-                    &mut d,
-                    "位置",
-                    &node_names(old, &before.node),
-                    &node_names(new, &item.node),
-                );
-                let places = |doc: &PlanDocument, i: &ItemDoc| {
-                    i.restated
-                        .iter()
-                        .map(|r| format!("{}（-{}）", node_names(doc, &r.node), r.number))
-                        .collect::<Vec<_>>()
-                        .join("・")
-                };
-                field(&mut d, "再掲", &places(old, before), &places(new, item));
-                compare_indicators(before, item, new.plan.first_year, year_label, &mut d);
+                let d = item_details(old, new, before, item, year_label);
                 if !d.is_empty() {
                     c.items.push(ItemChange {
                         kind: CHANGED,
@@ -282,6 +252,50 @@ pub fn compare(
         }
     }
     c
+}
+
+/// A node as the preview names it (its key when the document lacks it).
+fn node_name(doc: &PlanDocument, key: &str) -> String {
+    doc.nodes
+        .iter()
+        .find(|x| x.key == key)
+        .map(node_text)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// What changed in one item, field by field and target by target.
+fn item_details(
+    old: &PlanDocument,
+    new: &PlanDocument,
+    before: &ItemDoc,
+    item: &ItemDoc,
+    year_label: &dyn Fn(i32) -> String,
+) -> Vec<String> {
+    let mut d = Vec::new();
+    field(&mut d, "名前", &before.title, &item.title);
+    field(&mut d, "取組内容", &before.content, &item.content);
+    field(
+        &mut d,
+        "担当課",
+        &before.sections.join("・"),
+        &item.sections.join("・"),
+    );
+    field(
+        &mut d,
+        "位置",
+        &node_name(old, &before.node),
+        &node_name(new, &item.node),
+    );
+    let places = |doc: &PlanDocument, i: &ItemDoc| {
+        i.restated
+            .iter()
+            .map(|r| format!("{}（-{}）", node_name(doc, &r.node), r.number))
+            .collect::<Vec<_>>()
+            .join("・")
+    };
+    field(&mut d, "再掲", &places(old, before), &places(new, item));
+    compare_indicators(before, item, new.plan.first_year, year_label, &mut d);
+    d
 }
 
 fn compare_nodes(old: &PlanDocument, new: &PlanDocument, c: &mut Changes) {

@@ -124,30 +124,8 @@ pub async fn upload(
     let mid = staff.municipality_id;
     let u = read_upload(multipart).await?;
     let mut errors = FieldErrors::default();
-    let new_plan = u.fields.get("mode").map(String::as_str) != Some("revise");
     let existing = crate::db::plans::plans_of_city(&state.pool, mid).await?;
-    let slug = if new_plan {
-        let slug = u
-            .fields
-            .get("slug")
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default();
-        if let Some(p) = slug_problem(&slug) {
-            errors.push("slug", p);
-        } else if existing.iter().any(|e| e.0 == slug) {
-            errors.push(
-                "slug",
-                "この名前の計画はすでにあります。改定として取り込むか、別の名前にしてください。",
-            );
-        }
-        slug
-    } else {
-        let plan = u.fields.get("plan").cloned().unwrap_or_default();
-        if !existing.iter().any(|e| e.0 == plan) {
-            errors.push("plan", "改定する計画を選んでください。");
-        }
-        plan
-    };
+    let (new_plan, slug) = chosen_plan(&u, &existing, &mut errors);
     let grids = match read_grids(&u).await? {
         Ok(g) => Some(g),
         Err(e) => {
@@ -221,6 +199,38 @@ pub async fn upload(
     )
     .await?;
     Ok(Redirect::to(&format!("/staff/plans/import/{id}")).into_response())
+}
+
+/// Whether the form asks for a new plan, and the plan's slug (checked beside its field).
+fn chosen_plan(
+    u: &Upload,
+    existing: &[(String, String, i32, i32)],
+    errors: &mut FieldErrors,
+) -> (bool, String) {
+    let new_plan = u.fields.get("mode").map(String::as_str) != Some("revise");
+    let slug = if new_plan {
+        let slug = u
+            .fields
+            .get("slug")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default();
+        if let Some(p) = slug_problem(&slug) {
+            errors.push("slug", p);
+        } else if existing.iter().any(|e| e.0 == slug) {
+            errors.push(
+                "slug",
+                "この名前の計画はすでにあります。改定として取り込むか、別の名前にしてください。",
+            );
+        }
+        slug
+    } else {
+        let plan = u.fields.get("plan").cloned().unwrap_or_default();
+        if !existing.iter().any(|e| e.0 == plan) {
+            errors.push("plan", "改定する計画を選んでください。");
+        }
+        plan
+    };
+    (new_plan, slug)
 }
 
 /// The file's grids, or what is wrong with it (said beside the file field).

@@ -274,6 +274,48 @@ fn nobody() -> PlanCity {
     }
 }
 
+/// The form again with the messages beside its fields (422).
+async fn refuse(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    number: Option<i32>,
+    form: ItemForm,
+    errors: FieldErrors,
+) -> Result<Response> {
+    let page = page(state, staff, data, number, form, errors, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// Someone saved the item first (409): what is stored now beside the form as typed. `data`
+/// was read under the plan's lock, so it is what is stored.
+async fn conflict(
+    state: &AppState,
+    staff: Staff,
+    data: &PlanData,
+    number: Option<i32>,
+    form: ItemForm,
+    before: Option<ItemDoc>,
+) -> Result<Response> {
+    let current = number.and_then(|n| {
+        PlanDocument::from_data(data, nobody())
+            .items
+            .into_iter()
+            .find(|i| i.number == n)
+    });
+    let page = page(
+        state,
+        staff,
+        data,
+        number,
+        form,
+        FieldErrors::default(),
+        current.or(before),
+    )
+    .await?;
+    Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+}
+
 async fn save_item(
     state: AppState,
     staff: Staff,
@@ -304,8 +346,7 @@ async fn save_item(
         &org,
         &mut errors,
     ) else {
-        let page = page(&state, staff, &data, number, form, errors, None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return refuse(&state, staff, &data, number, form, errors).await;
     };
     let doc = PlanDocument::from_data(&data, nobody());
     let before = stored
@@ -315,30 +356,14 @@ async fn save_item(
         let now = plan_edit::item_version(&mut tx, data.plan.id, s.id).await?;
         if now != Some(form.version) {
             tx.rollback().await?;
-            let fresh = super::plans::load(&state, &staff, &slug).await?;
-            let current = PlanDocument::from_data(&fresh, nobody())
-                .items
-                .into_iter()
-                .find(|i| i.number == s.number);
-            let page = page(
-                &state,
-                staff,
-                &fresh,
-                number,
-                form,
-                FieldErrors::default(),
-                current.or(before),
-            )
-            .await?;
-            return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+            return conflict(&state, staff, &data, number, form, before).await;
         }
         if item.number != s.number
             && !plan_edit::renumber_item(&mut tx, data.plan.id, s.id, item.number).await?
         {
             tx.rollback().await?;
             errors.push("number", "この番号はほかで使われています。");
-            let page = page(&state, staff, &data, number, form, errors, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            return refuse(&state, staff, &data, number, form, errors).await;
         }
         remove_indicators(&mut tx, s.id, &form).await?;
     }
