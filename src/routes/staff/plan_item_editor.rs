@@ -337,15 +337,8 @@ async fn save_item(
         None => None,
     };
     let form = ItemForm::parse(&pairs, &years);
-    let (org, _) = organization(&state, mid, &data).await?;
     let mut errors = FieldErrors::default();
-    let Some(item) = check(
-        &form,
-        &data,
-        stored.as_ref().map(|i| i.id),
-        &org,
-        &mut errors,
-    ) else {
+    let Some(item) = check(&form, &data, stored.as_ref().map(|i| i.id), &mut errors) else {
         return refuse(&state, staff, &data, number, form, errors).await;
     };
     let doc = PlanDocument::from_data(&data, nobody());

@@ -184,7 +184,6 @@ pub(super) fn check(
     form: &ItemForm,
     data: &PlanData,
     own_id: Option<i64>,
-    org: &[String],
     errors: &mut FieldErrors,
 ) -> Option<ItemDoc> {
     let keys = node_keys(data);
@@ -248,10 +247,25 @@ pub(super) fn check(
             _ => errors.push(&field, "再掲の番号は、ほかと重ならない数字で入力してください（本来の位置と同じ階層は選べません）。"),
         }
     }
+    let sections = check_sections(form, errors);
+    let indicators = check_indicators(form, data, errors);
+    errors.is_empty().then(|| ItemDoc {
+        number,
+        title,
+        content: super::clean(&form.content),
+        sections,
+        node: node.unwrap_or_default(),
+        restated,
+        indicators,
+    })
+}
+
+/// The 担当課 checked on the form and those typed (「・」「、」 or line breaks between).
+fn check_sections(form: &ItemForm, errors: &mut FieldErrors) -> Vec<String> {
     let mut sections: Vec<String> = form
         .sections
         .iter()
-        .filter(|s| org.contains(s) || !s.trim().is_empty())
+        .filter(|s| !s.trim().is_empty())
         .cloned()
         .collect();
     for name in form.other_sections.split(['・', '、', ',', '，', '\n']) {
@@ -263,16 +277,7 @@ pub(super) fn check(
     if sections.len() > 20 || sections.iter().any(|s| s.chars().count() > 50) {
         errors.push("sections", "担当課は20件まで、名前は50文字以内です。");
     }
-    let indicators = check_indicators(form, data, errors);
-    errors.is_empty().then(|| ItemDoc {
-        number,
-        title,
-        content: super::clean(&form.content),
-        sections,
-        node: node.unwrap_or_default(),
-        restated,
-        indicators,
-    })
+    sections
 }
 
 fn check_indicators(
