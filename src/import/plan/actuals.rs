@@ -175,7 +175,7 @@ fn row_actual(
         indicators
             .iter()
             .copied()
-            .find(|x| squash(&x.name) == squash(&name))
+            .find(|x| squash(&x.name) == squash(name))
     };
     let Some(indicator) = indicator else {
         return Err(problem(
