@@ -201,17 +201,8 @@ fn row_actual(
         return Ok(None);
     }
     let achieved_text = achieved_col.map(cell).unwrap_or_default();
-    let achieved = match squash(&achieved_text).as_str() {
-        "" => None,
-        "達成" | "○" | "〇" | "◎" | "はい" | "済" | "達成した" => Some(true),
-        "未達成" | "×" | "いいえ" | "達成しなかった" => Some(false),
-        other => {
-            return Err(problem(
-                achieved_col.unwrap_or(actual_col),
-                format!("達成「{other}」は「達成」か「未達成」で書いてください。"),
-            ));
-        }
-    };
+    let achieved = achieved_in(&achieved_text)
+        .map_err(|message| problem(achieved_col.unwrap_or(actual_col), message))?;
     let (value, word) = match PlanValue::parse(&written) {
         None => (None, None),
         Some(PlanValue::Number(v)) if numeric => (Some(v), None),
@@ -250,4 +241,16 @@ fn row_actual(
         word,
         achieved: if numeric { None } else { achieved },
     }))
+}
+
+/// 「達成」「○」 (reached), 「未達成」「×」 (not), empty (not said), or what to write instead.
+fn achieved_in(text: &str) -> Result<Option<bool>, String> {
+    match squash(text).as_str() {
+        "" => Ok(None),
+        "達成" | "○" | "〇" | "◎" | "はい" | "済" | "達成した" => Ok(Some(true)),
+        "未達成" | "×" | "いいえ" | "達成しなかった" => Ok(Some(false)),
+        other => Err(format!(
+            "達成「{other}」は「達成」か「未達成」で書いてください。"
+        )),
+    }
 }

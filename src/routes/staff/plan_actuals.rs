@@ -224,66 +224,7 @@ pub async fn save_actuals(
         .get("note_version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(-1);
-    let mut writes = Vec::new();
-    for f in &page.fields {
-        let raw = form
-            .get(&format!("value_{}", f.id))
-            .map(|s| s.trim())
-            .unwrap_or("");
-        let achieved = form
-            .get(&format!("achieved_{}", f.id))
-            .map(String::as_str)
-            .unwrap_or("");
-        let version: i32 = form
-            .get(&format!("version_{}", f.id))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(-1);
-        let field = format!("value_{}", f.id);
-        let parsed = PlanValue::parse(raw);
-        let (value, word) = match parsed {
-            None => (None, None),
-            Some(PlanValue::Number(n)) if f.numeric => (Some(n), None),
-            Some(_) if f.numeric => {
-                errors.push(
-                    &field,
-                    format!(
-                        "「{}」の実績は数値で入力してください（例：75、▲554）。",
-                        f.name
-                    ),
-                );
-                continue;
-            }
-            Some(v) => (None, Some(v.display())),
-        };
-        if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
-            errors.push(
-                &field,
-                format!("「{}」の実績は100文字以内で入力してください。", f.name),
-            );
-            continue;
-        }
-        let achieved = match achieved {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        };
-        if !f.numeric && word.is_some() && achieved.is_none() {
-            errors.push(
-                &format!("achieved_{}", f.id),
-                format!(
-                    "「{}」の目標（{}）を達成したかどうかを選んでください。",
-                    f.name, f.target
-                ),
-            );
-        }
-        writes.push((
-            f.id,
-            version,
-            value,
-            word,
-            if f.numeric { None } else { achieved },
-        ));
-    }
+    let writes = read_fields(&page.fields, &form, &mut errors);
     let mid = staff.municipality_id;
     if !errors.is_empty() {
         let page = form_page(
@@ -354,4 +295,82 @@ pub async fn save_actuals(
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}/items/{number}?year={year}")).into_response())
+}
+
+/// One indicator's actual as the form sends it: (indicator, version, value, word, achieved).
+type Write = (
+    i64,
+    i32,
+    Option<rust_decimal::Decimal>,
+    Option<String>,
+    Option<bool>,
+);
+
+/// Each field's actual, or the message beside it.
+fn read_fields(
+    fields: &[ActualField],
+    form: &HashMap<String, String>,
+    errors: &mut FieldErrors,
+) -> Vec<Write> {
+    let mut writes = Vec::new();
+    for f in fields {
+        let raw = form
+            .get(&format!("value_{}", f.id))
+            .map(|s| s.trim())
+            .unwrap_or("");
+        let achieved = form
+            .get(&format!("achieved_{}", f.id))
+            .map(String::as_str)
+            .unwrap_or("");
+        let version: i32 = form
+            .get(&format!("version_{}", f.id))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1);
+        let field = format!("value_{}", f.id);
+        let parsed = PlanValue::parse(raw);
+        let (value, word) = match parsed {
+            None => (None, None),
+            Some(PlanValue::Number(n)) if f.numeric => (Some(n), None),
+            Some(_) if f.numeric => {
+                errors.push(
+                    &field,
+                    format!(
+                        "「{}」の実績は数値で入力してください（例：75、▲554）。",
+                        f.name
+                    ),
+                );
+                continue;
+            }
+            Some(v) => (None, Some(v.display())),
+        };
+        if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
+            errors.push(
+                &field,
+                format!("「{}」の実績は100文字以内で入力してください。", f.name),
+            );
+            continue;
+        }
+        let achieved = match achieved {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        if !f.numeric && word.is_some() && achieved.is_none() {
+            errors.push(
+                &format!("achieved_{}", f.id),
+                format!(
+                    "「{}」の目標（{}）を達成したかどうかを選んでください。",
+                    f.name, f.target
+                ),
+            );
+        }
+        writes.push((
+            f.id,
+            version,
+            value,
+            word,
+            if f.numeric { None } else { achieved },
+        ));
+    }
+    writes
 }
