@@ -223,13 +223,7 @@ pub async fn import_plan(
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no city with the slug {city:?}"))?;
-    let latest = chrono::Local::now()
-        .date_naive()
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap_or(2030)
-        + 10;
+    let latest = chrono::Datelike::year(&crate::domain::clock::today()) + 10;
     let read = book::read(&grids, &state.eras, latest);
     let mut problems: Vec<String> = read
         .problems

@@ -32,10 +32,18 @@ pub enum AppError {
     BadRequest,
     #[error("the request body stopped arriving")]
     RequestTimeout,
+    #[error("busy: password hashing")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]
     Template(#[from] askama::Error),
+}
+
+impl From<crate::auth::hashing::Busy> for AppError {
+    fn from(_: crate::auth::hashing::Busy) -> Self {
+        AppError::Busy
+    }
 }
 
 /// Handlers' result type.
@@ -120,6 +128,11 @@ impl IntoResponse for AppError {
                     "データベースに接続できないため、ページを表示できません。自動的に復旧を試みています。しばらく待ってから、もう一度お試しください。入力中の内容は保存されていません。",
                 )
             }
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ただいま混み合っています",
+                "ログインの処理が混み合っているため、受け付けられませんでした。何も変更していません。少し待ってから、もう一度お試しください。",
+            ),
             AppError::RequestTimeout => (
                 StatusCode::REQUEST_TIMEOUT,
                 "送信に時間がかかりすぎました",

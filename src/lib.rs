@@ -32,6 +32,7 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
         eras: Arc::new(eras),
         trust_proxy,
         pages: cache::PageCache::from_env(),
+        clock: domain::clock::Clock::System,
     })
 }
 

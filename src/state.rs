@@ -13,4 +13,6 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// Rendered public pages (see [`crate::cache`]).
     pub pages: Arc<crate::cache::PageCache>,
+    /// Where "now" comes from: Japan's date whatever the server's time zone.
+    pub clock: crate::domain::clock::Clock,
 }

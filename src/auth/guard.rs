@@ -23,6 +23,11 @@ pub const LOGIN_COOKIE: &str = "mokuhyo_login";
 pub const CSRF_FIELD: &str = "csrf";
 /// Form bodies larger than this are refused.
 const MAX_FORM_BYTES: usize = 1 << 20;
+/// The sign-in form (a username, a password of at most 200 characters, the token, the page
+/// to return to) is small; anything larger is refused before it is read.
+const MAX_SIGN_IN_BYTES: usize = 8 << 10;
+/// How much of a multipart body is read to find its `csrf` field.
+const MAX_TOKEN_PREFIX: usize = 64 << 10;
 /// File uploads (multipart bodies) larger than this are refused here; the upload handler
 /// applies the file cap itself, below this, so most oversized files get a message beside the
 /// field instead of an error page.
@@ -47,33 +52,50 @@ pub async fn staff_guard(
         None => None,
     };
     let (mut parts, body) = request.into_parts();
-    let body = if is_safe(&parts.method) {
-        body
-    } else {
-        let expected = if parts.uri.path() == "/login" {
+    let writes = !is_safe(&parts.method);
+    let body = if writes {
+        let sign_in = parts.uri.path() == "/login";
+        let expected = if sign_in {
             jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned())
         } else {
             staff.as_ref().map(|s| s.csrf_token.clone())
         };
-        match checked_body(&parts, body, expected.as_deref()).await {
-            Ok(bytes) => Body::from(bytes),
+        // Nothing to check a token against (no session, no sign-in cookie): refused before a
+        // byte of the body is read.
+        let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+            return AppError::Forbidden.into_response();
+        };
+        match checked_body(&parts, body, &expected, sign_in).await {
+            Ok(body) => body,
             Err(e) => return e.into_response(),
         }
+    } else {
+        body
     };
+    let signed_in_write = writes && staff.is_some();
     parts.extensions.insert(CurrentStaff(staff));
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if signed_in_write && (response.status().is_success() || response.status().is_redirection()) {
+        // This server shows its own writes at once (other servers hear of them by NOTIFY).
+        state.pages.forget_if_changed(&state.pool).await;
+    }
+    response
 }
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Reads the form body and checks its origin and token; returns the body to pass on.
+/// Checks a state-changing request's origin and token; returns the body to pass on. Only
+/// forms are taken: URL-encoded ones whole (small; the sign-in form smaller still), multipart
+/// ones (uploads, signed-in only) streamed — only their beginning, up to the `csrf` field,
+/// is read here.
 async fn checked_body(
     parts: &Parts,
     body: Body,
-    expected: Option<&str>,
-) -> Result<axum::body::Bytes, AppError> {
+    expected: &str,
+    sign_in: bool,
+) -> Result<Body, AppError> {
     let headers = &parts.headers;
     if headers
         .get("sec-fetch-site")
@@ -90,45 +112,81 @@ async fn checked_body(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (bytes, sent) = if content_type.starts_with("application/x-www-form-urlencoded") {
-        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(body_error)?;
-        let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
-        let sent = fields
-            .iter()
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.clone());
-        // Control characters (NUL above all, which PostgreSQL refuses) leave every field here,
-        // before any handler runs.
-        let dirty = fields.iter().any(|(k, v)| {
-            k.chars()
-                .chain(v.chars())
-                .any(crate::domain::text::is_forbidden)
-        });
-        let bytes = if dirty {
-            axum::body::Bytes::from(crate::routes::input::clean_pairs(&fields))
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let limit = if content_type.starts_with("application/x-www-form-urlencoded") {
+        if sign_in {
+            MAX_SIGN_IN_BYTES
         } else {
-            bytes
-        };
-        (bytes, sent)
-    } else if content_type.starts_with("multipart/form-data") {
-        let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;
-        let bytes = to_bytes(body, MAX_UPLOAD_BODY_BYTES)
-            .await
-            .map_err(body_error)?;
-        let sent = multipart_field(bytes.clone(), boundary, CSRF_FIELD).await;
-        (bytes, sent)
+            MAX_FORM_BYTES
+        }
+    } else if content_type.starts_with("multipart/form-data") && !sign_in {
+        MAX_UPLOAD_BODY_BYTES
     } else {
         return Err(AppError::Forbidden);
     };
-    match (sent.as_deref(), expected) {
-        (Some(sent), Some(expected))
-            if !expected.is_empty() && constant_time_eq(sent, expected) =>
-        {
-            Ok(bytes)
-        }
-        _ => Err(AppError::Forbidden),
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(AppError::PayloadTooLarge);
     }
+    if limit == MAX_UPLOAD_BODY_BYTES {
+        let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;
+        return multipart_checked(body, boundary, expected).await;
+    }
+    let bytes = to_bytes(body, limit).await.map_err(body_error)?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Forbidden)?;
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.as_str());
+    if !sent.is_some_and(|sent| constant_time_eq(sent, expected)) {
+        return Err(AppError::Forbidden);
+    }
+    // Control characters (NUL above all, which PostgreSQL refuses) leave every field here,
+    // before any handler runs.
+    let dirty = fields.iter().any(|(k, v)| {
+        k.chars()
+            .chain(v.chars())
+            .any(crate::domain::text::is_forbidden)
+    });
+    Ok(if dirty {
+        Body::from(crate::routes::input::clean_pairs(&fields))
+    } else {
+        Body::from(bytes)
+    })
+}
+
+/// Reads a multipart body only until its `csrf` field is complete (within its first
+/// [`MAX_TOKEN_PREFIX`] bytes; our forms send it first), checks it, and passes on what was
+/// read followed by the rest of the body as it arrives.
+async fn multipart_checked(body: Body, boundary: String, expected: &str) -> Result<Body, AppError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut read: Vec<axum::body::Bytes> = Vec::new();
+    let mut prefix: Vec<u8> = Vec::new();
+    let sent = loop {
+        let Some(chunk) = stream.next().await else {
+            break multipart_field(prefix.into(), boundary, CSRF_FIELD).await;
+        };
+        let chunk = chunk.map_err(body_error)?;
+        prefix.extend_from_slice(&chunk);
+        read.push(chunk);
+        if let Some(sent) =
+            multipart_field(prefix.clone().into(), boundary.clone(), CSRF_FIELD).await
+        {
+            break Some(sent);
+        }
+        if prefix.len() > MAX_TOKEN_PREFIX {
+            break None;
+        }
+    };
+    if !sent.is_some_and(|sent| constant_time_eq(&sent, expected)) {
+        return Err(AppError::Forbidden);
+    }
+    let head = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+    Ok(Body::from_stream(head.chain(stream)))
 }
 
 /// Whether a request's `Origin` is this site: its host (and port) is the one the request was
@@ -163,7 +221,8 @@ fn body_error(e: axum::Error) -> AppError {
     }
 }
 
-/// The text of the first field called `name` in a multipart body (already in memory).
+/// The text of the first field called `name` in (the beginning of) a multipart body, once that
+/// field is complete.
 async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
     let stream =
         futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });

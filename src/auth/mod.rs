@@ -2,6 +2,7 @@
 //! their roles, and the guard that protects every state-changing request against forgery.
 
 pub mod guard;
+pub mod hashing;
 pub mod password;
 pub mod session;
 

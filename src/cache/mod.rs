@@ -6,8 +6,10 @@
 //! read before its handler ran, and served only while the generation is unchanged; anything
 //! that may change a public page increments it ([`PageCache::forget_all`]): a notification
 //! from PostgreSQL (every transaction writing a table public pages read notifies at commit,
-//! migration 0012), the periodic check that catches notifications a server missed, and any
-//! write request this server answered itself. A page rendered from data older than a change
+//! migration 0012), the periodic check that catches notifications a server missed, and a
+//! signed-in write this server answered that committed a public change (so its author sees
+//! it at once; [`PageCache::forget_if_changed`]). Nothing an anonymous or refused request
+//! does empties the cache. A page rendered from data older than a change
 //! therefore never outlives the change's notification.
 
 mod serve;
@@ -18,7 +20,7 @@ pub use serve::serve_cached;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Bytes kept when `PAGE_CACHE_MB` is not set: the demo's every page takes about 6 MB.
@@ -54,6 +56,8 @@ impl Page {
 /// The pages of one server process; see the module documentation.
 pub struct PageCache {
     generation: AtomicU64,
+    /// The newest `public_change` this server's own writes have accounted for.
+    seen_change: AtomicI64,
     budget: usize,
     inner: RwLock<Inner>,
 }
@@ -69,6 +73,7 @@ impl PageCache {
     pub fn new(budget: usize) -> Arc<Self> {
         Arc::new(Self {
             generation: AtomicU64::new(1),
+            seen_change: AtomicI64::new(0),
             budget,
             inner: RwLock::new(Inner::default()),
         })
@@ -94,6 +99,22 @@ impl PageCache {
         let mut inner = self.lock();
         inner.pages.clear();
         inner.bytes = 0;
+    }
+
+    /// After a signed-in write this server answered: forgets every page when a public change
+    /// was committed since the last one this server saw (the write's own, or any other), so the
+    /// writer sees it at once; the notification brings it to the other servers. Refused,
+    /// failed and anonymous requests never get here, and a write that changed nothing public
+    /// keeps the pages.
+    pub async fn forget_if_changed(&self, pool: &sqlx::PgPool) {
+        let Ok(newest) = crate::db::public::newest_change(pool).await else {
+            // Unknown: the safe answer.
+            self.forget_all();
+            return;
+        };
+        if self.seen_change.fetch_max(newest, Ordering::AcqRel) < newest {
+            self.forget_all();
+        }
     }
 
     /// The page stored under `key`, if it is of the current generation.

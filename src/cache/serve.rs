@@ -24,8 +24,8 @@ enum Encoding {
 }
 
 /// The middleware; see the module documentation. Pages with a query string (search) are
-/// rendered every time but still answer conditional requests. A write request (any other
-/// method) this server answered forgets every page: it may have changed them.
+/// rendered every time but still answer conditional requests. Other methods pass through:
+/// writes forget pages where they are known to have changed something (the staff guard).
 pub async fn serve_cached(
     State(cache): State<Arc<PageCache>>,
     request: Request,
@@ -33,11 +33,7 @@ pub async fn serve_cached(
 ) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
-        let response = next.run(request).await;
-        if method != Method::OPTIONS {
-            cache.forget_all();
-        }
-        return response;
+        return next.run(request).await;
     }
     let head = method == Method::HEAD;
     let headers = request.headers();
@@ -163,8 +159,16 @@ fn respond(page: &Page, request: &HeaderMap, head: bool, https: bool) -> Respons
         .and_then(|v| v.to_str().ok())
         .is_some_and(|list| {
             list.split(',').any(|t| {
-                let t = t.trim().trim_start_matches("W/").trim_matches('"');
-                t == "*" || t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == page.tag
+                let t = t.trim();
+                // `*` matches any tag; `"*"` is an (unknown) tag of its own.
+                if t == "*" {
+                    return true;
+                }
+                let t = t.trim_start_matches("W/");
+                let Some(t) = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+                    return false;
+                };
+                t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == page.tag
             })
         });
     let mut headers = form.headers.clone();

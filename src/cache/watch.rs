@@ -26,7 +26,7 @@ pub fn check_interval_from_env() -> Duration {
 pub fn spawn(pool: PgPool, cache: Arc<PageCache>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut seen = None;
-        let mut today = jst_today();
+        let mut today = crate::domain::clock::today();
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut listener: Option<PgListener> = None;
@@ -68,7 +68,7 @@ pub fn spawn(pool: PgPool, cache: Arc<PageCache>, every: Duration) -> tokio::tas
                         }
                         seen = Some(state);
                     }
-                    let now = jst_today();
+                    let now = crate::domain::clock::today();
                     if now != today {
                         today = now;
                         cache.forget_all();
@@ -101,9 +101,4 @@ pub async fn purge(pool: &PgPool) -> sqlx::Result<u64> {
             .await?
             .rows_affected(),
     )
-}
-
-fn jst_today() -> chrono::NaiveDate {
-    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset");
-    chrono::Utc::now().with_timezone(&jst).date_naive()
 }

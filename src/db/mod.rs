@@ -6,6 +6,7 @@ pub mod editing;
 pub mod imports;
 pub mod plan_edit;
 pub mod plan_imports;
+mod plan_load;
 pub mod plan_years;
 pub mod plans;
 pub mod public;

@@ -330,3 +330,37 @@ pub async fn item_history(
     .fetch_all(pool)
     .await
 }
+
+/// Removes an item's indicators `gone` and closes the gaps in the positions, so the
+/// indicators kept stay matched with their own targets and actuals.
+pub async fn remove_indicators(
+    tx: &mut PgConnection,
+    item_id: i64,
+    gone: &[i64],
+) -> sqlx::Result<()> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM plan_indicator WHERE item_id = $1 AND id = ANY($2)")
+        .bind(item_id)
+        .bind(gone)
+        .execute(&mut *tx)
+        .await?;
+    let left: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position",
+    )
+    .bind(item_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    // One at a time, lowest first: each moves into a place already free (UNIQUE positions).
+    for (k, (id, position)) in left.into_iter().enumerate() {
+        if position != k as i32 + 1 {
+            sqlx::query("UPDATE plan_indicator SET position = $2 WHERE id = $1")
+                .bind(id)
+                .bind(k as i32 + 1)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -77,14 +77,51 @@ pub async fn lock_plan(tx: &mut PgConnection, mid: i64, slug: &str) -> sqlx::Res
     Ok(())
 }
 
+/// How long a writer waits for a plan another writer holds.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A transaction holding the plan's lock (as [`lock_plan`]), or None when another writer
+/// held it for [`LOCK_WAIT`]. While it waits it holds no connection: it tries the lock, gives
+/// the connection back and tries again a moment later, so writers queueing for one plan never
+/// use up the pool other cities' requests need.
+pub async fn begin_locked(
+    pool: &PgPool,
+    mid: i64,
+    slug: &str,
+) -> sqlx::Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>> {
+    let started = std::time::Instant::now();
+    let mut pause = 5u64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let got: bool = sqlx::query_scalar(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))",
+        )
+        .bind(mid.to_string())
+        .bind(slug)
+        .fetch_one(&mut *tx)
+        .await?;
+        if got {
+            return Ok(Some(tx));
+        }
+        tx.rollback().await?;
+        if started.elapsed() >= LOCK_WAIT {
+            return Ok(None);
+        }
+        // A little randomness so that waiters do not all come back at once.
+        let jitter = rand::random::<u64>() % pause;
+        tokio::time::sleep(std::time::Duration::from_millis(pause + jitter)).await;
+        pause = (pause * 2).min(100);
+    }
+}
+
 /// The stored plan's fingerprint ("" when there is none): a hash of the document it is.
 pub async fn fingerprint(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     city: &PlanCity,
     mid: i64,
     slug: &str,
 ) -> sqlx::Result<String> {
-    let Some(data) = crate::db::plans::load(pool, mid, slug, false).await? else {
+    let Some(data) = crate::db::plans::load_in(conn, mid, slug).await? else {
         return Ok(String::new());
     };
     Ok(document_fingerprint(&PlanDocument::from_data(

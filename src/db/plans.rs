@@ -18,6 +18,8 @@ pub struct PlanRow {
     pub level_names: Vec<String>,
     pub item_label: String,
     pub version: i32,
+    /// When planning staff published the plan (None: a draft only staff see).
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -133,6 +135,20 @@ impl PlanData {
         self.years.iter().find(|y| y.year == year)
     }
 
+    /// Whether an indicator has an actual in a published year (which must not change).
+    pub fn has_published_actual(&self, indicator_id: i64) -> bool {
+        self.actuals
+            .iter()
+            .any(|a| a.indicator_id == indicator_id && self.published_years.contains(&a.year))
+    }
+
+    /// Whether any indicator of an item has an actual in a published year.
+    pub fn item_has_published_actual(&self, item_id: i64) -> bool {
+        self.indicators
+            .iter()
+            .any(|x| x.item_id == item_id && self.has_published_actual(x.id))
+    }
+
     /// The target of an indicator for a year as it stood at `at` (a publication): the value
     /// before the first revision after it, or the current target.
     pub fn target_at(
@@ -155,138 +171,95 @@ impl PlanData {
     }
 }
 
-/// A city's plans (slug, name, first and last year).
+/// A city's plans (slug, name, first and last year), all of them (staff) or the published.
 pub async fn plans_of_city(
     pool: &PgPool,
     mid: i64,
+    published_only: bool,
 ) -> sqlx::Result<Vec<(String, String, i32, i32)>> {
     sqlx::query_as(
         "SELECT slug, name, first_year, last_year FROM policy
-         WHERE municipality_id = $1 AND slug IS NOT NULL ORDER BY first_year DESC, id",
+         WHERE municipality_id = $1 AND slug IS NOT NULL AND (NOT $2 OR published_at IS NOT NULL)
+         ORDER BY first_year DESC, id",
     )
     .bind(mid)
+    .bind(published_only)
     .fetch_all(pool)
     .await
 }
 
-/// A plan with everything under it; actuals only of the published years unless
-/// `all_actuals` (staff).
-pub async fn load(
-    pool: &PgPool,
+/// Publishes a plan (`true`) or withdraws it from the public pages; false when it is
+/// already so.
+pub async fn set_plan_published(
+    tx: &mut PgConnection,
     mid: i64,
-    slug: &str,
-    all_actuals: bool,
-) -> sqlx::Result<Option<PlanData>> {
-    let plan: Option<PlanRow> = sqlx::query_as(
-        "SELECT id, slug, name, adopted, first_year, last_year,
-                ARRAY[pillar_set_name] || sublevel_names AS level_names, item_label, version
-         FROM policy WHERE municipality_id = $1 AND slug = $2",
+    policy_id: i64,
+    published: bool,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE policy SET published_at = CASE WHEN $3 THEN now() END
+         WHERE municipality_id = $1 AND id = $2 AND (published_at IS NOT NULL) <> $3",
     )
     .bind(mid)
+    .bind(policy_id)
+    .bind(published)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Publishes a plan of the demo (loading it again changes nothing).
+pub async fn publish_demo_plan(pool: &PgPool, city: &str, slug: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE policy SET published_at = now() WHERE slug = $2 AND published_at IS NULL
+           AND municipality_id = (SELECT id FROM municipality WHERE slug = $1)",
+    )
+    .bind(city)
     .bind(slug)
-    .fetch_optional(pool)
+    .execute(pool)
     .await?;
-    let Some(plan) = plan else { return Ok(None) };
-    let id = plan.id;
-    let (nodes, items, places, indicators, targets, years) = tokio::try_join!(
-        sqlx::query_as::<_, NodeRow>(
-            "SELECT id, parent_id, depth, number, version, label, title, description FROM pillar
-             WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, ItemRow>(
-            "SELECT id, number, title, content, sections, version,
-                    ARRAY(SELECT section_id FROM plan_item_section l WHERE l.item_id = plan_item.id ORDER BY section_id) AS section_ids
-             FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, PlaceRow>(
-            "SELECT p.item_id, p.node_id, p.number, p.restated FROM plan_item_place p
-             JOIN plan_item i ON i.id = p.item_id WHERE p.municipality_id = $1 AND i.policy_id = $2 ORDER BY p.number",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, IndicatorRow>(
-            "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.baseline_year, x.baseline_value, x.comparator FROM plan_indicator x
-             JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.policy_id = $2
-             ORDER BY x.item_id, x.position",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, TargetRow>(
-            "SELECT t.indicator_id, t.year, t.value, t.word, t.written FROM plan_target t
-             JOIN plan_indicator x ON x.id = t.indicator_id JOIN plan_item i ON i.id = x.item_id
-             WHERE t.municipality_id = $1 AND i.policy_id = $2",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, YearState>(
-            "SELECT y.year, r.year IS NOT NULL AS reviewed, p.published_on, p.published_at
-             FROM generate_series($3::int, $4::int) AS y(year)
-             LEFT JOIN plan_year_review r ON r.municipality_id = $1 AND r.policy_id = $2 AND r.year = y.year
-             LEFT JOIN plan_year_publication p ON p.municipality_id = $1 AND p.policy_id = $2 AND p.year = y.year
-             ORDER BY y.year",
-        )
-        .bind(mid)
-        .bind(id)
-        .bind(plan.first_year)
-        .bind(plan.last_year)
-        .fetch_all(pool),
-    )?;
-    let published_years: Vec<i32> = years
-        .iter()
-        .filter(|y| y.published_on.is_some())
-        .map(|y| y.year)
-        .collect();
-    let (actuals, revisions, notes) = tokio::try_join!(
-        sqlx::query_as::<_, ActualRow>(
-            "SELECT a.indicator_id, a.year, a.value, a.word, a.achieved, a.version FROM plan_actual a
-             JOIN plan_indicator x ON x.id = a.indicator_id JOIN plan_item i ON i.id = x.item_id
-             WHERE a.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR a.year = ANY($4))",
-        )
-        .bind(mid)
-        .bind(id)
-        .bind(all_actuals)
-        .bind(&published_years)
-        .fetch_all(pool),
-        sqlx::query_as::<_, RevisionRow>(
-            "SELECT r.indicator_id, r.year, r.before, r.after, r.revised_at FROM plan_target_revision r
-             JOIN plan_indicator x ON x.id = r.indicator_id JOIN plan_item i ON i.id = x.item_id
-             WHERE r.municipality_id = $1 AND i.policy_id = $2 ORDER BY r.revised_at, r.id",
-        )
-        .bind(mid)
-        .bind(id)
-        .fetch_all(pool),
-        sqlx::query_as::<_, NoteRow>(
-            "SELECT n.item_id, n.year, n.note, n.version FROM plan_item_note n JOIN plan_item i ON i.id = n.item_id
-             WHERE n.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR n.year = ANY($4))",
-        )
-        .bind(mid)
-        .bind(id)
-        .bind(all_actuals)
-        .bind(&published_years)
-        .fetch_all(pool),
-    )?;
-    Ok(Some(PlanData {
-        plan,
-        nodes,
-        items,
-        places,
-        indicators,
-        targets,
-        actuals,
-        published_years,
-        years,
-        revisions,
-        notes,
-    }))
+    Ok(())
+}
+
+/// Deletes a plan that is not published and never had a year published, with everything
+/// under it; false when it is (or was) public.
+pub async fn delete_unpublished_plan(
+    tx: &mut PgConnection,
+    mid: i64,
+    policy_id: i64,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "DELETE FROM policy p WHERE p.municipality_id = $1 AND p.id = $2 AND p.slug IS NOT NULL
+           AND p.published_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM plan_year_publication y WHERE y.policy_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM fiscal_year f WHERE f.policy_id = p.id)",
+    )
+    .bind(mid)
+    .bind(policy_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub use super::plan_load::{load, load_in};
+
+/// Whether a plan year is published (its actuals frozen).
+pub async fn year_published(
+    tx: &mut PgConnection,
+    mid: i64,
+    policy_id: i64,
+    year: i32,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
+    )
+    .bind(mid)
+    .bind(policy_id)
+    .bind(year)
+    .fetch_one(&mut *tx)
+    .await
 }
 
 /// Saves one indicator's actual for a year if nobody saved since `version` (0: none yet);

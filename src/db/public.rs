@@ -106,6 +106,13 @@ pub struct CriterionRow {
     pub comparator: Option<String>,
 }
 
+/// The newest committed public change's id (0 when none is recorded).
+pub async fn newest_change(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM public_change")
+        .fetch_one(pool)
+        .await
+}
+
 /// All cities, by local government code (north to south, as the national list runs).
 pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
     sqlx::query_as(
@@ -314,7 +321,7 @@ pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municip
     sqlx::query_as(
         "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, sheet_layout
          FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
-            OR EXISTS (SELECT 1 FROM policy p WHERE p.municipality_id = m.id AND p.slug IS NOT NULL)
+            OR EXISTS (SELECT 1 FROM policy p WHERE p.municipality_id = m.id AND p.slug IS NOT NULL AND p.published_at IS NOT NULL)
          ORDER BY m.local_government_code",
     )
     .fetch_all(pool)

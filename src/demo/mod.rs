@@ -39,7 +39,7 @@ pub fn documents() -> Vec<YearDocument> {
 /// documents). Loading again changes nothing.
 pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
     let mut total = ImportReport::default();
-    let today = chrono::Local::now().date_naive();
+    let today = crate::domain::clock::today();
     for doc in documents() {
         let r = import::apply(pool, &doc).await?;
         total.inserted += r.inserted;
@@ -73,6 +73,8 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
     }
     for plan in plans() {
         total.inserted += crate::import::plan::apply(pool, &plan).await?;
+        // The demo shows a plan as the city published it.
+        crate::db::plans::publish_demo_plan(pool, &plan.municipality.slug, &plan.plan.slug).await?;
     }
     Ok(total)
 }

@@ -1,5 +1,6 @@
 //! Domain rules: validated types and pure logic, with no SQL and no HTTP.
 
+pub mod clock;
 pub mod deadline;
 pub mod diff;
 pub mod era;
@@ -7,6 +8,7 @@ pub mod metric;
 pub mod numbering;
 pub mod permission;
 pub mod plan;
+pub mod plan_limits;
 pub mod prefecture;
 pub mod sheet;
 pub mod status;

@@ -44,6 +44,14 @@ impl PlanValue {
         }
     }
 
+    /// Whether `s` is written as a number (「▲」 allowed) too large to be stored: it must be
+    /// refused with [`crate::domain::metric::TOO_LARGE`], not kept as words.
+    pub fn is_too_large(s: &str) -> bool {
+        let t = s.trim();
+        let digits = t.strip_prefix(['▲', '-', '－']).unwrap_or(t);
+        crate::domain::metric::is_too_large(digits)
+    }
+
     /// As shown: numbers without trailing zeros, negatives with 「▲」 as the plan writes them.
     pub fn display(&self) -> String {
         match self {

@@ -1,12 +1,25 @@
 //! Text from outside (forms, queries, file names, spreadsheet cells) as the database may hold
 //! it: PostgreSQL refuses NUL in text, and other control characters have no meaning in the
-//! city's documents, so they are removed. Tabs and line breaks stay.
+//! city's documents, so they are removed — as are the invisible characters that would make two
+//! names look alike or reorder what is shown (zero-width spaces and joiners, direction marks,
+//! embeddings, overrides and isolates, the BOM). Tabs and line breaks stay.
 
 use std::borrow::Cow;
 
-/// Whether `c` is a control character that text from outside must not carry.
+/// Whether `c` is a control or invisible formatting character that text from outside must
+/// not carry.
 pub fn is_forbidden(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
 }
 
 /// `text` without forbidden control characters (borrowed when it had none).
@@ -28,5 +41,8 @@ mod tests {
         assert_eq!(clean("a\u{1b}[31mb\u{7f}"), "a[31mb");
         assert_eq!(clean("一行目\r\n二行目\t"), "一行目\r\n二行目\t");
         assert!(matches!(clean("そのまま"), Cow::Borrowed(_)));
+        assert_eq!(clean("総務部\u{200b}"), "総務部");
+        assert_eq!(clean("\u{feff}企画\u{202e}部\u{2066}"), "企画部");
+        assert_eq!(clean("ａｂｃ　全角"), "ａｂｃ　全角");
     }
 }

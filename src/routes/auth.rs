@@ -1,7 +1,7 @@
 //! Signing in and out, and changing one's password.
 
 use crate::auth::guard::{CurrentStaff, LOGIN_COOKIE};
-use crate::auth::{Staff, password, session};
+use crate::auth::{Staff, hashing, password, session};
 use crate::db::staff as staff_db;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
@@ -98,6 +98,14 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/staff");
         assert_eq!(safe_next(Some("/staff//evil.example")), "/staff");
         assert_eq!(safe_next(None), "/staff");
+        assert_eq!(safe_next(Some("/staff/a\nb")), "/staff");
+        assert_eq!(safe_next(Some("/staff/a\r\nSet-Cookie: x=1")), "/staff");
+        assert_eq!(safe_next(Some("/staff/a b")), "/staff");
+        assert_eq!(safe_next(Some("/staff/検索")), "/staff");
+        assert_eq!(
+            safe_next(Some("/staff/plans/kazo?x=%E3%81%82")),
+            "/staff/plans/kazo?x=%E3%81%82"
+        );
     }
 }
 
@@ -108,10 +116,18 @@ fn is_https(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v == "https")
 }
 
-/// Only our own staff pages are valid targets after sign-in (no open redirect).
+/// Only our own staff pages are valid targets after sign-in (no open redirect), written in
+/// visible ASCII (a line break or a space cannot go into a `Location` header); anything
+/// else falls back to the staff home.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/staff") && !n.contains("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/staff")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && n.len() <= 2000
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             n.to_owned()
         }
         _ => "/staff".to_owned(),
@@ -196,16 +212,9 @@ pub async fn login(
     let user = staff_db::account_for_sign_in(&state.pool, username).await?;
     let pw = form.password.clone();
     let user_id = match user {
-        Some((id, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(id)
-        }
+        Some((id, hash)) => hashing::verify(pw, hash).await?.then_some(id),
         None => {
-            tokio::task::spawn_blocking(move || password::verify_dummy(&pw))
-                .await
-                .ok();
+            hashing::verify_dummy(pw).await?;
             None
         }
     };
@@ -291,9 +300,7 @@ pub async fn change_password(
 ) -> Result<Response> {
     let hash = staff_db::password_hash(&state.pool, staff.municipality_id, staff.user_id).await?;
     let current = form.current_password.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &hash))
-        .await
-        .unwrap_or(false);
+    let current_ok = hashing::verify(current, hash).await?;
     let mut errors = Vec::new();
     if !current_ok {
         errors.push((
@@ -320,9 +327,7 @@ pub async fn change_password(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let new = form.new_password.clone();
-    let new_hash = tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|_| AppError::Forbidden)?;
+    let new_hash = hashing::hash(new).await?;
     staff_db::set_password_hash(&state.pool, staff.municipality_id, staff.user_id, &new_hash)
         .await?;
     if let Some(c) = jar.get(session::COOKIE) {

@@ -255,6 +255,14 @@ pub fn router(state: AppState) -> Router {
             get(staff::plan_editor::show).post(staff::plan_editor::save_head),
         )
         .route(
+            "/staff/plans/{plan}/publication",
+            post(staff::plan_publication::set_publication),
+        )
+        .route(
+            "/staff/plans/{plan}/delete",
+            post(staff::plan_publication::delete_plan),
+        )
+        .route(
             "/staff/plans/{plan}/nodes/new",
             get(staff::plan_nodes::new_form).post(staff::plan_nodes::create),
         )

@@ -172,7 +172,7 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                                 .filter(|r| r.indicator_id == ind.id && r.year == year)
                                 .map(|r| {
                                     let on = eras.date_label(
-                                        r.revised_at.with_timezone(&chrono::Local).date_naive(),
+                                        crate::domain::clock::in_japan(r.revised_at).date_naive(),
                                     );
                                     let after_publication =
                                         published_at.is_some_and(|p| r.revised_at > p);
@@ -346,8 +346,10 @@ pub(crate) async fn city_plan(
     let city = q::municipality(&state.pool, city)
         .await?
         .ok_or(AppError::NotFound)?;
+    // A plan not (or no longer) published is not there for citizens.
     let data = plans::load(&state.pool, city.id, plan, false)
         .await?
+        .filter(|d| d.plan.published_at.is_some())
         .ok_or(AppError::NotFound)?;
     Ok((city, data))
 }

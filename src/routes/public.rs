@@ -48,7 +48,7 @@ pub async fn show_city(
     let (all, published, plans) = tokio::try_join!(
         q::fiscal_years(&state.pool, city.id),
         pubdb::published_years_with_targets(&state.pool, city.id),
-        crate::db::plans::plans_of_city(&state.pool, city.id)
+        crate::db::plans::plans_of_city(&state.pool, city.id, true)
     )?;
     let years: Vec<YearLink> = all
         .into_iter()

@@ -142,7 +142,7 @@ pub async fn build(
 
 /// The note for the city's web staff (Japanese, CRLF so that Windows' Notepad shows it).
 fn readme(city: &str, year_label: &str, base: Option<&str>, count: usize) -> String {
-    let today = chrono::Local::now().date_naive().format("%Y-%m-%d");
+    let today = crate::domain::clock::today().format("%Y-%m-%d");
     let outside = match base {
         Some(b) => format!(
             "このコピーに含まれないページ（他の年度、検索など）へのリンクは {b} に向いています。"
@@ -186,7 +186,9 @@ fn readme(city: &str, year_label: &str, base: Option<&str>, count: usize) -> Str
 pub fn zip(site: &Site) -> Result<Vec<u8>, zip::result::ZipError> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     use chrono::{Datelike, Timelike};
-    let now = chrono::Local::now().naive_local();
+    let now = crate::domain::clock::Clock::System
+        .now_in_japan()
+        .naive_local();
     let mut options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
     if let Ok(at) = zip::DateTime::from_date_and_time(

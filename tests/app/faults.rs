@@ -26,6 +26,7 @@ async fn an_unreachable_database_gives_a_quick_japanese_503_with_retry_after() {
         eras: Arc::new(Eras::new(Vec::new())),
         trust_proxy: false,
         pages: mokuhyo::cache::PageCache::new(mokuhyo::cache::DEFAULT_BUDGET),
+        clock: mokuhyo::domain::clock::Clock::System,
     });
 
     for uri in ["/", "/kariya/2026", "/staff", "/login"] {

@@ -139,9 +139,7 @@ pub async fn create_user(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let pw = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(|_| AppError::Forbidden)?;
+    let hash = crate::auth::hashing::hash(pw).await?;
     let mut tx = state.pool.begin().await?;
     let inserted = staff_db::insert_user(&mut tx, mid, &username, &display_name, &hash).await;
     let user_id = match inserted {

@@ -22,6 +22,7 @@ pub mod plan_import;
 pub mod plan_item_editor;
 mod plan_item_form;
 pub mod plan_nodes;
+pub mod plan_publication;
 pub mod plan_years;
 pub mod plans;
 pub mod profile;
@@ -278,7 +279,6 @@ async fn workflow_view(
         ),
     )?;
     let actions = workflow::available_actions(staff, department.id, &sheet_state);
-    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
     Ok(WorkflowView {
         state_label: workflow::state_label(&sheet_state),
         locked: sheet_state == "approved"
@@ -289,7 +289,7 @@ async fn workflow_view(
             .into_iter()
             .map(|e| {
                 (
-                    e.at.with_timezone(&jst)
+                    crate::domain::clock::in_japan(e.at)
                         .format("%Y-%m-%d %H:%M")
                         .to_string(),
                     workflow::action_label(&e.action),
@@ -403,9 +403,7 @@ impl AuditView {
                 .unwrap_or_default()
         };
         Self {
-            at: row
-                .at
-                .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("JST"))
+            at: crate::domain::clock::in_japan(row.at)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             who: row.who.unwrap_or_else(|| "（不明）".into()),

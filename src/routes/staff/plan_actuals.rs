@@ -239,59 +239,54 @@ pub async fn save_actuals(
         )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
-    let frozen: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
-    )
-    .bind(mid)
-    .bind(data.plan.id)
-    .bind(year)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut tx = super::plans::lock(&state, mid, &slug).await?;
+    // Published meanwhile (frozen), or saved by someone since this form was shown (the note
+    // or any actual): nothing is written, and the form shows what is stored now.
+    let mut saved = !plans::year_published(&mut tx, mid, data.plan.id, year).await?;
     // A form without the note field leaves the note as it is.
-    let note_saved = !frozen
-        && (!form.contains_key("note")
-            || plans::save_note(
-                &mut tx,
-                mid,
-                item.id,
-                year,
-                note_version,
-                &note,
-                staff.user_id,
-            )
-            .await?);
+    if saved && form.contains_key("note") {
+        saved = plans::save_note(
+            &mut tx,
+            mid,
+            item.id,
+            year,
+            note_version,
+            &note,
+            staff.user_id,
+        )
+        .await?;
+    }
     for (id, version, value, word, achieved) in &writes {
-        if !note_saved
-            || !plans::save_actual(
-                &mut tx,
-                mid,
-                *id,
-                year,
-                *version,
-                *value,
-                word.as_deref(),
-                *achieved,
-                staff.user_id,
-            )
-            .await?
-        {
-            tx.rollback().await?;
-            // Someone saved first: show what is stored now, keep what this person typed.
-            let fresh = load(&state, &staff, &slug).await?;
-            let page = form_page(
-                &state,
-                staff,
-                &fresh,
-                number,
-                year,
-                Some(&form),
-                FieldErrors::default(),
-                true,
-            )?;
-            return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+        if !saved {
+            break;
         }
+        saved = plans::save_actual(
+            &mut tx,
+            mid,
+            *id,
+            year,
+            *version,
+            *value,
+            word.as_deref(),
+            *achieved,
+            staff.user_id,
+        )
+        .await?;
+    }
+    if !saved {
+        tx.rollback().await?;
+        let fresh = load(&state, &staff, &slug).await?;
+        let page = form_page(
+            &state,
+            staff,
+            &fresh,
+            number,
+            year,
+            Some(&form),
+            FieldErrors::default(),
+            true,
+        )?;
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}/items/{number}?year={year}")).into_response())
@@ -327,6 +322,10 @@ fn read_fields(
             .and_then(|v| v.parse().ok())
             .unwrap_or(-1);
         let field = format!("value_{}", f.id);
+        if PlanValue::is_too_large(raw) {
+            errors.push(&field, crate::domain::metric::TOO_LARGE);
+            continue;
+        }
         let parsed = PlanValue::parse(raw);
         let (value, word) = match parsed {
             None => (None, None),

@@ -38,19 +38,26 @@ pub async fn download(
     ))
 }
 
-/// The year's stored actuals, as a fingerprint.
+/// What a confirmation writes into, as a fingerprint: the year's stored actuals, and the
+/// indicators they belong to with the year's targets (an indicator removed or its target
+/// changed since the preview makes the preview stale).
 fn fingerprint(data: &PlanData, year: i32) -> String {
-    let mut rows: Vec<String> = data
-        .actuals
+    let actuals = data.actuals.iter().filter(|a| a.year == year).map(|a| {
+        format!(
+            "a|{}|{:?}|{:?}|{:?}|{}",
+            a.indicator_id, a.value, a.word, a.achieved, a.version
+        )
+    });
+    let indicators = data
+        .indicators
         .iter()
-        .filter(|a| a.year == year)
-        .map(|a| {
-            format!(
-                "{}|{:?}|{:?}|{:?}|{}",
-                a.indicator_id, a.value, a.word, a.achieved, a.version
-            )
-        })
-        .collect();
+        .map(|x| format!("i|{}|{}", x.id, x.item_id));
+    let targets = data
+        .targets
+        .iter()
+        .filter(|t| t.year == year)
+        .map(|t| format!("t|{}|{:?}|{:?}", t.indicator_id, t.value, t.word));
+    let mut rows: Vec<String> = actuals.chain(indicators).chain(targets).collect();
     rows.sort();
     Sha256::digest(rows.join("\n").as_bytes())
         .iter()
@@ -267,10 +274,9 @@ pub async fn confirm(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
+    let mut tx = super::plans::lock(&state, mid, &slug).await?;
     // Read under the lock: every writer of the plan's actuals takes it first.
-    let data = super::plans::load(&state, &staff, &slug).await?;
+    let data = super::plans::load_locked(&mut tx, &staff, &slug).await?;
     let s = stored(&state, &staff, &data, id).await?;
     let published = data
         .year_state(s.year)

@@ -8,6 +8,7 @@ use super::{FieldErrors, require};
 use crate::auth::Staff;
 use crate::db::plan_edit::{self, Head};
 use crate::db::plans::PlanData;
+use crate::domain::plan_limits::{self as limits, too_long};
 use crate::error::{Result, render};
 use crate::state::AppState;
 use askama::Template;
@@ -59,10 +60,16 @@ impl HeadForm {
         let name = self.name.trim();
         if name.is_empty() {
             errors.push("name", "計画の名前を入力してください。");
-        } else if name.chars().count() > 100 {
-            errors.push("name", "計画の名前は100文字以内で入力してください。");
+        } else if too_long(name, limits::NAME_MAX) {
+            errors.push(
+                "name",
+                format!(
+                    "計画の名前は{}文字以内で入力してください。",
+                    limits::NAME_MAX
+                ),
+            );
         }
-        if self.adopted.trim().chars().count() > 50 {
+        if too_long(self.adopted.trim(), limits::ADOPTED_MAX) {
             errors.push(
                 "adopted",
                 "策定は50文字以内で入力してください（例：平成28年3月策定）。",
@@ -72,7 +79,7 @@ impl HeadForm {
             s.trim()
                 .parse::<i32>()
                 .ok()
-                .filter(|y| (1989..=2100).contains(y))
+                .filter(|y| limits::YEARS.contains(y))
         };
         let (first, last) = (year(&self.first_year), year(&self.last_year));
         match (first, last) {
@@ -82,7 +89,7 @@ impl HeadForm {
                 "last_year",
                 "最後の年度は最初の年度と同じか、それより後にしてください。",
             ),
-            (Some(f), Some(l)) if l - f >= 20 => {
+            (Some(f), Some(l)) if l - f >= limits::MAX_PERIOD => {
                 errors.push("last_year", "計画の期間は20年度までです。")
             }
             _ => {}
@@ -98,7 +105,9 @@ impl HeadForm {
                 "levels",
                 "階層の名前を1行に1つ入力してください（例：視点、基本目標、施策）。",
             );
-        } else if levels.len() > 6 || levels.iter().any(|l| l.chars().count() > 20) {
+        } else if levels.len() > limits::MAX_LEVELS
+            || levels.iter().any(|l| too_long(l, limits::LEVEL_NAME_MAX))
+        {
             errors.push(
                 "levels",
                 "階層は6段まで、名前は20文字以内で入力してください。",
@@ -112,7 +121,7 @@ impl HeadForm {
             );
         }
         let item_label = self.item_label.trim();
-        if item_label.is_empty() || item_label.chars().count() > 20 {
+        if item_label.is_empty() || too_long(item_label, limits::ITEM_LABEL_MAX) {
             errors.push(
                 "item_label",
                 "項目の呼び方を20文字以内で入力してください（例：取組項目）。",
@@ -132,15 +141,14 @@ impl HeadForm {
     }
 }
 
-/// Years a plan may start or end in, with their labels.
-fn year_choices(state: &AppState) -> Vec<(i32, String)> {
-    let now: i32 = chrono::Local::now()
-        .date_naive()
-        .format("%Y")
-        .to_string()
-        .parse()
-        .unwrap_or(2026);
-    (2000..=now + 15)
+/// Years a plan may start or end in, with their labels: from 2000 (or the stored plan's
+/// first year, if earlier) to 15 years ahead (or its last year, if later), so that a form
+/// saved untouched never changes the period.
+fn year_choices(state: &AppState, stored: Option<(i32, i32)>) -> Vec<(i32, String)> {
+    let now: i32 = chrono::Datelike::year(&state.clock.today());
+    let first = stored.map_or(2000, |(f, _)| f.min(2000));
+    let last = stored.map_or(now + 15, |(_, l)| l.max(now + 15));
+    (first..=last)
         .map(|y| (y, state.eras.fiscal_year_label(y)))
         .collect()
 }
@@ -157,12 +165,7 @@ pub struct NewPlanPage {
 /// `GET /staff/plans/new`.
 pub async fn new_plan_form(State(state): State<AppState>, staff: Staff) -> Result<Response> {
     require(staff.roles.is_admin())?;
-    let now = chrono::Local::now()
-        .date_naive()
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap_or(2026);
+    let now = chrono::Datelike::year(&state.clock.today());
     let form = HeadForm {
         first_year: (now + 1).to_string(),
         last_year: (now + 5).to_string(),
@@ -171,7 +174,7 @@ pub async fn new_plan_form(State(state): State<AppState>, staff: Staff) -> Resul
         ..HeadForm::default()
     };
     let page = NewPlanPage {
-        years: year_choices(&state),
+        years: year_choices(&state, None),
         staff,
         form,
         errors: FieldErrors::default(),
@@ -193,10 +196,9 @@ pub async fn create_plan(
         errors.push("slug", p);
     }
     let head = form.check(0, &mut errors);
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, mid, &slug).await?;
+    let mut tx = super::plans::lock(&state, mid, &slug).await?;
     if errors.get("slug").is_none()
-        && crate::db::plans::plans_of_city(&state.pool, mid)
+        && crate::db::plans::plans_of_city(&state.pool, mid, false)
             .await?
             .iter()
             .any(|p| p.0 == slug)
@@ -217,7 +219,7 @@ pub async fn create_plan(
     let Some(head) = head.filter(|_| errors.is_empty()) else {
         tx.rollback().await?;
         let page = NewPlanPage {
-            years: year_choices(&state),
+            years: year_choices(&state, None),
             staff,
             form,
             errors,
@@ -346,6 +348,10 @@ pub struct OverviewPage {
     errors: FieldErrors,
     conflict: bool,
     notice: Option<String>,
+    /// 「令和8年12月7日」 when the plan is public.
+    published_on: Option<String>,
+    /// Whether it may be deleted (never published, no year published).
+    deletable: bool,
 }
 
 fn max_depth(data: &PlanData) -> usize {
@@ -372,11 +378,17 @@ async fn overview(
         item_label: data.plan.item_label.clone(),
         top_level: data.plan.level_names.first().cloned().unwrap_or_default(),
         form: form.unwrap_or_else(|| HeadForm::of(data)),
-        years: year_choices(state),
+        years: year_choices(state, Some((data.plan.first_year, data.plan.last_year))),
         tree: tree(data),
         errors,
         conflict,
         notice,
+        published_on: data.plan.published_at.map(|at| {
+            state
+                .eras
+                .date_label(crate::domain::clock::in_japan(at).date_naive())
+        }),
+        deletable: data.plan.published_at.is_none() && data.published_years.is_empty(),
     })
 }
 

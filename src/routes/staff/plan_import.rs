@@ -37,7 +37,7 @@ async fn form_page(
     errors: FieldErrors,
     problems: Vec<Problem>,
 ) -> Result<FormPage> {
-    let plans = crate::db::plans::plans_of_city(&state.pool, staff.municipality_id)
+    let plans = crate::db::plans::plans_of_city(&state.pool, staff.municipality_id, false)
         .await?
         .into_iter()
         .map(|(slug, name, _, _)| (slug, name))
@@ -124,7 +124,7 @@ pub async fn upload(
     let mid = staff.municipality_id;
     let u = read_upload(multipart).await?;
     let mut errors = FieldErrors::default();
-    let existing = crate::db::plans::plans_of_city(&state.pool, mid).await?;
+    let existing = crate::db::plans::plans_of_city(&state.pool, mid, false).await?;
     let (new_plan, slug) = chosen_plan(&u, &existing, &mut errors);
     let grids = match read_grids(&u).await? {
         Ok(g) => Some(g),
@@ -137,13 +137,7 @@ pub async fn upload(
         return refuse(&state, staff, &u, errors, Vec::new()).await;
     }
     let eras = (*state.eras).clone();
-    let latest = chrono::Local::now()
-        .date_naive()
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap_or(2030)
-        + 10;
+    let latest = chrono::Datelike::year(&state.clock.today()) + 10;
     let grids = grids.unwrap_or_default();
     let read = tokio::task::spawn_blocking(move || book::read(&grids, &eras, latest))
         .await
@@ -353,15 +347,14 @@ pub async fn confirm(
     if import.state != "previewed" {
         return Ok(Redirect::to(&format!("/staff/plans/import/{id}")).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    plan_imports::lock_plan(&mut tx, mid, &slug).await?;
+    let mut tx = super::plans::lock(&state, mid, &slug).await?;
     let state_now: String =
         sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
     let doc = &import.document.0;
-    let now = plan_imports::fingerprint(&state.pool, &doc.municipality, mid, &slug).await?;
+    let now = plan_imports::fingerprint(&mut tx, &doc.municipality, mid, &slug).await?;
     let taken = plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &slug).await?;
     if state_now != "previewed" || now != import.fingerprint || taken {
         plan_imports::set_state(&mut tx, id, "stale").await?;

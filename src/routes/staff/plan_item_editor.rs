@@ -115,7 +115,7 @@ async fn page(
             .await?
             .into_iter()
             .map(|e| {
-                let at = e.at.with_timezone(&chrono::Local);
+                let at = crate::domain::clock::in_japan(e.at);
                 (
                     format!(
                         "{} {}",
@@ -399,8 +399,7 @@ async fn save_item(
     .into_response())
 }
 
-/// Removes the indicators the form ticks for removal and closes the gaps in the positions,
-/// so the indicators kept stay matched with their own targets and actuals.
+/// Removes the indicators the form ticks for removal (or left blank).
 async fn remove_indicators(
     tx: &mut sqlx::PgConnection,
     item_id: i64,
@@ -414,30 +413,7 @@ async fn remove_indicators(
         })
         .filter_map(|x| x.id.parse().ok())
         .collect();
-    if gone.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("DELETE FROM plan_indicator WHERE item_id = $1 AND id = ANY($2)")
-        .bind(item_id)
-        .bind(&gone)
-        .execute(&mut *tx)
-        .await?;
-    let left: Vec<(i64, i32)> = sqlx::query_as(
-        "SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position",
-    )
-    .bind(item_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    for (k, (id, position)) in left.into_iter().enumerate() {
-        if position != k as i32 + 1 {
-            sqlx::query("UPDATE plan_indicator SET position = $2 WHERE id = $1")
-                .bind(id)
-                .bind(k as i32 + 1)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    Ok(())
+    plan_edit::remove_indicators(tx, item_id, &gone).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -474,6 +450,14 @@ pub async fn delete(
         None,
     )
     .await?;
+    if data.item_has_published_actual(item.id) {
+        let mut p = p;
+        p.errors.push(
+            "confirm",
+            "この項目には公表済みの年度の実績があるため、削除できません（公表した数値は変えられません）。",
+        );
+        return Ok((StatusCode::CONFLICT, render(&p)?).into_response());
+    }
     if p.has_actuals && f.confirm.is_empty() {
         let mut p = p;
         p.errors.push(

@@ -4,6 +4,8 @@
 
 use super::FieldErrors;
 use crate::db::plans::PlanData;
+use crate::domain::plan::PlanValue;
+use crate::domain::plan_limits as limits;
 use crate::import::plan::{IndicatorDoc, ItemDoc, RestatedDoc, node_keys};
 
 /// Restated places offered on the form.
@@ -194,7 +196,7 @@ pub(super) fn check(
         .map(|p| p.number)
         .collect();
     let number = match form.number.trim().parse::<i32>() {
-        Ok(n) if (1..=99999).contains(&n) => {
+        Ok(n) if limits::ITEM_NUMBERS.contains(&n) => {
             if taken.contains(&n) {
                 errors.push(
                     "number",
@@ -217,10 +219,10 @@ pub(super) fn check(
             "title",
             format!("{}の名前を入力してください。", data.plan.item_label),
         );
-    } else if title.chars().count() > 200 {
+    } else if limits::too_long(&title, limits::ITEM_TITLE_MAX) {
         errors.push("title", "名前は200文字以内で入力してください。");
     }
-    if form.content.trim().chars().count() > 2000 {
+    if limits::too_long(form.content.trim(), limits::ITEM_CONTENT_MAX) {
         errors.push("content", "取組内容は2000文字以内で入力してください。");
     }
     let node_key = |v: &str| {
@@ -274,7 +276,11 @@ fn check_sections(form: &ItemForm, errors: &mut FieldErrors) -> Vec<String> {
             sections.push(name);
         }
     }
-    if sections.len() > 20 || sections.iter().any(|s| s.chars().count() > 50) {
+    if sections.len() > limits::MAX_SECTIONS
+        || sections
+            .iter()
+            .any(|s| limits::too_long(s, limits::SECTION_NAME_MAX))
+    {
         errors.push("sections", "担当課は20件まで、名前は50文字以内です。");
     }
     sections
@@ -292,16 +298,27 @@ fn check_indicators(
             && x.baseline.trim().is_empty()
             && x.targets.iter().all(|t| t.trim().is_empty());
         if x.remove || blank {
+            // A published year's numbers never change under it.
+            if let Ok(id) = x.id.parse::<i64>()
+                && data.has_published_actual(id)
+            {
+                errors.push(
+                    &format!("name_{k}"),
+                    "この指標には公表済みの年度の実績があるため、削除できません（公表した数値は変えられません）。",
+                );
+            }
             continue;
         }
         let name = x.name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() || name.chars().count() > 300 {
+        if name.is_empty() || limits::too_long(&name, limits::INDICATOR_NAME_MAX) {
             errors.push(
                 &format!("name_{k}"),
                 "目標値等（指標）の名前を300文字以内で入力してください。",
             );
         }
-        if x.unit.trim().chars().count() > 20 || x.baseline.trim().chars().count() > 200 {
+        if limits::too_long(x.unit.trim(), limits::UNIT_MAX)
+            || limits::too_long(x.baseline.trim(), limits::BASELINE_MAX)
+        {
             errors.push(
                 &format!("unit_{k}"),
                 "単位は20文字、現状値は200文字までです。",
@@ -310,7 +327,7 @@ fn check_indicators(
         let baseline_year = match x.baseline_year.trim() {
             "" => None,
             y => match y.parse::<i32>() {
-                Ok(y) if (1950..=2100).contains(&y) => Some(y),
+                Ok(y) if limits::BASELINE_YEARS.contains(&y) => Some(y),
                 _ => {
                     errors.push(
                         &format!("baseline_year_{k}"),
@@ -322,6 +339,13 @@ fn check_indicators(
         };
         let baseline_value = match x.baseline_value.trim() {
             "" => None,
+            v if PlanValue::is_too_large(v) => {
+                errors.push(
+                    &format!("baseline_value_{k}"),
+                    crate::domain::metric::TOO_LARGE,
+                );
+                None
+            }
             v => match crate::domain::plan::PlanValue::parse(v) {
                 Some(crate::domain::plan::PlanValue::Number(n)) => Some(n.normalize().to_string()),
                 _ => {
@@ -339,7 +363,13 @@ fn check_indicators(
         let mut targets = Vec::new();
         for (j, t) in x.targets.iter().enumerate() {
             let t = t.trim();
-            if t.chars().count() > 50 {
+            if PlanValue::is_too_large(t) {
+                let year = data.plan.first_year + j as i32;
+                errors.push(
+                    &format!("target_{k}_{year}"),
+                    crate::domain::metric::TOO_LARGE,
+                );
+            } else if limits::too_long(t, limits::TARGET_MAX) {
                 let year = data.plan.first_year + j as i32;
                 errors.push(
                     &format!("target_{k}_{year}"),

@@ -6,6 +6,7 @@ use super::{FieldErrors, require};
 use crate::auth::Staff;
 use crate::db::plan_edit::{self, Node};
 use crate::db::plans::PlanData;
+use crate::domain::plan_limits as limits;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
@@ -35,16 +36,16 @@ impl NodeForm {
         let title = self.title.trim();
         if title.is_empty() {
             errors.push("title", "名前を入力してください。");
-        } else if title.chars().count() > 200 {
+        } else if limits::too_long(title, limits::NODE_TITLE_MAX) {
             errors.push("title", "名前は200文字以内で入力してください。");
         }
-        if self.label.trim().chars().count() > 10 {
+        if limits::too_long(self.label.trim(), limits::NODE_LABEL_MAX) {
             errors.push(
                 "label",
                 "番号は10文字以内で入力してください（例：1、(1)、①）。",
             );
         }
-        if self.description.trim().chars().count() > 2000 {
+        if limits::too_long(self.description.trim(), limits::NODE_DESCRIPTION_MAX) {
             errors.push("description", "説明は2000文字以内で入力してください。");
         }
         errors.is_empty().then(|| Node {

@@ -94,7 +94,7 @@ pub async fn publish_year(
 ) -> Result<Response> {
     let (data, mut tx) = super::plans::begin_write(&state, &staff, &slug).await?;
     super::plans::check_year(&data, year)?;
-    let on = match check_publication_date(&form.published_on) {
+    let on = match check_publication_date(&form.published_on, state.clock.today()) {
         Ok(d) => d,
         Err(message) => {
             return refuse(

@@ -22,6 +22,8 @@ pub struct PlansPage {
 pub struct PlanSummary {
     slug: String,
     name: String,
+    /// Whether citizens see the plan (a draft otherwise).
+    published: bool,
     years: Vec<YearRow>,
     items: Vec<(i32, String, bool)>,
 }
@@ -43,19 +45,35 @@ pub(super) async fn load(state: &AppState, staff: &Staff, slug: &str) -> Result<
         .ok_or(AppError::NotFound)
 }
 
-/// A write to a plan by planning staff: the transaction holding the plan's lock (every
-/// writer of a plan takes it first), and the plan as stored once the lock is held.
+/// A transaction holding a plan's lock (every writer of a plan takes it first; waited for
+/// without holding a connection). Another writer holding it too long: 409, nothing written.
+pub(super) async fn lock(state: &AppState, mid: i64, slug: &str) -> Result<Tx> {
+    crate::db::plan_imports::begin_locked(&state.pool, mid, slug)
+        .await?
+        .ok_or(AppError::Conflict)
+}
+
+/// The plan as stored, read inside the locked transaction (one connection, no second one).
+pub(super) async fn load_locked(tx: &mut Tx, staff: &Staff, slug: &str) -> Result<PlanData> {
+    plans::load_in(tx, staff.municipality_id, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A write to a plan by planning staff: the transaction holding the plan's lock, and the
+/// plan as stored once the lock is held.
 pub(super) async fn begin_write(
     state: &AppState,
     staff: &Staff,
     slug: &str,
-) -> Result<(PlanData, sqlx::Transaction<'static, sqlx::Postgres>)> {
+) -> Result<(PlanData, Tx)> {
     require(staff.roles.is_admin())?;
-    let mut tx = state.pool.begin().await?;
-    crate::db::plan_imports::lock_plan(&mut tx, staff.municipality_id, slug).await?;
-    let data = load(state, staff, slug).await?;
+    let mut tx = lock(state, staff.municipality_id, slug).await?;
+    let data = load_locked(&mut tx, staff, slug).await?;
     Ok((data, tx))
 }
+
+pub(super) type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 /// The section ids this person is chief of (any year).
 fn own_sections(staff: &Staff) -> Vec<i64> {
@@ -88,9 +106,12 @@ pub(super) async fn plans_page(
     typed: Option<(&str, i32, &str)>,
 ) -> Result<PlansPage> {
     let mut summaries = Vec::new();
-    for (slug, name, _, _) in plans::plans_of_city(&state.pool, staff.municipality_id).await? {
+    for (slug, name, _, _) in
+        plans::plans_of_city(&state.pool, staff.municipality_id, false).await?
+    {
         let data = load(state, &staff, &slug).await?;
         summaries.push(PlanSummary {
+            published: data.plan.published_at.is_some(),
             years: data
                 .years
                 .iter()

@@ -52,8 +52,15 @@ pub async fn transfer_section(
             "移す先の部がこの年度にありません。ページを読み込み直して選び直してください。";
         return organization_error(&state, staff, year, &field, message, vec![]).await;
     }
+    let carried =
+        adb::carry_section_initiatives(&mut tx, mid, id, section.department_id, target).await?;
     let before = serde_json::json!({ "department_id": section.department_id });
-    let after = serde_json::json!({ "department_id": target });
+    let after = serde_json::json!({
+        "department_id": target,
+        "goals_moved": carried.goals,
+        "goals_copied": carried.goals_copied,
+        "initiatives_moved": carried.initiatives,
+    });
     let entry = audit_entry(
         &staff,
         "move",

@@ -106,7 +106,7 @@ pub async fn change_state(
             kind,
             from,
             user_id: Some(staff.user_id),
-            on: chrono::Local::now().date_naive(),
+            on: state.clock.today(),
             note: None,
         };
         let outcome = if kind == "results" {

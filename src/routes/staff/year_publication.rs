@@ -89,7 +89,7 @@ async fn overview_page(
         .iter()
         .filter(|r| r.results_state == "approved")
         .count();
-    let today = today().format("%Y-%m-%d").to_string();
+    let today = state.clock.today().format("%Y-%m-%d").to_string();
     let published_on = typed
         .0
         .get("published_on")
@@ -131,19 +131,18 @@ pub async fn show_overview(
     Ok(render(&page)?.into_response())
 }
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// The 公表日 typed, or the message shown beside the field.
-pub fn check_publication_date(typed: &str) -> std::result::Result<NaiveDate, &'static str> {
+pub fn check_publication_date(
+    typed: &str,
+    today: NaiveDate,
+) -> std::result::Result<NaiveDate, &'static str> {
     let typed = typed.trim();
     if typed.is_empty() {
-        return Ok(today());
+        return Ok(today);
     }
     let date = NaiveDate::parse_from_str(typed, "%Y-%m-%d")
         .map_err(|_| "公表日は「2019-03-29」の形（年-月-日）で入力してください。")?;
-    if date > today() {
+    if date > today {
         return Err("公表日に先の日付は指定できません。今日か、それより前の日付にしてください。");
     }
     if date < NaiveDate::from_ymd_opt(1989, 1, 8).expect("a valid date") {
@@ -168,7 +167,7 @@ pub async fn publish_year(
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let (fid, policy_id) = fiscal_year_id(&state, &staff, year).await?;
-    let on = match check_publication_date(&form.published_on) {
+    let on = match check_publication_date(&form.published_on, state.clock.today()) {
         Ok(on) => on,
         Err(message) => {
             let mut errors = FieldErrors::default();
@@ -222,7 +221,7 @@ pub async fn publish_all(
     require(staff.roles.is_admin())?;
     let (fid, policy_id) = fiscal_year_id(&state, &staff, year).await?;
     let mut errors = FieldErrors::default();
-    let on = check_publication_date(&form.published_on)
+    let on = check_publication_date(&form.published_on, state.clock.today())
         .map_err(|m| errors.push("skip_on", m))
         .ok();
     let (targets, results) = match form.kind.as_str() {
