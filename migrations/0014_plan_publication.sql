@@ -3,3 +3,8 @@
 -- change were public already and stay so.
 ALTER TABLE policy ADD COLUMN published_at TIMESTAMPTZ;
 UPDATE policy SET published_at = now() WHERE slug IS NOT NULL;
+
+-- Withdrawing a plan from the public pages is in its history.
+ALTER TABLE audit_event DROP CONSTRAINT audit_event_action_check;
+ALTER TABLE audit_event ADD CONSTRAINT audit_event_action_check
+    CHECK (action IN ('create', 'update', 'delete', 'move', 'import', 'review', 'publish', 'withdraw'));

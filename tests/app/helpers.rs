@@ -286,7 +286,7 @@ impl TestApp {
         .fetch_all(&self.pool)
         .await
         .unwrap();
-        let today = chrono::Local::now().date_naive();
+        let today = mokuhyo::domain::clock::today();
         for (mid, fid, policy, did, name) in rows {
             mokuhyo::db::publication::publish_if_changed(
                 &self.pool, mid, fid, did, &name, policy, None, today,
@@ -323,4 +323,66 @@ impl TestApp {
 pub fn hidden_csrf(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(html[at..at + html[at..].find('"')?].to_owned())
+}
+
+/// The fields a browser would send from the form posting to `action` on `html`, untouched:
+/// text inputs and hidden fields with their values, checked boxes, each select's selected
+/// option (or its first), textareas' text.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("method=\"post\" action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let mut out = Vec::new();
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_owned())
+    };
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap_or(rest.len() - 1);
+        let tag = &rest[..=end];
+        if tag.starts_with("<input") {
+            if let Some(name) = attr(tag, "name") {
+                let kind = attr(tag, "type").unwrap_or_default();
+                let value = attr(tag, "value").unwrap_or_default();
+                let checkable = kind == "checkbox" || kind == "radio";
+                if !checkable || tag.contains(" checked") {
+                    let value = if checkable && value.is_empty() { "on".to_owned() } else { value };
+                    out.push((name, unescape(&value)));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            if let Some(name) = attr(tag, "name") {
+                let body = &rest[end + 1..];
+                let text = &body[..body.find("</textarea>").unwrap()];
+                out.push((name, unescape(text.strip_prefix('\n').unwrap_or(text))));
+            }
+        } else if tag.starts_with("<select") {
+            if let Some(name) = attr(tag, "name") {
+                let body = &rest[end + 1..];
+                let select = &body[..body.find("</select>").unwrap()];
+                let options: Vec<&str> = select.split("<option").skip(1).collect();
+                let chosen = options
+                    .iter()
+                    .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+                    .or(options.first());
+                if let Some(o) = chosen {
+                    let o = format!("<option{o}");
+                    out.push((name, unescape(&attr(&o, "value").unwrap_or_default())));
+                }
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    out
 }

@@ -16,6 +16,7 @@ mod import;
 mod page_cache;
 mod plan_editor;
 mod plan_import;
+mod outside_review;
 mod plans;
 mod public_pages;
 mod publication;

@@ -241,7 +241,7 @@ async fn a_new_city_builds_a_plan_in_the_browser_records_a_year_and_publishes_it
     );
 
     // Publishing needs the review; then the year is public with its date and frozen.
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = mokuhyo::domain::clock::today().to_string();
     let early = post(
         &app,
         &s,

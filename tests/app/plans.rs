@@ -546,7 +546,7 @@ pub async fn publish_plan_year(
         "{}",
         text_of(&reviewed.body)
     );
-    let today = chrono::Local::now().date_naive().to_string();
+    let today = mokuhyo::domain::clock::today().to_string();
     app.send(
         "POST",
         &format!("/staff/plans/{plan}/years/{year}/publish"),

@@ -517,7 +517,7 @@ async fn a_year_is_published_on_the_date_planning_staff_choose_never_a_future_on
     o.set_results_state("approved").await;
     let publications = "SELECT count(*) FROM publication";
     let before = o.app.scalar(publications).await;
-    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1))
+    let tomorrow = (mokuhyo::domain::clock::today() + chrono::Days::new(1))
         .format("%Y-%m-%d")
         .to_string();
 
