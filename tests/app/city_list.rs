@@ -22,8 +22,8 @@ async fn add_cities(app: &TestApp, n: usize) {
         .await
         .unwrap();
         sqlx::query(
-            "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, first_year, last_year)
-             VALUES ($1, 'plan', '行政経営プラン', '視点', 2024, 2028)",
+            "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, first_year, last_year, published_at)
+             VALUES ($1, 'plan', '行政経営プラン', '視点', 2024, 2028, now())",
         )
         .bind(mid)
         .execute(&app.pool)

@@ -11,7 +11,10 @@ fn start_server(data_dir: &std::path::Path) -> (Child, String) {
 }
 
 /// Starts the server binary with extra environment variables.
-fn start_server_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
+pub(crate) fn start_server_with(
+    data_dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mokuhyo"))
         .envs(env.iter().copied())
         .env_remove("DATABASE_URL")
@@ -36,7 +39,7 @@ fn start_server_with(data_dir: &std::path::Path, env: &[(&str, &str)]) -> (Child
 }
 
 /// Runs a one-off command of the binary on `data_dir`'s private cluster.
-fn command(
+pub(crate) fn command(
     data_dir: &std::path::Path,
     args: &[&str],
     env: &[(&str, &str)],
@@ -154,7 +157,7 @@ fn without_postgresql_the_server_says_how_to_install_it() {
 }
 
 /// A plain HTTP/1.1 request: status, raw header block, body.
-fn http(
+pub(crate) fn http(
     base: &str,
     method: &str,
     path: &str,
@@ -189,7 +192,7 @@ fn http(
     )
 }
 
-fn cookie_from(head: &str, name: &str) -> String {
+pub(crate) fn cookie_from(head: &str, name: &str) -> String {
     head.lines()
         .filter_map(|l| {
             l.strip_prefix("set-cookie: ")
@@ -298,7 +301,7 @@ fn a_city_and_its_first_admin_are_created_on_the_command_line_and_can_sign_in() 
 }
 
 /// The server, killed if the test fails before stopping it.
-struct KillOnDrop(Option<Child>);
+pub(crate) struct KillOnDrop(pub(crate) Option<Child>);
 
 impl KillOnDrop {
     fn take(mut self) -> Child {
@@ -316,7 +319,7 @@ impl Drop for KillOnDrop {
 }
 
 /// A data directory the private cluster's user can enter.
-fn cluster_data_dir(prefix: &str) -> tempfile::TempDir {
+pub(crate) fn cluster_data_dir(prefix: &str) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
     if nix::unistd::Uid::effective().is_root() {
         std::fs::set_permissions(
@@ -424,7 +427,7 @@ fn the_server_restarts_its_killed_database_answers_503_meanwhile_and_stops_on_ti
 }
 
 /// The value of the first `name="…" value="…"` pair after `from` in `html`.
-fn attribute_after<'a>(html: &'a str, from: &str, attribute: &str) -> &'a str {
+pub(crate) fn attribute_after<'a>(html: &'a str, from: &str, attribute: &str) -> &'a str {
     let start = html.find(from).unwrap_or_else(|| panic!("no {from}"));
     let rest = &html[start..];
     let at = rest.find(&format!("{attribute}=\"")).unwrap() + attribute.len() + 2;

@@ -357,7 +357,11 @@ pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
                 let value = attr(tag, "value").unwrap_or_default();
                 let checkable = kind == "checkbox" || kind == "radio";
                 if !checkable || tag.contains(" checked") {
-                    let value = if checkable && value.is_empty() { "on".to_owned() } else { value };
+                    let value = if checkable && value.is_empty() {
+                        "on".to_owned()
+                    } else {
+                        value
+                    };
                     out.push((name, unescape(&value)));
                 }
             }

@@ -81,7 +81,11 @@ async fn anonymous_and_refused_posts_neither_read_big_bodies_nor_empty_the_page_
         .await
         .expect("refused before reading");
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(app.pages.usage().0, kept, "no anonymous request emptied the cache");
+    assert_eq!(
+        app.pages.usage().0,
+        kept,
+        "no anonymous request emptied the cache"
+    );
 
     // Signed in: a refused form keeps the pages, a committed public change forgets them.
     let s = admin(&app, "kariya").await;
@@ -101,7 +105,12 @@ async fn anonymous_and_refused_posts_neither_read_big_bodies_nor_empty_the_page_
         &owned(&[("base_url", "https://www.city.kariya.lg.jp/mokuhyo")]),
     )
     .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text_of(&saved.body));
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
     assert_eq!(app.pages.usage().0, 0, "the writer sees its change at once");
 }
 
@@ -199,7 +208,12 @@ async fn a_published_years_actual_is_never_removed_with_its_indicator_or_item() 
     fields.retain(|(k, _)| *k != value);
     fields.push((value, "80".into()));
     let saved = post(&app, &s, "/staff/plans/gyosei-keiei-2/items/1", &fields).await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text_of(&saved.body));
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
     let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
     assert_eq!(published.status, StatusCode::SEE_OTHER);
     let before = app.snapshot().await;
@@ -222,7 +236,10 @@ async fn a_published_years_actual_is_never_removed_with_its_indicator_or_item() 
     )
     .await;
     assert_eq!(deleted.status, StatusCode::CONFLICT);
-    assert_eq!(app.scalar("SELECT count(*) FROM plan_actual").await, actuals);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual").await,
+        actuals
+    );
     assert_eq!(app.snapshot().await, before);
     let (_, item) = app.get("/kazo/plans/gyosei-keiei-2/items/1").await;
     assert!(text_of(&item).contains("80"), "the public item keeps it");
@@ -245,27 +262,59 @@ async fn a_plan_saved_untouched_keeps_every_target_and_every_way_in_has_the_same
                    JOIN plan_item i ON i.id = x.item_id JOIN policy p ON p.id = i.policy_id WHERE p.slug = 'old-plan'";
     let stored = app.scalar(targets).await;
     assert!(stored > 0);
-    let page = app.send("GET", "/staff/plans/old-plan", Some(&s), None).await;
+    let page = app
+        .send("GET", "/staff/plans/old-plan", Some(&s), None)
+        .await;
     let fields = form_fields(&page.body, "/staff/plans/old-plan");
-    assert!(fields.contains(&("first_year".into(), "1998".into())), "{fields:?}");
+    assert!(
+        fields.contains(&("first_year".into(), "1998".into())),
+        "{fields:?}"
+    );
     let saved = post(&app, &s, "/staff/plans/old-plan", &fields).await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", text_of(&saved.body));
-    assert_eq!(app.scalar(targets).await, stored, "nothing touched, nothing lost");
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
+    assert_eq!(
+        app.scalar(targets).await,
+        stored,
+        "nothing touched, nothing lost"
+    );
 
     // What the editor refuses, a document (workbook, command line, demo file) is refused too.
     for (what, edit) in [
-        ("name", Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| d.plan.name = "長".repeat(10_000)) as Box<dyn Fn(&mut _)>),
-        ("item", Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| d.items[0].title = "長".repeat(10_000))),
-        ("period", Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| {
-            d.plan.first_year = 9998;
-            d.plan.last_year = 9999;
-            for i in &mut d.items {
-                for x in &mut i.indicators {
-                    x.targets.truncate(2);
+        (
+            "name",
+            Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| {
+                d.plan.name = "長".repeat(10_000)
+            }) as Box<dyn Fn(&mut _)>,
+        ),
+        (
+            "item",
+            Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| {
+                d.items[0].title = "長".repeat(10_000)
+            }),
+        ),
+        (
+            "period",
+            Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| {
+                d.plan.first_year = 9998;
+                d.plan.last_year = 9999;
+                for i in &mut d.items {
+                    for x in &mut i.indicators {
+                        x.targets.truncate(2);
+                    }
                 }
-            }
-        })),
-        ("target", Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| d.items[0].indicators[0].targets[0] = "12345678901234567890".into())),
+            }),
+        ),
+        (
+            "target",
+            Box::new(|d: &mut mokuhyo::import::plan::PlanDocument| {
+                d.items[0].indicators[0].targets[0] = "12345678901234567890".into()
+            }),
+        ),
     ] {
         let mut bad = mokuhyo::demo::plans().remove(0);
         bad.plan.slug = "bad-plan".into();
@@ -317,7 +366,11 @@ async fn today_is_japans_date_whatever_the_servers_time_zone() {
                 app,
                 s,
                 "/staff/admin/years/2026/publish-all",
-                &owned(&[("published_on", on), ("kind", "targets"), ("confirmed", "1")]),
+                &owned(&[
+                    ("published_on", on),
+                    ("kind", "targets"),
+                    ("confirmed", "1"),
+                ]),
             )
             .await
         }
@@ -326,7 +379,12 @@ async fn today_is_japans_date_whatever_the_servers_time_zone() {
     assert_eq!(tomorrow.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text_of(&tomorrow.body).contains("先の日付は指定できません"));
     let today = publish_all("2026-12-07").await;
-    assert_eq!(today.status, StatusCode::SEE_OTHER, "{}", text_of(&today.body));
+    assert_eq!(
+        today.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&today.body)
+    );
     assert!(
         !text_of(&today.body).contains("先の日付は指定できません"),
         "Japan's today is not a future date"
@@ -353,10 +411,22 @@ async fn a_plan_is_public_only_once_published_and_a_draft_can_be_deleted() {
         ]),
     )
     .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", text_of(&created.body));
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&created.body)
+    );
     app.forget_pages();
-    assert_eq!(app.get("/shiken/plans/draft").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/shiken").await.0, StatusCode::NOT_FOUND, "nothing public yet");
+    assert_eq!(
+        app.get("/shiken/plans/draft").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/shiken").await.0,
+        StatusCode::NOT_FOUND,
+        "nothing public yet"
+    );
     let publish = |action: &'static str| {
         let (app, s) = (&app, &s);
         async move {
@@ -375,18 +445,33 @@ async fn a_plan_is_public_only_once_published_and_a_draft_can_be_deleted() {
     // A published plan is not deleted.
     let refused = post(&app, &s, "/staff/plans/draft/delete", &[]).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert_eq!(app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL").await, 1);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL")
+            .await,
+        1
+    );
     assert_eq!(publish("withdraw").await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.get("/shiken/plans/draft").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/shiken/plans/draft").await.0,
+        StatusCode::NOT_FOUND
+    );
     // Others may not delete it; planning staff may.
     let viewer = app.add_staff("shiken", "viewer", "viewer", None).await;
     let viewer = app.session_for(viewer).await;
     let forbidden = post(&app, &viewer, "/staff/plans/draft/delete", &[]).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL").await, 1);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL")
+            .await,
+        1
+    );
     let deleted = post(&app, &s, "/staff/plans/draft/delete", &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL").await, 0);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM policy WHERE slug IS NOT NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -400,8 +485,10 @@ async fn a_moved_section_takes_its_initiatives_and_its_chief_keeps_working_on_th
         )
         .await;
     let (from, to) = (
-        app.scalar(&format!("SELECT department_id FROM section WHERE id = {section}"))
-            .await,
+        app.scalar(&format!(
+            "SELECT department_id FROM section WHERE id = {section}"
+        ))
+        .await,
         app.scalar(
             "SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id
              WHERE m.slug = 'kariya' AND d.name = '総務部'",
@@ -431,7 +518,12 @@ async fn a_moved_section_takes_its_initiatives_and_its_chief_keeps_working_on_th
         &owned(&[("department", &to.to_string())]),
     )
     .await;
-    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", text_of(&moved.body));
+    assert_eq!(
+        moved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&moved.body)
+    );
     assert_eq!(app.scalar(&mine.replace("{}", &to.to_string())).await, had);
     assert_eq!(app.scalar(&mine.replace("{}", &from.to_string())).await, 0);
     assert_eq!(
@@ -470,14 +562,22 @@ async fn a_moved_section_takes_its_initiatives_and_its_chief_keeps_working_on_th
             None,
         )
         .await;
-    assert_eq!(edit.status, StatusCode::OK, "the chief keeps their initiatives");
+    assert_eq!(
+        edit.status,
+        StatusCode::OK,
+        "the chief keeps their initiatives"
+    );
 }
 
 #[tokio::test]
 async fn an_unusable_return_address_after_sign_in_falls_back_to_the_staff_home() {
     let app = TestApp::with_demo().await;
     let s = admin(&app, "kariya").await;
-    for next in ["/staff/a%0Ab", "/staff/a%0D%0ASet-Cookie:%20x=1", "/staff/%E3%81%82"] {
+    for next in [
+        "/staff/a%0Ab",
+        "/staff/a%0D%0ASet-Cookie:%20x=1",
+        "/staff/%E3%81%82",
+    ] {
         let reply = app
             .send("GET", &format!("/login?next={next}"), Some(&s), None)
             .await;
@@ -491,10 +591,7 @@ async fn a_quoted_star_is_a_tag_and_invisible_characters_leave_names() {
     let app = TestApp::with_demo().await;
     let uri = "/kariya/2026";
     app.get(uri).await;
-    for (tag, expected) in [
-        ("\"*\"", StatusCode::OK),
-        ("*", StatusCode::NOT_MODIFIED),
-    ] {
+    for (tag, expected) in [("\"*\"", StatusCode::OK), ("*", StatusCode::NOT_MODIFIED)] {
         let reply = app
             .send_request(
                 Request::get(uri)
@@ -513,7 +610,12 @@ async fn a_quoted_star_is_a_tag_and_invisible_characters_leave_names() {
         &owned(&[("name", "新設\u{200b}部\u{202e}"), ("slug", "shinsetsu")]),
     )
     .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", text_of(&created.body));
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&created.body)
+    );
     assert_eq!(
         app.scalar("SELECT count(*) FROM department WHERE name = '新設部'")
             .await,

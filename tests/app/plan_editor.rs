@@ -105,6 +105,15 @@ async fn small_plan(app: &TestApp, s: &Session) {
     )
     .await;
     assert_eq!(see_other(&r), "/staff/plans/kaikaku/items/1/edit?saved=1");
+    // Ready: citizens may see it.
+    let r = post(
+        app,
+        s,
+        "/staff/plans/kaikaku/publication",
+        &[("action", "publish")],
+    )
+    .await;
+    see_other(&r);
 }
 
 #[tokio::test]

@@ -513,7 +513,18 @@ async fn a_plan_with_heading_rows_and_bare_years_reads_as_its_hierarchy() {
     assert_eq!(doc.items[2].indicators[0].targets, ["▲2", "▲4", "▲6"]);
     let levels = &doc.plan.levels;
     assert_eq!(levels.len(), 2, "{levels:?}");
-    // Citizens see it as soon as it is entered; its years are not published yet.
+    // Citizens see it once planning staff publish it; its years are not published yet.
+    let (status, _) = app.get("/shiken/plans/taiko-jissi").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a draft until published");
+    let published = app
+        .send(
+            "POST",
+            "/staff/plans/taiko-jissi/publication",
+            Some(&s),
+            Some(&[("action", "publish")]),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
     let (status, page) = app.get("/shiken/plans/taiko-jissi").await;
     assert_eq!(status, StatusCode::OK);
     assert!(text_of(&page).contains("電子申請の拡大"));

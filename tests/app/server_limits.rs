@@ -85,7 +85,7 @@ async fn a_body_promised_and_never_sent_is_answered_with_408() {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
         .write_all(
-            b"POST /login HTTP/1.1\r\nHost: localhost\r\n\
+            b"POST /login HTTP/1.1\r\nHost: localhost\r\nCookie: mokuhyo_login=abc\r\n\
               Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=a",
         )
         .await
