@@ -40,6 +40,8 @@ pub struct ResultsBookletPage {
     /// Whether the heads' page and the summary have anything to show (else not listed).
     show_heads: bool,
     show_summary: bool,
+    /// Whether the year's targets are published too (else there is no booklet to link to).
+    targets_published: bool,
 }
 
 /// `/{city}/{year}/results`: the results booklet's title and contents.
@@ -48,6 +50,11 @@ pub async fn show_results_booklet(
     Path((city, year)): Path<(String, String)>,
 ) -> Result<Html<String>> {
     let (city, fy, results) = published(&state, &city, &year).await?;
+    let targets_published =
+        crate::db::publication::published_years_with_targets(&state.pool, city.id)
+            .await?
+            .iter()
+            .any(|(y, targets)| *y == fy.year && *targets);
     let show_summary = results.iter().any(|r| r.content.0.has_judgments());
     let show_heads = show_summary || results.iter().any(|r| r.content.0.has_head_page());
     let departments = results
@@ -67,6 +74,7 @@ pub async fn show_results_booklet(
         departments,
         show_heads,
         show_summary,
+        targets_published,
     })
 }
 

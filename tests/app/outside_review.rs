@@ -622,3 +622,136 @@ async fn a_quoted_star_is_a_tag_and_invisible_characters_leave_names() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_actuals_workbook_previewed_before_its_indicator_was_removed_is_refused_as_stale() {
+    use crate::import::{export_bytes, upload_to};
+    use crate::plan_import::{confirm, import_of, workbook};
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let plan = "/staff/plans/gyosei-keiei-2";
+    let bytes = export_bytes(&app, &s, &format!("{plan}/years/2017/actuals.xlsx")).await;
+    let mut grids = mokuhyo::import::spreadsheet::read("a.xlsx", &bytes).unwrap();
+    let row = grids[0].rows.iter().position(|r| r[0] == "-1").unwrap();
+    grids[0].rows[row][5] = "76".into();
+    let reply = upload_to(
+        &app,
+        &s,
+        &format!("{plan}/years/2017/actuals"),
+        &[],
+        "jisseki.xlsx",
+        &workbook(&grids),
+    )
+    .await;
+    let at = import_of(&reply);
+    // Meanwhile the indicator the file fills in is removed in the editor.
+    let mut edit = item_form(&app, &s).await;
+    edit.push(("remove_0".into(), "1".into()));
+    let removed = post(&app, &s, &format!("{plan}/items/1/edit"), &edit).await;
+    assert_eq!(
+        removed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&removed.body)
+    );
+    let confirmed = confirm(&app, &s, &at).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::CONFLICT,
+        "{}",
+        text_of(&confirmed.body)
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_actual").await, 0);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM plan_actual_import WHERE state = 'stale'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_section_created_after_the_plan_is_linked_to_the_items_naming_it() {
+    let app = TestApp::with_demo().await;
+    let mid = app
+        .scalar("SELECT id FROM municipality WHERE slug = 'kazo'")
+        .await;
+    sqlx::query(
+        "UPDATE plan_item SET sections = ARRAY['新設課'] WHERE municipality_id = $1 AND number = 1",
+    )
+    .bind(mid)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let linked = "SELECT count(*) FROM plan_item_section l JOIN section s ON s.id = l.section_id WHERE s.name = '新設課'";
+    assert_eq!(app.scalar(linked).await, 0);
+    // The city's year and a department, then the section, by hand as planning staff do.
+    let s = admin(&app, "kazo").await;
+    for (uri, fields) in [
+        (
+            "/staff/admin/years".to_owned(),
+            owned(&[
+                ("year", "2026"),
+                ("title", "令和8年度 組織目標"),
+                ("tables_title", "各部の組織目標"),
+                ("copy_from", ""),
+            ]),
+        ),
+        (
+            "/staff/admin/years/2026/departments".to_owned(),
+            owned(&[("name", "総務部"), ("slug", "somu")]),
+        ),
+    ] {
+        let r = post(&app, &s, &uri, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
+    }
+    let dept = app
+        .scalar(&format!(
+            "SELECT id FROM department WHERE municipality_id = {mid} AND slug = 'somu'"
+        ))
+        .await;
+    let r = post(
+        &app,
+        &s,
+        &format!("/staff/admin/departments/{dept}/sections"),
+        &owned(&[("name", "新設課")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
+    assert_eq!(app.scalar(linked).await, 1, "its chief can record at once");
+    let chief = app
+        .add_staff("kazo", "shinsetsu-kacho", "section_chief", Some("新設課"))
+        .await;
+    let chief = app.session_for(chief).await;
+    let page = app
+        .send(
+            "GET",
+            "/staff/plans/gyosei-keiei-2/items/1?year=2017",
+            Some(&chief),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("method=\"post\" action=\"/staff/plans/gyosei-keiei-2/items/1\"")
+    );
+}
+
+#[tokio::test]
+async fn a_year_with_only_its_results_published_links_to_no_missing_page() {
+    let app = TestApp::with_demo().await;
+    let (status, page) = app.get("/sample/2024/results").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut rest = page.as_str();
+    let mut checked = 0;
+    while let Some(at) = rest.find("href=\"/") {
+        rest = &rest[at + 6..];
+        let href = &rest[..rest.find('"').unwrap()];
+        if !href.starts_with("/static/") {
+            let (status, _) = app.get(href).await;
+            assert_ne!(status, StatusCode::NOT_FOUND, "{href}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 5, "{checked} links");
+}
