@@ -859,3 +859,46 @@ async fn a_plan_workbook_comes_in_from_the_command_line_too() {
         .unwrap_err();
     assert!(refused.contains("plan.xlsx"), "{refused}");
 }
+
+#[tokio::test]
+async fn a_revision_may_not_take_away_a_published_years_actual() {
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let plan = "/staff/plans/gyosei-keiei-2";
+    let i1: i64 = app.scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1").await;
+    let saved = app
+        .send(
+            "POST",
+            &format!("{plan}/items/1"),
+            Some(&s),
+            Some(&[
+                ("year", "2017"),
+                (&format!("value_{i1}"), "74"),
+                (&format!("version_{i1}"), "0"),
+            ]),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let first = export_bytes(&app, &s, &format!("{plan}/export.xlsx")).await;
+    let file = edited(&first, |h, rows| {
+        let number = col(h, "番号");
+        rows.retain(|r| r[number] != "-1");
+    });
+    let reply = upload_plan(
+        &app,
+        &s,
+        &[("mode", "revise"), ("plan", "gyosei-keiei-2")],
+        &file,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text_of(&reply.body).contains("公表済みの年度の実績（1件）"),
+        "{}",
+        text_of(&reply.body)
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_import").await, 0);
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_actual").await, 1);
+}

@@ -157,6 +157,17 @@ pub async fn upload(
             message,
         }));
     }
+    // `stored` holds the published years' actuals only: none of them may go with a removal.
+    if let Some(published) = stored.as_ref().map(|d| lost_actuals(d, &doc))
+        && published > 0
+    {
+        problems.push(Problem {
+            sheet: doc.plan.item_label.clone(),
+            row: None,
+            col: None,
+            message: format!("このファイルでは、公表済みの年度の実績（{published}件）がある{}や目標値等がなくなります。公表した数値は変えられないため、取り込めません。その{}や目標値等を残してください。", doc.plan.item_label, doc.plan.item_label),
+        });
+    }
     if problems.is_empty()
         && plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &doc.plan.slug).await?
     {
