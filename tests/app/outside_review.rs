@@ -755,3 +755,78 @@ async fn a_year_with_only_its_results_published_links_to_no_missing_page() {
     }
     assert!(checked > 5, "{checked} links");
 }
+
+#[tokio::test]
+async fn an_item_saved_untouched_keeps_its_sections_order_and_its_version() {
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let mid = app
+        .scalar("SELECT id FROM municipality WHERE slug = 'kazo'")
+        .await;
+    for (uri, fields) in [
+        (
+            "/staff/admin/years".to_owned(),
+            owned(&[
+                ("year", "2026"),
+                ("title", "令和8年度 組織目標"),
+                ("tables_title", "各部の組織目標"),
+                ("copy_from", ""),
+            ]),
+        ),
+        (
+            "/staff/admin/years/2026/departments".to_owned(),
+            owned(&[("name", "総務部"), ("slug", "somu")]),
+        ),
+    ] {
+        assert_eq!(
+            post(&app, &s, &uri, &fields).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let dept = app
+        .scalar(&format!(
+            "SELECT id FROM department WHERE municipality_id = {mid} AND slug = 'somu'"
+        ))
+        .await;
+    for name in ["企画課", "総務課"] {
+        let r = post(
+            &app,
+            &s,
+            &format!("/staff/admin/departments/{dept}/sections"),
+            &owned(&[("name", name)]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    // As the plan prints it: 総務課 first, then 企画課 (the organization lists them the other way).
+    sqlx::query("UPDATE plan_item SET sections = ARRAY['総務課', '企画課'] WHERE municipality_id = $1 AND number = 1")
+        .bind(mid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let row = "SELECT version::bigint FROM plan_item WHERE number = 1 AND municipality_id = ";
+    let version = app.scalar(&format!("{row}{mid}")).await;
+    let fields = item_form(&app, &s).await;
+    let saved = post(
+        &app,
+        &s,
+        "/staff/plans/gyosei-keiei-2/items/1/edit",
+        &fields,
+    )
+    .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
+    assert_eq!(app.scalar(&format!("{row}{mid}")).await, version);
+    let sections: Vec<String> = sqlx::query_scalar(
+        "SELECT sections FROM plan_item WHERE municipality_id = $1 AND number = 1",
+    )
+    .bind(mid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sections, ["総務課", "企画課"]);
+}

@@ -249,7 +249,11 @@ pub(super) fn check(
             _ => errors.push(&field, "再掲の番号は、ほかと重ならない数字で入力してください（本来の位置と同じ階層は選べません）。"),
         }
     }
-    let sections = check_sections(form, errors);
+    let stored = own_id
+        .and_then(|id| data.items.iter().find(|i| i.id == id))
+        .map(|i| i.sections.as_slice())
+        .unwrap_or_default();
+    let sections = check_sections(form, stored, errors);
     let indicators = check_indicators(form, data, errors);
     errors.is_empty().then(|| ItemDoc {
         number,
@@ -262,8 +266,10 @@ pub(super) fn check(
     })
 }
 
-/// The 担当課 checked on the form and those typed (「・」「、」 or line breaks between).
-fn check_sections(form: &ItemForm, errors: &mut FieldErrors) -> Vec<String> {
+/// The 担当課 checked on the form and those typed (「・」「、」 or line breaks between), in the
+/// order stored (as the plan prints them; the checkboxes follow the organization's order),
+/// new ones after.
+fn check_sections(form: &ItemForm, stored: &[String], errors: &mut FieldErrors) -> Vec<String> {
     let mut sections: Vec<String> = form
         .sections
         .iter()
@@ -283,6 +289,9 @@ fn check_sections(form: &ItemForm, errors: &mut FieldErrors) -> Vec<String> {
     {
         errors.push("sections", "担当課は20件まで、名前は50文字以内です。");
     }
+    let rank = |name: &String| stored.iter().position(|s| s == name).unwrap_or(usize::MAX);
+    // A stable sort: the new ones keep the form's order.
+    sections.sort_by_key(rank);
     sections
 }
 
