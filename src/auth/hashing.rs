@@ -38,7 +38,10 @@ fn workers() -> &'static Workers {
             let receiver = receiver.clone();
             std::thread::Builder::new()
                 .name(format!("password-{i}"))
-                .spawn(move || work(&receiver))
+                .spawn(move || {
+                    password::keep_memory_on_this_thread();
+                    work(&receiver)
+                })
                 .expect("a password hashing thread starts");
         }
         Workers {

@@ -16,6 +16,14 @@ thread_local! {
     /// per sign-in leaves the allocator holding more and more of it (measured: +19 MB per
     /// attempt up to ~400 MB); reusing one buffer per thread keeps it at one.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+    /// Whether this thread keeps its memory ([`keep_memory_on_this_thread`]).
+    static KEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Called by the hashing threads (`auth::hashing`): this thread keeps its argon2 memory between
+/// hashes. Other threads (a command, the demo loader) allocate it for each hash and free it.
+pub(super) fn keep_memory_on_this_thread() {
+    KEEP.with(|k| k.set(true));
 }
 
 /// argon2 into `out` with this thread's kept memory.
@@ -26,16 +34,20 @@ fn compute(
     salt: &[u8],
     out: &mut [u8],
 ) -> bool {
-    MEMORY.with(|memory| {
-        let mut memory = memory.borrow_mut();
-        let blocks = params.block_count();
+    let blocks = params.block_count();
+    let mut run = |memory: &mut Vec<Block>| {
         if memory.len() < blocks {
             memory.resize(blocks, Block::default());
         }
         argon
             .hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])
             .is_ok()
-    })
+    };
+    if KEEP.with(|k| k.get()) {
+        MEMORY.with(|memory| run(&mut memory.borrow_mut()))
+    } else {
+        run(&mut Vec::new())
+    }
 }
 
 /// Hashes a password with argon2id (the crate's default parameters) and a random salt.

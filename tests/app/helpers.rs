@@ -371,19 +371,19 @@ pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
                 let text = &body[..body.find("</textarea>").unwrap()];
                 out.push((name, unescape(text.strip_prefix('\n').unwrap_or(text))));
             }
-        } else if tag.starts_with("<select") {
-            if let Some(name) = attr(tag, "name") {
-                let body = &rest[end + 1..];
-                let select = &body[..body.find("</select>").unwrap()];
-                let options: Vec<&str> = select.split("<option").skip(1).collect();
-                let chosen = options
-                    .iter()
-                    .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
-                    .or(options.first());
-                if let Some(o) = chosen {
-                    let o = format!("<option{o}");
-                    out.push((name, unescape(&attr(&o, "value").unwrap_or_default())));
-                }
+        } else if tag.starts_with("<select")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &rest[end + 1..];
+            let select = &body[..body.find("</select>").unwrap()];
+            let options: Vec<&str> = select.split("<option").skip(1).collect();
+            let chosen = options
+                .iter()
+                .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+                .or(options.first());
+            if let Some(o) = chosen {
+                let o = format!("<option{o}");
+                out.push((name, unescape(&attr(&o, "value").unwrap_or_default())));
             }
         }
         rest = &rest[end + 1..];
