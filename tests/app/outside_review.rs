@@ -114,18 +114,17 @@ async fn anonymous_and_refused_posts_neither_read_big_bodies_nor_empty_the_page_
     assert_eq!(app.pages.usage().0, 0, "the writer sees its change at once");
 }
 
-/// The kazo plan's first item's actuals form for 2017 as a browser would send it.
+/// The form posting to `action` on the page at `uri`, as a browser would send it untouched.
+async fn form_on(app: &TestApp, s: &Session, uri: &str, action: &str) -> Vec<(String, String)> {
+    let page = app.send("GET", uri, Some(s), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{uri}");
+    form_fields(&page.body, action)
+}
+
+/// The kazo plan's first item's actuals form for 2017.
 async fn actuals_form(app: &TestApp, s: &Session) -> Vec<(String, String)> {
-    let page = app
-        .send(
-            "GET",
-            "/staff/plans/gyosei-keiei-2/items/1?year=2017",
-            Some(s),
-            None,
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    form_fields(&page.body, "/staff/plans/gyosei-keiei-2/items/1")
+    let item = "/staff/plans/gyosei-keiei-2/items/1";
+    form_on(app, s, &format!("{item}?year=2017"), item).await
 }
 
 #[tokio::test]
@@ -180,18 +179,10 @@ async fn twenty_saves_of_one_plan_item_make_one_change_and_other_cities_never_wa
     assert!(note.starts_with("実績メモ"), "{note}");
 }
 
-/// The kazo plan's item 1 edit form, untouched.
+/// The kazo plan's item 1 edit form.
 async fn item_form(app: &TestApp, s: &Session) -> Vec<(String, String)> {
-    let page = app
-        .send(
-            "GET",
-            "/staff/plans/gyosei-keiei-2/items/1/edit",
-            Some(s),
-            None,
-        )
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    form_fields(&page.body, "/staff/plans/gyosei-keiei-2/items/1/edit")
+    let edit = "/staff/plans/gyosei-keiei-2/items/1/edit";
+    form_on(app, s, edit, edit).await
 }
 
 #[tokio::test]
@@ -262,10 +253,7 @@ async fn a_plan_saved_untouched_keeps_every_target_and_every_way_in_has_the_same
                    JOIN plan_item i ON i.id = x.item_id JOIN policy p ON p.id = i.policy_id WHERE p.slug = 'old-plan'";
     let stored = app.scalar(targets).await;
     assert!(stored > 0);
-    let page = app
-        .send("GET", "/staff/plans/old-plan", Some(&s), None)
-        .await;
-    let fields = form_fields(&page.body, "/staff/plans/old-plan");
+    let fields = form_on(&app, &s, "/staff/plans/old-plan", "/staff/plans/old-plan").await;
     assert!(
         fields.contains(&("first_year".into(), "1998".into())),
         "{fields:?}"
@@ -351,10 +339,13 @@ async fn today_is_japans_date_whatever_the_servers_time_zone() {
         pool,
     };
     let s = admin(&app, "kariya").await;
-    let page = app
-        .send("GET", "/staff/admin/years/2026/publication", Some(&s), None)
-        .await;
-    let fields = form_fields(&page.body, "/staff/admin/years/2026/publish-all");
+    let fields = form_on(
+        &app,
+        &s,
+        "/staff/admin/years/2026/publication",
+        "/staff/admin/years/2026/publish-all",
+    )
+    .await;
     assert!(
         fields.contains(&("published_on".into(), "2026-12-07".into())),
         "{fields:?}"

@@ -189,27 +189,7 @@ async fn a_revision_workbook_previews_exactly_its_changes_and_keeps_each_targets
     let s = admin(&app, "kazo").await;
     let plan = "/staff/plans/gyosei-keiei-2";
     // 平成29年度 is evaluated and published before the revision (74 against 75: not achieved).
-    let i1: i64 = app.scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1").await;
-    let saved = app
-        .send(
-            "POST",
-            &format!("{plan}/items/1"),
-            Some(&s),
-            Some(&[
-                ("year", "2017"),
-                (&format!("value_{i1}"), "74"),
-                (&format!("version_{i1}"), "0"),
-            ]),
-        )
-        .await;
-    assert_eq!(
-        saved.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        text_of(&saved.body)
-    );
-    let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
-    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    publish_2017_with_item_1_at(&app, &s, "74").await;
     let (_, before) = app.get("/kazo/plans/gyosei-keiei-2/progress/2017").await;
     let (status, json_before) = app
         .get("/kazo/plans/gyosei-keiei-2/progress/2017.json")
@@ -860,27 +840,37 @@ async fn a_plan_workbook_comes_in_from_the_command_line_too() {
     assert!(refused.contains("plan.xlsx"), "{refused}");
 }
 
+/// Records item 1's first indicator for 平成29年度 in kazo's plan and publishes the year.
+async fn publish_2017_with_item_1_at(app: &TestApp, s: &Session, value: &str) {
+    let i1: i64 = app.scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1").await;
+    let saved = app
+        .send(
+            "POST",
+            "/staff/plans/gyosei-keiei-2/items/1",
+            Some(s),
+            Some(&[
+                ("year", "2017"),
+                (&format!("value_{i1}"), value),
+                (&format!("version_{i1}"), "0"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
+    let published = crate::plans::publish_plan_year(app, s, "gyosei-keiei-2", 2017).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn a_revision_may_not_take_away_a_published_years_actual() {
     let app = TestApp::with_demo().await;
     let s = admin(&app, "kazo").await;
     let plan = "/staff/plans/gyosei-keiei-2";
-    let i1: i64 = app.scalar("SELECT x.id FROM plan_indicator x JOIN plan_item i ON i.id = x.item_id WHERE i.number = 1").await;
-    let saved = app
-        .send(
-            "POST",
-            &format!("{plan}/items/1"),
-            Some(&s),
-            Some(&[
-                ("year", "2017"),
-                (&format!("value_{i1}"), "74"),
-                (&format!("version_{i1}"), "0"),
-            ]),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let published = crate::plans::publish_plan_year(&app, &s, "gyosei-keiei-2", 2017).await;
-    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    publish_2017_with_item_1_at(&app, &s, "74").await;
     let first = export_bytes(&app, &s, &format!("{plan}/export.xlsx")).await;
     let file = edited(&first, |h, rows| {
         let number = col(h, "番号");
