@@ -245,23 +245,6 @@ pub async fn delete_unpublished_plan(
 
 pub use super::plan_load::{load, load_in};
 
-/// Whether a plan year is published (its actuals frozen).
-pub async fn year_published(
-    tx: &mut PgConnection,
-    mid: i64,
-    policy_id: i64,
-    year: i32,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
-    )
-    .bind(mid)
-    .bind(policy_id)
-    .bind(year)
-    .fetch_one(&mut *tx)
-    .await
-}
-
 /// Saves one indicator's actual for a year if nobody saved since `version` (0: none yet);
 /// `None` as the value and word removes it. False on a conflict.
 #[allow(clippy::too_many_arguments)]

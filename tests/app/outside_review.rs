@@ -821,3 +821,22 @@ async fn an_item_saved_untouched_keeps_its_sections_order_and_its_version() {
     .unwrap();
     assert_eq!(sections, ["総務課", "企画課"]);
 }
+
+#[tokio::test]
+async fn actuals_saved_from_a_form_whose_indicator_was_removed_meanwhile_are_a_conflict() {
+    let app = TestApp::with_demo().await;
+    let s = admin(&app, "kazo").await;
+    let mut fields = actuals_form(&app, &s).await;
+    for (k, v) in fields.iter_mut() {
+        if k.starts_with("value_") {
+            *v = "80".into();
+        }
+    }
+    let mut edit = item_form(&app, &s).await;
+    edit.push(("remove_0".into(), "1".into()));
+    let removed = post(&app, &s, "/staff/plans/gyosei-keiei-2/items/1/edit", &edit).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let late = post(&app, &s, "/staff/plans/gyosei-keiei-2/items/1", &fields).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", text_of(&late.body));
+    assert_eq!(app.scalar("SELECT count(*) FROM plan_actual").await, 0);
+}

@@ -240,9 +240,26 @@ pub async fn save_actuals(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = super::plans::lock(&state, mid, &slug).await?;
-    // Published meanwhile (frozen), or saved by someone since this form was shown (the note
-    // or any actual): nothing is written, and the form shows what is stored now.
-    let mut saved = !plans::year_published(&mut tx, mid, data.plan.id, year).await?;
+    // Published meanwhile (frozen), an indicator removed or the item renumbered meanwhile, or
+    // saved by someone since this form was shown (the note or any actual): nothing is
+    // written, and the form shows what is stored now.
+    let now = super::plans::load_locked(&mut tx, &staff, &slug).await?;
+    let mut saved = now
+        .year_state(year)
+        .is_some_and(|y| y.published_on.is_none())
+        && now
+            .items
+            .iter()
+            .any(|i| i.id == item.id && i.number == number)
+        && form
+            .keys()
+            .filter_map(|k| k.strip_prefix("version_")?.parse::<i64>().ok())
+            .chain(writes.iter().map(|w| w.0))
+            .all(|id| {
+                now.indicators
+                    .iter()
+                    .any(|x| x.id == id && x.item_id == item.id)
+            });
     // A form without the note field leaves the note as it is.
     if saved && form.contains_key("note") {
         saved = plans::save_note(
