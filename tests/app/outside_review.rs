@@ -660,6 +660,28 @@ async fn an_actuals_workbook_previewed_before_its_indicator_was_removed_is_refus
     );
 }
 
+/// 令和8年度 with 総務部, made by hand as planning staff do; the department's id.
+async fn year_with_department(app: &TestApp, s: &Session, mid: i64) -> i64 {
+    let year = owned(&[
+        ("year", "2026"),
+        ("title", "令和8年度 組織目標"),
+        ("tables_title", "各部の組織目標"),
+        ("copy_from", ""),
+    ]);
+    let department = owned(&[("name", "総務部"), ("slug", "somu")]);
+    for (uri, fields) in [
+        ("/staff/admin/years", year),
+        ("/staff/admin/years/2026/departments", department),
+    ] {
+        let r = post(app, s, uri, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
+    }
+    app.scalar(&format!(
+        "SELECT id FROM department WHERE municipality_id = {mid} AND slug = 'somu'"
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn a_section_created_after_the_plan_is_linked_to_the_items_naming_it() {
     let app = TestApp::with_demo().await;
@@ -677,29 +699,7 @@ async fn a_section_created_after_the_plan_is_linked_to_the_items_naming_it() {
     assert_eq!(app.scalar(linked).await, 0);
     // The city's year and a department, then the section, by hand as planning staff do.
     let s = admin(&app, "kazo").await;
-    for (uri, fields) in [
-        (
-            "/staff/admin/years".to_owned(),
-            owned(&[
-                ("year", "2026"),
-                ("title", "令和8年度 組織目標"),
-                ("tables_title", "各部の組織目標"),
-                ("copy_from", ""),
-            ]),
-        ),
-        (
-            "/staff/admin/years/2026/departments".to_owned(),
-            owned(&[("name", "総務部"), ("slug", "somu")]),
-        ),
-    ] {
-        let r = post(&app, &s, &uri, &fields).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
-    }
-    let dept = app
-        .scalar(&format!(
-            "SELECT id FROM department WHERE municipality_id = {mid} AND slug = 'somu'"
-        ))
-        .await;
+    let dept = year_with_department(&app, &s, mid).await;
     let r = post(
         &app,
         &s,
@@ -754,31 +754,7 @@ async fn an_item_saved_untouched_keeps_its_sections_order_and_its_version() {
     let mid = app
         .scalar("SELECT id FROM municipality WHERE slug = 'kazo'")
         .await;
-    for (uri, fields) in [
-        (
-            "/staff/admin/years".to_owned(),
-            owned(&[
-                ("year", "2026"),
-                ("title", "令和8年度 組織目標"),
-                ("tables_title", "各部の組織目標"),
-                ("copy_from", ""),
-            ]),
-        ),
-        (
-            "/staff/admin/years/2026/departments".to_owned(),
-            owned(&[("name", "総務部"), ("slug", "somu")]),
-        ),
-    ] {
-        assert_eq!(
-            post(&app, &s, &uri, &fields).await.status,
-            StatusCode::SEE_OTHER
-        );
-    }
-    let dept = app
-        .scalar(&format!(
-            "SELECT id FROM department WHERE municipality_id = {mid} AND slug = 'somu'"
-        ))
-        .await;
+    let dept = year_with_department(&app, &s, mid).await;
     for name in ["企画課", "総務課"] {
         let r = post(
             &app,
