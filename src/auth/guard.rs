@@ -116,21 +116,20 @@ async fn checked_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let limit = if content_type.starts_with("application/x-www-form-urlencoded") {
-        if sign_in {
-            MAX_SIGN_IN_BYTES
-        } else {
-            MAX_FORM_BYTES
-        }
-    } else if content_type.starts_with("multipart/form-data") && !sign_in {
+    let multipart = content_type.starts_with("multipart/form-data") && !sign_in;
+    let limit = if multipart {
         MAX_UPLOAD_BODY_BYTES
-    } else {
+    } else if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::Forbidden);
+    } else if sign_in {
+        MAX_SIGN_IN_BYTES
+    } else {
+        MAX_FORM_BYTES
     };
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(AppError::PayloadTooLarge);
     }
-    if limit == MAX_UPLOAD_BODY_BYTES {
+    if multipart {
         let boundary = multer::parse_boundary(content_type).map_err(|_| AppError::Forbidden)?;
         return multipart_checked(body, boundary, expected).await;
     }

@@ -125,10 +125,13 @@ fn anonymous_bodies_and_forty_sign_ins_at_once_keep_the_servers_memory_bounded()
         peak / 1024,
         after / 1024
     );
+    // Each is refused as a wrong password, or — when the hashing threads stayed busy for
+    // longer than a request waits (a loaded machine) — told to try again.
     assert!(
-        statuses.iter().all(|s| *s == 401),
+        statuses.iter().all(|s| *s == 401 || *s == 503),
         "every sign-in answered: {statuses:?}"
     );
+    assert!(statuses.contains(&401), "{statuses:?}");
     assert!(
         peak < base + 150 * 1024,
         "the server grew by {} MB",
