@@ -364,3 +364,27 @@ pub async fn remove_indicators(
     }
     Ok(())
 }
+
+/// The id of the plan's item with this number.
+pub async fn item_id(tx: &mut PgConnection, policy_id: i64, number: i32) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
+        .bind(policy_id)
+        .bind(number)
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// How many nodes sit directly under `parent` (None: the top level).
+pub async fn children_count(
+    tx: &mut PgConnection,
+    policy_id: i64,
+    parent: Option<i64>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2",
+    )
+    .bind(policy_id)
+    .bind(parent)
+    .fetch_one(&mut *tx)
+    .await
+}

@@ -149,3 +149,99 @@ pub async fn name_taken(pool: &PgPool, mid: i64, name: &str, slug: &str) -> sqlx
     .fetch_one(pool)
     .await
 }
+
+/// A plan year's actuals workbook awaiting confirmation, as stored (`T`: its rows).
+#[derive(sqlx::FromRow)]
+pub struct ActualsImport<T> {
+    pub year: i32,
+    pub filename: String,
+    pub rows: sqlx::types::Json<Vec<T>>,
+    pub fingerprint: String,
+    pub state: String,
+}
+
+/// Keeps a previewed actuals workbook; its id.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_actuals_import<T: serde::Serialize>(
+    pool: &PgPool,
+    mid: i64,
+    policy_id: i64,
+    year: i32,
+    user: i64,
+    filename: &str,
+    rows: &[T],
+    fingerprint: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO plan_actual_import (municipality_id, policy_id, year, created_by, filename, rows, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(mid)
+    .bind(policy_id)
+    .bind(year)
+    .bind(user)
+    .bind(filename)
+    .bind(sqlx::types::Json(rows))
+    .bind(fingerprint)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn actuals_import<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
+    pool: &PgPool,
+    mid: i64,
+    policy_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<ActualsImport<T>>> {
+    sqlx::query_as(
+        "SELECT year, filename, rows, fingerprint, state FROM plan_actual_import
+         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
+    )
+    .bind(mid)
+    .bind(policy_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn set_actuals_import_state(
+    tx: &mut PgConnection,
+    id: i64,
+    state: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE plan_actual_import SET state = $2 WHERE id = $1")
+        .bind(id)
+        .bind(state)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// A plan import's state, its row locked until the transaction ends.
+pub async fn state_for_update(tx: &mut PgConnection, id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// The plan's history records the workbook it was imported from.
+pub async fn audit_import(
+    tx: &mut PgConnection,
+    mid: i64,
+    user: i64,
+    slug: &str,
+    filename: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
+         SELECT $1, $2, 'import', 'plan', id, jsonb_build_object('file', $4::text) FROM policy WHERE municipality_id = $1 AND slug = $3",
+    )
+    .bind(mid)
+    .bind(user)
+    .bind(slug)
+    .bind(filename)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

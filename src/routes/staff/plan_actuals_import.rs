@@ -185,18 +185,16 @@ pub async fn upload(
         page.problems = problems;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO plan_actual_import (municipality_id, policy_id, year, created_by, filename, rows, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    let id = crate::db::plan_imports::create_actuals_import(
+        &state.pool,
+        page.staff.municipality_id,
+        data.plan.id,
+        year,
+        page.staff.user_id,
+        &page.filename,
+        &rows,
+        &fingerprint(&data, year),
     )
-    .bind(page.staff.municipality_id)
-    .bind(data.plan.id)
-    .bind(year)
-    .bind(page.staff.user_id)
-    .bind(&page.filename)
-    .bind(sqlx::types::Json(&rows))
-    .bind(fingerprint(&data, year))
-    .fetch_one(&state.pool)
     .await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}/actuals-imports/{id}")).into_response())
 }
@@ -209,25 +207,15 @@ struct Stored {
     state: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredRow {
-    year: i32,
-    filename: String,
-    rows: sqlx::types::Json<Vec<ActualRow>>,
-    fingerprint: String,
-    state: String,
-}
-
 async fn stored(state: &AppState, staff: &Staff, data: &PlanData, id: i64) -> Result<Stored> {
-    let row: Option<StoredRow> = sqlx::query_as(
-        "SELECT year, filename, rows, fingerprint, state FROM plan_actual_import WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
+    let r = crate::db::plan_imports::actuals_import::<ActualRow>(
+        &state.pool,
+        staff.municipality_id,
+        data.plan.id,
+        id,
     )
-    .bind(staff.municipality_id)
-    .bind(data.plan.id)
-    .bind(id)
-    .fetch_optional(&state.pool)
-    .await?;
-    let r = row.ok_or(AppError::NotFound)?;
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(Stored {
         year: r.year,
         filename: r.filename,
@@ -288,10 +276,7 @@ pub async fn confirm(
         );
     }
     if published || fingerprint(&data, s.year) != s.fingerprint {
-        sqlx::query("UPDATE plan_actual_import SET state = 'stale' WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        crate::db::plan_imports::set_actuals_import_state(&mut tx, id, "stale").await?;
         tx.commit().await?;
         let s = stored(&state, &staff, &data, id).await?;
         return Ok((
@@ -320,10 +305,7 @@ pub async fn confirm(
         )
         .await?;
     }
-    sqlx::query("UPDATE plan_actual_import SET state = 'applied' WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    crate::db::plan_imports::set_actuals_import_state(&mut tx, id, "applied").await?;
     super::plan_editor::audit(
         &mut tx,
         &staff,

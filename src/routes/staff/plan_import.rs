@@ -359,11 +359,7 @@ pub async fn confirm(
         return Ok(Redirect::to(&format!("/staff/plans/import/{id}")).into_response());
     }
     let mut tx = super::plans::lock(&state, mid, &slug).await?;
-    let state_now: String =
-        sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let state_now = plan_imports::state_for_update(&mut tx, id).await?;
     let doc = &import.document.0;
     let now = plan_imports::fingerprint(&mut tx, &doc.municipality, mid, &slug).await?;
     let taken = plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &slug).await?;
@@ -380,16 +376,7 @@ pub async fn confirm(
         Err(crate::import::ImportError::Invalid(_)) => return Err(AppError::BadRequest),
     }
     plan_imports::set_state(&mut tx, id, "applied").await?;
-    sqlx::query(
-        "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
-         SELECT $1, $2, 'import', 'plan', id, jsonb_build_object('file', $4::text) FROM policy WHERE municipality_id = $1 AND slug = $3",
-    )
-    .bind(mid)
-    .bind(staff.user_id)
-    .bind(&slug)
-    .bind(&import.filename)
-    .execute(&mut *tx)
-    .await?;
+    plan_imports::audit_import(&mut tx, mid, staff.user_id, &slug, &import.filename).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/import/{id}")).into_response())
 }

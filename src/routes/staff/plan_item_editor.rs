@@ -374,12 +374,7 @@ async fn save_item(
         staff.user_id,
     )
     .await?;
-    let item_id: i64 =
-        sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
-            .bind(data.plan.id)
-            .bind(item.number)
-            .fetch_one(&mut *tx)
-            .await?;
+    let item_id = plan_edit::item_id(&mut tx, data.plan.id, item.number).await?;
     let action = if stored.is_some() { "update" } else { "create" };
     audit(
         &mut tx,

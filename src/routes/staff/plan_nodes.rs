@@ -256,13 +256,7 @@ pub async fn create(
         )
             .into_response());
     };
-    let siblings: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2",
-    )
-    .bind(data.plan.id)
-    .bind(parent)
-    .fetch_one(&mut *tx)
-    .await?;
+    let siblings = plan_edit::children_count(&mut tx, data.plan.id, parent).await?;
     if siblings >= 99 {
         tx.rollback().await?;
         errors.push("parent", "ひとつの階層の下に置けるのは99件までです。");
