@@ -277,7 +277,7 @@ pub async fn import_plan(
     crate::db::plan_imports::lock_plan(&mut tx, m.id, slug)
         .await
         .map_err(|e| e.to_string())?;
-    crate::import::plan::apply::apply_in(&mut tx, &doc, None)
+    crate::db::plan_apply::apply_in(&mut tx, &doc, None)
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;

@@ -1,7 +1,6 @@
 //! Spreadsheet uploads waiting for confirmation, and their application in the background.
 
-use crate::import::layout::{Context, Parsed};
-use crate::import::upload::DepartmentChange;
+use crate::domain::upload::{Context, DepartmentChange, Parsed};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
@@ -287,8 +286,8 @@ pub async fn stored_trees(
     conn: &mut PgConnection,
     mid: i64,
     departments: &[i64],
-) -> sqlx::Result<std::collections::HashMap<i64, Vec<crate::import::document::GoalDoc>>> {
-    use crate::import::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
+) -> sqlx::Result<std::collections::HashMap<i64, Vec<crate::domain::document::GoalDoc>>> {
+    use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
     let goals: Vec<(i64, i64, String, Vec<i32>)> = sqlx::query_as(
         "SELECT g.id, g.department_id, g.text,
                 COALESCE((SELECT array_agg(p.number ORDER BY p.number) FROM goal_pillar gp JOIN pillar p ON p.id = gp.pillar_id

@@ -3,7 +3,9 @@
 
 pub mod admin;
 pub mod editing;
+pub mod goal_tree;
 pub mod imports;
+pub mod plan_apply;
 pub mod plan_edit;
 pub mod plan_imports;
 mod plan_load;
@@ -15,6 +17,7 @@ pub mod results;
 pub mod results_write;
 pub mod settings;
 pub mod staff;
+pub mod year_document;
 
 use crate::domain::era::{Era, Eras};
 use crate::pgcluster::{self, PrivateCluster, Supervised};

@@ -2,7 +2,7 @@
 //! confirmation after someone else changed the plan is refused), and the lock every writer
 //! of a plan takes first.
 
-use crate::import::plan::{PlanCity, PlanDocument};
+use crate::domain::plan_document::{PlanCity, PlanDocument};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 

@@ -139,7 +139,7 @@ pub async fn published_items(
     mid: i64,
     plan_id: i64,
     year: i32,
-) -> sqlx::Result<Option<Vec<crate::routes::plans::ItemView>>> {
+) -> sqlx::Result<Option<Vec<crate::domain::plan_view::ItemView>>> {
     let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar(
         "SELECT snapshot FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3",
     )

@@ -4,8 +4,8 @@
 
 use crate::domain::metric::Comparator;
 use crate::domain::status::{self, CriterionResult, Status};
-use crate::import::TreeIds;
-use crate::import::document::{ActualDoc, GoalDoc};
+use crate::db::goal_tree::TreeIds;
+use crate::domain::document::{ActualDoc, GoalDoc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;

@@ -2,7 +2,8 @@
 //! the import code path like any other year.
 
 use crate::db::publication;
-use crate::import::{self, ImportError, ImportReport, document::YearDocument};
+use crate::domain::document::YearDocument;
+use crate::import::{self, ImportError, ImportReport};
 use sqlx::PgPool;
 
 /// 刈谷市 令和8年度 組織重点目標 (see the file's header for how it was transcribed).

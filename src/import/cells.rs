@@ -2,7 +2,7 @@
 //! normalized, bulleted items, initiative numbers (「①」, 「1.」), a trailing status
 //! (「【◎達成】」), pillar numbers and headings, section lists and actual values.
 
-use super::document::ActualDoc;
+use crate::domain::document::ActualDoc;
 use crate::domain::metric::{normalize_digits, parse_metric, parse_number};
 use crate::domain::status::Status;
 

@@ -6,42 +6,18 @@
 //! are exactly what confirming would write) and the application (committed whole, or not at
 //! all).
 
-use super::ImportReport;
-use super::document::GoalDoc;
-use super::goals::{self, Criteria, Notes};
+use crate::db::year_document::ImportReport;
+use crate::domain::document::GoalDoc;
+use crate::db::goal_tree::{self as goals, Criteria, Notes};
 use super::layout::{DepartmentTree, Parsed};
 use crate::db::imports;
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 
+pub use crate::domain::upload::DepartmentChange;
+
 pub use crate::db::results_write::IMPORTED_STATUS_REASON;
 use crate::db::results_write::write_results;
-
-/// What an upload does to one department.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct DepartmentChange {
-    pub department_id: i64,
-    pub name: String,
-    pub goals: usize,
-    pub initiatives: usize,
-    pub criteria: usize,
-    /// Rows of the goal tree inserted / updated / deleted.
-    pub inserted: usize,
-    pub updated: usize,
-    pub deleted: usize,
-    /// Results rows (criterion results, initiative and goal results) written.
-    pub results_written: usize,
-    /// Why the department cannot take these changes now (its sheet is locked), if so.
-    pub refused: Option<String>,
-    /// Per goal of the file, in order, against what is stored at its place: 「追加」,
-    /// 「変更」 or 「変更なし」 (filled by the preview).
-    #[serde(default)]
-    pub goal_marks: Vec<String>,
-    /// Stored goals the file no longer has (they are removed), by text.
-    #[serde(default)]
-    pub removed_goals: Vec<String>,
-}
 
 /// Marks each goal of `file` against `stored` (matched by place, as the writer matches them):
 /// 「追加」, 「変更」 or 「変更なし」; and the stored goals beyond the file's.
@@ -50,8 +26,8 @@ pub fn goal_marks(
     stored: &[GoalDoc],
     with_results: bool,
 ) -> (Vec<String>, Vec<String>) {
-    let same_initiative = |a: &super::document::InitiativeDoc,
-                           b: &super::document::InitiativeDoc| {
+    let same_initiative = |a: &crate::domain::document::InitiativeDoc,
+                           b: &crate::domain::document::InitiativeDoc| {
         a.text == b.text
             && a.sections == b.sections
             && (!file.criteria_given || a.criteria == b.criteria)
@@ -91,11 +67,6 @@ pub fn goal_marks(
     (marks, removed)
 }
 
-impl DepartmentChange {
-    pub fn is_unchanged(&self) -> bool {
-        self.inserted + self.updated + self.deleted + self.results_written == 0
-    }
-}
 
 /// Where to report progress while applying: the job row, through its own connection (the
 /// application's transaction is invisible until it commits).

@@ -9,7 +9,7 @@ use crate::db::imports::{self, ImportJob};
 use crate::domain::sheet::{OutcomeBlock, outcome_blocks};
 use crate::error::{AppError, Result, render};
 use crate::export::{self, TemplateInfo};
-use crate::import::document::GoalDoc;
+use crate::domain::document::GoalDoc;
 use crate::import::layout::{self, Parsed, Problem};
 use crate::import::spreadsheet::{self, MAX_FILE_BYTES, ReadError};
 use crate::import::upload::{self, DepartmentChange};

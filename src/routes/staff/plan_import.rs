@@ -370,7 +370,7 @@ pub async fn confirm(
         let page = preview(&state, staff, import).await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    match crate::import::plan::apply::apply_in(&mut tx, doc, Some(staff.user_id)).await {
+    match crate::db::plan_apply::apply_in(&mut tx, doc, Some(staff.user_id)).await {
         Ok(_) => {}
         Err(crate::import::ImportError::Database(e)) => return Err(e.into()),
         Err(crate::import::ImportError::Invalid(_)) => return Err(AppError::BadRequest),

@@ -364,7 +364,7 @@ async fn save_item(
         .into_iter()
         .map(|(id, key)| (key, id))
         .collect();
-    crate::import::plan::apply::write_item(
+    crate::db::plan_apply::write_item(
         &mut tx,
         mid,
         data.plan.id,

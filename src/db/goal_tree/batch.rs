@@ -3,7 +3,7 @@
 
 use super::{ExistingCriterion, ExistingNode, Node, metric_columns};
 use crate::domain::metric::parse_metric;
-use crate::import::ImportReport;
+use crate::db::year_document::ImportReport;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 

@@ -3,8 +3,8 @@
 
 mod batch;
 
-use super::document::GoalDoc;
-use super::{ImportReport, delete_ids};
+use crate::domain::document::GoalDoc;
+use super::year_document::{ImportReport, delete_ids};
 use crate::domain::metric::{Metric, parse_metric};
 use batch::{NewNode, Stored, insert_criteria, insert_nodes};
 use rust_decimal::Decimal;
@@ -120,7 +120,7 @@ fn id_at(stored: Option<i64>, inserted: &HashMap<(i64, i32), i64>, key: (i64, i3
 /// one; new rows of a level are inserted in one statement (with their links in another), so a
 /// large first import costs a handful of statements, not one per cell.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn upsert_goals(
+pub(crate) async fn upsert_goals(
     tx: &mut PgConnection,
     mid: i64,
     fid: i64,

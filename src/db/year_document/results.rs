@@ -2,7 +2,7 @@
 //! result as printed, written idempotently (a row is touched only when it differs).
 
 use super::ImportReport;
-use super::document::YearDocument;
+use crate::domain::document::YearDocument;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 
