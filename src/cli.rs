@@ -49,28 +49,26 @@ pub async fn create_city(pool: &PgPool, o: &HashMap<String, String>) -> Result<S
         .map(String::as_str)
         .unwrap_or("基本目標");
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
-    let mid: i64 = sqlx::query_scalar(
-        "INSERT INTO municipality (slug, name, name_kana, local_government_code) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(slug)
-    .bind(name)
-    .bind(kana)
-    .bind(code)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
-        Some(c) if c.contains("slug") => format!("a city with slug {slug:?} already exists"),
-        Some(c) if c.contains("code") => format!("a city with code {code} already exists"),
-        Some(_) => "slug must be short romaji (a-z, 0-9, -) and code 6 digits".to_owned(),
-        None => e.to_string(),
-    })?;
-    sqlx::query("INSERT INTO policy (municipality_id, name, pillar_set_name) VALUES ($1, $2, $3)")
-        .bind(mid)
-        .bind(policy)
-        .bind(pillar_set)
-        .execute(&mut *tx)
+    let city = crate::db::cities::NewCity {
+        slug,
+        name,
+        kana,
+        code,
+        policy,
+        pillar_set,
+    };
+    crate::db::cities::create(&mut tx, &city)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(
+            |e| match e.as_database_error().and_then(|d| d.constraint()) {
+                Some(c) if c.contains("slug") => {
+                    format!("a city with slug {slug:?} already exists")
+                }
+                Some(c) if c.contains("code") => format!("a city with code {code} already exists"),
+                Some(_) => "slug must be short romaji (a-z, 0-9, -) and code 6 digits".to_owned(),
+                None => e.to_string(),
+            },
+        )?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(format!("created {name} ({slug}) with the policy {policy}"))
 }
@@ -108,34 +106,22 @@ pub async fn create_user(pool: &PgPool, o: &HashMap<String, String>) -> Result<S
     }
     let hash = password::hash(&password);
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
-         SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
-    )
-    .bind(city)
-    .bind(username)
-    .bind(name)
-    .bind(hash)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(
-        |e| match e.as_database_error().and_then(|d| d.constraint()) {
-            Some(c) if c.contains("username") => {
-                format!("the username {username:?} is taken or not 3–40 of A-Z a-z 0-9 . _ -")
-            }
-            _ => e.to_string(),
-        },
-    )?;
+    let row = crate::db::staff::insert_user_in_city(&mut tx, city, username, name, &hash)
+        .await
+        .map_err(
+            |e| match e.as_database_error().and_then(|d| d.constraint()) {
+                Some(c) if c.contains("username") => {
+                    format!("the username {username:?} is taken or not 3–40 of A-Z a-z 0-9 . _ -")
+                }
+                _ => e.to_string(),
+            },
+        )?;
     let (mid, user_id) = row.ok_or_else(|| format!("no city with slug {city:?}"))?;
     let year = if year == 0 {
-        sqlx::query_scalar::<_, Option<i32>>(
-            "SELECT max(year) FROM fiscal_year WHERE municipality_id = $1",
-        )
-        .bind(mid)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| e.to_string())?
-        .unwrap_or(0)
+        crate::db::cities::latest_year(&mut tx, mid)
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or(0)
     } else {
         year
     };
@@ -165,9 +151,7 @@ pub async fn export_site(
         .parse()
         .map_err(|_| "--year must be a western year such as 2026".to_owned())?;
     let out = std::path::PathBuf::from(required(o, "out")?);
-    let mid: Option<i64> = sqlx::query_scalar("SELECT id FROM municipality WHERE slug = $1")
-        .bind(city)
-        .fetch_optional(&state.pool)
+    let mid = crate::db::cities::id_by_slug(&state.pool, city)
         .await
         .map_err(|e| e.to_string())?;
     let mid = mid.ok_or_else(|| format!("no city with the slug {city:?}"))?;

@@ -154,8 +154,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
 }
 
 async fn is_empty(pool: &sqlx::PgPool) -> Result<bool, String> {
-    sqlx::query_scalar::<_, bool>("SELECT NOT EXISTS (SELECT 1 FROM municipality)")
-        .fetch_one(pool)
+    mokuhyo::db::cities::none_yet(pool)
         .await
         .map_err(|e| e.to_string())
 }

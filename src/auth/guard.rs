@@ -151,7 +151,7 @@ async fn checked_body(
             .any(crate::domain::text::is_forbidden)
     });
     Ok(if dirty {
-        Body::from(crate::routes::input::clean_pairs(&fields))
+        Body::from(crate::domain::text::clean_pairs(&fields))
     } else {
         Body::from(bytes)
     })

@@ -87,18 +87,11 @@ async fn listen(pool: &PgPool) -> sqlx::Result<PgListener> {
 
 /// The committed changes' count and newest id: either moves when a transaction commits.
 async fn changes(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as("SELECT count(*), COALESCE(max(id), 0) FROM public_change")
-        .fetch_one(pool)
-        .await
+    crate::db::public::change_count_and_newest(pool).await
 }
 
 /// Forgets changes older than a day (every server checks the count, so removing rows only
 /// costs one extra refresh).
 pub async fn purge(pool: &PgPool) -> sqlx::Result<u64> {
-    Ok(
-        sqlx::query("DELETE FROM public_change WHERE at < now() - interval '1 day'")
-            .execute(pool)
-            .await?
-            .rows_affected(),
-    )
+    crate::db::public::purge_changes(pool).await
 }

@@ -2,6 +2,7 @@
 //! the queries behind each page. SQL lives here and nowhere else.
 
 pub mod admin;
+pub mod cities;
 pub mod editing;
 pub mod goal_tree;
 pub mod imports;
@@ -15,6 +16,7 @@ pub mod public;
 pub mod publication;
 pub mod results;
 pub mod results_write;
+pub mod sessions;
 pub mod settings;
 pub mod staff;
 pub mod year_document;

@@ -2,9 +2,9 @@
 //! only where they differ, rows the document no longer holds removed, and every change of an
 //! existing target kept as a revision.
 
-use crate::domain::plan_document::*;
-use crate::domain::plan::PlanValue;
 use crate::db::year_document::ImportError;
+use crate::domain::plan::PlanValue;
+use crate::domain::plan_document::*;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;

@@ -2,10 +2,10 @@
 //! as overrides where they differ from the computation) for one department, in a few
 //! statements whatever its size: each kind of row is read and written in one batch.
 
-use crate::domain::metric::Comparator;
-use crate::domain::status::{self, CriterionResult, Status};
 use crate::db::goal_tree::TreeIds;
 use crate::domain::document::{ActualDoc, GoalDoc};
+use crate::domain::metric::Comparator;
+use crate::domain::status::{self, CriterionResult, Status};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;

@@ -323,3 +323,35 @@ pub async fn set_disabled(
     }
     Ok(())
 }
+
+/// Creates an account in the city `city` (by slug); returns (city id, user id), or None when
+/// there is no such city. A taken username is the database's unique violation.
+pub async fn insert_user_in_city(
+    tx: &mut PgConnection,
+    city: &str,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let row = sqlx::query!(
+        "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
+         SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
+        city,
+        username,
+        display_name,
+        password_hash,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.map(|r| (r.municipality_id, r.id)))
+}
+
+/// Whether an account named `username` exists in any city.
+pub async fn username_exists(pool: &sqlx::PgPool, username: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM app_user WHERE username = $1) AS "exists!""#,
+        username
+    )
+    .fetch_one(pool)
+    .await
+}

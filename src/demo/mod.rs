@@ -46,18 +46,18 @@ pub async fn load(pool: &PgPool) -> Result<ImportReport, ImportError> {
         total.inserted += r.inserted;
         total.updated += r.updated;
         total.deleted += r.deleted;
-        let departments: Vec<(i64, i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT m.id, f.id, f.policy_id, d.id, d.name FROM municipality m
-             JOIN fiscal_year f ON f.municipality_id = m.id
-             JOIN department d ON d.municipality_id = m.id AND d.fiscal_year_id = f.id
-             WHERE m.slug = $1 AND f.year = $2 ORDER BY d.position",
-        )
-        .bind(&doc.municipality.slug)
-        .bind(doc.fiscal_year.year)
-        .fetch_all(pool)
-        .await?;
+        let departments =
+            crate::db::cities::year_departments(pool, &doc.municipality.slug, doc.fiscal_year.year)
+                .await?;
         let results_document = doc.departments.iter().any(|d| d.profile.is_some());
-        for (mid, fid, policy_id, did, name) in departments {
+        for d in departments {
+            let (mid, fid, policy_id, did, name) = (
+                d.municipality_id,
+                d.fiscal_year_id,
+                d.policy_id,
+                d.department_id,
+                d.name,
+            );
             let published = if results_document {
                 let department = crate::db::editing::department(pool, mid, did)
                     .await?
@@ -149,26 +149,21 @@ pub async fn load_accounts(pool: &PgPool) -> Result<usize, crate::db::staff::Gra
         .chain(KOKUBUNJI_ACCOUNTS)
         .chain(KAZO_ACCOUNTS)
     {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM app_user WHERE username = $1)")
-                .bind(a.username)
-                .fetch_one(pool)
-                .await?;
+        let exists = crate::db::staff::username_exists(pool, a.username).await?;
         if exists {
             continue;
         }
         let hash = crate::auth::password::hash(a.password);
         let mut tx = pool.begin().await?;
-        let (mid, user_id): (i64, i64) = sqlx::query_as(
-            "INSERT INTO app_user (municipality_id, username, display_name, password_hash)
-             SELECT id, $2, $3, $4 FROM municipality WHERE slug = $1 RETURNING municipality_id, id",
+        let (mid, user_id) = crate::db::staff::insert_user_in_city(
+            &mut tx,
+            a.city,
+            a.username,
+            a.display_name,
+            &hash,
         )
-        .bind(a.city)
-        .bind(a.username)
-        .bind(a.display_name)
-        .bind(hash)
-        .fetch_one(&mut *tx)
-        .await?;
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
         crate::db::staff::grant_role(&mut tx, mid, user_id, a.role, 2026, a.target).await?;
         tx.commit().await?;
         created += 1;

@@ -263,4 +263,3 @@ fn item_problems(i: &ItemDoc) -> Vec<String> {
     }
     out
 }
-

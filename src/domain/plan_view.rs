@@ -72,4 +72,3 @@ impl ItemView {
         item_status(&judgments)
     }
 }
-

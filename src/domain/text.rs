@@ -31,6 +31,15 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Form pairs without control characters, encoded again.
+pub fn clean_pairs(pairs: &[(String, String)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(&clean(k), &clean(v));
+    }
+    out.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,11 +6,11 @@
 //! are exactly what confirming would write) and the application (committed whole, or not at
 //! all).
 
+use super::layout::{DepartmentTree, Parsed};
+use crate::db::goal_tree::{self as goals, Criteria, Notes};
+use crate::db::imports;
 use crate::db::year_document::ImportReport;
 use crate::domain::document::GoalDoc;
-use crate::db::goal_tree::{self as goals, Criteria, Notes};
-use super::layout::{DepartmentTree, Parsed};
-use crate::db::imports;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 
@@ -66,7 +66,6 @@ pub fn goal_marks(
         .collect();
     (marks, removed)
 }
-
 
 /// Where to report progress while applying: the job row, through its own connection (the
 /// application's transaction is invisible until it commits).

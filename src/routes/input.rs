@@ -39,14 +39,5 @@ fn clean_query(query: &str) -> Option<String> {
     let dirty = pairs
         .iter()
         .any(|(k, v)| k.chars().chain(v.chars()).any(text::is_forbidden));
-    dirty.then(|| clean_pairs(&pairs))
-}
-
-/// Form pairs without control characters, encoded again.
-pub fn clean_pairs(pairs: &[(String, String)]) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        out.append_pair(&text::clean(k), &text::clean(v));
-    }
-    out.finish()
+    dirty.then(|| text::clean_pairs(&pairs))
 }

@@ -3,8 +3,8 @@
 
 mod batch;
 
-use crate::domain::document::GoalDoc;
 use super::year_document::{ImportReport, delete_ids};
+use crate::domain::document::GoalDoc;
 use crate::domain::metric::{Metric, parse_metric};
 use batch::{NewNode, Stored, insert_criteria, insert_nodes};
 use rust_decimal::Decimal;

@@ -4,10 +4,10 @@ use super::super::cells::{
     actual, items, lines, one_line, parse_status, pillar_numbers, section_names, squash,
     status_words, strip_number, strip_status,
 };
-use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
 use super::header::{Col, Header};
 use super::rows::{Named, Row, sheet_department};
 use super::{Context, DepartmentTree, NewDepartment, NewSection, Parsed, Problem};
+use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
 use crate::import::spreadsheet::Grid;
 
 /// Limits as the editing forms state them.

@@ -8,5 +8,5 @@ pub mod actuals;
 pub mod book;
 pub mod compare;
 pub use crate::db::plan_apply::apply;
-pub use compare::{Changes, ItemChange, NodeChange, compare, node_keys};
 pub use crate::domain::plan_document::*;
+pub use compare::{Changes, ItemChange, NodeChange, compare, node_keys};
