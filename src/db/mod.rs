@@ -9,15 +9,17 @@ pub mod imports;
 pub mod plan_apply;
 pub mod plan_edit;
 pub mod plan_imports;
-mod plan_load;
+
 pub mod plan_years;
 pub mod plans;
 pub mod public;
 pub mod publication;
 pub mod results;
 pub mod results_write;
+pub mod review;
 pub mod sessions;
 pub mod settings;
+pub mod sheets;
 pub mod staff;
 pub mod year_document;
 

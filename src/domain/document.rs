@@ -256,3 +256,18 @@ impl YearDocument {
         problems
     }
 }
+
+/// What applying a document changed, counted in rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub deleted: usize,
+}
+
+impl ImportReport {
+    /// Whether nothing was written.
+    pub fn is_unchanged(&self) -> bool {
+        *self == Self::default()
+    }
+}

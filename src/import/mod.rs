@@ -9,6 +9,6 @@ pub mod layout;
 pub mod plan;
 pub mod spreadsheet;
 pub mod upload;
-mod xlsx;
 
-pub use crate::db::year_document::{ImportError, ImportReport, apply};
+pub use crate::db::year_document::{ImportError, apply};
+pub use crate::domain::document::ImportReport;

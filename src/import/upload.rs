@@ -9,8 +9,8 @@
 use super::layout::{DepartmentTree, Parsed};
 use crate::db::goal_tree::{self as goals, Criteria, Notes};
 use crate::db::imports;
-use crate::db::year_document::ImportReport;
 use crate::domain::document::GoalDoc;
+use crate::domain::document::ImportReport;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 

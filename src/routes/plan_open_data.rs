@@ -4,7 +4,7 @@
 //! was published (later revisions of the plan do not change it). CC BY 4.0.
 
 use super::open_data::{LICENSE, LICENSE_URL, csv_cell};
-use super::plan_progress::progress_items;
+use super::plans::progress_items;
 use super::plans::{ItemView, plan_year_label};
 use crate::db::plans::PlanData;
 use crate::db::public as q;

@@ -1,7 +1,7 @@
 //! A plan year's progress for citizens (a published year, as published) and for planning
 //! staff's preview: every item with indicators, its targets, actuals and judgment, and counts.
 
-use super::plans::{ItemView, city_plan, items, plan_year_label};
+use super::plans::{ItemView, city_plan, plan_year_label, progress_items};
 use crate::db::plan_years;
 use crate::db::plans::PlanData;
 use crate::db::public as q;
@@ -50,14 +50,6 @@ pub async fn show_plan_progress(
     }
     let page = progress_page(&state, city, data, year, frozen);
     Ok(Html(page.render()?).into_response())
-}
-
-/// The items a year's progress lists (those with indicators), as published when frozen.
-pub fn progress_items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
-    items(data, eras, None)
-        .into_iter()
-        .filter(|i| !i.indicators.is_empty())
-        .collect()
 }
 
 /// The progress of `year` (also the staff preview before publishing); a published year is

@@ -380,3 +380,11 @@ pub async fn show_plan_item(
     };
     Ok(Html(page.render()?).into_response())
 }
+
+/// The items a year's progress lists (those with indicators), as published when frozen.
+pub fn progress_items(data: &PlanData, eras: &crate::domain::era::Eras) -> Vec<ItemView> {
+    items(data, eras, None)
+        .into_iter()
+        .filter(|i| !i.indicators.is_empty())
+        .collect()
+}

@@ -2,7 +2,7 @@
 //! rows in one statement each.
 
 use super::{ExistingCriterion, ExistingNode, Node, metric_columns};
-use crate::db::year_document::ImportReport;
+use crate::domain::document::ImportReport;
 use crate::domain::metric::parse_metric;
 use sqlx::PgConnection;
 use std::collections::HashMap;

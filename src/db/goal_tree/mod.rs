@@ -3,8 +3,8 @@
 
 mod batch;
 
-use super::year_document::{ImportReport, delete_ids};
 use crate::domain::document::GoalDoc;
+use crate::domain::document::ImportReport;
 use crate::domain::metric::{Metric, parse_metric};
 use batch::{NewNode, Stored, insert_criteria, insert_nodes};
 use rust_decimal::Decimal;
@@ -458,4 +458,24 @@ pub(super) fn metric_columns(
         ),
         None => (None, None, None),
     }
+}
+
+/// Deletes rows of one of this module's tables by id.
+pub(crate) async fn delete_ids(
+    tx: &mut PgConnection,
+    table: &'static str,
+    ids: &[i64],
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    // `table` is always one of this module's literals, never input.
+    let n = sqlx::query(&format!("DELETE FROM {table} WHERE id = ANY($1)"))
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    r.deleted += n as usize;
+    Ok(())
 }

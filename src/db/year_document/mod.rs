@@ -11,24 +11,10 @@
 mod results;
 
 use super::goal_tree as goals;
-use crate::domain::document::{self, YearDocument};
+use crate::domain::document::{self, ImportReport, YearDocument};
+use goals::delete_ids;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
-
-/// What applying a document changed, counted in rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    pub inserted: usize,
-    pub updated: usize,
-    pub deleted: usize,
-}
-
-impl ImportReport {
-    /// Whether nothing was written.
-    pub fn is_unchanged(&self) -> bool {
-        *self == Self::default()
-    }
-}
 
 /// Why a document was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -524,24 +510,4 @@ async fn delete_retired_organization(
     .fetch_all(&mut *tx)
     .await?;
     delete_ids(tx, "department", &depts, r).await
-}
-
-/// Deletes rows of one of this module's tables by id.
-pub(crate) async fn delete_ids(
-    tx: &mut PgConnection,
-    table: &'static str,
-    ids: &[i64],
-    r: &mut ImportReport,
-) -> sqlx::Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    // `table` is always one of this module's literals, never input.
-    let n = sqlx::query(&format!("DELETE FROM {table} WHERE id = ANY($1)"))
-        .bind(ids)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    r.deleted += n as usize;
-    Ok(())
 }

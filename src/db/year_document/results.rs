@@ -1,7 +1,7 @@
 //! The year-end half of a year's document: each department head's page and each goal's
 //! result as printed, written idempotently (a row is touched only when it differs).
 
-use super::ImportReport;
+use crate::domain::document::ImportReport;
 use crate::domain::document::YearDocument;
 use sqlx::PgConnection;
 use std::collections::HashMap;

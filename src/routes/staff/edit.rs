@@ -9,7 +9,7 @@
 
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, Item};
-use crate::db::publication::Lock::Shared;
+use crate::db::review::Lock::Shared;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use sqlx::PgConnection;
@@ -54,7 +54,7 @@ pub async fn change<T>(
     let mut tx = state.pool.begin().await?;
     if let Some((department_id, kind)) = scope.sheet {
         let sheet_state =
-            crate::db::publication::lock_sheet(&mut tx, mid, department_id, kind, Shared).await?;
+            crate::db::review::lock_sheet(&mut tx, mid, department_id, kind, Shared).await?;
         check_editable(&sheet_state, staff, department_id)?;
     }
     if let Some((item, id)) = scope.parent
@@ -95,8 +95,7 @@ fn refused_value(e: AppError) -> AppError {
 /// showing forms; [`change`] checks again with the sheet locked.
 pub async fn require_editable(state: &AppState, staff: &Staff, department_id: i64) -> Result<()> {
     let (sheet_state, _) =
-        crate::db::publication::sheet_state(&state.pool, staff.municipality_id, department_id)
-            .await?;
+        crate::db::review::sheet_state(&state.pool, staff.municipality_id, department_id).await?;
     check_editable(&sheet_state, staff, department_id)
 }
 

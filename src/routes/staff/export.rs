@@ -3,8 +3,6 @@
 
 use super::{load_department, require};
 use crate::auth::Staff;
-use crate::db::publication as pubdb;
-use crate::db::results as rdb;
 use crate::error::{AppError, Result};
 use crate::export::{self, XLSX};
 use crate::state::AppState;
@@ -49,13 +47,18 @@ pub async fn export_department(
     let results = q.kind.as_deref() == Some("results");
     let deployment = crate::db::settings::is_deployment(&state.pool, mid).await?;
     let bytes = if results {
-        let sheet = rdb::results_sheet(&state.pool, mid, &department).await?;
+        let sheet = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
         export::results_workbook(&format!("{year_label}組織重点目標（実績・成果）"), &[sheet])
             .map_err(failed)?
     } else {
-        let sheet =
-            pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id)
-                .await?;
+        let sheet = crate::db::sheets::target_sheet(
+            &state.pool,
+            mid,
+            id,
+            &department.name,
+            department.policy_id,
+        )
+        .await?;
         if deployment {
             let date = crate::routes::public::drawn_up_label(&state.eras, &sheet);
             export::deployment_workbook(
@@ -106,7 +109,7 @@ pub async fn export_year(
     let bytes = if results {
         let mut sheets = Vec::new();
         for ctx in &contexts {
-            sheets.push(rdb::results_sheet(&state.pool, mid, ctx).await?);
+            sheets.push(crate::db::sheets::results_sheet(&state.pool, mid, ctx).await?);
         }
         export::results_workbook(&format!("{year_label}組織重点目標（実績・成果）"), &sheets)
             .map_err(failed)?
@@ -114,7 +117,8 @@ pub async fn export_year(
         let mut sheets = Vec::new();
         for ctx in &contexts {
             sheets.push(
-                pubdb::target_sheet(&state.pool, mid, ctx.id, &ctx.name, ctx.policy_id).await?,
+                crate::db::sheets::target_sheet(&state.pool, mid, ctx.id, &ctx.name, ctx.policy_id)
+                    .await?,
             );
         }
         if crate::db::settings::is_deployment(&state.pool, mid).await? {

@@ -266,11 +266,12 @@ async fn workflow_view(
 ) -> Result<WorkflowView> {
     use crate::db::publication as pubdb;
     let mid = staff.municipality_id;
-    let (sheet_state, comment) = pubdb::sheet_state(&state.pool, mid, department.id).await?;
+    let (sheet_state, comment) =
+        crate::db::review::sheet_state(&state.pool, mid, department.id).await?;
     let (events, latest, live) = tokio::try_join!(
-        pubdb::events(&state.pool, mid, department.id, "targets"),
+        crate::db::review::events(&state.pool, mid, department.id, "targets"),
         pubdb::publication(&state.pool, mid, department.id, None),
-        pubdb::target_sheet(
+        crate::db::sheets::target_sheet(
             &state.pool,
             mid,
             department.id,

@@ -72,7 +72,7 @@ pub async fn require_results_editable(
     staff: &Staff,
     department_id: i64,
 ) -> Result<()> {
-    let (sheet_state, _) = crate::db::publication::sheet_state_of(
+    let (sheet_state, _) = crate::db::review::sheet_state_of(
         &state.pool,
         staff.municipality_id,
         department_id,
@@ -460,11 +460,11 @@ pub async fn show_department_results(
     require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
     let mid = staff.municipality_id;
     let (sheet, initiatives) = tokio::try_join!(
-        rdb::results_sheet(&state.pool, mid, &department),
+        crate::db::sheets::results_sheet(&state.pool, mid, &department),
         crate::db::public::initiatives(&state.pool, mid, id)
     )?;
     let (sheet_state, comment) =
-        crate::db::publication::sheet_state_of(&state.pool, mid, id, "results").await?;
+        crate::db::review::sheet_state_of(&state.pool, mid, id, "results").await?;
     let locked = sheet_state == "approved"
         || (sheet_state == "submitted" && !staff.roles.can_edit_goals(id));
     let recordable = if locked {

@@ -110,12 +110,17 @@ pub async fn change_state(
             note: None,
         };
         let outcome = if kind == "results" {
-            let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+            let sheet = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
             pubdb::publish_sheet(&state.pool, &request, &sheet).await?
         } else {
-            let sheet =
-                pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id)
-                    .await?;
+            let sheet = crate::db::sheets::target_sheet(
+                &state.pool,
+                mid,
+                id,
+                &department.name,
+                department.policy_id,
+            )
+            .await?;
             pubdb::publish_sheet(&state.pool, &request, &sheet).await?
         };
         if let pubdb::Published::NotInState(current) = outcome {
@@ -128,7 +133,7 @@ pub async fn change_state(
     } else {
         let mut tx = state.pool.begin().await?;
         let comment = (!comment.is_empty()).then_some(comment);
-        if !pubdb::transition_of(
+        if !crate::db::review::transition_of(
             &mut tx,
             mid,
             id,
@@ -164,7 +169,7 @@ pub async fn show_preview(
     let (city, fy) = q::city_year(&state.pool, &staff.municipality_slug, department.year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sheet = pubdb::target_sheet(
+    let sheet = crate::db::sheets::target_sheet(
         &state.pool,
         staff.municipality_id,
         id,
@@ -207,7 +212,7 @@ pub async fn show_diff(
     let results = query.kind.as_deref() == Some("results");
     let (old, new, published) = if results {
         let (latest, _) = pubdb::results_version(&state.pool, mid, id, None).await?;
-        let live = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+        let live = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
         let published = latest.as_ref().map(|(v, _)| format!("実績・成果 第{v}版"));
         (
             latest.map(|(_, s)| results_lines(&s.0)).unwrap_or_default(),
@@ -217,7 +222,13 @@ pub async fn show_diff(
     } else {
         let (latest, live) = tokio::try_join!(
             pubdb::publication(&state.pool, mid, id, None),
-            pubdb::target_sheet(&state.pool, mid, id, &department.name, department.policy_id),
+            crate::db::sheets::target_sheet(
+                &state.pool,
+                mid,
+                id,
+                &department.name,
+                department.policy_id
+            ),
         )?;
         let old = latest
             .as_ref()

@@ -277,14 +277,15 @@ async fn publish_department(
     let mid = request.mid;
     if targets {
         request.kind = "targets";
-        let sheet = pubdb::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
+        let sheet =
+            crate::db::sheets::target_sheet(&state.pool, mid, row.id, &row.name, policy_id).await?;
         pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
     }
     if results {
         let department = crate::db::editing::department(&state.pool, mid, row.id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let sheet = crate::db::results::results_sheet(&state.pool, mid, &department).await?;
+        let sheet = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
         request.kind = "results";
         pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
     }

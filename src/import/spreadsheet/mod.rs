@@ -3,6 +3,8 @@
 //! as a person reading the sheet sees them; positions stay those of the file, so problems can
 //! name the row and column the person sees in their spreadsheet program.
 
+mod xlsx;
+
 use calamine::Data;
 
 /// Files larger than this are refused (the official tables of a whole city are ~100 KB).
@@ -101,7 +103,7 @@ pub fn read(filename: &str, bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
     }
     let lower = filename.to_lowercase();
     let grids = if bytes.starts_with(b"PK\x03\x04") {
-        super::xlsx::read(bytes)?
+        xlsx::read(bytes)?
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         // An OLE compound file: a legacy .xls workbook (or another Office binary format).
         return Err(ReadError::LegacyExcel);

@@ -2,7 +2,7 @@
 //! connection inside a transaction that holds the plan's lock (writers: what they check is
 //! what is stored while they write, and they never need a second connection).
 
-use super::plans::{
+use super::{
     ActualRow, IndicatorRow, ItemRow, NodeRow, NoteRow, PlaceRow, PlanData, PlanRow, RevisionRow,
     TargetRow, YearState,
 };

@@ -7,9 +7,9 @@
 //! the longest text run, shared strings and merged areas counted), and only then handed to
 //! calamine, whose cells are read one by one (never as a dense range sized by the file) into a
 //! grid whose rows and columns are capped as they arrive. With the caps below, any file of at
-//! most [`super::spreadsheet::MAX_FILE_BYTES`] is read in well under 100 MB or refused.
+//! most [`super::MAX_FILE_BYTES`] is read in well under 100 MB or refused.
 
-use super::spreadsheet::{Grid, MAX_COLUMNS, MAX_ROWS, ReadError};
+use super::{Grid, MAX_COLUMNS, MAX_ROWS, ReadError};
 use calamine::{Data, Reader, Xlsx};
 use std::io::{Cursor, Read};
 
@@ -234,7 +234,7 @@ fn read_sheet(
             Err(_) => return Err(ReadError::Corrupt),
         };
         while let Some(cell) = reader.next_cell().map_err(|_| ReadError::Corrupt)? {
-            let text = super::spreadsheet::cell_text(&Data::from(cell.get_value().clone()));
+            let text = super::cell_text(&Data::from(cell.get_value().clone()));
             if text.is_empty() {
                 continue;
             }

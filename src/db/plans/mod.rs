@@ -243,7 +243,8 @@ pub async fn delete_unpublished_plan(
         == 1)
 }
 
-pub use super::plan_load::{load, load_in};
+mod load;
+pub use load::{load, load_in};
 
 /// Saves one indicator's actual for a year if nobody saved since `version` (0: none yet);
 /// `None` as the value and word removes it. False on a conflict.
