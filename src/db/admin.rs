@@ -47,14 +47,11 @@ pub struct UserRow {
 }
 
 pub async fn years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<YearRow>> {
-    sqlx::query_as(
-        "SELECT f.id, f.year, f.title, f.tables_title, f.policy_id,
-                (SELECT count(*) FROM department d WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS departments,
+    sqlx::query_as!(YearRow, r#"SELECT f.id, f.year, f.title, f.tables_title, f.policy_id,
+                (SELECT count(*) FROM department d WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS "departments!",
                 (SELECT count(*) FROM goal g JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-                  WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS goals
-         FROM fiscal_year f WHERE f.municipality_id = $1 ORDER BY f.year DESC",
-    )
-    .bind(mid)
+                  WHERE d.municipality_id = f.municipality_id AND d.fiscal_year_id = f.id) AS "goals!"
+         FROM fiscal_year f WHERE f.municipality_id = $1 ORDER BY f.year DESC"#, mid)
     .fetch_all(pool)
     .await
 }
@@ -63,8 +60,7 @@ pub async fn policy_of_city(
     pool: &PgPool,
     mid: i64,
 ) -> sqlx::Result<Option<(i64, String, String)>> {
-    sqlx::query_as("SELECT id, name, pillar_set_name FROM policy WHERE municipality_id = $1 ORDER BY id LIMIT 1")
-        .bind(mid)
+    sqlx::query!("SELECT id, name, pillar_set_name FROM policy WHERE municipality_id = $1 ORDER BY id LIMIT 1", mid).map(|r| (r.id, r.name, r.pillar_set_name))
         .fetch_optional(pool)
         .await
 }
@@ -92,14 +88,7 @@ pub async fn create_year(
     mid: i64,
     new_year: &NewYear<'_>,
 ) -> sqlx::Result<i64> {
-    let new: i64 = sqlx::query_scalar(
-        "INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(mid)
-    .bind(new_year.year)
-    .bind(new_year.policy_id)
-    .bind(new_year.title)
-    .bind(new_year.tables_title)
+    let new: i64 = sqlx::query_scalar!("INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, new_year.year, new_year.policy_id, new_year.title, new_year.tables_title)
     .fetch_one(&mut *tx)
     .await?;
     let Some(old) = new_year.copy_from else {
@@ -207,13 +196,9 @@ pub async fn org_departments(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<OrgDepartment>> {
-    sqlx::query_as(
-        "SELECT d.id, d.slug, d.name, d.position,
-                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS goals
-         FROM department d WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2 ORDER BY d.position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+    sqlx::query_as!(OrgDepartment, r#"SELECT d.id, d.slug, d.name, d.position,
+                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "goals!"
+         FROM department d WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2 ORDER BY d.position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -223,27 +208,22 @@ pub async fn org_sections(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<OrgSection>> {
-    sqlx::query_as(
-        "SELECT s.id, s.department_id, s.name, s.position,
-                (SELECT count(*) FROM initiative_section x WHERE x.municipality_id = s.municipality_id AND x.section_id = s.id) AS initiatives
-         FROM section s WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2 ORDER BY s.department_id, s.position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+    sqlx::query_as!(OrgSection, r#"SELECT s.id, s.department_id, s.name, s.position,
+                (SELECT count(*) FROM initiative_section x WHERE x.municipality_id = s.municipality_id AND x.section_id = s.id) AS "initiatives!"
+         FROM section s WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2 ORDER BY s.department_id, s.position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
 
 pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.disabled,
+    sqlx::query_as!(UserRow, r#"SELECT u.id, u.username, u.display_name, u.disabled,
                 COALESCE(array_agg(
                     CASE r.role WHEN 'admin' THEN '企画担当（管理者）'
                                 WHEN 'viewer' THEN '閲覧者'
                                 WHEN 'department_head' THEN format('%s年度 %s長', f.year, d.name)
                                 ELSE format('%s年度 %s長', f2.year, s.name) END
-                    ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS roles,
-                COALESCE(array_agg(r.id ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS role_ids
+                    ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS "roles!",
+                COALESCE(array_agg(r.id ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '{}') AS "role_ids!"
          FROM app_user u
          LEFT JOIN role_assignment r ON r.municipality_id = u.municipality_id AND r.user_id = u.id
          LEFT JOIN department d ON d.municipality_id = r.municipality_id AND d.id = r.department_id
@@ -251,20 +231,21 @@ pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
          LEFT JOIN section s ON s.municipality_id = r.municipality_id AND s.id = r.section_id
          LEFT JOIN fiscal_year f2 ON f2.municipality_id = s.municipality_id AND f2.id = s.fiscal_year_id
          WHERE u.municipality_id = $1
-         GROUP BY u.id ORDER BY u.username",
-    )
-    .bind(mid)
+         GROUP BY u.id ORDER BY u.username"#, mid)
     .fetch_all(pool)
     .await
 }
 
 /// A city's fiscal year by its western year: its id and policy id.
 pub async fn year_ids(pool: &PgPool, mid: i64, year: i32) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as("SELECT id, policy_id FROM fiscal_year WHERE municipality_id = $1 AND year = $2")
-        .bind(mid)
-        .bind(year)
-        .fetch_optional(pool)
-        .await
+    sqlx::query!(
+        "SELECT id, policy_id FROM fiscal_year WHERE municipality_id = $1 AND year = $2",
+        mid,
+        year
+    )
+    .map(|r| (r.id, r.policy_id))
+    .fetch_optional(pool)
+    .await
 }
 
 /// Appends a department to a year; returns its id. A taken name or slug is a unique violation.
@@ -276,20 +257,16 @@ pub async fn insert_department(
     name: &str,
 ) -> sqlx::Result<i64> {
     // The year locked: departments added at once get positions one after another.
-    sqlx::query("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
-        .bind(mid)
-        .bind(fiscal_year_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query_scalar(
-        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
-         RETURNING id",
+    sqlx::query!(
+        "SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE",
+        mid,
+        fiscal_year_id
     )
-    .bind(mid)
-    .bind(fiscal_year_id)
-    .bind(slug)
-    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query_scalar!("INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2))
+         RETURNING id", mid, fiscal_year_id, slug, name)
     .fetch_one(&mut *tx)
     .await
 }
@@ -303,20 +280,16 @@ pub async fn insert_section(
     name: &str,
 ) -> sqlx::Result<i64> {
     // The department locked: sections added at once get positions one after another.
-    sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
-        .bind(mid)
-        .bind(department_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query_scalar(
-        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
-         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))
-         RETURNING id",
+    sqlx::query!(
+        "SELECT id FROM department WHERE municipality_id = $1 AND id = $2 FOR UPDATE",
+        mid,
+        department_id
     )
-    .bind(mid)
-    .bind(fiscal_year_id)
-    .bind(department_id)
-    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query_scalar!("INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+         VALUES ($1, $2, $3, $4, (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3))
+         RETURNING id", mid, fiscal_year_id, department_id, name)
     .fetch_one(&mut *tx)
     .await
 }
@@ -327,12 +300,8 @@ pub async fn department_year(
     mid: i64,
     department_id: i64,
 ) -> sqlx::Result<Option<(i32, i64)>> {
-    sqlx::query_as(
-        "SELECT f.year, f.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND d.id = $2",
-    )
-    .bind(mid)
-    .bind(department_id)
+    sqlx::query!("SELECT f.year, f.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.id = $2", mid, department_id).map(|r| (r.year, r.id))
     .fetch_optional(pool)
     .await
 }
@@ -343,12 +312,8 @@ pub async fn section_year(
     mid: i64,
     section_id: i64,
 ) -> sqlx::Result<Option<(i32, i64)>> {
-    sqlx::query_as(
-        "SELECT f.year, f.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
-         WHERE s.municipality_id = $1 AND s.id = $2",
-    )
-    .bind(mid)
-    .bind(section_id)
+    sqlx::query!("SELECT f.year, f.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+         WHERE s.municipality_id = $1 AND s.id = $2", mid, section_id).map(|r| (r.year, r.id))
     .fetch_optional(pool)
     .await
 }
@@ -366,27 +331,12 @@ pub async fn save_pillar(
 ) -> sqlx::Result<Option<i64>> {
     match id {
         None => {
-            sqlx::query_scalar(
-                "INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(mid)
-            .bind(policy_id)
-            .bind(number)
-            .bind(title)
-            .bind(viewpoint)
+            sqlx::query_scalar!("INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, policy_id, number, title, viewpoint)
             .fetch_optional(&mut *tx)
             .await
         }
         Some(id) => {
-            sqlx::query_scalar(
-                "UPDATE pillar SET number = $4, title = $5, viewpoint = $6 WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 RETURNING id",
-            )
-            .bind(mid)
-            .bind(policy_id)
-            .bind(id)
-            .bind(number)
-            .bind(title)
-            .bind(viewpoint)
+            sqlx::query_scalar!("UPDATE pillar SET number = $4, title = $5, viewpoint = $6 WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 RETURNING id", mid, policy_id, id, number, title, viewpoint)
             .fetch_optional(&mut *tx)
             .await
         }
@@ -395,9 +345,7 @@ pub async fn save_pillar(
 
 /// Whether a department has anything published (its publications keep referring to it).
 pub async fn has_publications(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND department_id = $2)")
-        .bind(mid)
-        .bind(department_id)
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND department_id = $2) AS "value!""#, mid, department_id)
         .fetch_one(pool)
         .await
 }
@@ -410,15 +358,15 @@ pub async fn section_holder(
     year: i32,
     name: &str,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT d.name FROM section s
          JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
          JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
          WHERE s.municipality_id = $1 AND f.year = $2 AND s.name = $3",
+        mid,
+        year,
+        name
     )
-    .bind(mid)
-    .bind(year)
-    .bind(name)
     .fetch_optional(pool)
     .await
 }
@@ -442,19 +390,15 @@ pub async fn slug_for_new_department(
     fiscal_year_id: i64,
     name: &str,
 ) -> sqlx::Result<String> {
-    let taken: Vec<String> = sqlx::query_scalar(
+    let taken: Vec<String> = sqlx::query_scalar!(
         "SELECT slug FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        mid,
+        fiscal_year_id
     )
-    .bind(mid)
-    .bind(fiscal_year_id)
     .fetch_all(&mut *tx)
     .await?;
-    let elsewhere: Option<String> = sqlx::query_scalar(
-        "SELECT d.slug FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND d.name = $2 ORDER BY f.year DESC LIMIT 1",
-    )
-    .bind(mid)
-    .bind(name)
+    let elsewhere: Option<String> = sqlx::query_scalar!("SELECT d.slug FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.name = $2 ORDER BY f.year DESC LIMIT 1", mid, name)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(s) = elsewhere.filter(|s| !taken.contains(s)) {
@@ -497,26 +441,16 @@ pub async fn transfer_section(
     department_id: i64,
 ) -> sqlx::Result<bool> {
     // The target locked: sections added at once get positions one after another.
-    let same_year: Option<i64> = sqlx::query_scalar(
-        "SELECT d.id FROM department d JOIN section s ON s.municipality_id = d.municipality_id AND s.fiscal_year_id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND d.id = $2 AND s.id = $3 FOR UPDATE OF d",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(section_id)
+    let same_year: Option<i64> = sqlx::query_scalar!("SELECT d.id FROM department d JOIN section s ON s.municipality_id = d.municipality_id AND s.fiscal_year_id = d.fiscal_year_id
+         WHERE d.municipality_id = $1 AND d.id = $2 AND s.id = $3 FOR UPDATE OF d", mid, department_id, section_id)
     .fetch_optional(&mut *tx)
     .await?;
     if same_year.is_none() {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE section SET department_id = $3,
+    sqlx::query!("UPDATE section SET department_id = $3,
                 position = (SELECT COALESCE(max(position), 0) + 1 FROM section WHERE municipality_id = $1 AND department_id = $3)
-         WHERE municipality_id = $1 AND id = $2",
-    )
-    .bind(mid)
-    .bind(section_id)
-    .bind(department_id)
+         WHERE municipality_id = $1 AND id = $2", mid, section_id, department_id)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -545,7 +479,7 @@ pub async fn carry_section_initiatives(
     from: i64,
     to: i64,
 ) -> sqlx::Result<Carried> {
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+    sqlx::query!("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
     // (initiative, goal, whether every initiative of the goal goes)
@@ -570,46 +504,32 @@ pub async fn carry_section_initiatives(
     goals.dedup();
     for (goal, whole) in goals {
         if whole {
-            sqlx::query(
-                "UPDATE goal SET department_id = $3, version = version + 1,
+            sqlx::query!("UPDATE goal SET department_id = $3, version = version + 1,
                      position = (SELECT COALESCE(max(position), 0) + 1 FROM goal WHERE municipality_id = $1 AND department_id = $3)
-                 WHERE municipality_id = $1 AND id = $2",
-            )
-            .bind(mid)
-            .bind(goal)
-            .bind(to)
+                 WHERE municipality_id = $1 AND id = $2", mid, goal, to)
             .execute(&mut *tx)
             .await?;
             carried.goals += 1;
         } else {
-            let copy: i64 = sqlx::query_scalar(
-                "INSERT INTO goal (municipality_id, department_id, position, text, note, category_id)
+            let copy: i64 = sqlx::query_scalar!("INSERT INTO goal (municipality_id, department_id, position, text, note, category_id)
                  SELECT municipality_id, $3,
                         (SELECT COALESCE(max(position), 0) + 1 FROM goal WHERE municipality_id = $1 AND department_id = $3),
                         text, note, category_id
-                 FROM goal WHERE municipality_id = $1 AND id = $2 RETURNING id",
-            )
-            .bind(mid)
-            .bind(goal)
-            .bind(to)
+                 FROM goal WHERE municipality_id = $1 AND id = $2 RETURNING id", mid, goal, to)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
                  SELECT municipality_id, $2, pillar_id FROM goal_pillar WHERE goal_id = $1",
+                goal,
+                copy
             )
-            .bind(goal)
-            .bind(copy)
             .execute(&mut *tx)
             .await?;
             let mine: Vec<i64> = going.iter().filter(|g| g.1 == goal).map(|g| g.0).collect();
-            sqlx::query(
-                "UPDATE initiative i SET goal_id = $2, version = version + 1, position = r.n
+            sqlx::query!("UPDATE initiative i SET goal_id = $2, version = version + 1, position = r.n
                  FROM (SELECT id, row_number() OVER (ORDER BY position)::int AS n FROM initiative WHERE id = ANY($1)) r
-                 WHERE i.id = r.id",
-            )
-            .bind(&mine)
-            .bind(copy)
+                 WHERE i.id = r.id", &mine[..], copy)
             .execute(&mut *tx)
             .await?;
             renumber_initiatives(&mut *tx, goal).await?;
@@ -618,7 +538,7 @@ pub async fn carry_section_initiatives(
     }
     carried.initiatives = going.len();
     renumber_goals(&mut *tx, from).await?;
-    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+    sqlx::query!("SET CONSTRAINTS ALL IMMEDIATE")
         .execute(&mut *tx)
         .await?;
     Ok(carried)
@@ -626,11 +546,8 @@ pub async fn carry_section_initiatives(
 
 /// Closes up the positions of a department's goals (UNIQUE positions deferred by the caller).
 async fn renumber_goals(tx: &mut PgConnection, department_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE goal x SET position = r.n FROM (SELECT id, row_number() OVER (ORDER BY position)::int AS n FROM goal WHERE department_id = $1) r
-         WHERE x.id = r.id AND x.position <> r.n",
-    )
-    .bind(department_id)
+    sqlx::query!("UPDATE goal x SET position = r.n FROM (SELECT id, row_number() OVER (ORDER BY position)::int AS n FROM goal WHERE department_id = $1) r
+         WHERE x.id = r.id AND x.position <> r.n", department_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -638,11 +555,8 @@ async fn renumber_goals(tx: &mut PgConnection, department_id: i64) -> sqlx::Resu
 
 /// Closes up the positions of a goal's initiatives (UNIQUE positions deferred by the caller).
 async fn renumber_initiatives(tx: &mut PgConnection, goal_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE initiative x SET position = r.n FROM (SELECT id, row_number() OVER (ORDER BY position)::int AS n FROM initiative WHERE goal_id = $1) r
-         WHERE x.id = r.id AND x.position <> r.n",
-    )
-    .bind(goal_id)
+    sqlx::query!("UPDATE initiative x SET position = r.n FROM (SELECT id, row_number() OVER (ORDER BY position)::int AS n FROM initiative WHERE goal_id = $1) r
+         WHERE x.id = r.id AND x.position <> r.n", goal_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -651,10 +565,12 @@ async fn renumber_initiatives(tx: &mut PgConnection, goal_id: i64) -> sqlx::Resu
 /// Locks a fiscal year's row until the transaction ends: changes to its organization made at
 /// once (two uploads creating the same department) then run one after the other.
 pub async fn lock_year(tx: &mut PgConnection, mid: i64, fiscal_year_id: i64) -> sqlx::Result<()> {
-    sqlx::query("SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE")
-        .bind(mid)
-        .bind(fiscal_year_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT id FROM fiscal_year WHERE municipality_id = $1 AND id = $2 FOR UPDATE",
+        mid,
+        fiscal_year_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     Ok(())
 }

@@ -79,72 +79,57 @@ pub struct AuditRow {
 }
 
 pub async fn department(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<DepartmentCtx>> {
-    sqlx::query_as(
-        "SELECT d.id, d.name, d.slug, d.fiscal_year_id, f.year, f.policy_id
+    sqlx::query_as!(DepartmentCtx, "SELECT d.id, d.name, d.slug, d.fiscal_year_id, f.year, f.policy_id
          FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
-         WHERE d.municipality_id = $1 AND d.id = $2",
-    )
-    .bind(mid)
-    .bind(id)
+         WHERE d.municipality_id = $1 AND d.id = $2", mid, id)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn goal(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<GoalCtx>> {
-    sqlx::query_as(
-        "SELECT g.id, g.department_id, g.position, g.text, g.version, g.category_id,
-                COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS pillar_ids
+    sqlx::query_as!(GoalCtx, r#"SELECT g.id, g.department_id, g.position, g.text, g.version, g.category_id,
+                COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS "pillar_ids!"
          FROM goal g LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          WHERE g.municipality_id = $1 AND g.id = $2
-         GROUP BY g.id",
-    )
-    .bind(mid)
-    .bind(id)
+         GROUP BY g.id"#, mid, id)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn initiative(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<InitiativeCtx>> {
-    sqlx::query_as(
-        "SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version, i.deadline,
-                COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS section_ids
+    sqlx::query_as!(InitiativeCtx, r#"SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version, i.deadline,
+                COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS "section_ids!"
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          LEFT JOIN initiative_section s ON s.municipality_id = i.municipality_id AND s.initiative_id = i.id
          WHERE i.municipality_id = $1 AND i.id = $2
-         GROUP BY i.id, g.department_id",
-    )
-    .bind(mid)
-    .bind(id)
+         GROUP BY i.id, g.department_id"#, mid, id)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn criterion(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<CriterionCtx>> {
-    sqlx::query_as(
-        "SELECT c.id, c.initiative_id, i.goal_id, g.department_id,
+    sqlx::query_as!(CriterionCtx, r#"SELECT c.id, c.initiative_id, i.goal_id, g.department_id,
                 COALESCE((SELECT array_agg(s.section_id ORDER BY s.position) FROM initiative_section s
-                          WHERE s.municipality_id = c.municipality_id AND s.initiative_id = i.id), '{}') AS section_ids,
+                          WHERE s.municipality_id = c.municipality_id AND s.initiative_id = i.id), '{}') AS "section_ids!",
                 c.position, c.text, c.target_value, c.unit, c.comparator, c.version
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-         WHERE c.municipality_id = $1 AND c.id = $2",
-    )
-    .bind(mid)
-    .bind(id)
+         WHERE c.municipality_id = $1 AND c.id = $2"#, mid, id)
     .fetch_optional(pool)
     .await
 }
 
 /// The pillars a goal of this department may be tied to.
 pub async fn pillar_choices(pool: &PgPool, mid: i64, policy_id: i64) -> sqlx::Result<Vec<Choice>> {
-    sqlx::query_as(
-        "SELECT id, format('(%s) %s', number, title) AS label FROM pillar
-         WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL ORDER BY number",
+    sqlx::query_as!(
+        Choice,
+        r#"SELECT id, format('(%s) %s', number, title) AS "label!" FROM pillar
+         WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL ORDER BY number"#,
+        mid,
+        policy_id
     )
-    .bind(mid)
-    .bind(policy_id)
     .fetch_all(pool)
     .await
 }
@@ -155,11 +140,7 @@ pub async fn section_choices(
     mid: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<Choice>> {
-    sqlx::query_as(
-        "SELECT id, name AS label FROM section WHERE municipality_id = $1 AND department_id = $2 ORDER BY position",
-    )
-    .bind(mid)
-    .bind(department_id)
+    sqlx::query_as!(Choice, "SELECT id, name AS label FROM section WHERE municipality_id = $1 AND department_id = $2 ORDER BY position", mid, department_id)
     .fetch_all(pool)
     .await
 }
@@ -367,7 +348,7 @@ pub async fn move_item(
     up: bool,
 ) -> sqlx::Result<bool> {
     let (table, parent) = (item.table(), item.parent_column());
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+    sqlx::query!("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
     let neighbour = if up {
@@ -397,12 +378,14 @@ pub async fn set_goal_category(
     goal_id: i64,
     category_id: Option<i64>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE goal SET category_id = $3 WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(goal_id)
-        .bind(category_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE goal SET category_id = $3 WHERE municipality_id = $1 AND id = $2",
+        mid,
+        goal_id,
+        category_id
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -413,12 +396,14 @@ pub async fn set_initiative_deadline(
     initiative_id: i64,
     deadline: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE initiative SET deadline = $3 WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(initiative_id)
-        .bind(deadline)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE initiative SET deadline = $3 WHERE municipality_id = $1 AND id = $2",
+        mid,
+        initiative_id,
+        deadline
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -428,18 +413,20 @@ pub async fn set_goal_pillars(
     goal_id: i64,
     pillars: &[i64],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM goal_pillar WHERE municipality_id = $1 AND goal_id = $2")
-        .bind(mid)
-        .bind(goal_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "DELETE FROM goal_pillar WHERE municipality_id = $1 AND goal_id = $2",
+        mid,
+        goal_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
          SELECT $1, $2, p.id FROM pillar p WHERE p.municipality_id = $1 AND p.id = ANY($3)",
+        mid,
+        goal_id,
+        pillars
     )
-    .bind(mid)
-    .bind(goal_id)
-    .bind(pillars)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -452,18 +439,20 @@ pub async fn set_initiative_sections(
     initiative_id: i64,
     sections: &[i64],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM initiative_section WHERE municipality_id = $1 AND initiative_id = $2")
-        .bind(mid)
-        .bind(initiative_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "DELETE FROM initiative_section WHERE municipality_id = $1 AND initiative_id = $2",
+        mid,
+        initiative_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
          SELECT $1, $2, x.id, x.ord FROM unnest($3::bigint[]) WITH ORDINALITY AS x(id, ord)",
+        mid,
+        initiative_id,
+        sections
     )
-    .bind(mid)
-    .bind(initiative_id)
-    .bind(sections)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -480,12 +469,7 @@ pub async fn set_metric(
         Some((v, u, c)) => (Some(v), Some(u), Some(c)),
         None => (None, None, None),
     };
-    sqlx::query("UPDATE criterion SET target_value = $3, unit = $4, comparator = $5 WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(criterion_id)
-        .bind(value)
-        .bind(unit)
-        .bind(comparator)
+    sqlx::query!("UPDATE criterion SET target_value = $3, unit = $4, comparator = $5 WHERE municipality_id = $1 AND id = $2", mid, criterion_id, value, unit, comparator)
         .execute(&mut *tx)
         .await?;
     Ok(())
@@ -510,19 +494,8 @@ pub async fn audit<T: Serialize>(
     mid: i64,
     e: AuditEntry<'_, T>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, department_id, goal_id, before, after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(mid)
-    .bind(e.user_id)
-    .bind(e.action)
-    .bind(e.entity)
-    .bind(e.entity_id)
-    .bind(e.department_id)
-    .bind(e.goal_id)
-    .bind(e.before.map(|b| serde_json::to_value(b).unwrap_or_default()))
-    .bind(e.after.map(|a| serde_json::to_value(a).unwrap_or_default()))
+    sqlx::query!("INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, department_id, goal_id, before, after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", mid, e.user_id, e.action, e.entity, e.entity_id, e.department_id, e.goal_id, e.before.map(|b| serde_json::to_value(b).unwrap_or_default()), e.after.map(|a| serde_json::to_value(a).unwrap_or_default()))
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -536,18 +509,13 @@ pub async fn audit_trail(
     department_id: Option<i64>,
     goal_id: Option<i64>,
 ) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as(
-        "SELECT a.at, u.display_name AS who, a.action, a.entity, a.entity_id, a.before, a.after
+    sqlx::query_as!(AuditRow, "SELECT a.at, u.display_name AS who, a.action, a.entity, a.entity_id, a.before, a.after
          FROM audit_event a LEFT JOIN app_user u ON u.municipality_id = a.municipality_id AND u.id = a.user_id
          WHERE a.municipality_id = $1
            AND ($2::bigint IS NULL OR a.department_id = $2)
            AND ($3::bigint IS NULL OR a.goal_id = $3)
          ORDER BY a.at DESC, a.id DESC
-         LIMIT 500",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(goal_id)
+         LIMIT 500", mid, department_id, goal_id)
     .fetch_all(pool)
     .await
 }

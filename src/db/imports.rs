@@ -31,15 +31,11 @@ pub const LEASE_KEY: i32 = 0x6d6f_6b75; // "moku"
 /// the server's connection; nothing was written). Imports another live server is applying
 /// hold their lease and are left alone. Returns how many were marked.
 pub async fn fail_interrupted(pool: &PgPool, grace: std::time::Duration) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE import_job SET state = 'failed', finished_at = now(),
+    Ok(sqlx::query!("UPDATE import_job SET state = 'failed', finished_at = now(),
                 message = '取り込みの途中でサーバーが停止しました。何も書き込まれていません。もう一度アップロードしてください。'
          WHERE state = 'running'
            AND COALESCE(started_at, created_at) < now() - make_interval(secs => $2)
-           AND pg_try_advisory_xact_lock($1, (id % 2147483647)::int)",
-    )
-    .bind(LEASE_KEY)
-    .bind(grace.as_secs_f64())
+           AND pg_try_advisory_xact_lock($1, (id % 2147483647)::int)", LEASE_KEY, grace.as_secs_f64())
     .execute(pool)
     .await?
     .rows_affected())
@@ -58,47 +54,28 @@ pub async fn create(
     preview: &[DepartmentChange],
     fingerprint: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query("DELETE FROM import_job WHERE municipality_id = $1 AND created_at < now() - interval '30 days'")
-        .bind(mid)
+    sqlx::query!("DELETE FROM import_job WHERE municipality_id = $1 AND created_at < now() - interval '30 days'", mid)
         .execute(pool)
         .await?;
-    sqlx::query_scalar(
-        "INSERT INTO import_job (municipality_id, fiscal_year_id, created_by, filename, parsed, preview, fingerprint, total_departments)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(user_id)
-    .bind(filename)
-    .bind(Json(parsed))
-    .bind(Json(preview))
-    .bind(fingerprint)
-    .bind(parsed.departments.len() as i32)
+    sqlx::query_scalar!("INSERT INTO import_job (municipality_id, fiscal_year_id, created_by, filename, parsed, preview, fingerprint, total_departments)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id", mid, fid, user_id, filename, Json(parsed) as _, Json(preview) as _, fingerprint, parsed.departments.len() as i32)
     .fetch_one(pool)
     .await
 }
 
 /// An upload of this city, or None.
 pub async fn find(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<ImportJob>> {
-    sqlx::query_as(
-        "SELECT j.id, j.fiscal_year_id, f.year, j.created_by, j.filename, j.parsed, j.preview, j.fingerprint, j.state,
-                j.done_departments, j.total_departments, j.report, j.message
+    sqlx::query_as!(ImportJob, r#"SELECT j.id, j.fiscal_year_id, f.year, j.created_by, j.filename, j.parsed AS "parsed!: Json<Parsed>", j.preview AS "preview!: Json<Vec<DepartmentChange>>", j.fingerprint, j.state,
+                j.done_departments, j.total_departments, j.report AS "report?: Json<Vec<DepartmentChange>>", j.message
          FROM import_job j JOIN fiscal_year f ON f.municipality_id = j.municipality_id AND f.id = j.fiscal_year_id
-         WHERE j.municipality_id = $1 AND j.id = $2",
-    )
-    .bind(mid)
-    .bind(id)
+         WHERE j.municipality_id = $1 AND j.id = $2"#, mid, id)
     .fetch_optional(pool)
     .await
 }
 
 /// Marks a previewed upload as running; false when it was not waiting (confirmed twice).
 pub async fn start(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<bool> {
-    let n = sqlx::query(
-        "UPDATE import_job SET state = 'running', started_at = now() WHERE municipality_id = $1 AND id = $2 AND state = 'previewed'",
-    )
-    .bind(mid)
-    .bind(id)
+    let n = sqlx::query!("UPDATE import_job SET state = 'running', started_at = now() WHERE municipality_id = $1 AND id = $2 AND state = 'previewed'", mid, id)
     .execute(pool)
     .await?
     .rows_affected();
@@ -112,13 +89,7 @@ pub async fn finish(
     report: Option<&[DepartmentChange]>,
     message: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE import_job SET state = $2, report = $3, message = $4, finished_at = now() WHERE id = $1",
-    )
-    .bind(id)
-    .bind(state)
-    .bind(report.map(Json))
-    .bind(message)
+    sqlx::query!("UPDATE import_job SET state = $2, report = $3, message = $4, finished_at = now() WHERE id = $1", id, state, report.map(Json) as _, message)
     .execute(pool)
     .await?;
     Ok(())
@@ -130,44 +101,33 @@ pub async fn pillars_of_year(
     mid: i64,
     fid: i64,
 ) -> sqlx::Result<Vec<(i32, String)>> {
-    sqlx::query_as(
-        "SELECT p.number, p.title FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL ORDER BY p.number",
-    )
-    .bind(mid)
-    .bind(fid)
+    sqlx::query!("SELECT p.number, p.title FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
+         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL ORDER BY p.number", mid, fid).map(|r| (r.number, r.title))
     .fetch_all(pool)
     .await
 }
 
 /// The year's departments, sections and pillars, for reading a file against.
 pub async fn context(pool: &PgPool, mid: i64, fid: i64) -> sqlx::Result<Context> {
-    let departments: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, name FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
-    )
-    .bind(mid)
-    .bind(fid)
+    let departments: Vec<(i64, String)> = sqlx::query!("SELECT id, name FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id", mid, fid).map(|r| (r.id, r.name))
     .fetch_all(pool)
     .await?;
-    let sections: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id",
-    )
-    .bind(mid)
-    .bind(fid)
+    let sections: Vec<String> = sqlx::query_scalar!("SELECT name FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position, id", mid, fid)
     .fetch_all(pool)
     .await?;
     let pillar_titles = pillars_of_year(pool, mid, fid).await?;
     let pillars: Vec<i32> = pillar_titles.iter().map(|(number, _)| *number).collect();
-    let year: i32 =
-        sqlx::query_scalar("SELECT year FROM fiscal_year WHERE municipality_id = $1 AND id = $2")
-            .bind(mid)
-            .bind(fid)
-            .fetch_one(pool)
-            .await?;
-    let categories: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
+    let year: i32 = sqlx::query_scalar!(
+        "SELECT year FROM fiscal_year WHERE municipality_id = $1 AND id = $2",
+        mid,
+        fid
     )
-    .bind(mid)
+    .fetch_one(pool)
+    .await?;
+    let categories: Vec<String> = sqlx::query_scalar!(
+        "SELECT name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
+        mid
+    )
     .fetch_all(pool)
     .await?;
     let deployment = crate::db::settings::is_deployment(pool, mid).await?;
@@ -226,13 +186,9 @@ pub async fn lock_sheets(
     mid: i64,
     ids: &[i64],
 ) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT d.name, s.state FROM sheet s JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+    let rows: Vec<(String, String)> = sqlx::query!("SELECT d.name, s.state FROM sheet s JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
          WHERE s.municipality_id = $1 AND s.department_id = ANY($2)
-         ORDER BY d.position, s.kind FOR SHARE OF s",
-    )
-    .bind(mid)
-    .bind(ids)
+         ORDER BY d.position, s.kind FOR SHARE OF s", mid, ids).map(|r| (r.name, r.state))
     .fetch_all(&mut *tx)
     .await?;
     let mut approved: Vec<String> = Vec::new();
@@ -246,20 +202,20 @@ pub async fn lock_sheets(
 
 /// Takes the lease of a job being applied (held until the transaction ends).
 pub async fn take_lease(tx: &mut PgConnection, job_id: i64) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)")
-        .bind(LEASE_KEY)
-        .bind(job_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock($1, ($2::bigint % 2147483647)::int)",
+        LEASE_KEY,
+        job_id
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
 /// Locks the departments an upload writes, in id order.
 pub async fn lock_departments(tx: &mut PgConnection, mid: i64, ids: &[i64]) -> sqlx::Result<()> {
-    sqlx::query("SELECT id FROM department WHERE municipality_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE")
-        .bind(mid)
-        .bind(ids)
-        .execute(&mut *tx)
+    sqlx::query!("SELECT id FROM department WHERE municipality_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE", mid, ids)
+        .fetch_optional(&mut *tx)
         .await?;
     Ok(())
 }
@@ -270,11 +226,7 @@ pub async fn mark_done(
     job_id: i64,
     report: &[DepartmentChange],
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1",
-    )
-    .bind(job_id)
-    .bind(Json(report))
+    sqlx::query!("UPDATE import_job SET state = 'done', report = $2, message = NULL, finished_at = now() WHERE id = $1", job_id, Json(report) as _)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -288,14 +240,10 @@ pub async fn stored_trees(
     departments: &[i64],
 ) -> sqlx::Result<std::collections::HashMap<i64, Vec<crate::domain::document::GoalDoc>>> {
     use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
-    let goals: Vec<(i64, i64, String, Vec<i32>)> = sqlx::query_as(
-        "SELECT g.id, g.department_id, g.text,
+    let goals: Vec<(i64, i64, String, Vec<i32>)> = sqlx::query!(r#"SELECT g.id, g.department_id, g.text,
                 COALESCE((SELECT array_agg(p.number ORDER BY p.number) FROM goal_pillar gp JOIN pillar p ON p.id = gp.pillar_id
-                          WHERE gp.goal_id = g.id), '{}')
-         FROM goal g WHERE g.municipality_id = $1 AND g.department_id = ANY($2) ORDER BY g.department_id, g.position",
-    )
-    .bind(mid)
-    .bind(departments)
+                          WHERE gp.goal_id = g.id), '{}') AS "coalesce!"
+         FROM goal g WHERE g.municipality_id = $1 AND g.department_id = ANY($2) ORDER BY g.department_id, g.position"#, mid, departments).map(|r| (r.id, r.department_id, r.text, r.coalesce))
     .fetch_all(&mut *conn)
     .await?;
     // goal id, text, sections, criteria, 実績, 成果.
@@ -307,17 +255,15 @@ pub async fn stored_trees(
         Option<Vec<String>>,
         Option<Vec<String>>,
     );
-    let initiatives: Vec<Row> = sqlx::query_as(
-        "SELECT i.goal_id, i.text,
+    let goal_ids: Vec<i64> = goals.iter().map(|g| g.0).collect();
+    let initiatives: Vec<Row> = sqlx::query!(r#"SELECT i.goal_id, i.text,
                 COALESCE((SELECT array_agg(s.name ORDER BY x.position) FROM initiative_section x JOIN section s ON s.id = x.section_id
-                          WHERE x.initiative_id = i.id), '{}'),
-                COALESCE((SELECT array_agg(c.text ORDER BY c.position) FROM criterion c WHERE c.initiative_id = i.id), '{}'),
-                r.performance, r.outcome
+                          WHERE x.initiative_id = i.id), '{}') AS "sections!",
+                COALESCE((SELECT array_agg(c.text ORDER BY c.position) FROM criterion c WHERE c.initiative_id = i.id), '{}') AS "criteria!",
+                r.performance AS "performance?", r.outcome AS "outcome?"
          FROM initiative i LEFT JOIN initiative_result r ON r.initiative_id = i.id
-         WHERE i.municipality_id = $1 AND i.goal_id = ANY($2) ORDER BY i.goal_id, i.position",
-    )
-    .bind(mid)
-    .bind(goals.iter().map(|g| g.0).collect::<Vec<_>>())
+         WHERE i.municipality_id = $1 AND i.goal_id = ANY($2) ORDER BY i.goal_id, i.position"#, mid, &goal_ids[..])
+    .map(|r| (r.goal_id, r.text, r.sections, r.criteria, r.performance, r.outcome))
     .fetch_all(&mut *conn)
     .await?;
     let mut by_goal: std::collections::HashMap<i64, Vec<InitiativeDoc>> = Default::default();
@@ -366,37 +312,32 @@ pub async fn write_maps(
     fid: i64,
     departments: &[i64],
 ) -> sqlx::Result<WriteMaps> {
-    let sections = sqlx::query_as(
+    let sections = sqlx::query!(
         "SELECT name, id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        mid,
+        fid
     )
-    .bind(mid)
-    .bind(fid)
+    .map(|r| (r.name, r.id))
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
-    let pillars = sqlx::query_as(
-        "SELECT p.number, p.id FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
-         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL",
-    )
-    .bind(mid)
-    .bind(fid)
+    let pillars = sqlx::query!("SELECT p.number, p.id FROM pillar p JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.policy_id = p.policy_id
+         WHERE f.municipality_id = $1 AND f.id = $2 AND p.parent_id IS NULL", mid, fid).map(|r| (r.number, r.id))
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
-    let categories =
-        sqlx::query_as("SELECT name, id FROM goal_category WHERE municipality_id = $1")
-            .bind(mid)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
-    let states = sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT department_id, kind, state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)",
+    let categories = sqlx::query!(
+        "SELECT name, id FROM goal_category WHERE municipality_id = $1",
+        mid
     )
-    .bind(mid)
-    .bind(departments)
+    .map(|r| (r.name, r.id))
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let states = sqlx::query!("SELECT department_id, kind, state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)", mid, departments).map(|r| (r.department_id, r.kind, r.state))
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
@@ -412,7 +353,7 @@ pub async fn write_maps(
 
 /// Defers the position constraints to commit (rows of a tree change places while written).
 pub async fn defer_constraints(tx: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+    sqlx::query!("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
     Ok(())
@@ -421,10 +362,12 @@ pub async fn defer_constraints(tx: &mut PgConnection) -> sqlx::Result<()> {
 /// How many departments of a running job are written (through the pool: the applying
 /// transaction is invisible until it commits).
 pub async fn set_progress(pool: &PgPool, job_id: i64, done: i32) -> sqlx::Result<()> {
-    sqlx::query("UPDATE import_job SET done_departments = $2 WHERE id = $1")
-        .bind(job_id)
-        .bind(done)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE import_job SET done_departments = $2 WHERE id = $1",
+        job_id,
+        done
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -123,11 +123,12 @@ pub async fn create_database_if_missing(
     name: &str,
 ) -> Result<(), sqlx::Error> {
     let mut conn = PgConnection::connect_with(admin).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "value!""#,
+        name
+    )
+    .fetch_one(&mut conn)
+    .await?;
     if !exists {
         // Identifiers cannot be bound; the name is ours, and quoted as an identifier.
         sqlx::query(&format!(
@@ -143,7 +144,8 @@ pub async fn create_database_if_missing(
 /// The era table.
 pub async fn load_eras(pool: &PgPool) -> Result<Eras, sqlx::Error> {
     let rows: Vec<(String, chrono::NaiveDate, i32)> =
-        sqlx::query_as("SELECT name, starts_on, first_fiscal_year FROM era ORDER BY starts_on")
+        sqlx::query!("SELECT name, starts_on, first_fiscal_year FROM era ORDER BY starts_on")
+            .map(|r| (r.name, r.starts_on, r.first_fiscal_year))
             .fetch_all(pool)
             .await?;
     Ok(Eras::new(

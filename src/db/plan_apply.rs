@@ -33,22 +33,15 @@ pub async fn apply_in(
     let mut written = 0;
     let m = &doc.municipality;
     written += exec(
-        sqlx::query(
-            "INSERT INTO municipality (slug, name, name_kana, local_government_code) VALUES ($1, $2, $3, $4)
+        sqlx::query!("INSERT INTO municipality (slug, name, name_kana, local_government_code) VALUES ($1, $2, $3, $4)
              ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, name_kana = EXCLUDED.name_kana,
                  local_government_code = EXCLUDED.local_government_code
              WHERE (municipality.name, municipality.name_kana, municipality.local_government_code::text)
-                   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_kana, EXCLUDED.local_government_code::text)",
-        )
-        .bind(&m.slug)
-        .bind(&m.name)
-        .bind(&m.name_kana)
-        .bind(&m.local_government_code),
+                   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.name_kana, EXCLUDED.local_government_code::text)", m.slug, m.name, m.name_kana, m.local_government_code),
         tx,
     )
     .await?;
-    let mid: i64 = sqlx::query_scalar("SELECT id FROM municipality WHERE slug = $1")
-        .bind(&m.slug)
+    let mid: i64 = sqlx::query_scalar!("SELECT id FROM municipality WHERE slug = $1", m.slug)
         .fetch_one(&mut *tx)
         .await?;
     let p = &doc.plan;
@@ -59,8 +52,7 @@ pub async fn apply_in(
         .map(|(t, s)| (t.clone(), s.to_vec()))
         .unwrap_or_default();
     written += exec(
-        sqlx::query(
-            "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
+        sqlx::query!("INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (municipality_id, slug) DO UPDATE SET name = EXCLUDED.name, pillar_set_name = EXCLUDED.pillar_set_name,
                  sublevel_names = EXCLUDED.sublevel_names, adopted = EXCLUDED.adopted, first_year = EXCLUDED.first_year,
@@ -68,26 +60,17 @@ pub async fn apply_in(
              WHERE (policy.name, policy.pillar_set_name, policy.sublevel_names, policy.adopted, policy.first_year,
                     policy.last_year, policy.item_label)
                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.pillar_set_name, EXCLUDED.sublevel_names, EXCLUDED.adopted,
-                                     EXCLUDED.first_year, EXCLUDED.last_year, EXCLUDED.item_label)",
-        )
-        .bind(mid)
-        .bind(&p.slug)
-        .bind(&p.name)
-        .bind(&top)
-        .bind(&sublevels)
-        .bind(&p.adopted)
-        .bind(p.first_year)
-        .bind(p.last_year)
-        .bind(&p.item_label),
+                                     EXCLUDED.first_year, EXCLUDED.last_year, EXCLUDED.item_label)", mid, p.slug, p.name, top, &sublevels[..], p.adopted, p.first_year, p.last_year, p.item_label),
         tx,
     )
     .await?;
-    let plan_id: i64 =
-        sqlx::query_scalar("SELECT id FROM policy WHERE municipality_id = $1 AND slug = $2")
-            .bind(mid)
-            .bind(&p.slug)
-            .fetch_one(&mut *tx)
-            .await?;
+    let plan_id: i64 = sqlx::query_scalar!(
+        "SELECT id FROM policy WHERE municipality_id = $1 AND slug = $2",
+        mid,
+        p.slug
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let (n, nodes) = write_nodes(tx, mid, plan_id, &doc.nodes).await?;
     written += n;
     let writer = Writer { mid, plan_id, user };
@@ -121,31 +104,16 @@ async fn write_nodes(
         };
         let depth = n.key.split('.').count() as i32 - 1;
         written += exec(
-            sqlx::query(
-                "INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
+            sqlx::query!("INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (policy_id, (COALESCE(parent_id, 0)), number) DO UPDATE SET depth = EXCLUDED.depth,
                      label = EXCLUDED.label, title = EXCLUDED.title, description = EXCLUDED.description
                  WHERE (pillar.depth, pillar.label, pillar.title, pillar.description)
-                       IS DISTINCT FROM (EXCLUDED.depth, EXCLUDED.label, EXCLUDED.title, EXCLUDED.description)",
-            )
-            .bind(mid)
-            .bind(plan_id)
-            .bind(parent)
-            .bind(depth)
-            .bind(position)
-            .bind(&n.label)
-            .bind(&n.title)
-            .bind(&n.description),
+                       IS DISTINCT FROM (EXCLUDED.depth, EXCLUDED.label, EXCLUDED.title, EXCLUDED.description)", mid, plan_id, parent, depth, position, n.label, n.title, n.description),
             tx,
         )
         .await?;
-        let id: i64 = sqlx::query_scalar(
-            "SELECT id FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = $3",
-        )
-        .bind(plan_id)
-        .bind(parent)
-        .bind(position)
+        let id: i64 = sqlx::query_scalar!("SELECT id FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = $3", plan_id, parent, position)
         .fetch_one(&mut *tx)
         .await?;
         ids.insert(n.key.clone(), id);
@@ -202,34 +170,27 @@ impl Writer {
         item: &ItemDoc,
         nodes: &HashMap<String, i64>,
     ) -> sqlx::Result<usize> {
-        let before: Option<Vec<String>> = sqlx::query_scalar(
+        let before: Option<Vec<String>> = sqlx::query_scalar!(
             "SELECT sections FROM plan_item WHERE policy_id = $1 AND number = $2",
+            self.plan_id,
+            item.number
         )
-        .bind(self.plan_id)
-        .bind(item.number)
         .fetch_optional(&mut *tx)
         .await?;
         let mut written = exec(
-            sqlx::query(
-                "INSERT INTO plan_item (municipality_id, policy_id, number, title, content, sections) VALUES ($1, $2, $3, $4, $5, $6)
+            sqlx::query!("INSERT INTO plan_item (municipality_id, policy_id, number, title, content, sections) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (policy_id, number) DO UPDATE SET title = EXCLUDED.title, content = EXCLUDED.content, sections = EXCLUDED.sections
-                 WHERE (plan_item.title, plan_item.content, plan_item.sections) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.content, EXCLUDED.sections)",
-            )
-            .bind(self.mid)
-            .bind(self.plan_id)
-            .bind(item.number)
-            .bind(&item.title)
-            .bind(&item.content)
-            .bind(&item.sections),
+                 WHERE (plan_item.title, plan_item.content, plan_item.sections) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.content, EXCLUDED.sections)", self.mid, self.plan_id, item.number, item.title, item.content, &item.sections[..]),
             tx,
         )
         .await?;
-        let item_id: i64 =
-            sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
-                .bind(self.plan_id)
-                .bind(item.number)
-                .fetch_one(&mut *tx)
-                .await?;
+        let item_id: i64 = sqlx::query_scalar!(
+            "SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2",
+            self.plan_id,
+            item.number
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         if before.as_ref() != Some(&item.sections) {
             link_sections(tx, self.mid, item_id, &item.sections).await?;
         }
@@ -244,10 +205,12 @@ impl Writer {
             )
             .await?;
         if written > 0 && before.is_some() {
-            sqlx::query("UPDATE plan_item SET version = version + 1 WHERE id = $1")
-                .bind(item_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE plan_item SET version = version + 1 WHERE id = $1",
+                item_id
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         Ok(written)
     }
@@ -271,28 +234,21 @@ impl Writer {
         // A place that changes between home and ※再掲 is written anew, so the one home a
         // moment holds stays one.
         let mut written = exec(
-            sqlx::query(
+            sqlx::query!(
                 "DELETE FROM plan_item_place WHERE item_id = $1
                  AND (NOT (node_id = ANY($2)) OR (node_id = $3) = restated)",
-            )
-            .bind(item_id)
-            .bind(&node_ids)
-            .bind(node_ids[0]),
+                item_id,
+                &node_ids[..],
+                node_ids[0]
+            ),
             tx,
         )
         .await?;
         for (node_id, number, restated) in places {
             written += exec(
-                sqlx::query(
-                    "INSERT INTO plan_item_place (municipality_id, item_id, node_id, number, restated) VALUES ($1, $2, $3, $4, $5)
+                sqlx::query!("INSERT INTO plan_item_place (municipality_id, item_id, node_id, number, restated) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (item_id, node_id) DO UPDATE SET number = EXCLUDED.number, restated = EXCLUDED.restated
-                     WHERE (plan_item_place.number, plan_item_place.restated) IS DISTINCT FROM (EXCLUDED.number, EXCLUDED.restated)",
-                )
-                .bind(self.mid)
-                .bind(item_id)
-                .bind(node_id)
-                .bind(number)
-                .bind(restated),
+                     WHERE (plan_item_place.number, plan_item_place.restated) IS DISTINCT FROM (EXCLUDED.number, EXCLUDED.restated)", self.mid, item_id, node_id, number, restated),
                 tx,
             )
             .await?;
@@ -309,9 +265,11 @@ impl Writer {
         indicators: &[IndicatorDoc],
     ) -> sqlx::Result<usize> {
         let mut written = exec(
-            sqlx::query("DELETE FROM plan_indicator WHERE item_id = $1 AND position > $2")
-                .bind(item_id)
-                .bind(indicators.len() as i32),
+            sqlx::query!(
+                "DELETE FROM plan_indicator WHERE item_id = $1 AND position > $2",
+                item_id,
+                indicators.len() as i32
+            ),
             tx,
         )
         .await?;
@@ -322,42 +280,26 @@ impl Writer {
                 .and_then(|v| Decimal::from_str(v).ok());
             let comparator = ind.comparator.as_deref().unwrap_or("at_least");
             written += exec(
-                sqlx::query(
-                    "INSERT INTO plan_indicator (municipality_id, item_id, position, name, unit, baseline, baseline_year, baseline_value, comparator)
+                sqlx::query!("INSERT INTO plan_indicator (municipality_id, item_id, position, name, unit, baseline, baseline_year, baseline_value, comparator)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                      ON CONFLICT (item_id, position) DO UPDATE SET name = EXCLUDED.name, unit = EXCLUDED.unit, baseline = EXCLUDED.baseline,
                          baseline_year = EXCLUDED.baseline_year, baseline_value = EXCLUDED.baseline_value, comparator = EXCLUDED.comparator
                      WHERE (plan_indicator.name, plan_indicator.unit, plan_indicator.baseline, plan_indicator.baseline_year,
                             plan_indicator.baseline_value, plan_indicator.comparator)
                            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit, EXCLUDED.baseline, EXCLUDED.baseline_year,
-                                             EXCLUDED.baseline_value, EXCLUDED.comparator)",
-                )
-                .bind(self.mid)
-                .bind(item_id)
-                .bind(k as i32 + 1)
-                .bind(&ind.name)
-                .bind(&ind.unit)
-                .bind(&ind.baseline)
-                .bind(ind.baseline_year)
-                .bind(baseline_value)
-                .bind(comparator),
+                                             EXCLUDED.baseline_value, EXCLUDED.comparator)", self.mid, item_id, k as i32 + 1, ind.name, ind.unit, ind.baseline, ind.baseline_year, baseline_value, comparator),
                 tx,
             )
             .await?;
-            let indicator_id: i64 = sqlx::query_scalar(
+            let indicator_id: i64 = sqlx::query_scalar!(
                 "SELECT id FROM plan_indicator WHERE item_id = $1 AND position = $2",
+                item_id,
+                k as i32 + 1
             )
-            .bind(item_id)
-            .bind(k as i32 + 1)
             .fetch_one(&mut *tx)
             .await?;
             written += exec(
-                sqlx::query(
-                    "DELETE FROM plan_target WHERE indicator_id = $1 AND NOT (year BETWEEN $2 AND $3)",
-                )
-                .bind(indicator_id)
-                .bind(first_year)
-                .bind(last_year),
+                sqlx::query!("DELETE FROM plan_target WHERE indicator_id = $1 AND NOT (year BETWEEN $2 AND $3)", indicator_id, first_year, last_year),
                 tx,
             )
             .await?;
@@ -391,16 +333,20 @@ impl Writer {
         let numbers: Vec<i32> = doc.items.iter().map(|i| i.number).collect();
         let node_ids: Vec<i64> = nodes.values().copied().collect();
         let items = exec(
-            sqlx::query("DELETE FROM plan_item WHERE policy_id = $1 AND NOT (number = ANY($2))")
-                .bind(self.plan_id)
-                .bind(&numbers),
+            sqlx::query!(
+                "DELETE FROM plan_item WHERE policy_id = $1 AND NOT (number = ANY($2))",
+                self.plan_id,
+                &numbers[..]
+            ),
             tx,
         )
         .await?;
         let nodes = exec(
-            sqlx::query("DELETE FROM pillar WHERE policy_id = $1 AND NOT (id = ANY($2))")
-                .bind(self.plan_id)
-                .bind(&node_ids),
+            sqlx::query!(
+                "DELETE FROM pillar WHERE policy_id = $1 AND NOT (id = ANY($2))",
+                self.plan_id,
+                &node_ids[..]
+            ),
             tx,
         )
         .await?;
@@ -424,9 +370,11 @@ pub async fn write_target(
         Some(PlanValue::Word(w)) => (None, Some(w)),
         None => {
             return exec(
-                sqlx::query("DELETE FROM plan_target WHERE indicator_id = $1 AND year = $2")
-                    .bind(indicator_id)
-                    .bind(year),
+                sqlx::query!(
+                    "DELETE FROM plan_target WHERE indicator_id = $1 AND year = $2",
+                    indicator_id,
+                    year
+                ),
                 tx,
             )
             .await;
@@ -434,8 +382,7 @@ pub async fn write_target(
     };
     // Every sub-statement sees the table as it was before this statement: `old` is the
     // target before the write.
-    let rows: Option<i64> = sqlx::query_scalar(
-        "WITH old AS (SELECT written FROM plan_target WHERE indicator_id = $2 AND year = $3),
+    let rows: Option<i64> = sqlx::query_scalar!("WITH old AS (SELECT written FROM plan_target WHERE indicator_id = $2 AND year = $3),
          up AS (
              INSERT INTO plan_target (municipality_id, indicator_id, year, value, word, written) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, word = EXCLUDED.word, written = EXCLUDED.written
@@ -445,15 +392,7 @@ pub async fn write_target(
          rev AS (
              INSERT INTO plan_target_revision (municipality_id, indicator_id, year, before, after, revised_by)
              SELECT $1, $2, $3, old.written, $6, $7 FROM old, up WHERE old.written <> $6)
-         SELECT count(*) FROM up",
-    )
-    .bind(mid)
-    .bind(indicator_id)
-    .bind(year)
-    .bind(value)
-    .bind(word)
-    .bind(written)
-    .bind(user)
+         SELECT count(*) FROM up", mid, indicator_id, year, value, word, written, user)
     .fetch_one(&mut *tx)
     .await?;
     Ok(rows.unwrap_or(0) as usize)
@@ -466,17 +405,16 @@ pub async fn link_sections(
     item_id: i64,
     names: &[String],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM plan_item_section WHERE item_id = $1")
-        .bind(item_id)
+    sqlx::query!("DELETE FROM plan_item_section WHERE item_id = $1", item_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
          SELECT $1, $2, id FROM section WHERE municipality_id = $1 AND name = ANY($3)",
+        mid,
+        item_id,
+        names
     )
-    .bind(mid)
-    .bind(item_id)
-    .bind(names)
     .execute(&mut *tx)
     .await?;
     Ok(())

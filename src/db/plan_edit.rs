@@ -24,19 +24,8 @@ pub async fn create_plan(
     slug: &str,
     h: &Head,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(mid)
-    .bind(slug)
-    .bind(&h.name)
-    .bind(&h.levels[0])
-    .bind(&h.levels[1..])
-    .bind(&h.adopted)
-    .bind(h.first_year)
-    .bind(h.last_year)
-    .bind(&h.item_label)
+    sqlx::query_scalar!("INSERT INTO policy (municipality_id, slug, name, pillar_set_name, sublevel_names, adopted, first_year, last_year, item_label)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id", mid, slug, h.name, &h.levels[0], &h.levels[1..], h.adopted, h.first_year, h.last_year, h.item_label)
     .fetch_one(&mut *tx)
     .await
 }
@@ -49,33 +38,16 @@ pub async fn update_head(
     version: i32,
     h: &Head,
 ) -> sqlx::Result<bool> {
-    let n = sqlx::query(
-        "UPDATE policy SET name = $4, pillar_set_name = $5, sublevel_names = $6, adopted = $7, first_year = $8,
+    let n = sqlx::query!("UPDATE policy SET name = $4, pillar_set_name = $5, sublevel_names = $6, adopted = $7, first_year = $8,
              last_year = $9, item_label = $10, version = version + 1
-         WHERE municipality_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(version)
-    .bind(&h.name)
-    .bind(&h.levels[0])
-    .bind(&h.levels[1..])
-    .bind(&h.adopted)
-    .bind(h.first_year)
-    .bind(h.last_year)
-    .bind(&h.item_label)
+         WHERE municipality_id = $1 AND id = $2 AND version = $3", mid, plan_id, version, h.name, &h.levels[0], &h.levels[1..], h.adopted, h.first_year, h.last_year, h.item_label)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if n == 1 {
         // Targets outside the new period go (an item keeps its targets of the years left).
-        sqlx::query(
-            "DELETE FROM plan_target t USING plan_indicator x, plan_item i
-             WHERE t.indicator_id = x.id AND x.item_id = i.id AND i.policy_id = $1 AND NOT (t.year BETWEEN $2 AND $3)",
-        )
-        .bind(plan_id)
-        .bind(h.first_year)
-        .bind(h.last_year)
+        sqlx::query!("DELETE FROM plan_target t USING plan_indicator x, plan_item i
+             WHERE t.indicator_id = x.id AND x.item_id = i.id AND i.policy_id = $1 AND NOT (t.year BETWEEN $2 AND $3)", plan_id, h.first_year, h.last_year)
         .execute(&mut *tx)
         .await?;
     }
@@ -99,20 +71,11 @@ pub async fn insert_node(
     depth: i32,
     n: &Node,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
+    sqlx::query_scalar!("INSERT INTO pillar (municipality_id, policy_id, parent_id, depth, number, label, title, description)
          VALUES ($1, $2, $3, $4,
                  (SELECT COALESCE(max(number), 0) + 1 FROM pillar WHERE policy_id = $2 AND parent_id IS NOT DISTINCT FROM $3),
                  $5, $6, $7)
-         RETURNING id",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(parent)
-    .bind(depth)
-    .bind(&n.label)
-    .bind(&n.title)
-    .bind(&n.description)
+         RETURNING id", mid, plan_id, parent, depth, n.label, n.title, n.description)
     .fetch_one(&mut *tx)
     .await
 }
@@ -130,35 +93,21 @@ pub async fn update_node(
     parent: Option<i64>,
     depth: i32,
 ) -> sqlx::Result<bool> {
-    let moved = sqlx::query(
-        "UPDATE pillar SET label = $5, title = $6, description = $7, version = version + 1,
+    let moved = sqlx::query!("UPDATE pillar SET label = $5, title = $6, description = $7, version = version + 1,
              number = CASE WHEN parent_id IS NOT DISTINCT FROM $8 THEN number
                       ELSE (SELECT COALESCE(max(number), 0) + 1 FROM pillar WHERE policy_id = $2 AND parent_id IS NOT DISTINCT FROM $8) END,
              parent_id = $8, depth = $9
-         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 AND version = $4",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(node_id)
-    .bind(version)
-    .bind(&n.label)
-    .bind(&n.title)
-    .bind(&n.description)
-    .bind(parent)
-    .bind(depth)
+         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3 AND version = $4", mid, plan_id, node_id, version, n.label, n.title, n.description, parent, depth)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if moved == 0 {
         return Ok(false);
     }
-    sqlx::query(
-        "WITH RECURSIVE sub(id, depth) AS (
+    sqlx::query!("WITH RECURSIVE sub(id, depth) AS (
              SELECT id, depth FROM pillar WHERE id = $1
              UNION ALL SELECT p.id, sub.depth + 1 FROM pillar p JOIN sub ON p.parent_id = sub.id)
-         UPDATE pillar SET depth = sub.depth FROM sub WHERE pillar.id = sub.id AND pillar.depth <> sub.depth",
-    )
-    .bind(node_id)
+         UPDATE pillar SET depth = sub.depth FROM sub WHERE pillar.id = sub.id AND pillar.depth <> sub.depth", node_id)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -166,13 +115,13 @@ pub async fn update_node(
 
 /// The deepest level under a node, counted from the node (0: no children).
 pub async fn subtree_height(tx: &mut PgConnection, node_id: i64) -> sqlx::Result<i32> {
-    sqlx::query_scalar(
-        "WITH RECURSIVE sub(id, h) AS (
+    sqlx::query_scalar!(
+        r#"WITH RECURSIVE sub(id, h) AS (
              SELECT id, 0 FROM pillar WHERE id = $1
              UNION ALL SELECT p.id, sub.h + 1 FROM pillar p JOIN sub ON p.parent_id = sub.id)
-         SELECT max(h) FROM sub",
+         SELECT max(h) AS "value!" FROM sub"#,
+        node_id
     )
-    .bind(node_id)
     .fetch_one(&mut *tx)
     .await
 }
@@ -184,14 +133,14 @@ pub async fn delete_node(
     plan_id: i64,
     node_id: i64,
 ) -> sqlx::Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "DELETE FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND id = $3
            AND NOT EXISTS (SELECT 1 FROM pillar c WHERE c.parent_id = $3)
            AND NOT EXISTS (SELECT 1 FROM plan_item_place p WHERE p.node_id = $3)",
+        mid,
+        plan_id,
+        node_id
     )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(node_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -205,12 +154,14 @@ pub async fn move_node(
     node_id: i64,
     up: bool,
 ) -> sqlx::Result<bool> {
-    let me: Option<(Option<i64>, i32)> =
-        sqlx::query_as("SELECT parent_id, number FROM pillar WHERE policy_id = $1 AND id = $2")
-            .bind(plan_id)
-            .bind(node_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let me: Option<(Option<i64>, i32)> = sqlx::query!(
+        "SELECT parent_id, number FROM pillar WHERE policy_id = $1 AND id = $2",
+        plan_id,
+        node_id
+    )
+    .map(|r| (r.parent_id, r.number))
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some((parent, number)) = me else {
         return Ok(false);
     };
@@ -228,20 +179,18 @@ pub async fn move_node(
         return Ok(false);
     };
     // The siblings' numbers are unique at every row: park one on a free number first.
-    let free: i32 = sqlx::query_scalar(
-        "SELECT min(n) FROM generate_series(1, 99) n
-         WHERE NOT EXISTS (SELECT 1 FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = n)",
-    )
-    .bind(plan_id)
-    .bind(parent)
+    let free: i32 = sqlx::query_scalar!(r#"SELECT min(n) AS "value!" FROM generate_series(1, 99) n
+         WHERE NOT EXISTS (SELECT 1 FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number = n)"#, plan_id, parent)
     .fetch_one(&mut *tx)
     .await?;
     for (id, to) in [(node_id, free), (other_id, number), (node_id, other_number)] {
-        sqlx::query("UPDATE pillar SET number = $2, version = version + 1 WHERE id = $1")
-            .bind(id)
-            .bind(to)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE pillar SET number = $2, version = version + 1 WHERE id = $1",
+            id,
+            to
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     Ok(true)
 }
@@ -253,23 +202,20 @@ pub async fn renumber_item(
     item_id: i64,
     number: i32,
 ) -> sqlx::Result<bool> {
-    let taken: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM plan_item_place p JOIN plan_item i ON i.id = p.item_id
-                        WHERE i.policy_id = $1 AND p.number = $2 AND NOT (p.item_id = $3 AND NOT p.restated))",
-    )
-    .bind(plan_id)
-    .bind(number)
-    .bind(item_id)
+    let taken: bool = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM plan_item_place p JOIN plan_item i ON i.id = p.item_id
+                        WHERE i.policy_id = $1 AND p.number = $2 AND NOT (p.item_id = $3 AND NOT p.restated)) AS "value!""#, plan_id, number, item_id)
     .fetch_one(&mut *tx)
     .await?;
     if taken {
         return Ok(false);
     }
-    sqlx::query("UPDATE plan_item SET number = $2 WHERE id = $1")
-        .bind(item_id)
-        .bind(number)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE plan_item SET number = $2 WHERE id = $1",
+        item_id,
+        number
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(true)
 }
 
@@ -280,12 +226,12 @@ pub async fn delete_item(
     plan_id: i64,
     item_id: i64,
 ) -> sqlx::Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "DELETE FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
+        mid,
+        plan_id,
+        item_id
     )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(item_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -298,11 +244,13 @@ pub async fn item_version(
     plan_id: i64,
     item_id: i64,
 ) -> sqlx::Result<Option<i32>> {
-    sqlx::query_scalar("SELECT version FROM plan_item WHERE policy_id = $1 AND id = $2 FOR UPDATE")
-        .bind(plan_id)
-        .bind(item_id)
-        .fetch_optional(&mut *tx)
-        .await
+    sqlx::query_scalar!(
+        "SELECT version FROM plan_item WHERE policy_id = $1 AND id = $2 FOR UPDATE",
+        plan_id,
+        item_id
+    )
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// One change of an item as its history lists it.
@@ -319,14 +267,15 @@ pub async fn item_history(
     mid: i64,
     item_id: i64,
 ) -> sqlx::Result<Vec<ItemEvent>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ItemEvent,
         "SELECT e.at, e.action, u.display_name AS who FROM audit_event e
          LEFT JOIN app_user u ON u.id = e.user_id
          WHERE e.municipality_id = $1 AND e.entity = 'plan_item' AND e.entity_id = $2
          ORDER BY e.at DESC, e.id DESC LIMIT 30",
+        mid,
+        item_id
     )
-    .bind(mid)
-    .bind(item_id)
     .fetch_all(pool)
     .await
 }
@@ -341,25 +290,30 @@ pub async fn remove_indicators(
     if gone.is_empty() {
         return Ok(());
     }
-    sqlx::query("DELETE FROM plan_indicator WHERE item_id = $1 AND id = ANY($2)")
-        .bind(item_id)
-        .bind(gone)
-        .execute(&mut *tx)
-        .await?;
-    let left: Vec<(i64, i32)> = sqlx::query_as(
-        "SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position",
+    sqlx::query!(
+        "DELETE FROM plan_indicator WHERE item_id = $1 AND id = ANY($2)",
+        item_id,
+        gone
     )
-    .bind(item_id)
+    .execute(&mut *tx)
+    .await?;
+    let left: Vec<(i64, i32)> = sqlx::query!(
+        "SELECT id, position FROM plan_indicator WHERE item_id = $1 ORDER BY position",
+        item_id
+    )
+    .map(|r| (r.id, r.position))
     .fetch_all(&mut *tx)
     .await?;
     // One at a time, lowest first: each moves into a place already free (UNIQUE positions).
     for (k, (id, position)) in left.into_iter().enumerate() {
         if position != k as i32 + 1 {
-            sqlx::query("UPDATE plan_indicator SET position = $2 WHERE id = $1")
-                .bind(id)
-                .bind(k as i32 + 1)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE plan_indicator SET position = $2 WHERE id = $1",
+                id,
+                k as i32 + 1
+            )
+            .execute(&mut *tx)
+            .await?;
         }
     }
     Ok(())
@@ -367,11 +321,13 @@ pub async fn remove_indicators(
 
 /// The id of the plan's item with this number.
 pub async fn item_id(tx: &mut PgConnection, policy_id: i64, number: i32) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2")
-        .bind(policy_id)
-        .bind(number)
-        .fetch_one(&mut *tx)
-        .await
+    sqlx::query_scalar!(
+        "SELECT id FROM plan_item WHERE policy_id = $1 AND number = $2",
+        policy_id,
+        number
+    )
+    .fetch_one(&mut *tx)
+    .await
 }
 
 /// How many nodes sit directly under `parent` (None: the top level).
@@ -380,11 +336,7 @@ pub async fn children_count(
     policy_id: i64,
     parent: Option<i64>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2",
-    )
-    .bind(policy_id)
-    .bind(parent)
+    sqlx::query_scalar!(r#"SELECT count(*) AS "value!" FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2"#, policy_id, parent)
     .fetch_one(&mut *tx)
     .await
 }

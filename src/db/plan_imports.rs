@@ -27,38 +27,21 @@ pub async fn create(
     doc: &PlanDocument,
     fingerprint: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO plan_import (municipality_id, created_by, filename, plan_slug, new_plan, document, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(mid)
-    .bind(user)
-    .bind(filename)
-    .bind(&doc.plan.slug)
-    .bind(new_plan)
-    .bind(sqlx::types::Json(doc))
-    .bind(fingerprint)
+    sqlx::query_scalar!("INSERT INTO plan_import (municipality_id, created_by, filename, plan_slug, new_plan, document, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", mid, user, filename, doc.plan.slug, new_plan, sqlx::types::Json(doc) as _, fingerprint)
     .fetch_one(pool)
     .await
 }
 
 pub async fn get(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<PlanImport>> {
-    sqlx::query_as(
-        "SELECT id, created_by, filename, plan_slug, new_plan, document, fingerprint, state
-         FROM plan_import WHERE municipality_id = $1 AND id = $2",
-    )
-    .bind(mid)
-    .bind(id)
+    sqlx::query_as!(PlanImport, r#"SELECT id, created_by, filename, plan_slug, new_plan, document AS "document!: sqlx::types::Json<PlanDocument>", fingerprint, state
+         FROM plan_import WHERE municipality_id = $1 AND id = $2"#, mid, id)
     .fetch_optional(pool)
     .await
 }
 
 pub async fn set_state(tx: &mut PgConnection, id: i64, state: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE plan_import SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN now() END WHERE id = $1",
-    )
-    .bind(id)
-    .bind(state)
+    sqlx::query!("UPDATE plan_import SET state = $2, applied_at = CASE WHEN $2 = 'applied' THEN now() END WHERE id = $1", id, state)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -67,11 +50,11 @@ pub async fn set_state(tx: &mut PgConnection, id: i64, state: &str) -> sqlx::Res
 /// Serializes the writers of one plan (by city and slug, so a plan being created is covered
 /// too): taken first in every transaction that changes a plan, released at its end.
 pub async fn lock_plan(tx: &mut PgConnection, mid: i64, slug: &str) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))",
+        mid.to_string(),
+        slug
     )
-    .bind(mid.to_string())
-    .bind(slug)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -93,11 +76,7 @@ pub async fn begin_locked(
     let mut pause = 5u64;
     loop {
         let mut tx = pool.begin().await?;
-        let got: bool = sqlx::query_scalar(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0))",
-        )
-        .bind(mid.to_string())
-        .bind(slug)
+        let got: bool = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0)) AS "value!""#, mid.to_string(), slug)
         .fetch_one(&mut *tx)
         .await?;
         if got {
@@ -140,12 +119,7 @@ pub fn document_fingerprint(doc: &PlanDocument) -> String {
 
 /// Whether another policy or plan of the city has this name (names are unique in a city).
 pub async fn name_taken(pool: &PgPool, mid: i64, name: &str, slug: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM policy WHERE municipality_id = $1 AND name = $2 AND slug IS DISTINCT FROM $3)",
-    )
-    .bind(mid)
-    .bind(name)
-    .bind(slug)
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM policy WHERE municipality_id = $1 AND name = $2 AND slug IS DISTINCT FROM $3) AS "value!""#, mid, name, slug)
     .fetch_one(pool)
     .await
 }
@@ -172,17 +146,8 @@ pub async fn create_actuals_import<T: serde::Serialize>(
     rows: &[T],
     fingerprint: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO plan_actual_import (municipality_id, policy_id, year, created_by, filename, rows, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(mid)
-    .bind(policy_id)
-    .bind(year)
-    .bind(user)
-    .bind(filename)
-    .bind(sqlx::types::Json(rows))
-    .bind(fingerprint)
+    sqlx::query_scalar!("INSERT INTO plan_actual_import (municipality_id, policy_id, year, created_by, filename, rows, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", mid, policy_id, year, user, filename, sqlx::types::Json(rows) as _, fingerprint)
     .fetch_one(pool)
     .await
 }
@@ -193,13 +158,8 @@ pub async fn actuals_import<T: serde::de::DeserializeOwned + Send + Unpin + 'sta
     policy_id: i64,
     id: i64,
 ) -> sqlx::Result<Option<ActualsImport<T>>> {
-    sqlx::query_as(
-        "SELECT year, filename, rows, fingerprint, state FROM plan_actual_import
-         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3",
-    )
-    .bind(mid)
-    .bind(policy_id)
-    .bind(id)
+    sqlx::query_as!(ActualsImport::<T>, r#"SELECT year, filename, rows AS "rows!: sqlx::types::Json<Vec<T>>", fingerprint, state FROM plan_actual_import
+         WHERE municipality_id = $1 AND policy_id = $2 AND id = $3"#, mid, policy_id, id)
     .fetch_optional(pool)
     .await
 }
@@ -209,18 +169,19 @@ pub async fn set_actuals_import_state(
     id: i64,
     state: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE plan_actual_import SET state = $2 WHERE id = $1")
-        .bind(id)
-        .bind(state)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE plan_actual_import SET state = $2 WHERE id = $1",
+        id,
+        state
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
 /// A plan import's state, its row locked until the transaction ends.
 pub async fn state_for_update(tx: &mut PgConnection, id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE")
-        .bind(id)
+    sqlx::query_scalar!("SELECT state FROM plan_import WHERE id = $1 FOR UPDATE", id)
         .fetch_one(&mut *tx)
         .await
 }
@@ -233,14 +194,8 @@ pub async fn audit_import(
     slug: &str,
     filename: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
-         SELECT $1, $2, 'import', 'plan', id, jsonb_build_object('file', $4::text) FROM policy WHERE municipality_id = $1 AND slug = $3",
-    )
-    .bind(mid)
-    .bind(user)
-    .bind(slug)
-    .bind(filename)
+    sqlx::query!("INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
+         SELECT $1, $2, 'import', 'plan', id, jsonb_build_object('file', $4::text) FROM policy WHERE municipality_id = $1 AND slug = $3", mid, user, slug, filename)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -24,28 +24,15 @@ pub async fn publish_year(
     user: i64,
     snapshot: serde_json::Value,
 ) -> sqlx::Result<Published> {
-    let reviewed: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
+    let reviewed: bool = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3) AS "value!""#, mid, plan_id, year)
     .fetch_one(&mut *tx)
     .await?;
     if !reviewed {
         return Ok(Published::NotReviewed);
     }
-    let inserted = sqlx::query(
-        "INSERT INTO plan_year_publication (municipality_id, policy_id, year, published_on, published_by, snapshot)
+    let inserted = sqlx::query!("INSERT INTO plan_year_publication (municipality_id, policy_id, year, published_on, published_by, snapshot)
          VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (policy_id, year) DO NOTHING",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
-    .bind(on)
-    .bind(user)
-    .bind(snapshot)
+         ON CONFLICT (policy_id, year) DO NOTHING", mid, plan_id, year, on, user, snapshot)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -64,15 +51,15 @@ async fn audit_year(
     plan_id: i64,
     year: i32,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_event (municipality_id, user_id, action, entity, entity_id, after)
          VALUES ($1, $2, $3, 'plan_year', $4, jsonb_build_object('year', $5::int))",
+        mid,
+        user,
+        action,
+        plan_id,
+        year
     )
-    .bind(mid)
-    .bind(user)
-    .bind(action)
-    .bind(plan_id)
-    .bind(year)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -86,14 +73,8 @@ pub async fn review_year(
     year: i32,
     user: i64,
 ) -> sqlx::Result<bool> {
-    let n = sqlx::query(
-        "INSERT INTO plan_year_review (municipality_id, policy_id, year, reviewed_by) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (policy_id, year) DO NOTHING",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
-    .bind(user)
+    let n = sqlx::query!("INSERT INTO plan_year_review (municipality_id, policy_id, year, reviewed_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (policy_id, year) DO NOTHING", mid, plan_id, year, user)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -110,23 +91,18 @@ pub async fn unreview_year(
     plan_id: i64,
     year: i32,
 ) -> sqlx::Result<bool> {
-    let published: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3)",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
+    let published: bool = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3) AS "value!""#, mid, plan_id, year)
     .fetch_one(&mut *tx)
     .await?;
     if published {
         return Ok(false);
     }
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM plan_year_review WHERE municipality_id = $1 AND policy_id = $2 AND year = $3",
+        mid,
+        plan_id,
+        year
     )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -140,12 +116,7 @@ pub async fn published_items(
     plan_id: i64,
     year: i32,
 ) -> sqlx::Result<Option<Vec<crate::domain::plan_view::ItemView>>> {
-    let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar(
-        "SELECT snapshot FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3",
-    )
-    .bind(mid)
-    .bind(plan_id)
-    .bind(year)
+    let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar!("SELECT snapshot FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3", mid, plan_id, year)
     .fetch_optional(pool)
     .await?;
     Ok(snapshot

@@ -14,8 +14,8 @@ pub struct Municipality {
     pub local_government_code: String,
     /// `target_table` or `deployment_table` (see migration 0007).
     pub sheet_layout: String,
-    /// Where the city's pages' content comes from, when they say (a demo city's source).
-    #[sqlx(default)]
+    /// Where the city's pages' content comes from, when they say (a demo city's source);
+    /// empty in lists of cities.
     pub about: String,
 }
 
@@ -135,36 +135,33 @@ pub async fn purge_changes(pool: &PgPool) -> sqlx::Result<u64> {
 
 /// All cities, by local government code (north to south, as the national list runs).
 pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout
-         FROM municipality ORDER BY local_government_code",
-    )
+    sqlx::query_as!(Municipality, r#"SELECT id, slug, name, name_kana, local_government_code::text AS "local_government_code!", sheet_layout,
+                '' AS "about!"
+         FROM municipality ORDER BY local_government_code"#)
     .fetch_all(pool)
     .await
 }
 
 /// One city by its slug.
 pub async fn municipality(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Municipality>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, name_kana, local_government_code::text AS local_government_code, sheet_layout, about
-         FROM municipality WHERE slug = $1",
-    )
-    .bind(slug)
+    sqlx::query_as!(Municipality, r#"SELECT id, slug, name, name_kana, local_government_code::text AS "local_government_code!", sheet_layout, about
+         FROM municipality WHERE slug = $1"#, slug)
     .fetch_optional(pool)
     .await
 }
 
 /// A city's fiscal years, newest first.
 pub async fn fiscal_years(pool: &PgPool, municipality_id: i64) -> sqlx::Result<Vec<FiscalYear>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        FiscalYear,
         "SELECT f.id, f.municipality_id, f.year, f.title, f.tables_title, f.policy_id,
                 p.name AS policy_name, p.pillar_set_name
          FROM fiscal_year f
          JOIN policy p ON p.municipality_id = f.municipality_id AND p.id = f.policy_id
          WHERE f.municipality_id = $1
          ORDER BY f.year DESC",
+        municipality_id
     )
-    .bind(municipality_id)
     .fetch_all(pool)
     .await
 }
@@ -175,35 +172,33 @@ pub async fn city_year(
     slug: &str,
     year: i32,
 ) -> sqlx::Result<Option<(Municipality, FiscalYear)>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        m: Municipality,
-        fy_id: i64,
-        year: i32,
-        title: String,
-        tables_title: String,
-        policy_id: i64,
-        policy_name: String,
-        pillar_set_name: String,
-    }
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, m.sheet_layout, m.about,
-                f.id AS fy_id, f.year, f.title, f.tables_title, f.policy_id,
-                p.name AS policy_name, p.pillar_set_name
-         FROM municipality m
-         JOIN fiscal_year f ON f.municipality_id = m.id
-         JOIN policy p ON p.municipality_id = m.id AND p.id = f.policy_id
-         WHERE m.slug = $1 AND f.year = $2",
+    let row = sqlx::query!(
+        r#"SELECT m.id, m.slug, m.name, m.name_kana,
+                  m.local_government_code::text AS "local_government_code!", m.sheet_layout, m.about,
+                  f.id AS fy_id, f.year, f.title, f.tables_title, f.policy_id,
+                  p.name AS policy_name, p.pillar_set_name
+           FROM municipality m
+           JOIN fiscal_year f ON f.municipality_id = m.id
+           JOIN policy p ON p.municipality_id = m.id AND p.id = f.policy_id
+           WHERE m.slug = $1 AND f.year = $2"#,
+        slug,
+        year
     )
-    .bind(slug)
-    .bind(year)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| {
+        let m = Municipality {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            name_kana: r.name_kana,
+            local_government_code: r.local_government_code,
+            sheet_layout: r.sheet_layout,
+            about: r.about,
+        };
         let fy = FiscalYear {
             id: r.fy_id,
-            municipality_id: r.m.id,
+            municipality_id: r.id,
             year: r.year,
             title: r.title,
             tables_title: r.tables_title,
@@ -211,7 +206,7 @@ pub async fn city_year(
             policy_name: r.policy_name,
             pillar_set_name: r.pillar_set_name,
         };
-        (r.m, fy)
+        (m, fy)
     }))
 }
 
@@ -221,12 +216,13 @@ pub async fn pillars(
     municipality_id: i64,
     policy_id: i64,
 ) -> sqlx::Result<Vec<Pillar>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Pillar,
         "SELECT id, number, title, viewpoint FROM pillar
          WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL ORDER BY number",
+        municipality_id,
+        policy_id
     )
-    .bind(municipality_id)
-    .bind(policy_id)
     .fetch_all(pool)
     .await
 }
@@ -237,12 +233,13 @@ pub async fn booklet_sections(
     municipality_id: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<BookletSection>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        BookletSection,
         "SELECT position, heading, paragraphs, show_pillars FROM booklet_section
          WHERE municipality_id = $1 AND fiscal_year_id = $2 ORDER BY position",
+        municipality_id,
+        fiscal_year_id
     )
-    .bind(municipality_id)
-    .bind(fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -253,17 +250,13 @@ pub async fn departments(
     municipality_id: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<DepartmentSummary>> {
-    sqlx::query_as(
-        "SELECT d.id, d.slug, d.name, d.position,
-                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS goal_count,
+    sqlx::query_as!(DepartmentSummary, r#"SELECT d.id, d.slug, d.name, d.position,
+                (SELECT count(*) FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "goal_count!",
                 (SELECT count(*) FROM initiative i JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-                  WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS initiative_count
+                  WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "initiative_count!"
          FROM department d
          WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
-         ORDER BY d.position",
-    )
-    .bind(municipality_id)
-    .bind(fiscal_year_id)
+         ORDER BY d.position"#, municipality_id, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -274,9 +267,8 @@ pub async fn goals(
     municipality_id: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<GoalRow>> {
-    sqlx::query_as(
-        "SELECT g.id, g.position, g.text, g.version,
-                COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS pillar_ids,
+    sqlx::query_as!(GoalRow, r#"SELECT g.id, g.position, g.text, g.version,
+                COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS "pillar_ids!",
                 gc.name AS category
          FROM goal g
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
@@ -284,10 +276,7 @@ pub async fn goals(
          LEFT JOIN goal_category gc ON gc.municipality_id = g.municipality_id AND gc.id = g.category_id
          WHERE g.municipality_id = $1 AND g.department_id = $2
          GROUP BY g.id, gc.name
-         ORDER BY g.position",
-    )
-    .bind(municipality_id)
-    .bind(department_id)
+         ORDER BY g.position"#, municipality_id, department_id)
     .fetch_all(pool)
     .await
 }
@@ -298,20 +287,16 @@ pub async fn initiatives(
     municipality_id: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<InitiativeRow>> {
-    sqlx::query_as(
-        "SELECT i.id, i.goal_id, i.position, i.text, i.version, i.deadline,
-                COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS sections,
-                COALESCE(array_agg(s.id ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS section_ids
+    sqlx::query_as!(InitiativeRow, r#"SELECT i.id, i.goal_id, i.position, i.text, i.version, i.deadline,
+                COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS "sections!",
+                COALESCE(array_agg(s.id ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS "section_ids!"
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          LEFT JOIN initiative_section isec ON isec.municipality_id = i.municipality_id AND isec.initiative_id = i.id
          LEFT JOIN section s ON s.municipality_id = isec.municipality_id AND s.id = isec.section_id
          WHERE i.municipality_id = $1 AND g.department_id = $2
          GROUP BY i.id
-         ORDER BY i.goal_id, i.position",
-    )
-    .bind(municipality_id)
-    .bind(department_id)
+         ORDER BY i.goal_id, i.position"#, municipality_id, department_id)
     .fetch_all(pool)
     .await
 }
@@ -322,28 +307,23 @@ pub async fn criteria(
     municipality_id: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<CriterionRow>> {
-    sqlx::query_as(
-        "SELECT c.id, c.initiative_id, c.position, c.text, c.version, c.target_value, c.unit, c.comparator
+    sqlx::query_as!(CriterionRow, "SELECT c.id, c.initiative_id, c.position, c.text, c.version, c.target_value, c.unit, c.comparator
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          WHERE c.municipality_id = $1 AND g.department_id = $2
-         ORDER BY c.initiative_id, c.position",
-    )
-    .bind(municipality_id)
-    .bind(department_id)
+         ORDER BY c.initiative_id, c.position", municipality_id, department_id)
     .fetch_all(pool)
     .await
 }
 
 /// Cities with anything published, by local government code.
 pub async fn published_municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
-    sqlx::query_as(
-        "SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS local_government_code, sheet_layout
+    sqlx::query_as!(Municipality, r#"SELECT m.id, m.slug, m.name, m.name_kana, m.local_government_code::text AS "local_government_code!", sheet_layout,
+                '' AS "about!"
          FROM municipality m WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = m.id)
             OR EXISTS (SELECT 1 FROM policy p WHERE p.municipality_id = m.id AND p.slug IS NOT NULL AND p.published_at IS NOT NULL)
-         ORDER BY m.local_government_code",
-    )
+         ORDER BY m.local_government_code"#)
     .fetch_all(pool)
     .await
 }

@@ -30,8 +30,7 @@ pub async fn published_departments(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<PublishedDepartment>> {
-    sqlx::query_as(
-        "SELECT * FROM (
+    sqlx::query_as!(PublishedDepartment, r#"SELECT id AS "id!", slug AS "slug!", position AS "position!", name AS "name!", publication_id AS "publication_id!", version AS "version!", published_on AS "published_on!", goal_count AS "goal_count!", initiative_count AS "initiative_count!" FROM (
              SELECT DISTINCT ON (p.department_id)
                     d.id, d.slug, d.position, p.content->>'department_name' AS name,
                     p.id AS publication_id, p.version, p.published_on,
@@ -42,10 +41,7 @@ pub async fn published_departments(
              JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
              WHERE p.municipality_id = $1 AND p.fiscal_year_id = $2 AND p.kind = 'targets'
              ORDER BY p.department_id, p.version DESC
-         ) latest ORDER BY position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+         ) latest ORDER BY position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -67,14 +63,9 @@ pub async fn publication(
     department_id: i64,
     version: Option<i32>,
 ) -> sqlx::Result<Option<Publication>> {
-    sqlx::query_as(
-        "SELECT id, version, published_on, published_at, content FROM publication
+    sqlx::query_as!(Publication, r#"SELECT id, version, published_on, published_at, content AS "content!: Json<TargetSheet>" FROM publication
          WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' AND ($3::int IS NULL OR version = $3)
-         ORDER BY version DESC LIMIT 1",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(version)
+         ORDER BY version DESC LIMIT 1"#, mid, department_id, version)
     .fetch_optional(pool)
     .await
 }
@@ -85,22 +76,15 @@ pub async fn versions(
     mid: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<(i32, NaiveDate)>> {
-    sqlx::query_as(
-        "SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' ORDER BY version",
-    )
-    .bind(mid)
-    .bind(department_id)
+    sqlx::query!("SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'targets' ORDER BY version", mid, department_id).map(|r| (r.version, r.published_on))
     .fetch_all(pool)
     .await
 }
 
 /// The years of a city with anything published, newest first.
 pub async fn published_years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<i32>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT f.year FROM fiscal_year f JOIN publication p ON p.municipality_id = f.municipality_id AND p.fiscal_year_id = f.id
-         WHERE f.municipality_id = $1 ORDER BY f.year DESC",
-    )
-    .bind(mid)
+    sqlx::query_scalar!("SELECT DISTINCT f.year FROM fiscal_year f JOIN publication p ON p.municipality_id = f.municipality_id AND p.fiscal_year_id = f.id
+         WHERE f.municipality_id = $1 ORDER BY f.year DESC", mid)
     .fetch_all(pool)
     .await
 }
@@ -111,12 +95,13 @@ pub async fn published_years_with_targets(
     pool: &PgPool,
     mid: i64,
 ) -> sqlx::Result<Vec<(i32, bool)>> {
-    sqlx::query_as(
-        "SELECT f.year, bool_or(p.kind = 'targets') FROM fiscal_year f
+    sqlx::query!(
+        r#"SELECT f.year, bool_or(p.kind = 'targets') AS "bool_or!" FROM fiscal_year f
          JOIN publication p ON p.municipality_id = f.municipality_id AND p.fiscal_year_id = f.id
-         WHERE f.municipality_id = $1 GROUP BY f.year ORDER BY f.year DESC",
+         WHERE f.municipality_id = $1 GROUP BY f.year ORDER BY f.year DESC"#,
+        mid
     )
-    .bind(mid)
+    .map(|r| (r.year, r.bool_or))
     .fetch_all(pool)
     .await
 }
@@ -193,32 +178,17 @@ pub async fn publish_sheet<T: serde::Serialize>(
         return Ok(Published::NotInState(state));
     }
     let content = serde_json::to_value(content).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let same: Option<bool> = sqlx::query_scalar(
-        "SELECT content = $4 FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 ORDER BY version DESC LIMIT 1",
-    )
-    .bind(r.mid)
-    .bind(r.department_id)
-    .bind(r.kind)
-    .bind(Json(&content))
+    let same: Option<bool> = sqlx::query_scalar!(r#"SELECT content = $4 AS "value!" FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 ORDER BY version DESC LIMIT 1"#, r.mid, r.department_id, r.kind, Json(&content) as _)
     .fetch_optional(&mut *tx)
     .await?;
     let outcome = if same == Some(true) {
         Published::Unchanged
     } else {
-        let version: i32 = sqlx::query_scalar(
-            "INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
+        let version: i32 = sqlx::query_scalar!("INSERT INTO publication (municipality_id, fiscal_year_id, department_id, kind, version, published_on, published_by, content)
              VALUES ($1, $2, $3, $7,
                      (SELECT COALESCE(max(version), 0) + 1 FROM publication WHERE municipality_id = $1 AND department_id = $3 AND kind = $7),
                      $4, $5, $6)
-             RETURNING version",
-        )
-        .bind(r.mid)
-        .bind(r.fiscal_year_id)
-        .bind(r.department_id)
-        .bind(r.on)
-        .bind(r.user_id)
-        .bind(Json(&content))
-        .bind(r.kind)
+             RETURNING version", r.mid, r.fiscal_year_id, r.department_id, r.on, r.user_id, Json(&content) as _, r.kind)
         .fetch_one(&mut *tx)
         .await?;
         Published::Version(version)
@@ -265,22 +235,21 @@ pub async fn overview(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<OverviewRow>> {
-    sqlx::query_as(
-        "SELECT d.id, d.name, COALESCE(s.state, 'draft') AS state, lp.version, lp.published_on,
+    sqlx::query_as!(OverviewRow, r#"SELECT d.id, d.name, COALESCE(s.state, 'draft') AS "state!", lp.version, lp.published_on,
                 COALESCE((SELECT max(a.at) FROM audit_event a
                           WHERE a.municipality_id = d.municipality_id AND a.department_id = d.id
-                            AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS edited_since,
-                COALESCE(rs.state, 'draft') AS results_state,
+                            AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS "edited_since!",
+                COALESCE(rs.state, 'draft') AS "results_state!",
                 (SELECT max(p2.version) FROM publication p2
                   WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS results_version,
-                EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS has_goals,
+                EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "has_goals!",
                 EXISTS (SELECT 1 FROM goal g JOIN initiative i ON i.goal_id = g.id
                         LEFT JOIN initiative_result ir ON ir.initiative_id = i.id
                         LEFT JOIN goal_result gr ON gr.goal_id = g.id
                         WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id
                           AND (cardinality(ir.performance) > 0 OR cardinality(ir.outcome) > 0 OR ir.status_override IS NOT NULL
                                OR gr.status_override IS NOT NULL
-                               OR EXISTS (SELECT 1 FROM criterion c JOIN criterion_result cr ON cr.criterion_id = c.id WHERE c.initiative_id = i.id))) AS has_results
+                               OR EXISTS (SELECT 1 FROM criterion c JOIN criterion_result cr ON cr.criterion_id = c.id WHERE c.initiative_id = i.id))) AS "has_results!"
          FROM department d
          LEFT JOIN sheet s ON s.municipality_id = d.municipality_id AND s.department_id = d.id AND s.kind = 'targets'
          LEFT JOIN sheet rs ON rs.municipality_id = d.municipality_id AND rs.department_id = d.id AND rs.kind = 'results'
@@ -288,10 +257,7 @@ pub async fn overview(
                             WHERE p.municipality_id = d.municipality_id AND p.department_id = d.id AND p.kind = 'targets'
                             ORDER BY p.version DESC LIMIT 1) lp ON true
          WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
-         ORDER BY d.position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+         ORDER BY d.position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -316,8 +282,7 @@ pub async fn latest_sheets(
     mid: i64,
     year: Option<i32>,
 ) -> sqlx::Result<Vec<PublishedSheet>> {
-    sqlx::query_as(
-        "SELECT * FROM (
+    sqlx::query_as!(PublishedSheet, r#"SELECT department_id AS "department_id!", slug AS "slug!", position AS "position!", year AS "year!", version AS "version!", published_on AS "published_on!", publication_id AS "publication_id!", content AS "content!: Json<TargetSheet>" FROM (
              SELECT DISTINCT ON (p.department_id)
                     p.department_id, d.slug, d.position, f.year, p.version, p.published_on, p.id AS publication_id, p.content
              FROM publication p
@@ -325,10 +290,7 @@ pub async fn latest_sheets(
              JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.id = p.fiscal_year_id
              WHERE p.municipality_id = $1 AND p.kind = 'targets' AND ($2::int IS NULL OR f.year = $2)
              ORDER BY p.department_id, p.version DESC
-         ) latest ORDER BY year DESC, position",
-    )
-    .bind(mid)
-    .bind(year)
+         ) latest ORDER BY year DESC, position"#, mid, year)
     .fetch_all(pool)
     .await
 }
@@ -352,18 +314,14 @@ pub async fn latest_results(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<PublishedResults>> {
-    sqlx::query_as(
-        "SELECT * FROM (
+    sqlx::query_as!(PublishedResults, r#"SELECT department_id AS "department_id!", slug AS "slug!", position AS "position!", version AS "version!", published_on AS "published_on!", published_at AS "published_at!", publication_id AS "publication_id!", content AS "content!: Json<crate::domain::sheet::ResultsSheet>" FROM (
              SELECT DISTINCT ON (p.department_id)
                     p.department_id, d.slug, d.position, p.version, p.published_on, p.published_at, p.id AS publication_id, p.content
              FROM publication p
              JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
              WHERE p.municipality_id = $1 AND p.fiscal_year_id = $2 AND p.kind = 'results'
              ORDER BY p.department_id, p.version DESC
-         ) latest ORDER BY position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+         ) latest ORDER BY position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -396,9 +354,7 @@ pub async fn publish_results_if_changed(
 
 /// Whether any department of the year has published results.
 pub async fn has_results(pool: &PgPool, mid: i64, fiscal_year_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND fiscal_year_id = $2 AND kind = 'results')")
-        .bind(mid)
-        .bind(fiscal_year_id)
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND fiscal_year_id = $2 AND kind = 'results') AS "value!""#, mid, fiscal_year_id)
         .fetch_one(pool)
         .await
 }
@@ -408,15 +364,12 @@ pub async fn latest_results_of_city(
     pool: &PgPool,
     mid: i64,
 ) -> sqlx::Result<Vec<(i32, String, Json<crate::domain::sheet::ResultsSheet>)>> {
-    sqlx::query_as(
-        "SELECT DISTINCT ON (p.department_id) f.year, d.slug, p.content
+    sqlx::query!(r#"SELECT DISTINCT ON (p.department_id) f.year, d.slug, p.content AS "content!: Json<crate::domain::sheet::ResultsSheet>"
          FROM publication p
          JOIN department d ON d.municipality_id = p.municipality_id AND d.id = p.department_id
          JOIN fiscal_year f ON f.municipality_id = p.municipality_id AND f.id = p.fiscal_year_id
          WHERE p.municipality_id = $1 AND p.kind = 'results'
-         ORDER BY p.department_id, p.version DESC",
-    )
-    .bind(mid)
+         ORDER BY p.department_id, p.version DESC"#, mid).map(|r| (r.year, r.slug, r.content))
     .fetch_all(pool)
     .await
 }
@@ -432,21 +385,12 @@ pub async fn results_version(
     Option<(i32, Json<crate::domain::sheet::ResultsSheet>)>,
     Vec<(i32, NaiveDate)>,
 )> {
-    let one: Option<(i32, Json<crate::domain::sheet::ResultsSheet>)> = sqlx::query_as(
-        "SELECT version, content FROM publication
+    let one: Option<(i32, Json<crate::domain::sheet::ResultsSheet>)> = sqlx::query!(r#"SELECT version, content AS "content!: Json<crate::domain::sheet::ResultsSheet>" FROM publication
          WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' AND ($3::int IS NULL OR version = $3)
-         ORDER BY version DESC LIMIT 1",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(version)
+         ORDER BY version DESC LIMIT 1"#, mid, department_id, version).map(|r| (r.version, r.content))
     .fetch_optional(pool)
     .await?;
-    let all: Vec<(i32, NaiveDate)> = sqlx::query_as(
-        "SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' ORDER BY version",
-    )
-    .bind(mid)
-    .bind(department_id)
+    let all: Vec<(i32, NaiveDate)> = sqlx::query!("SELECT version, published_on FROM publication WHERE municipality_id = $1 AND department_id = $2 AND kind = 'results' ORDER BY version", mid, department_id).map(|r| (r.version, r.published_on))
     .fetch_all(pool)
     .await?;
     Ok((one, all))

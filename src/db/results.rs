@@ -35,15 +35,11 @@ pub async fn criteria_with_results(
     mid: i64,
     initiative_ids: &[i64],
 ) -> sqlx::Result<Vec<CriterionWithResult>> {
-    sqlx::query_as(
-        "SELECT c.id, c.initiative_id, c.text, c.target_value, c.unit, c.comparator,
-                r.actual_value, r.actual_text, COALESCE(r.not_applicable, false) AS not_applicable, r.not_applicable_reason
+    sqlx::query_as!(CriterionWithResult, r#"SELECT c.id, c.initiative_id, c.text, c.target_value, c.unit, c.comparator,
+                r.actual_value, r.actual_text, COALESCE(r.not_applicable, false) AS "not_applicable!", r.not_applicable_reason
          FROM criterion c LEFT JOIN criterion_result r ON r.municipality_id = c.municipality_id AND r.criterion_id = c.id
          WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
-         ORDER BY c.initiative_id, c.position",
-    )
-    .bind(mid)
-    .bind(initiative_ids)
+         ORDER BY c.initiative_id, c.position"#, mid, initiative_ids)
     .fetch_all(pool)
     .await
 }
@@ -54,12 +50,8 @@ pub async fn initiative_result(
     mid: i64,
     initiative_id: i64,
 ) -> sqlx::Result<InitiativeResult> {
-    let row: Option<InitiativeResult> = sqlx::query_as(
-        "SELECT performance, outcome, status_override, override_reason, version FROM initiative_result
-         WHERE municipality_id = $1 AND initiative_id = $2",
-    )
-    .bind(mid)
-    .bind(initiative_id)
+    let row: Option<InitiativeResult> = sqlx::query_as!(InitiativeResult, "SELECT performance, outcome, status_override, override_reason, version FROM initiative_result
+         WHERE municipality_id = $1 AND initiative_id = $2", mid, initiative_id)
     .fetch_optional(pool)
     .await?;
     Ok(row.unwrap_or_default())
@@ -80,15 +72,12 @@ pub async fn department_results(
         Option<String>,
         i32,
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.initiative_id, r.performance, r.outcome, r.status_override, r.override_reason, r.version
+    let rows: Vec<Row> = sqlx::query!("SELECT r.initiative_id, r.performance, r.outcome, r.status_override, r.override_reason, r.version
          FROM initiative_result r
          JOIN initiative i ON i.municipality_id = r.municipality_id AND i.id = r.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
-         WHERE r.municipality_id = $1 AND g.department_id = $2",
-    )
-    .bind(mid)
-    .bind(department_id)
+         WHERE r.municipality_id = $1 AND g.department_id = $2", mid, department_id)
+    .map(|r| (r.initiative_id, r.performance, r.outcome, r.status_override, r.override_reason, r.version))
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -120,32 +109,15 @@ pub async fn save_initiative_result(
     r: &InitiativeResult,
 ) -> sqlx::Result<bool> {
     let n = if version == 0 {
-        sqlx::query(
-            "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (initiative_id) DO NOTHING",
-        )
-        .bind(mid)
-        .bind(initiative_id)
-        .bind(&r.performance)
-        .bind(&r.outcome)
-        .bind(&r.status_override)
-        .bind(&r.override_reason)
+        sqlx::query!("INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (initiative_id) DO NOTHING", mid, initiative_id, &r.performance[..], &r.outcome[..], r.status_override, r.override_reason)
         .execute(&mut *tx)
         .await?
         .rows_affected()
     } else {
-        sqlx::query(
-            "UPDATE initiative_result SET performance = $4, outcome = $5, status_override = $6, override_reason = $7,
+        sqlx::query!("UPDATE initiative_result SET performance = $4, outcome = $5, status_override = $6, override_reason = $7,
                     version = version + 1, updated_at = now()
-             WHERE municipality_id = $1 AND initiative_id = $2 AND version = $3",
-        )
-        .bind(mid)
-        .bind(initiative_id)
-        .bind(version)
-        .bind(&r.performance)
-        .bind(&r.outcome)
-        .bind(&r.status_override)
-        .bind(&r.override_reason)
+             WHERE municipality_id = $1 AND initiative_id = $2 AND version = $3", mid, initiative_id, version, &r.performance[..], &r.outcome[..], r.status_override, r.override_reason)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -162,18 +134,10 @@ pub async fn save_criterion_result(
     actual_text: Option<&str>,
     not_applicable_reason: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
+    sqlx::query!("INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (criterion_id) DO UPDATE SET actual_value = EXCLUDED.actual_value, actual_text = EXCLUDED.actual_text,
-             not_applicable = EXCLUDED.not_applicable, not_applicable_reason = EXCLUDED.not_applicable_reason",
-    )
-    .bind(mid)
-    .bind(criterion_id)
-    .bind(actual_value)
-    .bind(actual_text)
-    .bind(not_applicable_reason.is_some())
-    .bind(not_applicable_reason)
+             not_applicable = EXCLUDED.not_applicable, not_applicable_reason = EXCLUDED.not_applicable_reason", mid, criterion_id, actual_value, actual_text, not_applicable_reason.is_some(), not_applicable_reason)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -198,13 +162,12 @@ pub async fn progress(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<ProgressRow>> {
-    sqlx::query_as(
-        "SELECT d.id AS department_id, d.name AS department, s.name AS section,
-                count(i.id) AS initiatives,
-                count(i.id) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS recorded,
+    sqlx::query_as!(ProgressRow, r#"SELECT d.id AS department_id, d.name AS department, s.name AS section,
+                count(i.id) AS "initiatives!",
+                count(i.id) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS "recorded!",
                 COALESCE(jsonb_agg(jsonb_build_array(i.id, g.position, i.position, i.text) ORDER BY g.position, i.position)
                          FILTER (WHERE i.id IS NOT NULL AND NOT (cardinality(COALESCE(r.performance, '{}')) > 0 OR cardinality(COALESCE(r.outcome, '{}')) > 0)),
-                         '[]') AS missing
+                         '[]') AS "missing!: sqlx::types::Json<Vec<(i64, i32, i32, String)>>"
          FROM department d
          JOIN section s ON s.municipality_id = d.municipality_id AND s.department_id = d.id
          LEFT JOIN initiative_section x ON x.municipality_id = s.municipality_id AND x.section_id = s.id
@@ -213,10 +176,7 @@ pub async fn progress(
          LEFT JOIN initiative_result r ON r.municipality_id = i.municipality_id AND r.initiative_id = i.id
          WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
          GROUP BY d.id, d.name, d.position, s.id, s.name, s.position
-         ORDER BY d.position, s.position",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+         ORDER BY d.position, s.position"#, mid, fiscal_year_id)
     .fetch_all(pool)
     .await
 }
@@ -237,12 +197,8 @@ pub struct Profile {
 
 /// A department's profile (empty, version 0, when not written yet).
 pub async fn profile(pool: &PgPool, mid: i64, department_id: i64) -> sqlx::Result<Profile> {
-    let row: Option<Profile> = sqlx::query_as(
-        "SELECT head_name, head_name_kana, basic_policy, duties, summary, version FROM department_profile
-         WHERE municipality_id = $1 AND department_id = $2",
-    )
-    .bind(mid)
-    .bind(department_id)
+    let row: Option<Profile> = sqlx::query_as!(Profile, "SELECT head_name, head_name_kana, basic_policy, duties, summary, version FROM department_profile
+         WHERE municipality_id = $1 AND department_id = $2", mid, department_id)
     .fetch_optional(pool)
     .await?;
     Ok(row.unwrap_or_default())
@@ -257,34 +213,15 @@ pub async fn save_profile(
     p: &Profile,
 ) -> sqlx::Result<bool> {
     let n = if version == 0 {
-        sqlx::query(
-            "INSERT INTO department_profile (municipality_id, department_id, head_name, head_name_kana, basic_policy, duties, summary)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (department_id) DO NOTHING",
-        )
-        .bind(mid)
-        .bind(department_id)
-        .bind(&p.head_name)
-        .bind(&p.head_name_kana)
-        .bind(&p.basic_policy)
-        .bind(&p.duties)
-        .bind(&p.summary)
+        sqlx::query!("INSERT INTO department_profile (municipality_id, department_id, head_name, head_name_kana, basic_policy, duties, summary)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (department_id) DO NOTHING", mid, department_id, p.head_name, p.head_name_kana, p.basic_policy, p.duties, p.summary)
         .execute(&mut *tx)
         .await?
         .rows_affected()
     } else {
-        sqlx::query(
-            "UPDATE department_profile SET head_name = $4, head_name_kana = $5, basic_policy = $6, duties = $7, summary = $8,
+        sqlx::query!("UPDATE department_profile SET head_name = $4, head_name_kana = $5, basic_policy = $6, duties = $7, summary = $8,
                     version = version + 1
-             WHERE municipality_id = $1 AND department_id = $2 AND version = $3",
-        )
-        .bind(mid)
-        .bind(department_id)
-        .bind(version)
-        .bind(&p.head_name)
-        .bind(&p.head_name_kana)
-        .bind(&p.basic_policy)
-        .bind(&p.duties)
-        .bind(&p.summary)
+             WHERE municipality_id = $1 AND department_id = $2 AND version = $3", mid, department_id, version, p.head_name, p.head_name_kana, p.basic_policy, p.duties, p.summary)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -299,9 +236,7 @@ pub async fn goal_override(
     goal_id: i64,
 ) -> sqlx::Result<(Option<String>, Option<String>, i32)> {
     let row: Option<(Option<String>, Option<String>, i32)> =
-        sqlx::query_as("SELECT status_override, override_reason, version FROM goal_result WHERE municipality_id = $1 AND goal_id = $2")
-            .bind(mid)
-            .bind(goal_id)
+        sqlx::query!("SELECT status_override, override_reason, version FROM goal_result WHERE municipality_id = $1 AND goal_id = $2", mid, goal_id).map(|r| (r.status_override, r.override_reason, r.version))
             .fetch_optional(pool)
             .await?;
     Ok(row.unwrap_or((None, None, 0)))
@@ -317,27 +252,14 @@ pub async fn save_goal_override(
     reason: Option<&str>,
 ) -> sqlx::Result<bool> {
     let n = if version == 0 {
-        sqlx::query(
-            "INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (goal_id) DO NOTHING",
-        )
-        .bind(mid)
-        .bind(goal_id)
-        .bind(status)
-        .bind(reason)
+        sqlx::query!("INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (goal_id) DO NOTHING", mid, goal_id, status, reason)
         .execute(&mut *tx)
         .await?
         .rows_affected()
     } else {
-        sqlx::query(
-            "UPDATE goal_result SET status_override = $4, override_reason = $5, version = version + 1
-             WHERE municipality_id = $1 AND goal_id = $2 AND version = $3",
-        )
-        .bind(mid)
-        .bind(goal_id)
-        .bind(version)
-        .bind(status)
-        .bind(reason)
+        sqlx::query!("UPDATE goal_result SET status_override = $4, override_reason = $5, version = version + 1
+             WHERE municipality_id = $1 AND goal_id = $2 AND version = $3", mid, goal_id, version, status, reason)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -354,13 +276,10 @@ pub async fn goal_overrides(
     mid: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<GoalOverride>> {
-    sqlx::query_as(
-        "SELECT r.goal_id, r.status_override, r.override_reason, r.version, r.status_label FROM goal_result r
+    sqlx::query!("SELECT r.goal_id, r.status_override, r.override_reason, r.version, r.status_label FROM goal_result r
          JOIN goal g ON g.municipality_id = r.municipality_id AND g.id = r.goal_id
-         WHERE r.municipality_id = $1 AND g.department_id = $2",
-    )
-    .bind(mid)
-    .bind(department_id)
+         WHERE r.municipality_id = $1 AND g.department_id = $2", mid, department_id)
+    .map(|r| (r.goal_id, r.status_override, r.override_reason, r.version, r.status_label))
     .fetch_all(pool)
     .await
 }

@@ -39,12 +39,8 @@ pub async fn write_results(
         .map(|(_, (id, _))| *id)
         .collect();
     let computed = computed_statuses(tx, mid, &with_results).await?;
-    let stored: HashMap<i64, StoredInitiativeResult> = sqlx::query_as::<_, StoredInitiativeResult>(
-        "SELECT initiative_id, performance, outcome, status_override, override_reason FROM initiative_result
-         WHERE municipality_id = $1 AND initiative_id = ANY($2)",
-    )
-    .bind(mid)
-    .bind(&with_results)
+    let stored: HashMap<i64, StoredInitiativeResult> = sqlx::query_as!(StoredInitiativeResult, "SELECT initiative_id, performance, outcome, status_override, override_reason FROM initiative_result
+         WHERE municipality_id = $1 AND initiative_id = ANY($2)", mid, &with_results[..])
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
@@ -90,16 +86,12 @@ pub async fn write_results(
         }
     }
     if !rows.is_empty() {
-        written += sqlx::query(
-            "INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
+        written += sqlx::query!("INSERT INTO initiative_result (municipality_id, initiative_id, performance, outcome, status_override, override_reason)
              SELECT $1, x.i, ARRAY(SELECT jsonb_array_elements_text(x.p)), ARRAY(SELECT jsonb_array_elements_text(x.o)), x.s, x.r
              FROM jsonb_to_recordset($2::jsonb) AS x(i bigint, p jsonb, o jsonb, s text, r text)
              ON CONFLICT (initiative_id) DO UPDATE SET performance = EXCLUDED.performance, outcome = EXCLUDED.outcome,
                  status_override = EXCLUDED.status_override, override_reason = EXCLUDED.override_reason,
-                 version = initiative_result.version + 1, updated_at = now()",
-        )
-        .bind(mid)
-        .bind(serde_json::Value::Array(rows))
+                 version = initiative_result.version + 1, updated_at = now()", mid, serde_json::Value::Array(rows))
         .execute(&mut *tx)
         .await?
         .rows_affected() as usize;
@@ -140,19 +132,12 @@ async fn write_actuals(
     if criteria.is_empty() {
         return Ok(0);
     }
-    let n = sqlx::query(
-        "INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
+    let n = sqlx::query!("INSERT INTO criterion_result (municipality_id, criterion_id, actual_value, actual_text, not_applicable, not_applicable_reason)
          SELECT $1, x.c, x.v, x.t, x.r IS NOT NULL, x.r FROM unnest($2::bigint[], $3::numeric[], $4::text[], $5::text[]) AS x(c, v, t, r)
          ON CONFLICT (criterion_id) DO UPDATE SET actual_value = EXCLUDED.actual_value, actual_text = EXCLUDED.actual_text,
              not_applicable = EXCLUDED.not_applicable, not_applicable_reason = EXCLUDED.not_applicable_reason
          WHERE (criterion_result.actual_value, criterion_result.actual_text, criterion_result.not_applicable, criterion_result.not_applicable_reason)
-               IS DISTINCT FROM (EXCLUDED.actual_value, EXCLUDED.actual_text, EXCLUDED.not_applicable, EXCLUDED.not_applicable_reason)",
-    )
-    .bind(mid)
-    .bind(&criteria)
-    .bind(&values)
-    .bind(&texts)
-    .bind(&reasons)
+               IS DISTINCT FROM (EXCLUDED.actual_value, EXCLUDED.actual_text, EXCLUDED.not_applicable, EXCLUDED.not_applicable_reason)", mid, &criteria[..], &values[..] as &[Option<Decimal>], &texts[..] as &[Option<String>], &reasons[..] as &[Option<String>])
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -173,13 +158,10 @@ async fn computed_statuses(
         Option<Decimal>,
         Option<bool>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.initiative_id, c.target_value, c.comparator, r.actual_value, r.not_applicable
+    let rows: Vec<Row> = sqlx::query!(r#"SELECT c.initiative_id, c.target_value, c.comparator, r.actual_value AS "actual_value?", r.not_applicable AS "not_applicable?"
          FROM criterion c LEFT JOIN criterion_result r ON r.criterion_id = c.id
-         WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)",
-    )
-    .bind(mid)
-    .bind(initiatives)
+         WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)"#, mid, initiatives)
+    .map(|r| (r.initiative_id, r.target_value, r.comparator, r.actual_value, r.not_applicable))
     .fetch_all(&mut *tx)
     .await?;
     let mut judged: HashMap<i64, Vec<CriterionResult>> =
@@ -237,11 +219,7 @@ async fn write_goal_statuses(
     }
     let ids: Vec<i64> = goals.iter().map(|g| g.0).collect();
     let stored: HashMap<i64, (Option<String>, Option<String>)> =
-        sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(
-            "SELECT goal_id, status_override, override_reason FROM goal_result WHERE municipality_id = $1 AND goal_id = ANY($2)",
-        )
-        .bind(mid)
-        .bind(&ids)
+        sqlx::query!("SELECT goal_id, status_override, override_reason FROM goal_result WHERE municipality_id = $1 AND goal_id = ANY($2)", mid, &ids[..]).map(|r| (r.goal_id, r.status_override, r.override_reason))
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
@@ -262,16 +240,16 @@ async fn write_goal_statuses(
     if changed.is_empty() {
         return Ok(0);
     }
-    let n = sqlx::query(
+    let n = sqlx::query!(
         "INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason)
          SELECT $1, x.g, x.o, x.r FROM unnest($2::bigint[], $3::text[], $4::text[]) AS x(g, o, r)
          ON CONFLICT (goal_id) DO UPDATE SET status_override = EXCLUDED.status_override,
              override_reason = EXCLUDED.override_reason, version = goal_result.version + 1",
+        mid,
+        &changed[..],
+        &overrides[..] as &[Option<String>],
+        &reasons[..] as &[Option<String>]
     )
-    .bind(mid)
-    .bind(&changed)
-    .bind(&overrides)
-    .bind(&reasons)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -13,10 +13,7 @@ pub async fn sheet_state_of(
     kind: &str,
 ) -> sqlx::Result<(String, Option<String>)> {
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3")
-            .bind(mid)
-            .bind(department_id)
-            .bind(kind)
+        sqlx::query!("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3", mid, department_id, kind).map(|r| (r.state, r.comment))
             .fetch_optional(pool)
             .await?;
     Ok(row.unwrap_or_else(|| ("draft".to_owned(), None)))
@@ -48,12 +45,7 @@ pub async fn lock_sheet(
     kind: &str,
     lock: Lock,
 ) -> sqlx::Result<String> {
-    sqlx::query(
-        "INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(kind)
+    sqlx::query!("INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", mid, department_id, kind)
     .execute(&mut *tx)
     .await?;
     let select = match lock {
@@ -91,25 +83,10 @@ pub async fn transition_of(
         return Ok(false);
     }
     let keep_comment = if action == "return" { comment } else { None };
-    sqlx::query(
-        "UPDATE sheet SET state = $3, comment = $4, updated_at = now() WHERE municipality_id = $1 AND department_id = $2 AND kind = $5",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(to)
-    .bind(keep_comment)
-    .bind(kind)
+    sqlx::query!("UPDATE sheet SET state = $3, comment = $4, updated_at = now() WHERE municipality_id = $1 AND department_id = $2 AND kind = $5", mid, department_id, to, keep_comment, kind)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO sheet_event (municipality_id, department_id, kind, action, comment, user_id) VALUES ($1, $2, $6, $3, $4, $5)",
-    )
-    .bind(mid)
-    .bind(department_id)
-    .bind(action)
-    .bind(comment)
-    .bind(user_id)
-    .bind(kind)
+    sqlx::query!("INSERT INTO sheet_event (municipality_id, department_id, kind, action, comment, user_id) VALUES ($1, $2, $6, $3, $4, $5)", mid, department_id, action, comment, user_id, kind)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -157,15 +134,16 @@ pub async fn events(
     department_id: i64,
     kind: &str,
 ) -> sqlx::Result<Vec<SheetEvent>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        SheetEvent,
         "SELECT e.at, e.action, e.comment, u.display_name AS who FROM sheet_event e
          LEFT JOIN app_user u ON u.municipality_id = e.municipality_id AND u.id = e.user_id
          WHERE e.municipality_id = $1 AND e.department_id = $2 AND e.kind = $3
          ORDER BY e.at DESC, e.id DESC LIMIT 100",
+        mid,
+        department_id,
+        kind
     )
-    .bind(mid)
-    .bind(department_id)
-    .bind(kind)
     .fetch_all(pool)
     .await
 }

@@ -8,15 +8,12 @@ pub async fn layout_settings(
     pool: &PgPool,
     mid: i64,
 ) -> sqlx::Result<(String, Vec<(i64, String, i64)>)> {
-    let layout: String = sqlx::query_scalar("SELECT sheet_layout FROM municipality WHERE id = $1")
-        .bind(mid)
-        .fetch_one(pool)
-        .await?;
-    let categories = sqlx::query_as(
-        "SELECT c.id, c.name, (SELECT count(*) FROM goal g WHERE g.municipality_id = c.municipality_id AND g.category_id = c.id)
-         FROM goal_category c WHERE c.municipality_id = $1 ORDER BY c.position, c.id",
-    )
-    .bind(mid)
+    let layout: String =
+        sqlx::query_scalar!("SELECT sheet_layout FROM municipality WHERE id = $1", mid)
+            .fetch_one(pool)
+            .await?;
+    let categories = sqlx::query!(r#"SELECT c.id, c.name, (SELECT count(*) FROM goal g WHERE g.municipality_id = c.municipality_id AND g.category_id = c.id) AS "count!"
+         FROM goal_category c WHERE c.municipality_id = $1 ORDER BY c.position, c.id"#, mid).map(|r| (r.id, r.name, r.count))
     .fetch_all(pool)
     .await?;
     Ok((layout, categories))
@@ -24,10 +21,11 @@ pub async fn layout_settings(
 
 /// The city's category names in order.
 pub async fn categories(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
+    sqlx::query!(
         "SELECT id, name FROM goal_category WHERE municipality_id = $1 ORDER BY position, id",
+        mid
     )
-    .bind(mid)
+    .map(|r| (r.id, r.name))
     .fetch_all(pool)
     .await
 }
@@ -41,36 +39,36 @@ pub async fn save_layout(
     layout: &str,
     names: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query("UPDATE municipality SET sheet_layout = $2 WHERE id = $1")
-        .bind(mid)
-        .bind(layout)
-        .execute(&mut *tx)
-        .await?;
-    let in_use: Vec<String> = sqlx::query_scalar(
-        "SELECT c.name FROM goal_category c WHERE c.municipality_id = $1 AND NOT (c.name = ANY($2))
-           AND EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = c.municipality_id AND g.category_id = c.id)
-         ORDER BY c.position",
+    sqlx::query!(
+        "UPDATE municipality SET sheet_layout = $2 WHERE id = $1",
+        mid,
+        layout
     )
-    .bind(mid)
-    .bind(names)
+    .execute(&mut *tx)
+    .await?;
+    let in_use: Vec<String> = sqlx::query_scalar!("SELECT c.name FROM goal_category c WHERE c.municipality_id = $1 AND NOT (c.name = ANY($2))
+           AND EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = c.municipality_id AND g.category_id = c.id)
+         ORDER BY c.position", mid, names)
     .fetch_all(&mut *tx)
     .await?;
     if !in_use.is_empty() {
         return Ok(in_use);
     }
-    sqlx::query("DELETE FROM goal_category WHERE municipality_id = $1 AND NOT (name = ANY($2))")
-        .bind(mid)
-        .bind(names)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM goal_category WHERE municipality_id = $1 AND NOT (name = ANY($2))",
+        mid,
+        names
+    )
+    .execute(&mut *tx)
+    .await?;
     for (i, name) in names.iter().enumerate() {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO goal_category (municipality_id, position, name) VALUES ($1, $2, $3)
              ON CONFLICT (municipality_id, name) DO UPDATE SET position = EXCLUDED.position",
+            mid,
+            i as i32 + 1,
+            name
         )
-        .bind(mid)
-        .bind(i as i32 + 1)
-        .bind(name)
         .execute(&mut *tx)
         .await?;
     }
@@ -79,19 +77,23 @@ pub async fn save_layout(
 
 /// Whether the city lays its sheets out as a deployment table.
 pub async fn is_deployment(pool: &PgPool, mid: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT sheet_layout = 'deployment_table' FROM municipality WHERE id = $1")
-        .bind(mid)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT sheet_layout = 'deployment_table' AS "value!" FROM municipality WHERE id = $1"#,
+        mid
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Where the city's live public pages are (links leaving a static copy point there); "" when
 /// not set.
 pub async fn public_base_url(pool: &PgPool, mid: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT public_base_url FROM municipality WHERE id = $1")
-        .bind(mid)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT public_base_url FROM municipality WHERE id = $1",
+        mid
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Sets [`public_base_url`] (checked by the caller; the table checks its shape again).
@@ -100,10 +102,12 @@ pub async fn set_public_base_url(
     mid: i64,
     url: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE municipality SET public_base_url = $2 WHERE id = $1")
-        .bind(mid)
-        .bind(url)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE municipality SET public_base_url = $2 WHERE id = $1",
+        mid,
+        url
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -26,13 +26,8 @@ pub async fn grant_role(
     let (department, section): (Option<i64>, Option<i64>) = match role {
         "admin" | "viewer" => (None, None),
         "department_head" => {
-            let id: Option<i64> = sqlx::query_scalar(
-                "SELECT d.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
-                 WHERE d.municipality_id = $1 AND f.year = $2 AND d.slug = $3",
-            )
-            .bind(mid)
-            .bind(year)
-            .bind(target.unwrap_or(""))
+            let id: Option<i64> = sqlx::query_scalar!("SELECT d.id FROM department d JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+                 WHERE d.municipality_id = $1 AND f.year = $2 AND d.slug = $3", mid, year, target.unwrap_or(""))
             .fetch_optional(&mut *tx)
             .await?;
             (
@@ -43,13 +38,8 @@ pub async fn grant_role(
             )
         }
         "section_chief" => {
-            let id: Option<i64> = sqlx::query_scalar(
-                "SELECT s.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
-                 WHERE s.municipality_id = $1 AND f.year = $2 AND s.name = $3",
-            )
-            .bind(mid)
-            .bind(year)
-            .bind(target.unwrap_or(""))
+            let id: Option<i64> = sqlx::query_scalar!("SELECT s.id FROM section s JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
+                 WHERE s.municipality_id = $1 AND f.year = $2 AND s.name = $3", mid, year, target.unwrap_or(""))
             .fetch_optional(&mut *tx)
             .await?;
             (
@@ -61,15 +51,15 @@ pub async fn grant_role(
         }
         other => return Err(GrantError::UnknownRole(other.into())),
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        mid,
+        user_id,
+        role,
+        department,
+        section
     )
-    .bind(mid)
-    .bind(user_id)
-    .bind(role)
-    .bind(department)
-    .bind(section)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -96,11 +86,11 @@ pub async fn begin_attempt(
     minutes: i32,
 ) -> sqlx::Result<(i64, AttemptCounts)> {
     let username: String = username.chars().take(100).collect();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar!(
         "INSERT INTO login_failure (client_addr, username) VALUES ($1, $2) RETURNING id",
+        client_addr,
+        username
     )
-    .bind(client_addr)
-    .bind(&username)
     .fetch_one(pool)
     .await?;
     let (pair, address, account): (i64, i64, i64) = sqlx::query_as(
@@ -128,8 +118,7 @@ pub async fn begin_attempt(
 
 /// Forgets an attempt that was refused unchecked (throttled), so a block does not extend itself.
 pub async fn forget_attempt(pool: &sqlx::PgPool, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failure WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM login_failure WHERE id = $1", id)
         .execute(pool)
         .await?;
     Ok(())
@@ -143,12 +132,14 @@ pub async fn clear_pair(
     username: &str,
 ) -> sqlx::Result<()> {
     let username: String = username.chars().take(100).collect();
-    sqlx::query("DELETE FROM login_failure WHERE id = $1 OR (client_addr = $2 AND username = $3)")
-        .bind(id)
-        .bind(client_addr)
-        .bind(username)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM login_failure WHERE id = $1 OR (client_addr = $2 AND username = $3)",
+        id,
+        client_addr,
+        username
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -156,16 +147,16 @@ pub async fn clear_pair(
 /// sessions past their lifetime or idle timeout. Returns how many rows went.
 pub async fn purge_expired(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
     let failures =
-        sqlx::query("DELETE FROM login_failure WHERE attempted_at < now() - interval '1 day'")
+        sqlx::query!("DELETE FROM login_failure WHERE attempted_at < now() - interval '1 day'")
             .execute(pool)
             .await?
             .rows_affected();
-    let sessions = sqlx::query(
+    let sessions = sqlx::query!(
         "DELETE FROM session WHERE last_seen_at < now() - make_interval(mins => $1) \
          OR created_at < now() - make_interval(hours => $2)",
+        crate::auth::session::IDLE_MINUTES as i32,
+        crate::auth::session::LIFETIME_HOURS as i32
     )
-    .bind(crate::auth::session::IDLE_MINUTES as i32)
-    .bind(crate::auth::session::LIFETIME_HOURS as i32)
     .execute(pool)
     .await?
     .rows_affected();
@@ -177,19 +168,24 @@ pub async fn account_for_sign_in(
     pool: &sqlx::PgPool,
     username: &str,
 ) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as("SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled")
-        .bind(username)
-        .fetch_optional(pool)
-        .await
+    sqlx::query!(
+        "SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled",
+        username
+    )
+    .map(|r| (r.id, r.password_hash))
+    .fetch_optional(pool)
+    .await
 }
 
 /// A user's password hash.
 pub async fn password_hash(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2")
-        .bind(user_id)
-        .bind(mid)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2",
+        user_id,
+        mid
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Replaces a user's password hash.
@@ -199,29 +195,36 @@ pub async fn set_password_hash(
     user_id: i64,
     hash: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE app_user SET password_hash = $3 WHERE id = $1 AND municipality_id = $2")
-        .bind(user_id)
-        .bind(mid)
-        .bind(hash)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE app_user SET password_hash = $3 WHERE id = $1 AND municipality_id = $2",
+        user_id,
+        mid,
+        hash
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Every section of a city (all years): id and name.
 pub async fn section_names(pool: &sqlx::PgPool, mid: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, name FROM section WHERE municipality_id = $1")
-        .bind(mid)
-        .fetch_all(pool)
-        .await
+    sqlx::query!(
+        "SELECT id, name FROM section WHERE municipality_id = $1",
+        mid
+    )
+    .map(|r| (r.id, r.name))
+    .fetch_all(pool)
+    .await
 }
 
 /// The latest fiscal year of a city (0 when it has none): roles are granted for it.
 pub async fn latest_year(conn: &mut PgConnection, mid: i64) -> sqlx::Result<i32> {
-    sqlx::query_scalar("SELECT COALESCE(max(year), 0) FROM fiscal_year WHERE municipality_id = $1")
-        .bind(mid)
-        .fetch_one(&mut *conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT COALESCE(max(year), 0) AS "value!" FROM fiscal_year WHERE municipality_id = $1"#,
+        mid
+    )
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// The roles that can be granted in `year`: `d:slug` (head of a department) and `s:name`
@@ -256,22 +259,14 @@ pub async fn insert_user(
     display_name: &str,
     password_hash: &str,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar("INSERT INTO app_user (municipality_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(mid)
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
+    sqlx::query_scalar!("INSERT INTO app_user (municipality_id, username, display_name, password_hash) VALUES ($1, $2, $3, $4) RETURNING id", mid, username, display_name, password_hash)
         .fetch_one(&mut *tx)
         .await
 }
 
 /// Whether a user belongs to the city.
 pub async fn user_exists(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM app_user WHERE municipality_id = $1 AND id = $2)",
-    )
-    .bind(mid)
-    .bind(user_id)
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM app_user WHERE municipality_id = $1 AND id = $2) AS "value!""#, mid, user_id)
     .fetch_one(pool)
     .await
 }
@@ -282,22 +277,25 @@ pub async fn role_assignment(
     mid: i64,
     id: i64,
 ) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as(
+    sqlx::query!(
         "SELECT user_id, role FROM role_assignment WHERE municipality_id = $1 AND id = $2",
+        mid,
+        id
     )
-    .bind(mid)
-    .bind(id)
+    .map(|r| (r.user_id, r.role))
     .fetch_optional(pool)
     .await
 }
 
 /// Removes a role assignment.
 pub async fn delete_role_assignment(tx: &mut PgConnection, mid: i64, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM role_assignment WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM role_assignment WHERE municipality_id = $1 AND id = $2",
+        mid,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -308,18 +306,22 @@ pub async fn set_disabled(
     user_id: i64,
     disabled: bool,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE app_user SET disabled = $3 WHERE municipality_id = $1 AND id = $2")
-        .bind(mid)
-        .bind(user_id)
-        .bind(disabled)
+    sqlx::query!(
+        "UPDATE app_user SET disabled = $3 WHERE municipality_id = $1 AND id = $2",
+        mid,
+        user_id,
+        disabled
+    )
+    .execute(&mut *tx)
+    .await?;
+    if disabled {
+        sqlx::query!(
+            "DELETE FROM session WHERE municipality_id = $1 AND user_id = $2",
+            mid,
+            user_id
+        )
         .execute(&mut *tx)
         .await?;
-    if disabled {
-        sqlx::query("DELETE FROM session WHERE municipality_id = $1 AND user_id = $2")
-            .bind(mid)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
     }
     Ok(())
 }

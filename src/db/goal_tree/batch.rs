@@ -4,6 +4,7 @@
 use super::{ExistingCriterion, ExistingNode, Node, metric_columns};
 use crate::domain::document::ImportReport;
 use crate::domain::metric::parse_metric;
+use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use std::collections::HashMap;
 
@@ -23,40 +24,32 @@ impl Stored {
     ) -> sqlx::Result<Self> {
         // Level by level by the parents' ids (each an index lookup, whatever the planner's
         // statistics say about tables a large import has just filled).
-        let goals: Vec<ExistingNode> = sqlx::query_as(
-            "SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
+        let goals: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
                     COALESCE((SELECT array_agg(gp.pillar_id ORDER BY gp.pillar_id) FROM goal_pillar gp
-                              WHERE gp.municipality_id = g.municipality_id AND gp.goal_id = g.id), '{}') AS links
+                              WHERE gp.municipality_id = g.municipality_id AND gp.goal_id = g.id), '{}') AS "links!"
              FROM goal g
              JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
-             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)",
-        )
-        .bind(mid)
-        .bind(fid)
-        .bind(departments)
+             WHERE g.municipality_id = $1 AND d.fiscal_year_id = $2 AND d.id = ANY($3)"#, mid, fid, departments)
         .fetch_all(&mut *tx)
         .await?;
         let goal_ids: Vec<i64> = goals.iter().map(|g| g.id).collect();
-        let initiatives: Vec<ExistingNode> = sqlx::query_as(
-            "SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
+        let initiatives: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
                     COALESCE((SELECT array_agg(s.section_id ORDER BY s.position) FROM initiative_section s
-                              WHERE s.municipality_id = i.municipality_id AND s.initiative_id = i.id), '{}') AS links
+                              WHERE s.municipality_id = i.municipality_id AND s.initiative_id = i.id), '{}') AS "links!"
              FROM initiative i
-             WHERE i.municipality_id = $1 AND i.goal_id = ANY($2)",
-        )
-        .bind(mid)
-        .bind(&goal_ids)
+             WHERE i.municipality_id = $1 AND i.goal_id = ANY($2)"#, mid, &goal_ids[..])
         .fetch_all(&mut *tx)
         .await?;
         let initiative_ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
-        let criteria: Vec<ExistingCriterion> = sqlx::query_as(
+        let criteria: Vec<ExistingCriterion> = sqlx::query_as!(
+            ExistingCriterion,
             "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
              FROM criterion c
              WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
              ORDER BY c.initiative_id, c.position",
+            mid,
+            &initiative_ids[..]
         )
-        .bind(mid)
-        .bind(&initiative_ids)
         .fetch_all(&mut *tx)
         .await?;
         Ok(Self {
@@ -176,19 +169,10 @@ pub(super) async fn insert_criteria(
         units.push(unit);
         comparators.push(comparator.map(str::to_owned));
     }
-    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(
-        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+    let inserted: Vec<(i64, i64, i32)> = sqlx::query!("INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
          SELECT $1, x.a, x.b, x.c, x.d, x.e, x.f
          FROM unnest($2::bigint[], $3::int[], $4::text[], $5::numeric[], $6::text[], $7::text[]) AS x(a, b, c, d, e, f)
-         RETURNING id, initiative_id, position",
-    )
-    .bind(mid)
-    .bind(rows.iter().map(|c| c.0).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.1).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.2).collect::<Vec<_>>())
-    .bind(values)
-    .bind(units)
-    .bind(comparators)
+         RETURNING id, initiative_id, position", mid, &(rows.iter().map(|c| c.0).collect::<Vec<_>>())[..], &(rows.iter().map(|c| c.1).collect::<Vec<_>>())[..], &(rows.iter().map(|c| c.2).collect::<Vec<_>>())[..] as &[&str], &values[..] as &[Option<Decimal>], &units[..] as &[Option<String>], &comparators[..] as &[Option<String>]).map(|r| (r.id, r.initiative_id, r.position))
     .fetch_all(&mut *tx)
     .await?;
     r.inserted += inserted.len();

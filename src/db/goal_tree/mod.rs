@@ -433,14 +433,7 @@ async fn update_criterion(
         || existing.comparator.as_deref() != comparator
     {
         r.updated += 1;
-        sqlx::query(
-            "UPDATE criterion SET text = $2, target_value = $3, unit = $4, comparator = $5, version = version + 1 WHERE id = $1",
-        )
-        .bind(existing.id)
-        .bind(text)
-        .bind(value)
-        .bind(&unit)
-        .bind(comparator)
+        sqlx::query!("UPDATE criterion SET text = $2, target_value = $3, unit = $4, comparator = $5, version = version + 1 WHERE id = $1", existing.id, text, value, unit, comparator)
         .execute(&mut *tx)
         .await?;
     }

@@ -13,47 +13,36 @@ async fn plan_row<'e>(
     mid: i64,
     slug: &str,
 ) -> sqlx::Result<Option<PlanRow>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, adopted, first_year, last_year,
-                ARRAY[pillar_set_name] || sublevel_names AS level_names, item_label, version, published_at
-         FROM policy WHERE municipality_id = $1 AND slug = $2",
-    )
-    .bind(mid)
-    .bind(slug)
+    sqlx::query_as!(PlanRow, r#"SELECT id, slug AS "slug!", name, adopted, first_year AS "first_year!", last_year AS "last_year!",
+                ARRAY[pillar_set_name] || sublevel_names AS "level_names!", item_label, version, published_at
+         FROM policy WHERE municipality_id = $1 AND slug = $2"#, mid, slug)
     .fetch_optional(e)
     .await
 }
 
 async fn nodes<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<NodeRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        NodeRow,
         "SELECT id, parent_id, depth, number, version, label, title, description FROM pillar
          WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
+        mid,
+        id
     )
-    .bind(mid)
-    .bind(id)
     .fetch_all(e)
     .await
 }
 
 async fn items<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<ItemRow>> {
-    sqlx::query_as(
-        "SELECT id, number, title, content, sections, version,
-                ARRAY(SELECT section_id FROM plan_item_section l WHERE l.item_id = plan_item.id ORDER BY section_id) AS section_ids
-         FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number",
-    )
-    .bind(mid)
-    .bind(id)
+    sqlx::query_as!(ItemRow, r#"SELECT id, number, title, content, sections, version,
+                ARRAY(SELECT section_id FROM plan_item_section l WHERE l.item_id = plan_item.id ORDER BY section_id) AS "section_ids!"
+         FROM plan_item WHERE municipality_id = $1 AND policy_id = $2 ORDER BY number"#, mid, id)
     .fetch_all(e)
     .await
 }
 
 async fn places<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<PlaceRow>> {
-    sqlx::query_as(
-        "SELECT p.item_id, p.node_id, p.number, p.restated FROM plan_item_place p
-         JOIN plan_item i ON i.id = p.item_id WHERE p.municipality_id = $1 AND i.policy_id = $2 ORDER BY p.number",
-    )
-    .bind(mid)
-    .bind(id)
+    sqlx::query_as!(PlaceRow, "SELECT p.item_id, p.node_id, p.number, p.restated FROM plan_item_place p
+         JOIN plan_item i ON i.id = p.item_id WHERE p.municipality_id = $1 AND i.policy_id = $2 ORDER BY p.number", mid, id)
     .fetch_all(e)
     .await
 }
@@ -63,25 +52,22 @@ async fn indicators<'e>(
     mid: i64,
     id: i64,
 ) -> sqlx::Result<Vec<IndicatorRow>> {
-    sqlx::query_as(
-        "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.baseline_year, x.baseline_value, x.comparator FROM plan_indicator x
+    sqlx::query_as!(IndicatorRow, "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.baseline_year, x.baseline_value, x.comparator FROM plan_indicator x
          JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.policy_id = $2
-         ORDER BY x.item_id, x.position",
-    )
-    .bind(mid)
-    .bind(id)
+         ORDER BY x.item_id, x.position", mid, id)
     .fetch_all(e)
     .await
 }
 
 async fn targets<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<TargetRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        TargetRow,
         "SELECT t.indicator_id, t.year, t.value, t.word, t.written FROM plan_target t
          JOIN plan_indicator x ON x.id = t.indicator_id JOIN plan_item i ON i.id = x.item_id
          WHERE t.municipality_id = $1 AND i.policy_id = $2",
+        mid,
+        id
     )
-    .bind(mid)
-    .bind(id)
     .fetch_all(e)
     .await
 }
@@ -91,17 +77,11 @@ async fn years<'e>(
     mid: i64,
     plan: &PlanRow,
 ) -> sqlx::Result<Vec<YearState>> {
-    sqlx::query_as(
-        "SELECT y.year, r.year IS NOT NULL AS reviewed, p.published_on, p.published_at
+    sqlx::query_as!(YearState, r#"SELECT y.year AS "year!", r.year IS NOT NULL AS "reviewed!", p.published_on, p.published_at
          FROM generate_series($3::int, $4::int) AS y(year)
          LEFT JOIN plan_year_review r ON r.municipality_id = $1 AND r.policy_id = $2 AND r.year = y.year
          LEFT JOIN plan_year_publication p ON p.municipality_id = $1 AND p.policy_id = $2 AND p.year = y.year
-         ORDER BY y.year",
-    )
-    .bind(mid)
-    .bind(plan.id)
-    .bind(plan.first_year)
-    .bind(plan.last_year)
+         ORDER BY y.year"#, mid, plan.id, plan.first_year, plan.last_year)
     .fetch_all(e)
     .await
 }
@@ -113,15 +93,16 @@ async fn actuals<'e>(
     all: bool,
     published: &[i32],
 ) -> sqlx::Result<Vec<ActualRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        ActualRow,
         "SELECT a.indicator_id, a.year, a.value, a.word, a.achieved, a.version FROM plan_actual a
          JOIN plan_indicator x ON x.id = a.indicator_id JOIN plan_item i ON i.id = x.item_id
          WHERE a.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR a.year = ANY($4))",
+        mid,
+        id,
+        all,
+        published
     )
-    .bind(mid)
-    .bind(id)
-    .bind(all)
-    .bind(published)
     .fetch_all(e)
     .await
 }
@@ -131,13 +112,14 @@ async fn revisions<'e>(
     mid: i64,
     id: i64,
 ) -> sqlx::Result<Vec<RevisionRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        RevisionRow,
         "SELECT r.indicator_id, r.year, r.before, r.after, r.revised_at FROM plan_target_revision r
          JOIN plan_indicator x ON x.id = r.indicator_id JOIN plan_item i ON i.id = x.item_id
          WHERE r.municipality_id = $1 AND i.policy_id = $2 ORDER BY r.revised_at, r.id",
+        mid,
+        id
     )
-    .bind(mid)
-    .bind(id)
     .fetch_all(e)
     .await
 }
@@ -149,14 +131,8 @@ async fn notes<'e>(
     all: bool,
     published: &[i32],
 ) -> sqlx::Result<Vec<NoteRow>> {
-    sqlx::query_as(
-        "SELECT n.item_id, n.year, n.note, n.version FROM plan_item_note n JOIN plan_item i ON i.id = n.item_id
-         WHERE n.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR n.year = ANY($4))",
-    )
-    .bind(mid)
-    .bind(id)
-    .bind(all)
-    .bind(published)
+    sqlx::query_as!(NoteRow, "SELECT n.item_id, n.year, n.note, n.version FROM plan_item_note n JOIN plan_item i ON i.id = n.item_id
+         WHERE n.municipality_id = $1 AND i.policy_id = $2 AND ($3 OR n.year = ANY($4))", mid, id, all, published)
     .fetch_all(e)
     .await
 }

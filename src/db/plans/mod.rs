@@ -177,13 +177,9 @@ pub async fn plans_of_city(
     mid: i64,
     published_only: bool,
 ) -> sqlx::Result<Vec<(String, String, i32, i32)>> {
-    sqlx::query_as(
-        "SELECT slug, name, first_year, last_year FROM policy
+    sqlx::query!(r#"SELECT slug AS "slug!", name, first_year AS "first_year!", last_year AS "last_year!" FROM policy
          WHERE municipality_id = $1 AND slug IS NOT NULL AND (NOT $2 OR published_at IS NOT NULL)
-         ORDER BY first_year DESC, id",
-    )
-    .bind(mid)
-    .bind(published_only)
+         ORDER BY first_year DESC, id"#, mid, published_only).map(|r| (r.slug, r.name, r.first_year, r.last_year))
     .fetch_all(pool)
     .await
 }
@@ -196,13 +192,13 @@ pub async fn set_plan_published(
     policy_id: i64,
     published: bool,
 ) -> sqlx::Result<bool> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE policy SET published_at = CASE WHEN $3 THEN now() END
          WHERE municipality_id = $1 AND id = $2 AND (published_at IS NOT NULL) <> $3",
+        mid,
+        policy_id,
+        published
     )
-    .bind(mid)
-    .bind(policy_id)
-    .bind(published)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -211,12 +207,12 @@ pub async fn set_plan_published(
 
 /// Publishes a plan of the demo (loading it again changes nothing).
 pub async fn publish_demo_plan(pool: &PgPool, city: &str, slug: &str) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE policy SET published_at = now() WHERE slug = $2 AND published_at IS NULL
            AND municipality_id = (SELECT id FROM municipality WHERE slug = $1)",
+        city,
+        slug
     )
-    .bind(city)
-    .bind(slug)
     .execute(pool)
     .await?;
     Ok(())
@@ -229,14 +225,14 @@ pub async fn delete_unpublished_plan(
     mid: i64,
     policy_id: i64,
 ) -> sqlx::Result<bool> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM policy p WHERE p.municipality_id = $1 AND p.id = $2 AND p.slug IS NOT NULL
            AND p.published_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM plan_year_publication y WHERE y.policy_id = p.id)
            AND NOT EXISTS (SELECT 1 FROM fiscal_year f WHERE f.policy_id = p.id)",
+        mid,
+        policy_id
     )
-    .bind(mid)
-    .bind(policy_id)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -260,40 +256,23 @@ pub async fn save_actual(
     achieved: Option<bool>,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    let current: Option<i32> = sqlx::query_scalar(
-        "SELECT version FROM plan_actual WHERE municipality_id = $1 AND indicator_id = $2 AND year = $3 FOR UPDATE",
-    )
-    .bind(mid)
-    .bind(indicator_id)
-    .bind(year)
+    let current: Option<i32> = sqlx::query_scalar!("SELECT version FROM plan_actual WHERE municipality_id = $1 AND indicator_id = $2 AND year = $3 FOR UPDATE", mid, indicator_id, year)
     .fetch_optional(&mut *tx)
     .await?;
     if current.unwrap_or(0) != version {
         return Ok(false);
     }
     if value.is_none() && word.is_none() {
-        sqlx::query("DELETE FROM plan_actual WHERE municipality_id = $1 AND indicator_id = $2 AND year = $3")
-            .bind(mid)
-            .bind(indicator_id)
-            .bind(year)
+        sqlx::query!("DELETE FROM plan_actual WHERE municipality_id = $1 AND indicator_id = $2 AND year = $3", mid, indicator_id, year)
             .execute(&mut *tx)
             .await?;
         return Ok(true);
     }
-    sqlx::query(
-        "INSERT INTO plan_actual (municipality_id, indicator_id, year, value, word, achieved, updated_by)
+    sqlx::query!("INSERT INTO plan_actual (municipality_id, indicator_id, year, value, word, achieved, updated_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, word = EXCLUDED.word,
              achieved = EXCLUDED.achieved, updated_by = EXCLUDED.updated_by, updated_at = now(),
-             version = plan_actual.version + 1",
-    )
-    .bind(mid)
-    .bind(indicator_id)
-    .bind(year)
-    .bind(value)
-    .bind(word)
-    .bind(achieved)
-    .bind(user_id)
+             version = plan_actual.version + 1", mid, indicator_id, year, value, word, achieved, user_id)
     .execute(&mut *tx)
     .await?;
     Ok(true)
@@ -310,12 +289,7 @@ pub async fn save_note(
     note: &str,
     user_id: i64,
 ) -> sqlx::Result<bool> {
-    let current: Option<(i32, String)> = sqlx::query_as(
-        "SELECT version, note FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3 FOR UPDATE",
-    )
-    .bind(mid)
-    .bind(item_id)
-    .bind(year)
+    let current: Option<(i32, String)> = sqlx::query!("SELECT version, note FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3 FOR UPDATE", mid, item_id, year).map(|r| (r.version, r.note))
     .fetch_optional(&mut *tx)
     .await?;
     if current.as_ref().map(|c| c.0).unwrap_or(0) != version {
@@ -325,26 +299,19 @@ pub async fn save_note(
         return Ok(true);
     }
     if note.is_empty() {
-        sqlx::query(
+        sqlx::query!(
             "DELETE FROM plan_item_note WHERE municipality_id = $1 AND item_id = $2 AND year = $3",
+            mid,
+            item_id,
+            year
         )
-        .bind(mid)
-        .bind(item_id)
-        .bind(year)
         .execute(&mut *tx)
         .await?;
         return Ok(true);
     }
-    sqlx::query(
-        "INSERT INTO plan_item_note (municipality_id, item_id, year, note, updated_by) VALUES ($1, $2, $3, $4, $5)
+    sqlx::query!("INSERT INTO plan_item_note (municipality_id, item_id, year, note, updated_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (item_id, year) DO UPDATE SET note = EXCLUDED.note, updated_by = EXCLUDED.updated_by,
-             updated_at = now(), version = plan_item_note.version + 1",
-    )
-    .bind(mid)
-    .bind(item_id)
-    .bind(year)
-    .bind(note)
-    .bind(user_id)
+             updated_at = now(), version = plan_item_note.version + 1", mid, item_id, year, note, user_id)
     .execute(&mut *tx)
     .await?;
     Ok(true)

@@ -32,7 +32,7 @@ pub async fn apply(pool: &PgPool, doc: &YearDocument) -> Result<ImportReport, Im
         return Err(ImportError::Invalid(problems));
     }
     let mut tx = pool.begin().await?;
-    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+    sqlx::query!("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
     let mut r = ImportReport::default();
@@ -81,24 +81,13 @@ async fn upsert_municipality(
     r: &mut ImportReport,
 ) -> sqlx::Result<i64> {
     let m = &doc.municipality;
-    let existing: Option<(i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, name_kana, local_government_code::text, sheet_layout, about FROM municipality WHERE slug = $1 FOR UPDATE",
-    )
-    .bind(&m.slug)
+    let existing: Option<(i64, String, String, String, String, String)> = sqlx::query!(r#"SELECT id, name, name_kana, local_government_code::text AS "local_government_code!", sheet_layout, about FROM municipality WHERE slug = $1 FOR UPDATE"#, m.slug).map(|r| (r.id, r.name, r.name_kana, r.local_government_code, r.sheet_layout, r.about))
     .fetch_optional(&mut *tx)
     .await?;
     match existing {
         None => {
             r.inserted += 1;
-            sqlx::query_scalar(
-                "INSERT INTO municipality (slug, name, name_kana, local_government_code, sheet_layout, about) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(&m.slug)
-            .bind(&m.name)
-            .bind(&m.name_kana)
-            .bind(&m.local_government_code)
-            .bind(m.layout.as_str())
-            .bind(&m.about)
+            sqlx::query_scalar!("INSERT INTO municipality (slug, name, name_kana, local_government_code, sheet_layout, about) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", m.slug, m.name, m.name_kana, m.local_government_code, m.layout.as_str(), m.about)
             .fetch_one(&mut *tx)
             .await
         }
@@ -117,13 +106,7 @@ async fn upsert_municipality(
                 &m.about,
             ) {
                 r.updated += 1;
-                sqlx::query("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4, sheet_layout = $5, about = $6 WHERE id = $1")
-                    .bind(id)
-                    .bind(&m.name)
-                    .bind(&m.name_kana)
-                    .bind(&m.local_government_code)
-                    .bind(m.layout.as_str())
-                    .bind(&m.about)
+                sqlx::query!("UPDATE municipality SET name = $2, name_kana = $3, local_government_code = $4, sheet_layout = $5, about = $6 WHERE id = $1", id, m.name, m.name_kana, m.local_government_code, m.layout.as_str(), m.about)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -140,34 +123,33 @@ async fn upsert_categories(
     names: &[String],
     r: &mut ImportReport,
 ) -> sqlx::Result<HashMap<String, i64>> {
-    let rows: Vec<(i64, String, i32)> =
-        sqlx::query_as("SELECT id, name, position FROM goal_category WHERE municipality_id = $1")
-            .bind(mid)
-            .fetch_all(&mut *tx)
-            .await?;
+    let rows: Vec<(i64, String, i32)> = sqlx::query!(
+        "SELECT id, name, position FROM goal_category WHERE municipality_id = $1",
+        mid
+    )
+    .map(|r| (r.id, r.name, r.position))
+    .fetch_all(&mut *tx)
+    .await?;
     let mut ids: HashMap<String, i64> = rows.iter().map(|(id, n, _)| (n.clone(), *id)).collect();
     for (i, name) in names.iter().enumerate() {
         let position = i as i32 + 1;
         match rows.iter().find(|row| row.1 == *name) {
             None => {
                 r.inserted += 1;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO goal_category (municipality_id, position, name) VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(mid)
-                .bind(position)
-                .bind(name)
+                let id: i64 = sqlx::query_scalar!("INSERT INTO goal_category (municipality_id, position, name) VALUES ($1, $2, $3) RETURNING id", mid, position, name)
                 .fetch_one(&mut *tx)
                 .await?;
                 ids.insert(name.clone(), id);
             }
             Some((id, _, pos)) if *pos != position => {
                 r.updated += 1;
-                sqlx::query("UPDATE goal_category SET position = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(position)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE goal_category SET position = $2 WHERE id = $1",
+                    id,
+                    position
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             Some(_) => {}
         }
@@ -186,20 +168,13 @@ async fn upsert_headers(
     for d in &doc.departments {
         let Some(h) = &d.header else { continue };
         // Some(true): inserted, Some(false): updated, None: already as stated.
-        let written: Option<bool> = sqlx::query_scalar(
-            "INSERT INTO department_profile (municipality_id, department_id, head_name, head_title, drawn_up_on)
+        let written: Option<bool> = sqlx::query_scalar!(r#"INSERT INTO department_profile (municipality_id, department_id, head_name, head_title, drawn_up_on)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (department_id) DO UPDATE SET head_name = EXCLUDED.head_name, head_title = EXCLUDED.head_title,
                  drawn_up_on = EXCLUDED.drawn_up_on, version = department_profile.version + 1
              WHERE (department_profile.head_name, department_profile.head_title, department_profile.drawn_up_on)
                    IS DISTINCT FROM (EXCLUDED.head_name, EXCLUDED.head_title, EXCLUDED.drawn_up_on)
-             RETURNING (xmax = 0)",
-        )
-        .bind(mid)
-        .bind(department_ids[&d.slug])
-        .bind(&h.head_name)
-        .bind(&h.head_title)
-        .bind(h.drawn_up_on)
+             RETURNING (xmax = 0) AS "value!""#, mid, department_ids[&d.slug], h.head_name, h.head_title, h.drawn_up_on)
         .fetch_optional(&mut *tx)
         .await?;
         match written {
@@ -219,39 +194,37 @@ async fn upsert_policy(
     r: &mut ImportReport,
 ) -> sqlx::Result<(i64, HashMap<i32, i64>)> {
     let p = &doc.policy;
-    let existing: Option<(i64, String)> = sqlx::query_as(
+    let existing: Option<(i64, String)> = sqlx::query!(
         "SELECT id, pillar_set_name FROM policy WHERE municipality_id = $1 AND name = $2",
+        mid,
+        p.name
     )
-    .bind(mid)
-    .bind(&p.name)
+    .map(|r| (r.id, r.pillar_set_name))
     .fetch_optional(&mut *tx)
     .await?;
     let policy_id = match existing {
         None => {
             r.inserted += 1;
-            sqlx::query_scalar("INSERT INTO policy (municipality_id, name, pillar_set_name) VALUES ($1, $2, $3) RETURNING id")
-                .bind(mid)
-                .bind(&p.name)
-                .bind(&p.pillar_set_name)
+            sqlx::query_scalar!("INSERT INTO policy (municipality_id, name, pillar_set_name) VALUES ($1, $2, $3) RETURNING id", mid, p.name, p.pillar_set_name)
                 .fetch_one(&mut *tx)
                 .await?
         }
         Some((id, set_name)) => {
             if set_name != p.pillar_set_name {
                 r.updated += 1;
-                sqlx::query("UPDATE policy SET pillar_set_name = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(&p.pillar_set_name)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE policy SET pillar_set_name = $2 WHERE id = $1",
+                    id,
+                    p.pillar_set_name
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             id
         }
     };
     let rows: Vec<(i64, i32, String, Vec<String>)> =
-        sqlx::query_as("SELECT id, number, title, viewpoint FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL")
-            .bind(mid)
-            .bind(policy_id)
+        sqlx::query!("SELECT id, number, title, viewpoint FROM pillar WHERE municipality_id = $1 AND policy_id = $2 AND parent_id IS NULL", mid, policy_id).map(|r| (r.id, r.number, r.title, r.viewpoint))
             .fetch_all(&mut *tx)
             .await?;
     let mut ids: HashMap<i32, i64> = rows.iter().map(|(id, n, _, _)| (*n, *id)).collect();
@@ -260,14 +233,7 @@ async fn upsert_policy(
         match rows.iter().find(|(_, n, _, _)| *n == pd.number) {
             None => {
                 r.inserted += 1;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(mid)
-                .bind(policy_id)
-                .bind(pd.number)
-                .bind(&pd.title)
-                .bind(&pd.viewpoint)
+                let id: i64 = sqlx::query_scalar!("INSERT INTO pillar (municipality_id, policy_id, number, title, viewpoint) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, policy_id, pd.number, pd.title, &pd.viewpoint[..])
                 .fetch_one(&mut *tx)
                 .await?;
                 ids.insert(pd.number, id);
@@ -275,12 +241,14 @@ async fn upsert_policy(
             Some((id, _, title, viewpoint)) => {
                 if *title != pd.title || *viewpoint != pd.viewpoint {
                     r.updated += 1;
-                    sqlx::query("UPDATE pillar SET title = $2, viewpoint = $3 WHERE id = $1")
-                        .bind(id)
-                        .bind(&pd.title)
-                        .bind(&pd.viewpoint)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query!(
+                        "UPDATE pillar SET title = $2, viewpoint = $3 WHERE id = $1",
+                        id,
+                        pd.title,
+                        &pd.viewpoint[..]
+                    )
+                    .execute(&mut *tx)
+                    .await?;
                 }
             }
         }
@@ -296,35 +264,20 @@ async fn upsert_fiscal_year(
     r: &mut ImportReport,
 ) -> sqlx::Result<i64> {
     let f = &doc.fiscal_year;
-    let existing: Option<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT id, policy_id, title, tables_title FROM fiscal_year WHERE municipality_id = $1 AND year = $2 FOR UPDATE",
-    )
-    .bind(mid)
-    .bind(f.year)
+    let existing: Option<(i64, i64, String, String)> = sqlx::query!("SELECT id, policy_id, title, tables_title FROM fiscal_year WHERE municipality_id = $1 AND year = $2 FOR UPDATE", mid, f.year).map(|r| (r.id, r.policy_id, r.title, r.tables_title))
     .fetch_optional(&mut *tx)
     .await?;
     match existing {
         None => {
             r.inserted += 1;
-            sqlx::query_scalar(
-                "INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(mid)
-            .bind(f.year)
-            .bind(policy_id)
-            .bind(&f.title)
-            .bind(&f.tables_title)
+            sqlx::query_scalar!("INSERT INTO fiscal_year (municipality_id, year, policy_id, title, tables_title) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, f.year, policy_id, f.title, f.tables_title)
             .fetch_one(&mut *tx)
             .await
         }
         Some((id, pid, title, tables_title)) => {
             if pid != policy_id || title != f.title || tables_title != f.tables_title {
                 r.updated += 1;
-                sqlx::query("UPDATE fiscal_year SET policy_id = $2, title = $3, tables_title = $4 WHERE id = $1")
-                    .bind(id)
-                    .bind(policy_id)
-                    .bind(&f.title)
-                    .bind(&f.tables_title)
+                sqlx::query!("UPDATE fiscal_year SET policy_id = $2, title = $3, tables_title = $4 WHERE id = $1", id, policy_id, f.title, f.tables_title)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -340,11 +293,7 @@ async fn upsert_booklet(
     doc: &YearDocument,
     r: &mut ImportReport,
 ) -> sqlx::Result<()> {
-    let rows: Vec<(i64, i32, String, Vec<String>, bool)> = sqlx::query_as(
-        "SELECT id, position, heading, paragraphs, show_pillars FROM booklet_section WHERE municipality_id = $1 AND fiscal_year_id = $2",
-    )
-    .bind(mid)
-    .bind(fid)
+    let rows: Vec<(i64, i32, String, Vec<String>, bool)> = sqlx::query!("SELECT id, position, heading, paragraphs, show_pillars FROM booklet_section WHERE municipality_id = $1 AND fiscal_year_id = $2", mid, fid).map(|r| (r.id, r.position, r.heading, r.paragraphs, r.show_pillars))
     .fetch_all(&mut *tx)
     .await?;
     for (i, s) in doc.fiscal_year.introduction.iter().enumerate() {
@@ -352,27 +301,15 @@ async fn upsert_booklet(
         match rows.iter().find(|row| row.1 == position) {
             None => {
                 r.inserted += 1;
-                sqlx::query(
-                    "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(mid)
-                .bind(fid)
-                .bind(position)
-                .bind(&s.heading)
-                .bind(&s.paragraphs)
-                .bind(s.show_pillars)
+                sqlx::query!("INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
+                     VALUES ($1, $2, $3, $4, $5, $6)", mid, fid, position, s.heading, &s.paragraphs[..], s.show_pillars)
                 .execute(&mut *tx)
                 .await?;
             }
             Some((id, _, heading, paragraphs, show)) => {
                 if *heading != s.heading || *paragraphs != s.paragraphs || *show != s.show_pillars {
                     r.updated += 1;
-                    sqlx::query("UPDATE booklet_section SET heading = $2, paragraphs = $3, show_pillars = $4 WHERE id = $1")
-                        .bind(id)
-                        .bind(&s.heading)
-                        .bind(&s.paragraphs)
-                        .bind(s.show_pillars)
+                    sqlx::query!("UPDATE booklet_section SET heading = $2, paragraphs = $3, show_pillars = $4 WHERE id = $1", id, s.heading, &s.paragraphs[..], s.show_pillars)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -396,9 +333,7 @@ async fn upsert_organization(
     r: &mut ImportReport,
 ) -> sqlx::Result<(HashMap<String, i64>, HashMap<String, i64>)> {
     let depts: Vec<(i64, String, String, i32)> =
-        sqlx::query_as("SELECT id, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2")
-            .bind(mid)
-            .bind(fid)
+        sqlx::query!("SELECT id, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2", mid, fid).map(|r| (r.id, r.slug, r.name, r.position))
             .fetch_all(&mut *tx)
             .await?;
     let mut dept_ids = HashMap::new();
@@ -407,24 +342,14 @@ async fn upsert_organization(
         let id = match depts.iter().find(|row| row.1 == d.slug) {
             None => {
                 r.inserted += 1;
-                sqlx::query_scalar(
-                    "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(mid)
-                .bind(fid)
-                .bind(&d.slug)
-                .bind(&d.name)
-                .bind(position)
+                sqlx::query_scalar!("INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, fid, d.slug, d.name, position)
                 .fetch_one(&mut *tx)
                 .await?
             }
             Some((id, _, name, pos)) => {
                 if *name != d.name || *pos != position {
                     r.updated += 1;
-                    sqlx::query("UPDATE department SET name = $2, position = $3, version = version + 1 WHERE id = $1")
-                        .bind(id)
-                        .bind(&d.name)
-                        .bind(position)
+                    sqlx::query!("UPDATE department SET name = $2, position = $3, version = version + 1 WHERE id = $1", id, d.name, position)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -434,9 +359,7 @@ async fn upsert_organization(
         dept_ids.insert(d.slug.clone(), id);
     }
     let sections: Vec<(i64, String, i64, i32)> =
-        sqlx::query_as("SELECT id, name, department_id, position FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2")
-            .bind(mid)
-            .bind(fid)
+        sqlx::query!("SELECT id, name, department_id, position FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2", mid, fid).map(|r| (r.id, r.name, r.department_id, r.position))
             .fetch_all(&mut *tx)
             .await?;
     let mut section_ids = HashMap::new();
@@ -447,24 +370,14 @@ async fn upsert_organization(
             let id = match sections.iter().find(|row| row.1 == *name) {
                 None => {
                     r.inserted += 1;
-                    sqlx::query_scalar(
-                        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    )
-                    .bind(mid)
-                    .bind(fid)
-                    .bind(did)
-                    .bind(name)
-                    .bind(position)
+                    sqlx::query_scalar!("INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position) VALUES ($1, $2, $3, $4, $5) RETURNING id", mid, fid, did, name, position)
                     .fetch_one(&mut *tx)
                     .await?
                 }
                 Some((id, _, dept, pos)) => {
                     if *dept != did || *pos != position {
                         r.updated += 1;
-                        sqlx::query("UPDATE section SET department_id = $2, position = $3, version = version + 1 WHERE id = $1")
-                            .bind(id)
-                            .bind(did)
-                            .bind(position)
+                        sqlx::query!("UPDATE section SET department_id = $2, position = $3, version = version + 1 WHERE id = $1", id, did, position)
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -492,21 +405,11 @@ async fn delete_retired_organization(
         .iter()
         .flat_map(|d| d.sections.iter().map(String::as_str))
         .collect();
-    let sections: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (name = ANY($3))",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(&names)
+    let sections: Vec<i64> = sqlx::query_scalar!("SELECT id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (name = ANY($3))", mid, fid, &names[..] as &[&str])
     .fetch_all(&mut *tx)
     .await?;
     delete_ids(tx, "section", &sections, r).await?;
-    let depts: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (slug = ANY($3))",
-    )
-    .bind(mid)
-    .bind(fid)
-    .bind(&slugs)
+    let depts: Vec<i64> = sqlx::query_scalar!("SELECT id FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (slug = ANY($3))", mid, fid, &slugs[..] as &[&str])
     .fetch_all(&mut *tx)
     .await?;
     delete_ids(tx, "department", &depts, r).await

@@ -20,8 +20,7 @@ pub(super) async fn upsert_results(
     for d in &doc.departments {
         let department_id = department_ids[&d.slug];
         if let Some(p) = &d.profile {
-            let written: Option<bool> = sqlx::query_scalar(
-                "INSERT INTO department_profile (municipality_id, department_id, head_name, head_name_kana, basic_policy, duties, summary)
+            let written: Option<bool> = sqlx::query_scalar!(r#"INSERT INTO department_profile (municipality_id, department_id, head_name, head_name_kana, basic_policy, duties, summary)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (department_id) DO UPDATE SET head_name = EXCLUDED.head_name, head_name_kana = EXCLUDED.head_name_kana,
                      basic_policy = EXCLUDED.basic_policy, duties = EXCLUDED.duties, summary = EXCLUDED.summary,
@@ -29,15 +28,7 @@ pub(super) async fn upsert_results(
                  WHERE (department_profile.head_name, department_profile.head_name_kana, department_profile.basic_policy,
                         department_profile.duties, department_profile.summary)
                        IS DISTINCT FROM (EXCLUDED.head_name, EXCLUDED.head_name_kana, EXCLUDED.basic_policy, EXCLUDED.duties, EXCLUDED.summary)
-                 RETURNING (xmax = 0)",
-            )
-            .bind(mid)
-            .bind(department_id)
-            .bind(&p.head_name)
-            .bind(&p.head_name_kana)
-            .bind(&p.basic_policy)
-            .bind(&p.duties)
-            .bind(&p.summary)
+                 RETURNING (xmax = 0) AS "value!""#, mid, department_id, p.head_name, p.head_name_kana, p.basic_policy, p.duties, p.summary)
             .fetch_optional(&mut *tx)
             .await?;
             count(written, r);
@@ -45,11 +36,12 @@ pub(super) async fn upsert_results(
         if d.goals.iter().all(|g| g.status.is_none()) {
             continue;
         }
-        let goal_ids: Vec<(i64, i32)> = sqlx::query_as(
+        let goal_ids: Vec<(i64, i32)> = sqlx::query!(
             "SELECT id, position FROM goal WHERE municipality_id = $1 AND department_id = $2",
+            mid,
+            department_id
         )
-        .bind(mid)
-        .bind(department_id)
+        .map(|r| (r.id, r.position))
         .fetch_all(&mut *tx)
         .await?;
         let by_position: HashMap<i32, i64> = goal_ids.into_iter().map(|(id, p)| (p, id)).collect();
@@ -58,21 +50,14 @@ pub(super) async fn upsert_results(
             else {
                 continue;
             };
-            let written: Option<bool> = sqlx::query_scalar(
-                "INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason, status_label)
+            let written: Option<bool> = sqlx::query_scalar!(r#"INSERT INTO goal_result (municipality_id, goal_id, status_override, override_reason, status_label)
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (goal_id) DO UPDATE SET status_override = EXCLUDED.status_override,
                      override_reason = EXCLUDED.override_reason, status_label = EXCLUDED.status_label,
                      version = goal_result.version + 1
                  WHERE (goal_result.status_override, goal_result.status_label)
                        IS DISTINCT FROM (EXCLUDED.status_override, EXCLUDED.status_label)
-                 RETURNING (xmax = 0)",
-            )
-            .bind(mid)
-            .bind(goal_id)
-            .bind(status.as_str())
-            .bind(AS_PUBLISHED)
-            .bind(&goal.status_label)
+                 RETURNING (xmax = 0) AS "value!""#, mid, goal_id, status.as_str(), AS_PUBLISHED, goal.status_label)
             .fetch_optional(&mut *tx)
             .await?;
             count(written, r);
