@@ -95,98 +95,89 @@ pub async fn create_year(
         return Ok(new);
     };
     // Each statement maps old rows to new ones by natural keys: department slug, section
-    // name, and positions under the mapped parent.
-    let statements = [
-        "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
-         SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
-         WHERE municipality_id = $1 AND fiscal_year_id = $2",
-        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
-         SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
-        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
-         SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
-         JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
-         JOIN department nd ON nd.municipality_id = s.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2",
-        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
-         SELECT r.municipality_id, r.user_id, r.role, nd.id, NULL FROM role_assignment r
-         JOIN department od ON od.municipality_id = r.municipality_id AND od.id = r.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = r.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         WHERE r.municipality_id = $1
-         ON CONFLICT DO NOTHING",
-        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
-         SELECT r.municipality_id, r.user_id, r.role, NULL, ns.id FROM role_assignment r
-         JOIN section os ON os.municipality_id = r.municipality_id AND os.id = r.section_id AND os.fiscal_year_id = $2
-         JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-         WHERE r.municipality_id = $1
-         ON CONFLICT DO NOTHING",
-
-        // A plan item recorded by a section is recorded by the section's copy too.
-        "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
-         SELECT l.municipality_id, l.item_id, ns.id FROM plan_item_section l
-         JOIN section os ON os.municipality_id = l.municipality_id AND os.id = l.section_id AND os.fiscal_year_id = $2
-         JOIN section ns ON ns.municipality_id = l.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-         WHERE l.municipality_id = $1
-         ON CONFLICT DO NOTHING",
-    ];
-    let goal_statements = [
-        "INSERT INTO goal (municipality_id, department_id, position, text, note)
-         SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
-         JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         WHERE g.municipality_id = $1",
-        "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
-         SELECT gp.municipality_id, ng.id, gp.pillar_id FROM goal_pillar gp
-         JOIN goal og ON og.municipality_id = gp.municipality_id AND og.id = gp.goal_id
-         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-         WHERE gp.municipality_id = $1",
-        "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
-         SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
-         JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
-         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-         WHERE i.municipality_id = $1",
-        "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
-         SELECT isec.municipality_id, ni.id, ns.id, isec.position FROM initiative_section isec
-         JOIN initiative oi ON oi.municipality_id = isec.municipality_id AND oi.id = isec.initiative_id
-         JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
-         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-         JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
-         JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
-         JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-         WHERE isec.municipality_id = $1",
-        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
-         SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
-         JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
-         JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
-         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-         JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
-         WHERE c.municipality_id = $1",
-    ];
-    // The first three statements are the booklet and the organization; the last two the roles.
-    let statements: &[&str] = if new_year.copy_roles {
-        &statements
-    } else {
-        &statements[..3]
-    };
-    let copied: &[&str] = if new_year.copy_goals {
-        &goal_statements
-    } else {
-        &[]
-    };
-    for sql in statements.iter().chain(copied.iter()) {
-        sqlx::query(sql)
-            .bind(mid)
-            .bind(old)
-            .bind(new)
-            .execute(&mut *tx)
-            .await?;
+    // name, and positions under the mapped parent; all take (city, old year, new year).
+    macro_rules! copy {
+        ($($sql:tt),+ $(,)?) => {
+            $(sqlx::query!($sql, mid, old, new).execute(&mut *tx).await?;)+
+        };
+    }
+    // The booklet and the organization, with the plan items each section records.
+    copy!(
+            "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
+             SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
+             WHERE municipality_id = $1 AND fiscal_year_id = $2",
+            "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+             SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+            "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+             SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
+             JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
+             JOIN department nd ON nd.municipality_id = s.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+             WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2",
+            "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
+             SELECT l.municipality_id, l.item_id, ns.id FROM plan_item_section l
+             JOIN section os ON os.municipality_id = l.municipality_id AND os.id = l.section_id AND os.fiscal_year_id = $2
+             JOIN section ns ON ns.municipality_id = l.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+             WHERE l.municipality_id = $1
+             ON CONFLICT DO NOTHING",
+    );
+    if new_year.copy_roles {
+        copy!(
+                "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+                 SELECT r.municipality_id, r.user_id, r.role, nd.id, NULL FROM role_assignment r
+                 JOIN department od ON od.municipality_id = r.municipality_id AND od.id = r.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = r.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 WHERE r.municipality_id = $1
+                 ON CONFLICT DO NOTHING",
+                "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+                 SELECT r.municipality_id, r.user_id, r.role, NULL, ns.id FROM role_assignment r
+                 JOIN section os ON os.municipality_id = r.municipality_id AND os.id = r.section_id AND os.fiscal_year_id = $2
+                 JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+                 WHERE r.municipality_id = $1
+                 ON CONFLICT DO NOTHING",
+        );
+    }
+    if new_year.copy_goals {
+        copy!(
+                "INSERT INTO goal (municipality_id, department_id, position, text, note)
+                 SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
+                 JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 WHERE g.municipality_id = $1",
+                "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+                 SELECT gp.municipality_id, ng.id, gp.pillar_id FROM goal_pillar gp
+                 JOIN goal og ON og.municipality_id = gp.municipality_id AND og.id = gp.goal_id
+                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+                 WHERE gp.municipality_id = $1",
+                "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
+                 SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
+                 JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
+                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+                 WHERE i.municipality_id = $1",
+                "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+                 SELECT isec.municipality_id, ni.id, ns.id, isec.position FROM initiative_section isec
+                 JOIN initiative oi ON oi.municipality_id = isec.municipality_id AND oi.id = isec.initiative_id
+                 JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+                 JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+                 JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
+                 JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+                 WHERE isec.municipality_id = $1",
+                "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+                 SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
+                 JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
+                 JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+                 JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+                 WHERE c.municipality_id = $1",
+        );
     }
     Ok(new)
 }
@@ -418,17 +409,25 @@ pub async fn unit_name_taken(
     department: bool,
     name: &str,
 ) -> sqlx::Result<bool> {
-    let sql = if department {
-        "SELECT EXISTS (SELECT 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3)"
-    } else {
-        "SELECT EXISTS (SELECT 1 FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3)"
-    };
-    sqlx::query_scalar(sql)
-        .bind(mid)
-        .bind(fiscal_year_id)
-        .bind(name)
+    if department {
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3) AS "taken!""#,
+            mid,
+            fiscal_year_id,
+            name
+        )
         .fetch_one(&mut *tx)
         .await
+    } else {
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND name = $3) AS "taken!""#,
+            mid,
+            fiscal_year_id,
+            name
+        )
+        .fetch_one(&mut *tx)
+        .await
+    }
 }
 
 /// Moves a section to another department of the same year (at the end of its sections);
@@ -483,20 +482,16 @@ pub async fn carry_section_initiatives(
         .execute(&mut *tx)
         .await?;
     // (initiative, goal, whether every initiative of the goal goes)
-    let going: Vec<(i64, i64, bool)> = sqlx::query_as(
-        "WITH going AS (
+    let going: Vec<(i64, i64, bool)> = sqlx::query!(r#"WITH going AS (
              SELECT i.id, i.goal_id FROM initiative i JOIN goal g ON g.id = i.goal_id
              WHERE g.municipality_id = $1 AND g.department_id = $3
                AND EXISTS (SELECT 1 FROM initiative_section l WHERE l.initiative_id = i.id AND l.section_id = $2)
                AND NOT EXISTS (SELECT 1 FROM initiative_section l JOIN section s ON s.id = l.section_id
                                WHERE l.initiative_id = i.id AND s.department_id = $3 AND s.id <> $2))
-         SELECT g.id, g.goal_id,
-                NOT EXISTS (SELECT 1 FROM initiative o WHERE o.goal_id = g.goal_id AND o.id NOT IN (SELECT id FROM going))
-         FROM going g ORDER BY g.goal_id, g.id",
-    )
-    .bind(mid)
-    .bind(section_id)
-    .bind(from)
+         SELECT g.id AS "id!", g.goal_id AS "goal_id!",
+                NOT EXISTS (SELECT 1 FROM initiative o WHERE o.goal_id = g.goal_id AND o.id NOT IN (SELECT id FROM going)) AS "whole!"
+         FROM going g ORDER BY g.goal_id, g.id"#, mid, section_id, from)
+    .map(|r| (r.id, r.goal_id, r.whole))
     .fetch_all(&mut *tx)
     .await?;
     let mut carried = Carried::default();

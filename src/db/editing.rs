@@ -152,21 +152,29 @@ pub async fn labels(
     table: Labelled,
     ids: &[i64],
 ) -> sqlx::Result<Vec<String>> {
-    let sql = match table {
+    match table {
         Labelled::Pillar => {
-            "SELECT format('(%s)', p.number) FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
-             JOIN pillar p ON p.municipality_id = $1 AND p.id = x.id ORDER BY x.ord"
+            sqlx::query_scalar!(
+                r#"SELECT format('(%s)', p.number) AS "label!"
+                   FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
+                   JOIN pillar p ON p.municipality_id = $1 AND p.id = x.id ORDER BY x.ord"#,
+                mid,
+                ids
+            )
+            .fetch_all(&mut *tx)
+            .await
         }
         Labelled::Section => {
-            "SELECT s.name FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
-             JOIN section s ON s.municipality_id = $1 AND s.id = x.id ORDER BY x.ord"
+            sqlx::query_scalar!(
+                "SELECT s.name FROM unnest($2::bigint[]) WITH ORDINALITY AS x(id, ord)
+                 JOIN section s ON s.municipality_id = $1 AND s.id = x.id ORDER BY x.ord",
+                mid,
+                ids
+            )
+            .fetch_all(&mut *tx)
+            .await
         }
-    };
-    sqlx::query_scalar(sql)
-        .bind(mid)
-        .bind(ids)
-        .fetch_all(&mut *tx)
-        .await
+    }
 }
 
 /// Which table [`labels`] reads.

@@ -152,10 +152,7 @@ pub async fn fingerprint(
     mid: i64,
     departments: &[i64],
 ) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        // Plain joins on the tables (not on CTEs, which the planner cannot estimate and would
-        // join row by row): a 3,600-row file is fingerprinted in milliseconds.
-        "SELECT COALESCE(md5(string_agg(x, ',' ORDER BY x)), '') FROM (
+    sqlx::query_scalar!(r#"SELECT COALESCE(md5(string_agg(x, ',' ORDER BY x)), '') AS "digest!" FROM (
              SELECT 'g' || g.id || ':' || g.version AS x FROM goal g
                  WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
              UNION ALL SELECT 'i' || i.id || ':' || i.version FROM initiative i JOIN goal g ON g.id = i.goal_id
@@ -170,10 +167,7 @@ pub async fn fingerprint(
                  FROM criterion_result r JOIN criterion c ON c.id = r.criterion_id JOIN initiative i ON i.id = c.initiative_id JOIN goal g ON g.id = i.goal_id
                  WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
              UNION ALL SELECT 's' || department_id || kind || state FROM sheet WHERE municipality_id = $1 AND department_id = ANY($2)
-         ) t",
-    )
-    .bind(mid)
-    .bind(departments)
+         ) t"#, mid, departments)
     .fetch_one(&mut *conn)
     .await
 }

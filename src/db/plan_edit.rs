@@ -165,16 +165,27 @@ pub async fn move_node(
     let Some((parent, number)) = me else {
         return Ok(false);
     };
-    let other: Option<(i64, i32)> = sqlx::query_as(if up {
-        "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number < $3 ORDER BY number DESC LIMIT 1"
+    let other: Option<(i64, i32)> = if up {
+        sqlx::query!(
+            "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number < $3 ORDER BY number DESC LIMIT 1",
+            plan_id,
+            parent,
+            number
+        )
+        .map(|r| (r.id, r.number))
+        .fetch_optional(&mut *tx)
+        .await?
     } else {
-        "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number > $3 ORDER BY number LIMIT 1"
-    })
-    .bind(plan_id)
-    .bind(parent)
-    .bind(number)
-    .fetch_optional(&mut *tx)
-    .await?;
+        sqlx::query!(
+            "SELECT id, number FROM pillar WHERE policy_id = $1 AND parent_id IS NOT DISTINCT FROM $2 AND number > $3 ORDER BY number LIMIT 1",
+            plan_id,
+            parent,
+            number
+        )
+        .map(|r| (r.id, r.number))
+        .fetch_optional(&mut *tx)
+        .await?
+    };
     let Some((other_id, other_number)) = other else {
         return Ok(false);
     };

@@ -290,16 +290,13 @@ pub async fn progress_totals(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0)
+    sqlx::query!(r#"SELECT count(*) AS "initiatives!", count(*) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS "recorded!"
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          JOIN department d ON d.municipality_id = g.municipality_id AND d.id = g.department_id
          LEFT JOIN initiative_result r ON r.municipality_id = i.municipality_id AND r.initiative_id = i.id
-         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2",
-    )
-    .bind(mid)
-    .bind(fiscal_year_id)
+         WHERE i.municipality_id = $1 AND d.fiscal_year_id = $2"#, mid, fiscal_year_id)
+    .map(|r| (r.initiatives, r.recorded))
     .fetch_one(pool)
     .await
 }

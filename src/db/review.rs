@@ -48,20 +48,28 @@ pub async fn lock_sheet(
     sqlx::query!("INSERT INTO sheet (municipality_id, department_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", mid, department_id, kind)
     .execute(&mut *tx)
     .await?;
-    let select = match lock {
+    match lock {
         Lock::Shared => {
-            "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR SHARE"
+            sqlx::query_scalar!(
+                "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR SHARE",
+                mid,
+                department_id,
+                kind
+            )
+            .fetch_one(&mut *tx)
+            .await
         }
         Lock::Exclusive => {
-            "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE"
+            sqlx::query_scalar!(
+                "SELECT state FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3 FOR UPDATE",
+                mid,
+                department_id,
+                kind
+            )
+            .fetch_one(&mut *tx)
+            .await
         }
-    };
-    sqlx::query_scalar(select)
-        .bind(mid)
-        .bind(department_id)
-        .bind(kind)
-        .fetch_one(&mut *tx)
-        .await
+    }
 }
 
 /// Moves a department's targets to `state` (locking the row against a concurrent move)

@@ -93,17 +93,8 @@ pub async fn begin_attempt(
     )
     .fetch_one(pool)
     .await?;
-    let (pair, address, account): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE client_addr = $1 AND username = $2), \
-                count(*) FILTER (WHERE client_addr = $1), \
-                count(*) FILTER (WHERE username = $2) \
-         FROM login_failure \
-         WHERE (client_addr = $1 OR username = $2) \
-           AND attempted_at > now() - make_interval(mins => $3)",
-    )
-    .bind(client_addr)
-    .bind(&username)
-    .bind(minutes)
+    let (pair, address, account): (i64, i64, i64) = sqlx::query!(r#"SELECT count(*) FILTER (WHERE client_addr = $1 AND username = $2) AS "pair!",  count(*) FILTER (WHERE client_addr = $1) AS "address!",  count(*) FILTER (WHERE username = $2) AS "account!"  FROM login_failure  WHERE (client_addr = $1 OR username = $2)  AND attempted_at > now() - make_interval(mins => $3)"#, client_addr, &username, minutes)
+    .map(|r| (r.pair, r.address, r.account))
     .fetch_one(pool)
     .await?;
     Ok((
@@ -234,8 +225,7 @@ pub async fn role_targets(
     mid: i64,
     year: i32,
 ) -> sqlx::Result<Vec<(String, String, String)>> {
-    sqlx::query_as(
-        "SELECT 'd:' || d.slug, d.name || '長', d.name FROM department d
+    sqlx::query!(r#"SELECT 'd:' || d.slug AS "key!", d.name || '長' AS "label!", d.name AS "department!" FROM department d
          JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
          WHERE d.municipality_id = $1 AND f.year = $2
          UNION ALL
@@ -243,10 +233,8 @@ pub async fn role_targets(
          JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
          JOIN fiscal_year f ON f.municipality_id = s.municipality_id AND f.id = s.fiscal_year_id
          WHERE s.municipality_id = $1 AND f.year = $2
-         ORDER BY 1",
-    )
-    .bind(mid)
-    .bind(year)
+         ORDER BY 1"#, mid, year)
+    .map(|r| (r.key, r.label, r.department))
     .fetch_all(pool)
     .await
 }
