@@ -54,7 +54,7 @@ pub async fn none_yet(pool: &PgPool) -> sqlx::Result<bool> {
 /// The city's latest fiscal year (None before its first).
 pub async fn latest_year(conn: &mut PgConnection, mid: i64) -> sqlx::Result<Option<i32>> {
     sqlx::query_scalar!(
-        "SELECT max(year) FROM fiscal_year WHERE municipality_id = $1",
+        r#"SELECT max(year) AS "value?" FROM fiscal_year WHERE municipality_id = $1"#,
         mid
     )
     .fetch_one(conn)

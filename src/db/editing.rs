@@ -87,7 +87,7 @@ pub async fn department(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option
 }
 
 pub async fn goal(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<GoalCtx>> {
-    sqlx::query_as!(GoalCtx, r#"SELECT g.id, g.department_id, g.position, g.text, g.version, g.category_id,
+    sqlx::query_as!(GoalCtx, r#"SELECT g.id, g.department_id, g.position, g.text, g.version, g.category_id AS "category_id?",
                 COALESCE(array_agg(gp.pillar_id ORDER BY gp.pillar_id) FILTER (WHERE gp.pillar_id IS NOT NULL), '{}') AS "pillar_ids!"
          FROM goal g LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          WHERE g.municipality_id = $1 AND g.id = $2
@@ -97,7 +97,7 @@ pub async fn goal(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<GoalC
 }
 
 pub async fn initiative(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<InitiativeCtx>> {
-    sqlx::query_as!(InitiativeCtx, r#"SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version, i.deadline,
+    sqlx::query_as!(InitiativeCtx, r#"SELECT i.id, i.goal_id, g.department_id, i.position, i.text, i.version, i.deadline AS "deadline?",
                 COALESCE(array_agg(s.section_id ORDER BY s.position) FILTER (WHERE s.section_id IS NOT NULL), '{}') AS "section_ids!"
          FROM initiative i
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
@@ -112,7 +112,7 @@ pub async fn criterion(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<
     sqlx::query_as!(CriterionCtx, r#"SELECT c.id, c.initiative_id, i.goal_id, g.department_id,
                 COALESCE((SELECT array_agg(s.section_id ORDER BY s.position) FROM initiative_section s
                           WHERE s.municipality_id = c.municipality_id AND s.initiative_id = i.id), '{}') AS "section_ids!",
-                c.position, c.text, c.target_value, c.unit, c.comparator, c.version
+                c.position, c.text, c.target_value AS "target_value?", c.unit AS "unit?", c.comparator AS "comparator?", c.version
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
@@ -184,48 +184,17 @@ pub enum Labelled {
     Section,
 }
 
-/// The kinds of rows staff edit, with their place in the tree. Table and column names come
-/// from these literals only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item {
-    Department,
-    Section,
-    Goal,
-    Initiative,
-    Criterion,
-}
-
-impl Item {
-    pub fn table(self) -> &'static str {
-        match self {
-            Item::Department => "department",
-            Item::Section => "section",
-            Item::Goal => "goal",
-            Item::Initiative => "initiative",
-            Item::Criterion => "criterion",
-        }
-    }
-    pub fn parent_column(self) -> &'static str {
-        match self {
-            Item::Department => "fiscal_year_id",
-            Item::Section | Item::Goal => "department_id",
-            Item::Initiative => "goal_id",
-            Item::Criterion => "initiative_id",
-        }
-    }
-}
+use super::item_sql;
+pub use super::item_sql::Item;
 
 /// Locks a row until the transaction ends (the parent under which rows are added, moved or
 /// removed, so their positions are given one change at a time). False when it is gone.
 pub async fn lock_row(tx: &mut PgConnection, item: Item, mid: i64, id: i64) -> sqlx::Result<bool> {
-    let table = item.table();
-    let found: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE municipality_id = $1 AND id = $2 FOR UPDATE"
-    ))
-    .bind(mid)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let found: Option<i64> = sqlx::query_scalar(&item_sql::lock_row(item))
+        .bind(mid)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
     Ok(found.is_some())
 }
 
@@ -237,17 +206,12 @@ pub async fn insert_item(
     parent_id: i64,
     text: &str,
 ) -> sqlx::Result<i64> {
-    let (table, parent) = (item.table(), item.parent_column());
-    sqlx::query_scalar(&format!(
-        "INSERT INTO {table} (municipality_id, {parent}, position, text)
-         VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM {table} WHERE municipality_id = $1 AND {parent} = $2), $3)
-         RETURNING id"
-    ))
-    .bind(mid)
-    .bind(parent_id)
-    .bind(text)
-    .fetch_one(&mut *tx)
-    .await
+    sqlx::query_scalar(&item_sql::insert(item))
+        .bind(mid)
+        .bind(parent_id)
+        .bind(text)
+        .fetch_one(&mut *tx)
+        .await
 }
 
 /// Updates a row's text if its version is still `version`; false when someone else saved first.
@@ -259,17 +223,14 @@ pub async fn update_text(
     version: i32,
     text: &str,
 ) -> sqlx::Result<bool> {
-    let table = item.table();
-    let n = sqlx::query(&format!(
-        "UPDATE {table} SET text = $4, version = version + 1 WHERE municipality_id = $1 AND id = $2 AND version = $3"
-    ))
-    .bind(mid)
-    .bind(id)
-    .bind(version)
-    .bind(text)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let n = sqlx::query(&item_sql::update_text(item))
+        .bind(mid)
+        .bind(id)
+        .bind(version)
+        .bind(text)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     Ok(n == 1)
 }
 
@@ -282,15 +243,12 @@ pub async fn rename_item(
     id: i64,
     name: &str,
 ) -> sqlx::Result<()> {
-    let table = item.table();
-    sqlx::query(&format!(
-        "UPDATE {table} SET name = $3, version = version + 1 WHERE municipality_id = $1 AND id = $2"
-    ))
-    .bind(mid)
-    .bind(id)
-    .bind(name)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(&item_sql::rename(item))
+        .bind(mid)
+        .bind(id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -324,26 +282,21 @@ async fn delete_checked(
     id: i64,
     version: Option<i32>,
 ) -> sqlx::Result<bool> {
-    let (table, parent) = (item.table(), item.parent_column());
-    let deleted: Option<(i64, i32)> = sqlx::query_as(&format!(
-        "DELETE FROM {table} WHERE municipality_id = $1 AND id = $2 AND ($3::int IS NULL OR version = $3) RETURNING {parent}, position"
-    ))
-    .bind(mid)
-    .bind(id)
-    .bind(version)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let deleted: Option<(i64, i32)> = sqlx::query_as(&item_sql::delete(item))
+        .bind(mid)
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some((parent_id, position)) = deleted else {
         return Ok(false);
     };
-    sqlx::query(&format!(
-        "UPDATE {table} SET position = position - 1 WHERE municipality_id = $1 AND {parent} = $2 AND position > $3"
-    ))
-    .bind(mid)
-    .bind(parent_id)
-    .bind(position)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(&item_sql::close_gap(item))
+        .bind(mid)
+        .bind(parent_id)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
     Ok(true)
 }
 
@@ -355,26 +308,15 @@ pub async fn move_item(
     id: i64,
     up: bool,
 ) -> sqlx::Result<bool> {
-    let (table, parent) = (item.table(), item.parent_column());
     sqlx::query!("SET CONSTRAINTS ALL DEFERRED")
         .execute(&mut *tx)
         .await?;
-    let neighbour = if up {
-        "n.position = t.position - 1"
-    } else {
-        "n.position = t.position + 1"
-    };
-    let n = sqlx::query(&format!(
-        "WITH t AS (SELECT id, {parent} AS parent_id, position FROM {table} WHERE municipality_id = $1 AND id = $2 FOR UPDATE),
-              n AS (SELECT n.id, n.position FROM {table} n, t WHERE n.municipality_id = $1 AND n.{parent} = t.parent_id AND {neighbour} FOR UPDATE OF n)
-         UPDATE {table} x SET position = CASE WHEN x.id = t.id THEN n.position ELSE t.position END
-         FROM t, n WHERE x.municipality_id = $1 AND x.id IN (t.id, n.id)"
-    ))
-    .bind(mid)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let n = sqlx::query(&item_sql::swap(item, up))
+        .bind(mid)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     Ok(n == 2)
 }
 
@@ -517,13 +459,13 @@ pub async fn audit_trail(
     department_id: Option<i64>,
     goal_id: Option<i64>,
 ) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as!(AuditRow, "SELECT a.at, u.display_name AS who, a.action, a.entity, a.entity_id, a.before, a.after
+    sqlx::query_as!(AuditRow, r#"SELECT a.at, u.display_name AS "who?", a.action, a.entity, a.entity_id, a.before AS "before?", a.after AS "after?"
          FROM audit_event a LEFT JOIN app_user u ON u.municipality_id = a.municipality_id AND u.id = a.user_id
          WHERE a.municipality_id = $1
            AND ($2::bigint IS NULL OR a.department_id = $2)
            AND ($3::bigint IS NULL OR a.goal_id = $3)
          ORDER BY a.at DESC, a.id DESC
-         LIMIT 500", mid, department_id, goal_id)
+         LIMIT 500"#, mid, department_id, goal_id)
     .fetch_all(pool)
     .await
 }

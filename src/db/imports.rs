@@ -66,7 +66,7 @@ pub async fn create(
 /// An upload of this city, or None.
 pub async fn find(pool: &PgPool, mid: i64, id: i64) -> sqlx::Result<Option<ImportJob>> {
     sqlx::query_as!(ImportJob, r#"SELECT j.id, j.fiscal_year_id, f.year, j.created_by, j.filename, j.parsed AS "parsed!: Json<Parsed>", j.preview AS "preview!: Json<Vec<DepartmentChange>>", j.fingerprint, j.state,
-                j.done_departments, j.total_departments, j.report AS "report?: Json<Vec<DepartmentChange>>", j.message
+                j.done_departments, j.total_departments, j.report AS "report?: Json<Vec<DepartmentChange>>", j.message AS "message?"
          FROM import_job j JOIN fiscal_year f ON f.municipality_id = j.municipality_id AND f.id = j.fiscal_year_id
          WHERE j.municipality_id = $1 AND j.id = $2"#, mid, id)
     .fetch_optional(pool)

@@ -6,6 +6,7 @@ pub mod cities;
 pub mod editing;
 pub mod goal_tree;
 pub mod imports;
+pub mod item_sql;
 pub mod plan_apply;
 pub mod plan_edit;
 pub mod plan_imports;

@@ -382,7 +382,7 @@ pub async fn write_target(
     };
     // Every sub-statement sees the table as it was before this statement: `old` is the
     // target before the write.
-    let rows: Option<i64> = sqlx::query_scalar!("WITH old AS (SELECT written FROM plan_target WHERE indicator_id = $2 AND year = $3),
+    let rows: Option<i64> = sqlx::query_scalar!(r#"WITH old AS (SELECT written FROM plan_target WHERE indicator_id = $2 AND year = $3),
          up AS (
              INSERT INTO plan_target (municipality_id, indicator_id, year, value, word, written) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (indicator_id, year) DO UPDATE SET value = EXCLUDED.value, word = EXCLUDED.word, written = EXCLUDED.written
@@ -392,7 +392,7 @@ pub async fn write_target(
          rev AS (
              INSERT INTO plan_target_revision (municipality_id, indicator_id, year, before, after, revised_by)
              SELECT $1, $2, $3, old.written, $6, $7 FROM old, up WHERE old.written <> $6)
-         SELECT count(*) FROM up", mid, indicator_id, year, value, word, written, user)
+         SELECT count(*) AS "value?" FROM up"#, mid, indicator_id, year, value, word, written, user)
     .fetch_one(&mut *tx)
     .await?;
     Ok(rows.unwrap_or(0) as usize)

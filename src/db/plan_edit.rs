@@ -155,7 +155,7 @@ pub async fn move_node(
     up: bool,
 ) -> sqlx::Result<bool> {
     let me: Option<(Option<i64>, i32)> = sqlx::query!(
-        "SELECT parent_id, number FROM pillar WHERE policy_id = $1 AND id = $2",
+        r#"SELECT parent_id AS "parent_id?", number FROM pillar WHERE policy_id = $1 AND id = $2"#,
         plan_id,
         node_id
     )
@@ -280,10 +280,10 @@ pub async fn item_history(
 ) -> sqlx::Result<Vec<ItemEvent>> {
     sqlx::query_as!(
         ItemEvent,
-        "SELECT e.at, e.action, u.display_name AS who FROM audit_event e
+        r#"SELECT e.at, e.action, u.display_name AS "who?" FROM audit_event e
          LEFT JOIN app_user u ON u.id = e.user_id
          WHERE e.municipality_id = $1 AND e.entity = 'plan_item' AND e.entity_id = $2
-         ORDER BY e.at DESC, e.id DESC LIMIT 30",
+         ORDER BY e.at DESC, e.id DESC LIMIT 30"#,
         mid,
         item_id
     )

@@ -116,7 +116,7 @@ pub async fn published_items(
     plan_id: i64,
     year: i32,
 ) -> sqlx::Result<Option<Vec<crate::domain::plan_view::ItemView>>> {
-    let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar!("SELECT snapshot FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3", mid, plan_id, year)
+    let snapshot: Option<Option<serde_json::Value>> = sqlx::query_scalar!(r#"SELECT snapshot AS "snapshot?" FROM plan_year_publication WHERE municipality_id = $1 AND policy_id = $2 AND year = $3"#, mid, plan_id, year)
     .fetch_optional(pool)
     .await?;
     Ok(snapshot

@@ -269,7 +269,7 @@ pub async fn goals(
 ) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as!(GoalRow, r#"SELECT g.id, g.position, g.text, g.version,
                 COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS "pillar_ids!",
-                gc.name AS category
+                gc.name AS "category?"
          FROM goal g
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          LEFT JOIN pillar p ON p.municipality_id = gp.municipality_id AND p.id = gp.pillar_id
@@ -287,7 +287,7 @@ pub async fn initiatives(
     municipality_id: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<InitiativeRow>> {
-    sqlx::query_as!(InitiativeRow, r#"SELECT i.id, i.goal_id, i.position, i.text, i.version, i.deadline,
+    sqlx::query_as!(InitiativeRow, r#"SELECT i.id, i.goal_id, i.position, i.text, i.version, i.deadline AS "deadline?",
                 COALESCE(array_agg(s.name ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS "sections!",
                 COALESCE(array_agg(s.id ORDER BY isec.position) FILTER (WHERE s.id IS NOT NULL), '{}') AS "section_ids!"
          FROM initiative i
@@ -307,12 +307,12 @@ pub async fn criteria(
     municipality_id: i64,
     department_id: i64,
 ) -> sqlx::Result<Vec<CriterionRow>> {
-    sqlx::query_as!(CriterionRow, "SELECT c.id, c.initiative_id, c.position, c.text, c.version, c.target_value, c.unit, c.comparator
+    sqlx::query_as!(CriterionRow, r#"SELECT c.id, c.initiative_id, c.position, c.text, c.version, c.target_value AS "target_value?", c.unit AS "unit?", c.comparator AS "comparator?"
          FROM criterion c
          JOIN initiative i ON i.municipality_id = c.municipality_id AND i.id = c.initiative_id
          JOIN goal g ON g.municipality_id = i.municipality_id AND g.id = i.goal_id
          WHERE c.municipality_id = $1 AND g.department_id = $2
-         ORDER BY c.initiative_id, c.position", municipality_id, department_id)
+         ORDER BY c.initiative_id, c.position"#, municipality_id, department_id)
     .fetch_all(pool)
     .await
 }

@@ -235,13 +235,13 @@ pub async fn overview(
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<OverviewRow>> {
-    sqlx::query_as!(OverviewRow, r#"SELECT d.id, d.name, COALESCE(s.state, 'draft') AS "state!", lp.version, lp.published_on,
+    sqlx::query_as!(OverviewRow, r#"SELECT d.id, d.name, COALESCE(s.state, 'draft') AS "state!", lp.version AS "version?", lp.published_on AS "published_on?",
                 COALESCE((SELECT max(a.at) FROM audit_event a
                           WHERE a.municipality_id = d.municipality_id AND a.department_id = d.id
                             AND a.entity IN ('goal', 'initiative', 'criterion')) > lp.published_at, false) AS "edited_since!",
                 COALESCE(rs.state, 'draft') AS "results_state!",
                 (SELECT max(p2.version) FROM publication p2
-                  WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS results_version,
+                  WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS "results_version?",
                 EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "has_goals!",
                 EXISTS (SELECT 1 FROM goal g JOIN initiative i ON i.goal_id = g.id
                         LEFT JOIN initiative_result ir ON ir.initiative_id = i.id

@@ -35,8 +35,8 @@ pub async fn criteria_with_results(
     mid: i64,
     initiative_ids: &[i64],
 ) -> sqlx::Result<Vec<CriterionWithResult>> {
-    sqlx::query_as!(CriterionWithResult, r#"SELECT c.id, c.initiative_id, c.text, c.target_value, c.unit, c.comparator,
-                r.actual_value, r.actual_text, COALESCE(r.not_applicable, false) AS "not_applicable!", r.not_applicable_reason
+    sqlx::query_as!(CriterionWithResult, r#"SELECT c.id, c.initiative_id, c.text, c.target_value AS "target_value?", c.unit AS "unit?", c.comparator AS "comparator?",
+                r.actual_value AS "actual_value?", r.actual_text AS "actual_text?", COALESCE(r.not_applicable, false) AS "not_applicable!", r.not_applicable_reason AS "not_applicable_reason?"
          FROM criterion c LEFT JOIN criterion_result r ON r.municipality_id = c.municipality_id AND r.criterion_id = c.id
          WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
          ORDER BY c.initiative_id, c.position"#, mid, initiative_ids)
@@ -50,8 +50,8 @@ pub async fn initiative_result(
     mid: i64,
     initiative_id: i64,
 ) -> sqlx::Result<InitiativeResult> {
-    let row: Option<InitiativeResult> = sqlx::query_as!(InitiativeResult, "SELECT performance, outcome, status_override, override_reason, version FROM initiative_result
-         WHERE municipality_id = $1 AND initiative_id = $2", mid, initiative_id)
+    let row: Option<InitiativeResult> = sqlx::query_as!(InitiativeResult, r#"SELECT performance, outcome, status_override AS "status_override?", override_reason AS "override_reason?", version FROM initiative_result
+         WHERE municipality_id = $1 AND initiative_id = $2"#, mid, initiative_id)
     .fetch_optional(pool)
     .await?;
     Ok(row.unwrap_or_default())
@@ -236,7 +236,7 @@ pub async fn goal_override(
     goal_id: i64,
 ) -> sqlx::Result<(Option<String>, Option<String>, i32)> {
     let row: Option<(Option<String>, Option<String>, i32)> =
-        sqlx::query!("SELECT status_override, override_reason, version FROM goal_result WHERE municipality_id = $1 AND goal_id = $2", mid, goal_id).map(|r| (r.status_override, r.override_reason, r.version))
+        sqlx::query!(r#"SELECT status_override AS "status_override?", override_reason AS "override_reason?", version FROM goal_result WHERE municipality_id = $1 AND goal_id = $2"#, mid, goal_id).map(|r| (r.status_override, r.override_reason, r.version))
             .fetch_optional(pool)
             .await?;
     Ok(row.unwrap_or((None, None, 0)))

@@ -39,8 +39,8 @@ pub async fn write_results(
         .map(|(_, (id, _))| *id)
         .collect();
     let computed = computed_statuses(tx, mid, &with_results).await?;
-    let stored: HashMap<i64, StoredInitiativeResult> = sqlx::query_as!(StoredInitiativeResult, "SELECT initiative_id, performance, outcome, status_override, override_reason FROM initiative_result
-         WHERE municipality_id = $1 AND initiative_id = ANY($2)", mid, &with_results[..])
+    let stored: HashMap<i64, StoredInitiativeResult> = sqlx::query_as!(StoredInitiativeResult, r#"SELECT initiative_id, performance, outcome, status_override AS "status_override?", override_reason AS "override_reason?" FROM initiative_result
+         WHERE municipality_id = $1 AND initiative_id = ANY($2)"#, mid, &with_results[..])
     .fetch_all(&mut *tx)
     .await?
     .into_iter()

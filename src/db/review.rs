@@ -13,7 +13,7 @@ pub async fn sheet_state_of(
     kind: &str,
 ) -> sqlx::Result<(String, Option<String>)> {
     let row: Option<(String, Option<String>)> =
-        sqlx::query!("SELECT state, comment FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3", mid, department_id, kind).map(|r| (r.state, r.comment))
+        sqlx::query!(r#"SELECT state, comment AS "comment?" FROM sheet WHERE municipality_id = $1 AND department_id = $2 AND kind = $3"#, mid, department_id, kind).map(|r| (r.state, r.comment))
             .fetch_optional(pool)
             .await?;
     Ok(row.unwrap_or_else(|| ("draft".to_owned(), None)))
@@ -144,10 +144,10 @@ pub async fn events(
 ) -> sqlx::Result<Vec<SheetEvent>> {
     sqlx::query_as!(
         SheetEvent,
-        "SELECT e.at, e.action, e.comment, u.display_name AS who FROM sheet_event e
+        r#"SELECT e.at, e.action, e.comment AS "comment?", u.display_name AS "who?" FROM sheet_event e
          LEFT JOIN app_user u ON u.municipality_id = e.municipality_id AND u.id = e.user_id
          WHERE e.municipality_id = $1 AND e.department_id = $2 AND e.kind = $3
-         ORDER BY e.at DESC, e.id DESC LIMIT 100",
+         ORDER BY e.at DESC, e.id DESC LIMIT 100"#,
         mid,
         department_id,
         kind

@@ -102,7 +102,7 @@ pub struct RoleRow {
 pub async fn roles(pool: &PgPool, mid: i64, user_id: i64) -> sqlx::Result<Vec<RoleRow>> {
     sqlx::query_as!(
         RoleRow,
-        r#"SELECT r.role, r.department_id, r.section_id,
+        r#"SELECT r.role, r.department_id AS "department_id?", r.section_id AS "section_id?",
                   s.department_id AS "section_department_id?"
            FROM role_assignment r
            LEFT JOIN section s ON s.municipality_id = r.municipality_id AND s.id = r.section_id

@@ -41,8 +41,8 @@ async fn sheet_header(
     mid: i64,
     department_id: i64,
 ) -> sqlx::Result<Option<SheetHeader>> {
-    let row: Option<(Option<NaiveDate>, String, String)> = sqlx::query!("SELECT drawn_up_on, head_title, head_name FROM department_profile
-         WHERE municipality_id = $1 AND department_id = $2 AND (drawn_up_on IS NOT NULL OR head_title <> '')", mid, department_id).map(|r| (r.drawn_up_on, r.head_title, r.head_name))
+    let row: Option<(Option<NaiveDate>, String, String)> = sqlx::query!(r#"SELECT drawn_up_on AS "drawn_up_on?", head_title, head_name FROM department_profile
+         WHERE municipality_id = $1 AND department_id = $2 AND (drawn_up_on IS NOT NULL OR head_title <> '')"#, mid, department_id).map(|r| (r.drawn_up_on, r.head_title, r.head_name))
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|(drawn_up_on, head_title, head_name)| SheetHeader {

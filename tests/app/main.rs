@@ -23,6 +23,7 @@ mod public_pages;
 mod publication;
 mod query_count;
 mod results;
+mod schema;
 mod server_limits;
 mod staff_admin;
 mod staff_auth;

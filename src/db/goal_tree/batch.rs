@@ -1,7 +1,7 @@
 //! Reading what is stored under the departments being written, and inserting a level's new
 //! rows in one statement each.
 
-use super::{ExistingCriterion, ExistingNode, Node, metric_columns};
+use super::{ExistingCriterion, ExistingNode, Node, metric_columns, per_node};
 use crate::domain::document::ImportReport;
 use crate::domain::metric::parse_metric;
 use rust_decimal::Decimal;
@@ -24,7 +24,7 @@ impl Stored {
     ) -> sqlx::Result<Self> {
         // Level by level by the parents' ids (each an index lookup, whatever the planner's
         // statistics say about tables a large import has just filled).
-        let goals: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note, g.category_id::text AS attr,
+        let goals: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT g.id, g.department_id AS parent_id, g.position, g.text, g.note AS "note?", g.category_id::text AS "attr?",
                     COALESCE((SELECT array_agg(gp.pillar_id ORDER BY gp.pillar_id) FROM goal_pillar gp
                               WHERE gp.municipality_id = g.municipality_id AND gp.goal_id = g.id), '{}') AS "links!"
              FROM goal g
@@ -33,7 +33,7 @@ impl Stored {
         .fetch_all(&mut *tx)
         .await?;
         let goal_ids: Vec<i64> = goals.iter().map(|g| g.id).collect();
-        let initiatives: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note, i.deadline AS attr,
+        let initiatives: Vec<ExistingNode> = sqlx::query_as!(ExistingNode, r#"SELECT i.id, i.goal_id AS parent_id, i.position, i.text, i.note AS "note?", i.deadline AS "attr?",
                     COALESCE((SELECT array_agg(s.section_id ORDER BY s.position) FROM initiative_section s
                               WHERE s.municipality_id = i.municipality_id AND s.initiative_id = i.id), '{}') AS "links!"
              FROM initiative i
@@ -43,10 +43,10 @@ impl Stored {
         let initiative_ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
         let criteria: Vec<ExistingCriterion> = sqlx::query_as!(
             ExistingCriterion,
-            "SELECT c.id, c.initiative_id, c.position, c.text, c.target_value, c.unit, c.comparator
+            r#"SELECT c.id, c.initiative_id, c.position, c.text, c.target_value AS "target_value?", c.unit AS "unit?", c.comparator AS "comparator?"
              FROM criterion c
              WHERE c.municipality_id = $1 AND c.initiative_id = ANY($2)
-             ORDER BY c.initiative_id, c.position",
+             ORDER BY c.initiative_id, c.position"#,
             mid,
             &initiative_ids[..]
         )
@@ -83,19 +83,42 @@ pub(super) async fn insert_nodes(
     if rows.is_empty() {
         return Ok(HashMap::new());
     }
-    let (table, parent) = (node.table(), node.parent_column());
-    let inserted: Vec<(i64, i64, i32)> = sqlx::query_as(&format!(
-        "INSERT INTO {table} (municipality_id, {parent}, position, text, note)
-         SELECT $1, x.p, x.n, x.t, x.o FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS x(p, n, t, o)
-         RETURNING id, {parent}, position"
-    ))
-    .bind(mid)
-    .bind(rows.iter().map(|n| n.parent).collect::<Vec<_>>())
-    .bind(rows.iter().map(|n| n.position).collect::<Vec<_>>())
-    .bind(rows.iter().map(|n| n.text).collect::<Vec<_>>())
-    .bind(rows.iter().map(|n| n.note.clone()).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
+    let parents: Vec<i64> = rows.iter().map(|n| n.parent).collect();
+    let positions: Vec<i32> = rows.iter().map(|n| n.position).collect();
+    let texts: Vec<&str> = rows.iter().map(|n| n.text).collect();
+    let notes: Vec<Option<String>> = rows.iter().map(|n| n.note.clone()).collect();
+    let inserted: Vec<(i64, i64, i32)> = match node {
+        Node::Goal => {
+            sqlx::query!(
+                "INSERT INTO goal (municipality_id, department_id, position, text, note)
+                 SELECT $1, x.p, x.n, x.t, x.o FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS x(p, n, t, o)
+                 RETURNING id, department_id, position",
+                mid,
+                &parents[..],
+                &positions[..],
+                &texts[..] as &[&str],
+                &notes[..] as &[Option<String>]
+            )
+            .map(|r| (r.id, r.department_id, r.position))
+            .fetch_all(&mut *tx)
+            .await?
+        }
+        Node::Initiative => {
+            sqlx::query!(
+                "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
+                 SELECT $1, x.p, x.n, x.t, x.o FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[]) AS x(p, n, t, o)
+                 RETURNING id, goal_id, position",
+                mid,
+                &parents[..],
+                &positions[..],
+                &texts[..] as &[&str],
+                &notes[..] as &[Option<String>]
+            )
+            .map(|r| (r.id, r.goal_id, r.position))
+            .fetch_all(&mut *tx)
+            .await?
+        }
+    };
     r.inserted += inserted.len();
     let at: HashMap<(i64, i32), i64> = inserted
         .into_iter()
@@ -116,36 +139,30 @@ pub(super) async fn insert_nodes(
         }
     }
     if !owners.is_empty() {
-        let sql = match node {
-            Node::Goal => "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
-                           SELECT $1, x.a, x.b FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
-            Node::Initiative => "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
-                                 SELECT $1, x.a, x.b, x.c FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
-        };
-        let n = sqlx::query(sql)
-            .bind(mid)
-            .bind(&owners)
-            .bind(&links)
-            .bind(&positions)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = per_node!(
+            node,
+            &mut *tx,
+            "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+             SELECT $1, x.a, x.b FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+            "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+             SELECT $1, x.a, x.b, x.c FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(a, b, c)",
+            mid,
+            &owners[..],
+            &links[..],
+            &positions[..]
+        )
+        .rows_affected();
         r.inserted += n as usize;
     }
     if !with_attr.is_empty() {
-        let sql = match node {
-            Node::Goal => {
-                "UPDATE goal t SET category_id = x.v::bigint FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
-            }
-            Node::Initiative => {
-                "UPDATE initiative t SET deadline = x.v FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id"
-            }
-        };
-        sqlx::query(sql)
-            .bind(&with_attr)
-            .bind(&attrs)
-            .execute(&mut *tx)
-            .await?;
+        per_node!(
+            node,
+            &mut *tx,
+            "UPDATE goal t SET category_id = x.v::bigint FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id",
+            "UPDATE initiative t SET deadline = x.v FROM unnest($1::bigint[], $2::text[]) AS x(id, v) WHERE t.id = x.id",
+            &with_attr[..],
+            &attrs[..]
+        );
     }
     Ok(at)
 }

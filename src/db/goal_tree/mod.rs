@@ -19,46 +19,17 @@ pub(super) enum Node {
     Initiative,
 }
 
-impl Node {
-    // Every SQL string below is built from these literals only, never from input.
-    fn table(self) -> &'static str {
-        match self {
-            Node::Goal => "goal",
-            Node::Initiative => "initiative",
+/// Runs one statement written twice, for goals (`$goal`) and for initiatives (`$initiative`),
+/// with the same arguments; both are checked when the code compiles.
+macro_rules! per_node {
+    ($node:expr, $conn:expr, $goal:tt, $initiative:tt $(, $arg:expr)* $(,)?) => {
+        match $node {
+            Node::Goal => sqlx::query!($goal $(, $arg)*).execute($conn).await?,
+            Node::Initiative => sqlx::query!($initiative $(, $arg)*).execute($conn).await?,
         }
-    }
-    fn parent_column(self) -> &'static str {
-        match self {
-            Node::Goal => "department_id",
-            Node::Initiative => "goal_id",
-        }
-    }
-    fn link_table(self) -> &'static str {
-        match self {
-            Node::Goal => "goal_pillar",
-            Node::Initiative => "initiative_section",
-        }
-    }
-    fn set_attr_sql(self) -> &'static str {
-        match self {
-            Node::Goal => {
-                "UPDATE goal SET category_id = $2::bigint, version = version + $3 WHERE id = $1"
-            }
-            Node::Initiative => {
-                "UPDATE initiative SET deadline = $2, version = version + $3 WHERE id = $1"
-            }
-        }
-    }
-    fn insert_links_sql(self) -> &'static str {
-        match self {
-            Node::Goal => "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id) SELECT $1, $2, unnest($3::bigint[])",
-            Node::Initiative => {
-                "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
-                 SELECT $1, $2, s.id, s.ord FROM unnest($3::bigint[]) WITH ORDINALITY AS s(id, ord)"
-            }
-        }
-    }
+    };
 }
+pub(super) use per_node;
 
 /// A goal or initiative as it is in the database.
 #[derive(sqlx::FromRow)]
@@ -320,21 +291,21 @@ pub(crate) async fn upsert_goals(
         .filter(|c| !kept_criteria.contains(&c.id) && kept_initiatives.contains(&c.initiative_id))
         .map(|c| c.id)
         .collect();
-    delete_ids(tx, "criterion", &gone_criteria, r).await?;
+    delete_ids(tx, Rows::Criterion, &gone_criteria, r).await?;
     let gone_initiatives: Vec<i64> = stored
         .initiatives
         .iter()
         .filter(|i| !kept_initiatives.contains(&i.id) && kept_goals.contains(&i.parent_id))
         .map(|i| i.id)
         .collect();
-    delete_ids(tx, "initiative", &gone_initiatives, r).await?;
+    delete_ids(tx, Rows::Initiative, &gone_initiatives, r).await?;
     let gone_goals: Vec<i64> = stored
         .goals
         .iter()
         .filter(|g| !kept_goals.contains(&g.id))
         .map(|g| g.id)
         .collect();
-    delete_ids(tx, "goal", &gone_goals, r).await?;
+    delete_ids(tx, Rows::Goal, &gone_goals, r).await?;
     Ok(all_ids)
 }
 
@@ -356,12 +327,15 @@ async fn set_attr(
         return Ok(());
     }
     let bump = i32::from(existing.is_some());
-    sqlx::query(node.set_attr_sql())
-        .bind(id)
-        .bind(&attr)
-        .bind(bump)
-        .execute(&mut *tx)
-        .await?;
+    per_node!(
+        node,
+        &mut *tx,
+        "UPDATE goal SET category_id = $2::text::bigint, version = version + $3 WHERE id = $1",
+        "UPDATE initiative SET deadline = $2, version = version + $3 WHERE id = $1",
+        id,
+        attr,
+        bump
+    );
     if existing.is_some() {
         r.updated += 1;
     }
@@ -381,37 +355,41 @@ async fn update_node(
     existing: &ExistingNode,
     r: &mut ImportReport,
 ) -> sqlx::Result<()> {
-    let table = node.table();
     let note = note.unwrap_or(&existing.note);
     if existing.text != text || existing.note != *note {
         r.updated += 1;
-        sqlx::query(&format!(
-            "UPDATE {table} SET text = $2, note = $3, version = version + 1 WHERE id = $1"
-        ))
-        .bind(existing.id)
-        .bind(text)
-        .bind(note)
-        .execute(&mut *tx)
-        .await?;
+        per_node!(
+            node,
+            &mut *tx,
+            "UPDATE goal SET text = $2, note = $3, version = version + 1 WHERE id = $1",
+            "UPDATE initiative SET text = $2, note = $3, version = version + 1 WHERE id = $1",
+            existing.id,
+            text,
+            note.as_deref()
+        );
     }
     if existing.links != links {
-        let link_table = node.link_table();
-        let n = sqlx::query(&format!(
-            "DELETE FROM {link_table} WHERE municipality_id = $1 AND {table}_id = $2"
-        ))
-        .bind(mid)
-        .bind(existing.id)
-        .execute(&mut *tx)
-        .await?
+        let n = per_node!(
+            node,
+            &mut *tx,
+            "DELETE FROM goal_pillar WHERE municipality_id = $1 AND goal_id = $2",
+            "DELETE FROM initiative_section WHERE municipality_id = $1 AND initiative_id = $2",
+            mid,
+            existing.id
+        )
         .rows_affected();
         r.deleted += n as usize;
-        let n = sqlx::query(node.insert_links_sql())
-            .bind(mid)
-            .bind(existing.id)
-            .bind(links)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = per_node!(
+            node,
+            &mut *tx,
+            "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id) SELECT $1, $2, unnest($3::bigint[])",
+            "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+             SELECT $1, $2, s.id, s.ord FROM unnest($3::bigint[]) WITH ORDINALITY AS s(id, ord)",
+            mid,
+            existing.id,
+            links
+        )
+        .rows_affected();
         r.inserted += n as usize;
     }
     Ok(())
@@ -453,22 +431,37 @@ pub(super) fn metric_columns(
     }
 }
 
-/// Deletes rows of one of this module's tables by id.
+/// The tables a document's writer removes rows from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rows {
+    Goal,
+    Initiative,
+    Criterion,
+    BookletSection,
+    Section,
+    Department,
+}
+
+/// Deletes rows of one of the document's tables by id.
 pub(crate) async fn delete_ids(
     tx: &mut PgConnection,
-    table: &'static str,
+    table: Rows,
     ids: &[i64],
     r: &mut ImportReport,
 ) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    // `table` is always one of this module's literals, never input.
-    let n = sqlx::query(&format!("DELETE FROM {table} WHERE id = ANY($1)"))
-        .bind(ids)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    r.deleted += n as usize;
+    let done = match table {
+        Rows::Goal => sqlx::query!("DELETE FROM goal WHERE id = ANY($1)", ids),
+        Rows::Initiative => sqlx::query!("DELETE FROM initiative WHERE id = ANY($1)", ids),
+        Rows::Criterion => sqlx::query!("DELETE FROM criterion WHERE id = ANY($1)", ids),
+        Rows::BookletSection => sqlx::query!("DELETE FROM booklet_section WHERE id = ANY($1)", ids),
+        Rows::Section => sqlx::query!("DELETE FROM section WHERE id = ANY($1)", ids),
+        Rows::Department => sqlx::query!("DELETE FROM department WHERE id = ANY($1)", ids),
+    }
+    .execute(&mut *tx)
+    .await?;
+    r.deleted += done.rows_affected() as usize;
     Ok(())
 }

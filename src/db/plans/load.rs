@@ -14,7 +14,7 @@ async fn plan_row<'e>(
     slug: &str,
 ) -> sqlx::Result<Option<PlanRow>> {
     sqlx::query_as!(PlanRow, r#"SELECT id, slug AS "slug!", name, adopted, first_year AS "first_year!", last_year AS "last_year!",
-                ARRAY[pillar_set_name] || sublevel_names AS "level_names!", item_label, version, published_at
+                ARRAY[pillar_set_name] || sublevel_names AS "level_names!", item_label, version, published_at AS "published_at?"
          FROM policy WHERE municipality_id = $1 AND slug = $2"#, mid, slug)
     .fetch_optional(e)
     .await
@@ -23,8 +23,8 @@ async fn plan_row<'e>(
 async fn nodes<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<NodeRow>> {
     sqlx::query_as!(
         NodeRow,
-        "SELECT id, parent_id, depth, number, version, label, title, description FROM pillar
-         WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number",
+        r#"SELECT id, parent_id AS "parent_id?", depth, number, version, label, title, description FROM pillar
+         WHERE municipality_id = $1 AND policy_id = $2 ORDER BY depth, number"#,
         mid,
         id
     )
@@ -52,9 +52,9 @@ async fn indicators<'e>(
     mid: i64,
     id: i64,
 ) -> sqlx::Result<Vec<IndicatorRow>> {
-    sqlx::query_as!(IndicatorRow, "SELECT x.id, x.item_id, x.name, x.unit, x.baseline, x.baseline_year, x.baseline_value, x.comparator FROM plan_indicator x
+    sqlx::query_as!(IndicatorRow, r#"SELECT x.id, x.item_id, x.name, x.unit, x.baseline AS "baseline?", x.baseline_year AS "baseline_year?", x.baseline_value AS "baseline_value?", x.comparator FROM plan_indicator x
          JOIN plan_item i ON i.id = x.item_id WHERE x.municipality_id = $1 AND i.policy_id = $2
-         ORDER BY x.item_id, x.position", mid, id)
+         ORDER BY x.item_id, x.position"#, mid, id)
     .fetch_all(e)
     .await
 }
@@ -62,9 +62,9 @@ async fn indicators<'e>(
 async fn targets<'e>(e: impl PgExecutor<'e>, mid: i64, id: i64) -> sqlx::Result<Vec<TargetRow>> {
     sqlx::query_as!(
         TargetRow,
-        "SELECT t.indicator_id, t.year, t.value, t.word, t.written FROM plan_target t
+        r#"SELECT t.indicator_id, t.year, t.value AS "value?", t.word AS "word?", t.written FROM plan_target t
          JOIN plan_indicator x ON x.id = t.indicator_id JOIN plan_item i ON i.id = x.item_id
-         WHERE t.municipality_id = $1 AND i.policy_id = $2",
+         WHERE t.municipality_id = $1 AND i.policy_id = $2"#,
         mid,
         id
     )
@@ -77,7 +77,7 @@ async fn years<'e>(
     mid: i64,
     plan: &PlanRow,
 ) -> sqlx::Result<Vec<YearState>> {
-    sqlx::query_as!(YearState, r#"SELECT y.year AS "year!", r.year IS NOT NULL AS "reviewed!", p.published_on, p.published_at
+    sqlx::query_as!(YearState, r#"SELECT y.year AS "year!", r.year IS NOT NULL AS "reviewed!", p.published_on AS "published_on?", p.published_at AS "published_at?"
          FROM generate_series($3::int, $4::int) AS y(year)
          LEFT JOIN plan_year_review r ON r.municipality_id = $1 AND r.policy_id = $2 AND r.year = y.year
          LEFT JOIN plan_year_publication p ON p.municipality_id = $1 AND p.policy_id = $2 AND p.year = y.year

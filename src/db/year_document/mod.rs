@@ -12,7 +12,7 @@ mod results;
 
 use super::goal_tree as goals;
 use crate::domain::document::{self, ImportReport, YearDocument};
-use goals::delete_ids;
+use goals::{Rows, delete_ids};
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 
@@ -321,7 +321,7 @@ async fn upsert_booklet(
         .filter(|row| row.1 as usize > doc.fiscal_year.introduction.len())
         .map(|row| row.0)
         .collect();
-    delete_ids(tx, "booklet_section", &extra, r).await
+    delete_ids(tx, Rows::BookletSection, &extra, r).await
 }
 
 /// Departments by slug and sections by name, with their ids.
@@ -408,9 +408,9 @@ async fn delete_retired_organization(
     let sections: Vec<i64> = sqlx::query_scalar!("SELECT id FROM section WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (name = ANY($3))", mid, fid, &names[..] as &[&str])
     .fetch_all(&mut *tx)
     .await?;
-    delete_ids(tx, "section", &sections, r).await?;
+    delete_ids(tx, Rows::Section, &sections, r).await?;
     let depts: Vec<i64> = sqlx::query_scalar!("SELECT id FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2 AND NOT (slug = ANY($3))", mid, fid, &slugs[..] as &[&str])
     .fetch_all(&mut *tx)
     .await?;
-    delete_ids(tx, "department", &depts, r).await
+    delete_ids(tx, Rows::Department, &depts, r).await
 }
