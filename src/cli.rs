@@ -156,7 +156,7 @@ pub async fn export_site(
         .map_err(|e| e.to_string())?;
     let mid = mid.ok_or_else(|| format!("no city with the slug {city:?}"))?;
     let base = match o.get("base-url") {
-        Some(typed) => crate::routes::staff::site::check_base_url(typed)?,
+        Some(typed) => crate::routes::staff::publishing::site::check_base_url(typed)?,
         None => crate::db::settings::public_base_url(&state.pool, mid)
             .await
             .map_err(|e| e.to_string())?,
@@ -188,7 +188,7 @@ pub async fn import_plan(
         required(o, "slug")?,
         required(o, "file")?,
     );
-    if let Some(p) = crate::routes::staff::plan_import::slug_problem(slug) {
+    if let Some(p) = crate::routes::staff::plans::import::slug_problem(slug) {
         return Err(format!("--slug: {p}"));
     }
     let size = std::fs::metadata(file)

@@ -34,14 +34,17 @@ pub fn router(state: AppState) -> Router {
             "/staff/password",
             get(auth::show_password).post(auth::change_password),
         )
-        .route("/staff/departments/{id}", get(staff::show_department))
+        .route(
+            "/staff/departments/{id}",
+            get(staff::sheets::department::show_department),
+        )
         .route(
             "/staff/departments/{id}/preview",
-            get(staff::workflow::show_preview),
+            get(staff::sheets::workflow::show_preview),
         )
         .route(
             "/staff/departments/{id}/diff",
-            get(staff::workflow::show_diff),
+            get(staff::sheets::workflow::show_diff),
         )
         .route(
             "/staff/departments/{id}/results",
@@ -49,19 +52,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/departments/{id}/export.xlsx",
-            get(staff::export::export_department),
+            get(staff::imports::downloads::export_department),
         )
         .route(
             "/staff/admin/years/{year}/export.xlsx",
-            get(staff::export::export_year),
+            get(staff::imports::downloads::export_year),
         )
         .route(
             "/staff/departments/{id}/profile",
-            get(staff::profile::edit_profile).post(staff::profile::save_profile),
+            get(staff::results::profile::edit_profile).post(staff::results::profile::save_profile),
         )
         .route(
             "/staff/goals/{id}/status",
-            get(staff::profile::edit_goal_status).post(staff::profile::save_goal_status),
+            get(staff::results::profile::edit_goal_status)
+                .post(staff::results::profile::save_goal_status),
         )
         .route(
             "/staff/initiatives/{id}/results",
@@ -73,87 +77,102 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/years/{year}/publication",
-            get(staff::year_publication::show_overview),
+            get(staff::publishing::year::show_overview),
         )
         .route(
             "/staff/admin/years/{year}/publish-all",
-            post(staff::year_publication::publish_all),
+            post(staff::publishing::year::publish_all),
         )
         .route(
             "/staff/admin/years/{year}/publish",
-            post(staff::year_publication::publish_year),
+            post(staff::publishing::year::publish_year),
         )
         .route(
             "/staff/departments/{id}/workflow",
-            post(staff::workflow::change_state),
+            post(staff::sheets::workflow::change_state),
         )
         .route(
             "/staff/departments/{id}/history",
-            get(staff::show_department_history),
+            get(staff::sheets::history::show_department_history),
         )
         .route(
             "/staff/departments/{id}/goals/new",
-            get(staff::goals::new_goal),
+            get(staff::sheets::goals::new_goal),
         )
         .route(
             "/staff/departments/{id}/goals",
-            post(staff::goals::create_goal),
+            post(staff::sheets::goals::create_goal),
         )
-        .route("/staff/goals/{id}/edit", get(staff::goals::edit_goal))
-        .route("/staff/goals/{id}", post(staff::goals::update_goal))
-        .route("/staff/goals/{id}/delete", post(staff::goals::delete_goal))
-        .route("/staff/goals/{id}/move", post(staff::goals::move_goal))
-        .route("/staff/goals/{id}/history", get(staff::show_goal_history))
+        .route(
+            "/staff/goals/{id}/edit",
+            get(staff::sheets::goals::edit_goal),
+        )
+        .route("/staff/goals/{id}", post(staff::sheets::goals::update_goal))
+        .route(
+            "/staff/goals/{id}/delete",
+            post(staff::sheets::goals::delete_goal),
+        )
+        .route(
+            "/staff/goals/{id}/move",
+            post(staff::sheets::goals::move_goal),
+        )
+        .route(
+            "/staff/goals/{id}/history",
+            get(staff::sheets::history::show_goal_history),
+        )
         .route(
             "/staff/goals/{id}/initiatives/new",
-            get(staff::initiatives::new_initiative),
+            get(staff::sheets::initiatives::new_initiative),
         )
         .route(
             "/staff/goals/{id}/initiatives",
-            post(staff::initiatives::create_initiative),
+            post(staff::sheets::initiatives::create_initiative),
         )
         .route(
             "/staff/initiatives/{id}/edit",
-            get(staff::initiatives::edit_initiative),
+            get(staff::sheets::initiatives::edit_initiative),
         )
         .route(
             "/staff/initiatives/{id}",
-            post(staff::initiatives::update_initiative),
+            post(staff::sheets::initiatives::update_initiative),
         )
         .route(
             "/staff/initiatives/{id}/delete",
-            post(staff::initiatives::delete_initiative),
+            post(staff::sheets::initiatives::delete_initiative),
         )
         .route(
             "/staff/initiatives/{id}/move",
-            post(staff::initiatives::move_initiative),
+            post(staff::sheets::initiatives::move_initiative),
         )
         .route(
             "/staff/initiatives/{id}/criteria/new",
-            get(staff::criteria::new_criterion),
+            get(staff::sheets::criteria::new_criterion),
         )
         .route(
             "/staff/initiatives/{id}/criteria",
-            post(staff::criteria::create_criterion),
+            post(staff::sheets::criteria::create_criterion),
         )
         .route(
             "/staff/criteria/{id}/edit",
-            get(staff::criteria::edit_criterion),
+            get(staff::sheets::criteria::edit_criterion),
         )
         .route(
             "/staff/criteria/{id}",
-            post(staff::criteria::update_criterion),
+            post(staff::sheets::criteria::update_criterion),
         )
         .route(
             "/staff/criteria/{id}/delete",
-            post(staff::criteria::delete_criterion),
+            post(staff::sheets::criteria::delete_criterion),
         )
         .route(
             "/staff/criteria/{id}/move",
-            post(staff::criteria::move_criterion),
+            post(staff::sheets::criteria::move_criterion),
         )
-        .route("/staff/admin", get(staff::admin::show_admin))
-        .route("/staff/admin/years", post(staff::admin::create_year))
+        .route("/staff/admin", get(staff::organization::years::show_admin))
+        .route(
+            "/staff/admin/years",
+            post(staff::organization::years::create_year),
+        )
         .route(
             "/staff/admin/years/{year}",
             get(staff::organization::show_organization),
@@ -176,123 +195,124 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/departments/{id}/sections",
-            post(staff::sections::create_section),
+            post(staff::organization::sections::create_section),
         )
         .route(
             "/staff/admin/sections/{id}",
-            post(staff::sections::rename_section),
+            post(staff::organization::sections::rename_section),
         )
         .route(
             "/staff/admin/sections/{id}/department",
-            post(staff::section_transfer::transfer_section),
+            post(staff::organization::section_transfer::transfer_section),
         )
         .route(
             "/staff/admin/sections/{id}/move",
-            post(staff::sections::move_section),
+            post(staff::organization::sections::move_section),
         )
         .route(
             "/staff/admin/sections/{id}/delete",
-            post(staff::sections::delete_section),
+            post(staff::organization::sections::delete_section),
         )
         .route(
             "/staff/admin/pillars",
-            get(staff::pillars::show_pillars).post(staff::pillars::create_pillar),
+            get(staff::sheets::pillars::show_pillars).post(staff::sheets::pillars::create_pillar),
         )
         .route(
             "/staff/admin/pillars/{id}",
-            post(staff::pillars::update_pillar),
+            post(staff::sheets::pillars::update_pillar),
         )
         .route(
             "/staff/admin/users",
-            get(staff::accounts::show_users).post(staff::accounts::create_user),
+            get(staff::organization::accounts::show_users)
+                .post(staff::organization::accounts::create_user),
         )
         .route(
             "/staff/admin/users/{id}/roles",
-            post(staff::accounts::add_role),
+            post(staff::organization::accounts::add_role),
         )
         .route(
             "/staff/admin/users/{id}/disable",
-            post(staff::accounts::set_disabled),
+            post(staff::organization::accounts::set_disabled),
         )
         .route(
             "/staff/admin/roles/{id}/delete",
-            post(staff::accounts::remove_role),
+            post(staff::organization::accounts::remove_role),
         )
         .route("/staff/plans", get(staff::plans::show_plans))
         .route(
             "/staff/plans/import",
-            get(staff::plan_import::show_form)
-                .post(staff::plan_import::upload)
+            get(staff::plans::import::show_form)
+                .post(staff::plans::import::upload)
                 .layer(DefaultBodyLimit::max(
                     crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
                 )),
         )
-        .route("/staff/plans/import/{id}", get(staff::plan_import::show))
+        .route("/staff/plans/import/{id}", get(staff::plans::import::show))
         .route(
             "/staff/plans/{plan}/years/{year}/actuals.xlsx",
-            get(staff::plan_actuals_import::download),
+            get(staff::plans::actuals_import::download),
         )
         .route(
             "/staff/plans/{plan}/years/{year}/actuals",
-            post(staff::plan_actuals_import::upload).layer(DefaultBodyLimit::max(
+            post(staff::plans::actuals_import::upload).layer(DefaultBodyLimit::max(
                 crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
             )),
         )
         .route(
             "/staff/plans/{plan}/actuals-imports/{id}",
-            get(staff::plan_actuals_import::show),
+            get(staff::plans::actuals_import::show),
         )
         .route(
             "/staff/plans/{plan}/actuals-imports/{id}/confirm",
-            post(staff::plan_actuals_import::confirm),
+            post(staff::plans::actuals_import::confirm),
         )
         .route(
             "/staff/plans/new",
-            get(staff::plan_editor::new_plan_form).post(staff::plan_editor::create_plan),
+            get(staff::plans::editor::new_plan_form).post(staff::plans::editor::create_plan),
         )
         .route(
             "/staff/plans/{plan}",
-            get(staff::plan_editor::show).post(staff::plan_editor::save_head),
+            get(staff::plans::editor::show).post(staff::plans::editor::save_head),
         )
         .route(
             "/staff/plans/{plan}/publication",
-            post(staff::plan_publication::set_publication),
+            post(staff::plans::publication::set_publication),
         )
         .route(
             "/staff/plans/{plan}/delete",
-            post(staff::plan_publication::delete_plan),
+            post(staff::plans::publication::delete_plan),
         )
         .route(
             "/staff/plans/{plan}/nodes/new",
-            get(staff::plan_nodes::new_form).post(staff::plan_nodes::create),
+            get(staff::plans::nodes::new_form).post(staff::plans::nodes::create),
         )
         .route(
             "/staff/plans/{plan}/nodes/{id}",
-            get(staff::plan_nodes::edit_form).post(staff::plan_nodes::save),
+            get(staff::plans::nodes::edit_form).post(staff::plans::nodes::save),
         )
         .route(
             "/staff/plans/{plan}/nodes/{id}/delete",
-            post(staff::plan_nodes::delete),
+            post(staff::plans::nodes::delete),
         )
         .route(
             "/staff/plans/{plan}/nodes/{id}/move",
-            post(staff::plan_nodes::move_node),
+            post(staff::plans::nodes::move_node),
         )
         .route(
             "/staff/plans/{plan}/items/new",
-            get(staff::plan_item_editor::new_form).post(staff::plan_item_editor::create),
+            get(staff::plans::item_editor::new_form).post(staff::plans::item_editor::create),
         )
         .route(
             "/staff/plans/{plan}/items/{n}/edit",
-            get(staff::plan_item_editor::edit_form).post(staff::plan_item_editor::save),
+            get(staff::plans::item_editor::edit_form).post(staff::plans::item_editor::save),
         )
         .route(
             "/staff/plans/{plan}/items/{n}/delete",
-            post(staff::plan_item_editor::delete),
+            post(staff::plans::item_editor::delete),
         )
         .route(
             "/staff/plans/import/{id}/confirm",
-            post(staff::plan_import::confirm),
+            post(staff::plans::import::confirm),
         )
         .route(
             "/staff/plans/{plan}/export.xlsx",
@@ -300,31 +320,32 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/plans/{plan}/items/{n}",
-            get(staff::plan_actuals::edit_actuals).post(staff::plan_actuals::save_actuals),
+            get(staff::plans::actuals::edit_actuals).post(staff::plans::actuals::save_actuals),
         )
         .route(
             "/staff/plans/{plan}/progress/{year}",
-            get(staff::plan_years::preview_progress),
+            get(staff::plans::years::preview_progress),
         )
         .route(
             "/staff/plans/{plan}/years/{year}/publish",
-            post(staff::plan_years::publish_year),
+            post(staff::plans::years::publish_year),
         )
         .route(
             "/staff/plans/{plan}/years/{year}/review",
-            post(staff::plan_years::review_year),
+            post(staff::plans::years::review_year),
         )
         .route(
             "/staff/admin/site",
-            get(staff::site::show_site).post(staff::site::save_site),
+            get(staff::publishing::site::show_site).post(staff::publishing::site::save_site),
         )
         .route(
             "/staff/admin/years/{year}/site.zip",
-            get(staff::site::download_site),
+            get(staff::publishing::site::download_site),
         )
         .route(
             "/staff/admin/layout",
-            get(staff::settings::show_layout).post(staff::settings::save_layout),
+            get(staff::organization::settings::show_layout)
+                .post(staff::organization::settings::save_layout),
         )
         .route(
             "/staff/import",

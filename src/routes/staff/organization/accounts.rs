@@ -1,0 +1,325 @@
+//! Staff accounts and their roles, managed by planning staff.
+
+use crate::auth::{Staff, password};
+use crate::db::admin::{self as adb, UserRow};
+use crate::db::editing::{self, AuditEntry};
+use crate::db::staff::{self as staff_db, GrantError, grant_role};
+use crate::error::{AppError, Result, render};
+use crate::routes::staff::organization::years::Typed;
+use crate::routes::staff::{FieldErrors, clean, require};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// A role target to choose: a department (by slug) or a section (by name) of the year.
+pub struct TargetChoice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/organization/accounts.html")]
+pub struct UsersPage {
+    staff: Staff,
+    users: Vec<UserRow>,
+    year_label: String,
+    targets: Vec<TargetChoice>,
+    errors: FieldErrors,
+    typed: Typed,
+}
+
+async fn users_page(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<UsersPage> {
+    let mid = staff.municipality_id;
+    let users = adb::users(&state.pool, mid).await?;
+    let year = staff_db::latest_year(&mut *state.pool.acquire().await?, mid).await?;
+    let rows = staff_db::role_targets(&state.pool, mid, year).await?;
+    let targets = rows
+        .into_iter()
+        .map(|(value, label, dept)| TargetChoice {
+            label: if value.starts_with("s:") {
+                format!("{label}（{dept}）")
+            } else {
+                label
+            },
+            value,
+        })
+        .collect();
+    Ok(UsersPage {
+        staff,
+        users,
+        year_label: state.eras.fiscal_year_label(year),
+        targets,
+        errors,
+        typed,
+    })
+}
+
+/// `GET /staff/admin/users`.
+pub async fn show_users(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    Ok(
+        render(&users_page(&state, staff, FieldErrors::default(), Typed::default()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// `admin`, `viewer`, `d:slug` (head) or `s:name` (chief) → role and target.
+fn parse_role(value: &str) -> Option<(&'static str, Option<&str>)> {
+    match value {
+        "admin" => Some(("admin", None)),
+        "viewer" => Some(("viewer", None)),
+        v => match v.split_once(':') {
+            Some(("d", slug)) => Some(("department_head", Some(slug))),
+            Some(("s", name)) => Some(("section_chief", Some(name))),
+            _ => None,
+        },
+    }
+}
+
+/// `POST /staff/admin/users`: an account with a first role.
+pub async fn create_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<UserForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let mut errors = FieldErrors::default();
+    let username = form.username.trim().to_owned();
+    let username_ok = (3..=40).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !username_ok {
+        errors.push(
+            "username",
+            "ユーザー名は半角英数字と . _ - で3〜40文字にしてください。",
+        );
+    }
+    let display_name = clean(&form.display_name);
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        errors.push("display_name", "表示名を50文字以内で入力してください。");
+    }
+    if let Some(m) = password::check_new(&form.password, &[form.username.trim(), &display_name]) {
+        errors.push("password", m);
+    }
+    let role = parse_role(&form.role);
+    if role.is_none() {
+        errors.push("role", "役割を選んでください。");
+    }
+    let typed = Typed(HashMap::from([
+        ("username".to_owned(), form.username.clone()),
+        ("display_name".to_owned(), form.display_name.clone()),
+        ("role".to_owned(), form.role.clone()),
+    ]));
+    let (Some((role, target)), true) = (role, errors.is_empty()) else {
+        let page = users_page(&state, staff, errors, typed).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let pw = form.password.clone();
+    let hash = crate::auth::hashing::hash(pw).await?;
+    let mut tx = state.pool.begin().await?;
+    let inserted = staff_db::insert_user(&mut tx, mid, &username, &display_name, &hash).await;
+    let user_id = match inserted {
+        Ok(id) => id,
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            let mut errors = FieldErrors::default();
+            errors.push("username", "このユーザー名は既に使われています。");
+            let page = users_page(&state, staff, errors, typed).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let year = staff_db::latest_year(&mut tx, mid).await?;
+    match grant_role(&mut tx, mid, user_id, role, year, target).await {
+        Ok(()) => {}
+        Err(GrantError::Database(e)) => return Err(e.into()),
+        Err(_) => return Err(AppError::NotFound),
+    }
+    let after = serde_json::json!({ "username": username, "display_name": display_name, "role": form.role });
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "create",
+            entity: "app_user",
+            entity_id: user_id,
+            department_id: None,
+            goal_id: None,
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn own_user(state: &AppState, staff: &Staff, id: i64) -> Result<()> {
+    let found = staff_db::user_exists(&state.pool, staff.municipality_id, id).await?;
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `POST /staff/admin/users/{id}/roles`: adds a role (for the latest year).
+pub async fn add_role(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    own_user(&state, &staff, id).await?;
+    let Some((role, target)) = parse_role(&form.role) else {
+        let mut errors = FieldErrors::default();
+        errors.push(&format!("role_{id}"), "役割を選んでください。");
+        let page = users_page(&state, staff, errors, Typed::default()).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    let year = staff_db::latest_year(&mut tx, mid).await?;
+    match grant_role(&mut tx, mid, id, role, year, target).await {
+        Ok(()) => {}
+        Err(GrantError::Database(e)) => return Err(e.into()),
+        Err(_) => return Err(AppError::NotFound),
+    }
+    let after = serde_json::json!({ "role": form.role });
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "update",
+            entity: "app_user",
+            entity_id: id,
+            department_id: None,
+            goal_id: None,
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
+}
+
+/// `POST /staff/admin/roles/{id}/delete`: removes a role. Planning staff cannot remove their
+/// own admin role (so a city is never left without one by accident).
+pub async fn remove_role(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let row = staff_db::role_assignment(&state.pool, mid, id).await?;
+    let (user_id, role) = row.ok_or(AppError::NotFound)?;
+    if user_id == staff.user_id && role == "admin" {
+        let mut errors = FieldErrors::default();
+        errors.push(
+            &format!("role_{user_id}"),
+            "自分自身の管理者の役割は外せません。他の管理者に依頼してください。",
+        );
+        let page = users_page(&state, staff, errors, Typed::default()).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mut tx = state.pool.begin().await?;
+    staff_db::delete_role_assignment(&mut tx, mid, id).await?;
+    let before = serde_json::json!({ "role": role, "role_assignment": id });
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "delete",
+            entity: "role_assignment",
+            entity_id: id,
+            department_id: None,
+            goal_id: None,
+            before: Some(&before),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    disabled: String,
+}
+
+/// `POST /staff/admin/users/{id}/disable` with `disabled=true|false`; disabling ends the
+/// person's sessions.
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<DisableForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    own_user(&state, &staff, id).await?;
+    let disabled = form.disabled == "true";
+    if disabled && id == staff.user_id {
+        return Err(AppError::Forbidden);
+    }
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    staff_db::set_disabled(&mut tx, mid, id, disabled).await?;
+    let after = serde_json::json!({ "disabled": disabled });
+    editing::audit(
+        &mut tx,
+        mid,
+        AuditEntry {
+            user_id: staff.user_id,
+            action: "update",
+            entity: "app_user",
+            entity_id: id,
+            department_id: None,
+            goal_id: None,
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
+}

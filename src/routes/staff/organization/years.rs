@@ -1,0 +1,246 @@
+//! Planning staff (admin) pages: fiscal years with carry-over and the year's organization
+//! (departments and sections). The policy's pillars are in `pillars.rs`, accounts in
+//! `accounts.rs`.
+
+use crate::auth::Staff;
+use crate::db::admin::{self as adb, YearRow};
+use crate::db::editing::{self, AuditEntry};
+use crate::error::{AppError, Result, render};
+use crate::routes::staff::{FieldErrors, clean, require};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Values a person typed into one of the page's forms, kept when it comes back with errors.
+#[derive(Debug, Clone, Default)]
+pub struct Typed(pub HashMap<String, String>);
+
+impl Typed {
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+pub(crate) fn audit_entry<'a>(
+    staff: &Staff,
+    action: &'static str,
+    entity: &'static str,
+    id: i64,
+    department: Option<i64>,
+    after: Option<&'a serde_json::Value>,
+    before: Option<&'a serde_json::Value>,
+) -> AuditEntry<'a, serde_json::Value> {
+    AuditEntry {
+        user_id: staff.user_id,
+        action,
+        entity,
+        entity_id: id,
+        department_id: department,
+        goal_id: None,
+        before,
+        after,
+    }
+}
+
+/// A year as listed, with its label.
+pub struct YearView {
+    row: YearRow,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/organization/years.html")]
+pub struct AdminPage {
+    staff: Staff,
+    years: Vec<YearView>,
+    policy: Option<(i64, String, String)>,
+    errors: FieldErrors,
+    typed: Typed,
+}
+
+async fn admin_page(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<AdminPage> {
+    let years = adb::years(&state.pool, staff.municipality_id)
+        .await?
+        .into_iter()
+        .map(|row| YearView {
+            label: state.eras.fiscal_year_label(row.year),
+            row,
+        })
+        .collect();
+    let policy = adb::policy_of_city(&state.pool, staff.municipality_id).await?;
+    Ok(AdminPage {
+        staff,
+        years,
+        policy,
+        errors,
+        typed,
+    })
+}
+
+/// `GET /staff/admin`: the planning staff's hub.
+pub async fn show_admin(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    Ok(
+        render(&admin_page(&state, staff, FieldErrors::default(), Typed::default()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    tables_title: String,
+    #[serde(default)]
+    copy_from: String,
+    #[serde(default)]
+    copy_goals: Option<String>,
+}
+
+/// The planning page again with the year form's messages and what was typed (422).
+async fn year_refused(
+    state: &AppState,
+    staff: Staff,
+    errors: FieldErrors,
+    form: YearForm,
+) -> Result<Response> {
+    let typed = Typed(HashMap::from([
+        ("year".into(), form.year),
+        ("title".into(), form.title),
+        ("tables_title".into(), form.tables_title),
+        ("copy_from".into(), form.copy_from),
+    ]));
+    let page = admin_page(state, staff, errors, typed).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// `POST /staff/admin/years`: a new fiscal year, optionally copied from an earlier one.
+pub async fn create_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<YearForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let mut errors = FieldErrors::default();
+    let year = crate::domain::metric::normalize_digits(form.year.trim())
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1900..=2200).contains(y));
+    if year.is_none() {
+        errors.push("year", "年度は西暦の4桁（例：2027）で入力してください。");
+    }
+    let title = clean(&form.title);
+    if title.is_empty() || title.chars().count() > 100 {
+        errors.push(
+            "title",
+            "冊子の表題を100文字以内で入力してください（例：刈谷市組織重点目標）。",
+        );
+    }
+    let tables_title = clean(&form.tables_title);
+    if tables_title.is_empty() || tables_title.chars().count() > 100 {
+        errors.push(
+            "tables_title",
+            "各部の表の見出しを100文字以内で入力してください。",
+        );
+    }
+    let years = adb::years(&state.pool, mid).await?;
+    let source = match form.copy_from.as_str() {
+        "" => None,
+        s => match s
+            .parse::<i32>()
+            .ok()
+            .and_then(|y| years.iter().find(|r| r.year == y))
+        {
+            Some(r) => Some(r),
+            None => {
+                errors.push("copy_from", "引き継ぐ年度を選び直してください。");
+                None
+            }
+        },
+    };
+    if let Some(y) = year
+        && years.iter().any(|r| r.year == y)
+    {
+        errors.push(
+            "year",
+            format!("{}は既にあります。", state.eras.fiscal_year_label(y)),
+        );
+    }
+    let policy = adb::policy_of_city(&state.pool, mid).await?;
+    if policy.is_none() && source.is_none() {
+        errors.push(
+            "year",
+            "行政経営方針がまだ登録されていません。先に柱を登録してください。",
+        );
+    }
+    let (Some(year), true) = (year, errors.is_empty()) else {
+        return year_refused(&state, staff, errors, form).await;
+    };
+    let policy_id = source
+        .map(|s| s.policy_id)
+        .or(policy.map(|p| p.0))
+        .ok_or(AppError::Forbidden)?;
+    let mut tx = state.pool.begin().await?;
+    let new_year = adb::NewYear {
+        year,
+        policy_id,
+        title: &title,
+        tables_title: &tables_title,
+        copy_from: source.map(|s| s.id),
+        copy_goals: form.copy_goals.is_some(),
+        copy_roles: source.is_none_or(|s| s.year < year),
+    };
+    let id = match adb::create_year(&mut tx, mid, &new_year).await {
+        Ok(id) => id,
+        // Created by someone else since the check above (two planning staff at once).
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            drop(tx);
+            let mut errors = FieldErrors::default();
+            errors.push(
+                "year",
+                format!("{}は既にあります。", state.eras.fiscal_year_label(year)),
+            );
+            return year_refused(&state, staff, errors, form).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
+    editing::audit(
+        &mut tx,
+        mid,
+        audit_entry(
+            &staff,
+            "create",
+            "fiscal_year",
+            id,
+            None,
+            Some(&after),
+            None,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    // Made from a later year: the organization page says so.
+    let to = match source {
+        Some(s) if s.year > year => format!("/staff/admin/years/{year}?from={}", s.year),
+        _ => format!("/staff/admin/years/{year}"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}

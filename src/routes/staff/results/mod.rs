@@ -1,0 +1,496 @@
+//! Recording year-end results of an initiative (実績, 成果, actual values per criterion, the
+//! status and its override), and the entry progress planning staff chase.
+
+pub mod profile;
+
+use crate::auth::Staff;
+use crate::db::editing::{self, AuditEntry, DepartmentCtx, InitiativeCtx};
+use crate::db::results::{self as rdb, CriterionWithResult, InitiativeResult};
+use crate::domain::metric::{Comparator, parse_number};
+use crate::domain::numbering::circled;
+use crate::domain::status::{self, CriterionResult, Status};
+use crate::error::{AppError, Result, render};
+use crate::routes::staff::{FieldErrors, load_department, require};
+use crate::state::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
+/// One criterion row of the form, with what was typed.
+pub struct CriterionField {
+    id: i64,
+    text: String,
+    /// 「3件以上」 when the criterion has a metric.
+    target: Option<String>,
+    unit: String,
+    actual: String,
+    not_applicable: bool,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/results/results_form.html")]
+pub struct ResultsPage {
+    staff: Staff,
+    department: DepartmentCtx,
+    initiative_label: String,
+    criteria: Vec<CriterionField>,
+    performance: String,
+    outcome: String,
+    version: i32,
+    computed: Option<Status>,
+    can_override: bool,
+    status_override: String,
+    override_reason: String,
+    statuses: [Status; 5],
+    errors: FieldErrors,
+    conflict: bool,
+}
+
+async fn load(state: &AppState, staff: &Staff, id: i64) -> Result<(InitiativeCtx, DepartmentCtx)> {
+    let initiative = editing::initiative(&state.pool, staff.municipality_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let goal = editing::goal(&state.pool, staff.municipality_id, initiative.goal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let department = load_department(state, staff, goal.department_id).await?;
+    require(
+        staff
+            .roles
+            .can_edit_initiative(department.id, &initiative.section_ids),
+    )?;
+    require_results_editable(state, staff, department.id).await?;
+    Ok((initiative, department))
+}
+
+/// Results are locked while submitted (except for the head and planning staff, who review
+/// them) and once approved (until reopened), like the targets.
+pub async fn require_results_editable(
+    state: &AppState,
+    staff: &Staff,
+    department_id: i64,
+) -> Result<()> {
+    let (sheet_state, _) = crate::db::review::sheet_state_of(
+        &state.pool,
+        staff.municipality_id,
+        department_id,
+        "results",
+    )
+    .await?;
+    crate::routes::staff::sheets::edit::check_editable(&sheet_state, staff, department_id)
+}
+
+fn target_label(c: &CriterionWithResult) -> Option<String> {
+    let value = c.target_value?;
+    let cmp = c
+        .comparator
+        .as_deref()
+        .and_then(Comparator::from_db)
+        .unwrap_or(Comparator::AtLeast);
+    Some(format!(
+        "{}{}{}",
+        value.normalize(),
+        c.unit.clone().unwrap_or_default(),
+        cmp.label()
+    ))
+}
+
+fn judged(c: &CriterionWithResult) -> CriterionResult {
+    CriterionResult {
+        target: c.target_value.map(|v| {
+            (
+                v,
+                c.comparator
+                    .as_deref()
+                    .and_then(Comparator::from_db)
+                    .unwrap_or(Comparator::AtLeast),
+            )
+        }),
+        actual: c.actual_value,
+        not_applicable: c.not_applicable,
+    }
+}
+
+/// `GET /staff/initiatives/{id}/results`.
+pub async fn edit_results(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (initiative, department) = load(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let ids = [id];
+    let (criteria, result) = tokio::try_join!(
+        rdb::criteria_with_results(&state.pool, mid, &ids),
+        rdb::initiative_result(&state.pool, mid, id)
+    )?;
+    let computed = status::computed(&criteria.iter().map(judged).collect::<Vec<_>>());
+    let fields = criteria
+        .iter()
+        .map(|c| CriterionField {
+            id: c.id,
+            text: c.text.clone(),
+            target: target_label(c),
+            unit: c.unit.clone().unwrap_or_default(),
+            actual: c
+                .actual_value
+                .map(|v| v.normalize().to_string())
+                .or_else(|| c.actual_text.clone())
+                .unwrap_or_default(),
+            not_applicable: c.not_applicable,
+            reason: c.not_applicable_reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let page = ResultsPage {
+        can_override: staff.roles.can_edit_goals(department.id),
+        staff,
+        initiative_label: format!(
+            "{}{}",
+            circled(initiative.position as usize),
+            initiative.text
+        ),
+        department,
+        criteria: fields,
+        performance: result.performance.join("\n"),
+        outcome: result.outcome.join("\n\n"),
+        version: result.version,
+        computed,
+        status_override: result.status_override.unwrap_or_default(),
+        override_reason: result.override_reason.unwrap_or_default(),
+        statuses: Status::ALL,
+        errors: FieldErrors::default(),
+        conflict: false,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /staff/initiatives/{id}/results`: everything of the form in one transaction.
+pub async fn save_results(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let (initiative, department) = load(&state, &staff, id).await?;
+    let mid = staff.municipality_id;
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let criteria = rdb::criteria_with_results(&state.pool, mid, &[id]).await?;
+    let can_override = staff.roles.can_edit_goals(department.id);
+    let mut errors = FieldErrors::default();
+
+    // Criteria: a number where there is a metric, a short text otherwise, or not applicable.
+    let mut parsed = Vec::new();
+    let mut typed = Vec::new();
+    for c in &criteria {
+        let actual = get(&format!("actual_{}", c.id));
+        let na = form.contains_key(&format!("na_{}", c.id));
+        let reason = get(&format!("na_reason_{}", c.id));
+        let field = format!("actual_{}", c.id);
+        let (value, text) = if na || actual.is_empty() {
+            (None, None)
+        } else if c.target_value.is_some() {
+            match parse_number(&actual) {
+                Some(v) => (Some(v), None),
+                None if crate::domain::metric::is_too_large(&actual) => {
+                    errors.push(
+                        &field,
+                        format!(
+                            "「{}」の実績値：{}",
+                            c.text,
+                            crate::domain::metric::TOO_LARGE
+                        ),
+                    );
+                    (None, None)
+                }
+                None => {
+                    errors.push(
+                        &field,
+                        format!(
+                            "「{}」の実績値は数値で入力してください（例：1,100）。",
+                            c.text
+                        ),
+                    );
+                    (None, None)
+                }
+            }
+        } else if actual.chars().count() > 200 {
+            errors.push(&field, "実績は200文字以内で入力してください。");
+            (None, None)
+        } else {
+            (None, Some(actual.clone()))
+        };
+        if na && reason.is_empty() {
+            errors.push(
+                &format!("na_reason_{}", c.id),
+                format!("「{}」を対象外にする理由を入力してください。", c.text),
+            );
+        }
+        parsed.push((c.id, value, text, na.then(|| reason.clone())));
+        typed.push(CriterionField {
+            id: c.id,
+            text: c.text.clone(),
+            target: target_label(c),
+            unit: c.unit.clone().unwrap_or_default(),
+            actual,
+            not_applicable: na,
+            reason,
+        });
+    }
+    let performance: Vec<String> = get("performance")
+        .replace("\r\n", "\n")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if performance.len() > 50 || performance.iter().any(|p| p.chars().count() > 300) {
+        errors.push(
+            "performance",
+            "実績は1行300文字以内、50行までで入力してください。",
+        );
+    }
+    let outcome: Vec<String> = get("outcome")
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if outcome.iter().map(|p| p.chars().count()).sum::<usize>() > 4000 {
+        errors.push("outcome", "成果は4000文字以内で入力してください。");
+    }
+    let current = rdb::initiative_result(&state.pool, mid, id).await?;
+    let requested = get("status_override");
+    let override_status = match requested.as_str() {
+        "" => None,
+        s => Status::from_db(s).or_else(|| {
+            errors.push("status_override", "判定を選び直してください。");
+            None
+        }),
+    };
+    let override_reason = get("override_reason");
+    if !can_override
+        && (override_status.map(Status::as_str) != current.status_override.as_deref()
+            || (override_status.is_some()
+                && override_reason != current.override_reason.clone().unwrap_or_default()))
+    {
+        // Only the head (or planning staff) judges; a crafted change by anyone else is refused.
+        return Err(AppError::Forbidden);
+    }
+    if override_status.is_some() && override_reason.is_empty() {
+        errors.push("override_reason", "判定を変更する理由を入力してください。");
+    }
+    let version: i32 = get("version").parse().unwrap_or(-1);
+    let render_form = |errors: FieldErrors, conflict: bool, version: i32| ResultsPage {
+        can_override,
+        staff: staff.clone(),
+        initiative_label: format!(
+            "{}{}",
+            circled(initiative.position as usize),
+            initiative.text
+        ),
+        department: department.clone(),
+        criteria: typed
+            .iter()
+            .map(|t| CriterionField {
+                id: t.id,
+                text: t.text.clone(),
+                target: t.target.clone(),
+                unit: t.unit.clone(),
+                actual: t.actual.clone(),
+                not_applicable: t.not_applicable,
+                reason: t.reason.clone(),
+            })
+            .collect(),
+        performance: get("performance"),
+        outcome: get("outcome"),
+        version,
+        computed: status::computed(&criteria.iter().map(judged).collect::<Vec<_>>()),
+        status_override: requested.clone(),
+        override_reason: override_reason.clone(),
+        statuses: Status::ALL,
+        errors,
+        conflict,
+    };
+    if !errors.is_empty() {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&render_form(errors, false, version))?,
+        )
+            .into_response());
+    }
+    let result = InitiativeResult {
+        performance,
+        outcome,
+        status_override: override_status.map(|s| s.as_str().to_owned()),
+        override_reason: override_status.map(|_| override_reason.clone()),
+        version,
+    };
+    let scope = crate::routes::staff::sheets::edit::Scope::results(department.id, None);
+    let saved = crate::routes::staff::sheets::edit::change(&state, &staff, scope, async |tx| {
+        if !rdb::save_initiative_result(tx, mid, id, version, &result).await? {
+            return Ok(false);
+        }
+        for (cid, value, text, reason) in &parsed {
+            rdb::save_criterion_result(tx, mid, *cid, *value, text.as_deref(), reason.as_deref())
+                .await?;
+        }
+        let before = serde_json::json!({ "performance": current.performance, "outcome": current.outcome, "status_override": current.status_override });
+        let after = serde_json::json!({
+            "performance": result.performance, "outcome": result.outcome, "status_override": result.status_override,
+            "override_reason": result.override_reason,
+            "criteria": parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
+        });
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action: if version == 0 { "create" } else { "update" },
+            entity: "initiative_result",
+            entity_id: id,
+            department_id: Some(department.id),
+            goal_id: Some(initiative.goal_id),
+            before: Some(&before),
+            after: Some(&after),
+        };
+        editing::audit(tx, mid, entry).await?;
+        Ok(true)
+    })
+    .await?;
+    if !saved {
+        let mut errors = FieldErrors::default();
+        errors.push("performance", "他の人が先にこの取組の実績を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
+        let page = render_form(errors, true, current.version);
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    Ok(Redirect::to(&format!(
+        "/staff/departments/{}/results#initiative-{id}",
+        department.id
+    ))
+    .into_response())
+}
+
+/// A section's entry progress.
+pub struct ProgressView {
+    department_id: i64,
+    department: String,
+    section: String,
+    initiatives: i64,
+    recorded: i64,
+    missing: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/results/progress.html")]
+pub struct ProgressPage {
+    staff: Staff,
+    year_label: String,
+    rows: Vec<ProgressView>,
+    total: i64,
+    recorded: i64,
+}
+
+/// `GET /staff/admin/years/{year}/progress`: who has recorded results, and what is missing.
+pub async fn show_progress(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(year): Path<i32>,
+) -> Result<Html<String>> {
+    require(staff.roles.is_admin())?;
+    let (fid, _) = crate::db::admin::year_ids(&state.pool, staff.municipality_id, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows: Vec<ProgressView> = rdb::progress(&state.pool, staff.municipality_id, fid)
+        .await?
+        .into_iter()
+        .map(|r| ProgressView {
+            department_id: r.department_id,
+            department: r.department,
+            section: r.section,
+            initiatives: r.initiatives,
+            recorded: r.recorded,
+            missing: r
+                .missing
+                .0
+                .into_iter()
+                .map(|(id, g, i, text)| (id, format!("組織目標{g} {}{text}", circled(i as usize))))
+                .collect(),
+        })
+        .collect();
+    // An initiative with two sections counts under both; the totals count it once.
+    let (total, recorded) = rdb::progress_totals(&state.pool, staff.municipality_id, fid).await?;
+    render(&ProgressPage {
+        year_label: state.eras.fiscal_year_label(year),
+        staff,
+        rows,
+        total,
+        recorded,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/results/results_report.html")]
+pub struct ResultsReportPage {
+    staff: Staff,
+    department: DepartmentCtx,
+    year_label: String,
+    sheet: crate::domain::sheet::ResultsSheet,
+    recordable: Vec<i64>,
+    can_judge: bool,
+    state_label: &'static str,
+    comment: Option<String>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl ResultsReportPage {
+    fn can_record(&self, initiative: &i64) -> bool {
+        self.recordable.contains(initiative)
+    }
+}
+
+/// `GET /staff/departments/{id}/results`: the department's results in the report layout
+/// (組織目標 / 取組内容 / 課等 / 実績 / 成果, with statuses) as a draft, with links to record them.
+pub async fn show_department_results(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>> {
+    let department = load_department(&state, &staff, id).await?;
+    require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
+    let mid = staff.municipality_id;
+    let (sheet, initiatives) = tokio::try_join!(
+        crate::db::sheets::results_sheet(&state.pool, mid, &department),
+        crate::db::public::initiatives(&state.pool, mid, id)
+    )?;
+    let (sheet_state, comment) =
+        crate::db::review::sheet_state_of(&state.pool, mid, id, "results").await?;
+    let locked = sheet_state == "approved"
+        || (sheet_state == "submitted" && !staff.roles.can_edit_goals(id));
+    let recordable = if locked {
+        vec![]
+    } else {
+        initiatives
+            .into_iter()
+            .filter(|i| staff.roles.can_edit_initiative(id, &i.section_ids))
+            .map(|i| i.id)
+            .collect()
+    };
+    render(&ResultsReportPage {
+        state_label: crate::routes::staff::sheets::workflow::state_label(&sheet_state),
+        comment,
+        actions: crate::routes::staff::sheets::workflow::available_actions(
+            &staff,
+            id,
+            &sheet_state,
+        ),
+        year_label: state.eras.fiscal_year_label(department.year),
+        can_judge: staff.roles.can_edit_goals(id) && sheet_state != "approved",
+        staff,
+        department,
+        sheet,
+        recordable,
+    })
+}

@@ -1,0 +1,12 @@
+//! A department's yearly sheets as staff edit them: the one editing path every change to a
+//! department's tree takes (`edit.rs`), the goals, initiatives and criteria forms, a goal's
+//! pillars, and the review (提出 → 承認 → 公表, 差し戻し) in `workflow.rs`.
+
+pub mod criteria;
+pub mod department;
+pub mod edit;
+pub mod goals;
+pub mod history;
+pub mod initiatives;
+pub mod pillars;
+pub mod workflow;
