@@ -215,11 +215,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/staff/admin/pillars",
-            get(staff::sheets::pillars::show_pillars).post(staff::sheets::pillars::create_pillar),
+            get(staff::organization::pillars::show_pillars)
+                .post(staff::organization::pillars::create_pillar),
         )
         .route(
             "/staff/admin/pillars/{id}",
-            post(staff::sheets::pillars::update_pillar),
+            post(staff::organization::pillars::update_pillar),
         )
         .route(
             "/staff/admin/users",

@@ -1,7 +1,6 @@
-//! A multi-year plan as a document (the 加須市 demo file) and its idempotent application:
-//! the plan (a policy) by slug, its nodes (pillar rows) by their number under their parent, items by number, indicators by position under
-//! their item, targets by year. Applying the same document twice writes nothing, and the
-//! actuals recorded against indicators survive a reload.
+//! Multi-year plans coming in: a plan workbook read into a document (`book/`), a year's
+//! actuals from a workbook (`actuals.rs`), and the stored plan compared with a document
+//! (`compare.rs`). The document is `domain::plan_document`; applying it, `db::plan_apply`.
 
 pub mod actuals;
 

@@ -2,6 +2,7 @@
 //! reordered and retired (names unique in the year, every change audited).
 
 pub mod accounts;
+pub mod pillars;
 pub mod section_transfer;
 pub mod sections;
 pub mod settings;

@@ -1,6 +1,7 @@
-//! A department's yearly sheets as staff edit them: the one editing path every change to a
-//! department's tree takes (`edit.rs`), the goals, initiatives and criteria forms, a goal's
-//! pillars, and the review (提出 → 承認 → 公表, 差し戻し) in `workflow.rs`.
+//! A department's yearly sheets as staff edit them: the editor page (`department.rs`), the one
+//! editing path every change to a department's tree takes (`edit.rs`), the goals, initiatives
+//! and criteria forms, the audit trail (`history.rs`), and the review (提出 → 承認 → 公表,
+//! 差し戻し) in `workflow.rs`.
 
 pub mod criteria;
 pub mod department;
@@ -8,5 +9,4 @@ pub mod edit;
 pub mod goals;
 pub mod history;
 pub mod initiatives;
-pub mod pillars;
 pub mod workflow;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 #[derive(Template)]
-#[template(path = "staff/sheets/pillars.html")]
+#[template(path = "staff/organization/pillars.html")]
 pub struct PillarsPage {
     staff: Staff,
     policy: Option<(i64, String, String)>,
