@@ -9,7 +9,7 @@ use crate::domain::metric::{Metric, parse_metric};
 use batch::{NewNode, Stored, insert_criteria, insert_nodes};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A goal or an initiative: a text and a note at a position under a parent, linked to an
 /// ordered set of other rows (pillars, or responsible sections).
@@ -78,11 +78,17 @@ pub enum Criteria {
     Keep,
 }
 
-/// A goal, initiative or criterion of the document: the id it has (stored) or gets (new,
-/// known once its level is inserted), by its place.
-fn id_at(stored: Option<i64>, inserted: &HashMap<(i64, i32), i64>, key: (i64, i32)) -> i64 {
-    stored.unwrap_or_else(|| inserted[&key])
+/// What the document's names and numbers refer to, and how notes and criteria are treated.
+struct Refs<'a> {
+    mid: i64,
+    section_ids: &'a HashMap<String, i64>,
+    pillar_ids: &'a HashMap<i32, i64>,
+    category_ids: &'a HashMap<String, i64>,
+    notes: Notes,
 }
+
+/// Ids of one level by (parent id, position): the stored rows kept and the rows inserted.
+type IdsAt = HashMap<(i64, i32), i64>;
 
 /// Writes the goal trees of `trees` (department id, goals), replacing each department's goals
 /// (and only those departments'). Returns the ids per department, in the order given.
@@ -103,126 +109,19 @@ pub(crate) async fn upsert_goals(
     criteria: Criteria,
     r: &mut ImportReport,
 ) -> sqlx::Result<Vec<TreeIds>> {
+    let refs = Refs {
+        mid,
+        section_ids,
+        pillar_ids,
+        category_ids,
+        notes,
+    };
     let department_ids: Vec<i64> = trees.iter().map(|(id, _)| *id).collect();
     let stored = Stored::load(tx, mid, fid, &department_ids).await?;
-    let goal_at: HashMap<(i64, i32), &ExistingNode> = stored
-        .goals
-        .iter()
-        .map(|g| ((g.parent_id, g.position), g))
-        .collect();
-    let initiative_at: HashMap<(i64, i32), &ExistingNode> = stored
-        .initiatives
-        .iter()
-        .map(|i| ((i.parent_id, i.position), i))
-        .collect();
-    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = stored
-        .criteria
-        .iter()
-        .map(|c| ((c.initiative_id, c.position), c))
-        .collect();
-
-    // Goals.
-    let mut new_goals = Vec::new();
-    let mut goal_stored: Vec<Vec<Option<i64>>> = Vec::with_capacity(trees.len());
-    for (did, goals) in trees {
-        let mut ids = Vec::with_capacity(goals.len());
-        for (gi, g) in goals.iter().enumerate() {
-            let position = gi as i32 + 1;
-            let mut pillars: Vec<i64> = g.pillars.iter().map(|n| pillar_ids[n]).collect();
-            pillars.sort_unstable();
-            pillars.dedup();
-            let note = (notes == Notes::Replace).then_some(&g.note);
-            let category = g.category.as_ref().map(|c| category_ids[c].to_string());
-            match goal_at.get(&(*did, position)).copied() {
-                Some(existing) => {
-                    update_node(tx, Node::Goal, mid, &g.text, note, &pillars, existing, r).await?;
-                    let attr = match notes {
-                        Notes::Replace => Some(category),
-                        Notes::Keep => category.map(Some),
-                    };
-                    set_attr(tx, Node::Goal, existing.id, Some(existing), attr, r).await?;
-                    ids.push(Some(existing.id));
-                }
-                None => {
-                    new_goals.push(NewNode {
-                        parent: *did,
-                        position,
-                        text: &g.text,
-                        note: note.cloned().flatten(),
-                        links: pillars,
-                        attr: category,
-                    });
-                    ids.push(None);
-                }
-            }
-        }
-        goal_stored.push(ids);
-    }
-    let inserted_goals = insert_nodes(tx, Node::Goal, mid, &new_goals, r).await?;
-    let goal_ids: Vec<Vec<i64>> = trees
-        .iter()
-        .zip(&goal_stored)
-        .map(|((did, _), ids)| {
-            ids.iter()
-                .enumerate()
-                .map(|(gi, id)| id_at(*id, &inserted_goals, (*did, gi as i32 + 1)))
-                .collect()
-        })
-        .collect();
-
-    // Initiatives.
-    let mut new_initiatives = Vec::new();
-    let mut initiative_stored: HashMap<(i64, i32), i64> = HashMap::new();
-    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
-        for (g, goal_id) in goals.iter().zip(ids) {
-            for (ii, i) in g.initiatives.iter().enumerate() {
-                let position = ii as i32 + 1;
-                let sections: Vec<i64> = i.sections.iter().map(|s| section_ids[s]).collect();
-                let note = (notes == Notes::Replace).then_some(&i.note);
-                match initiative_at.get(&(*goal_id, position)).copied() {
-                    Some(existing) => {
-                        update_node(
-                            tx,
-                            Node::Initiative,
-                            mid,
-                            &i.text,
-                            note,
-                            &sections,
-                            existing,
-                            r,
-                        )
-                        .await?;
-                        let attr = match notes {
-                            Notes::Replace => Some(i.deadline.clone()),
-                            Notes::Keep => i.deadline.clone().map(Some),
-                        };
-                        set_attr(tx, Node::Initiative, existing.id, Some(existing), attr, r)
-                            .await?;
-                        initiative_stored.insert((*goal_id, position), existing.id);
-                    }
-                    None => new_initiatives.push(NewNode {
-                        parent: *goal_id,
-                        position,
-                        text: &i.text,
-                        note: note.cloned().flatten(),
-                        links: sections,
-                        attr: i.deadline.clone(),
-                    }),
-                }
-            }
-        }
-    }
-    let inserted_initiatives = insert_nodes(tx, Node::Initiative, mid, &new_initiatives, r).await?;
-    let initiative_id = |goal_id: i64, position: i32| {
-        let key = (goal_id, position);
-        id_at(
-            initiative_stored.get(&key).copied(),
-            &inserted_initiatives,
-            key,
-        )
-    };
-
-    // Criteria.
+    let goal_ids = write_goals(tx, &refs, trees, &stored, r).await?;
+    let initiative_ids = write_initiatives(tx, &refs, trees, &goal_ids, &stored, r).await?;
+    let criterion_ids =
+        write_criteria(tx, mid, trees, &goal_ids, &initiative_ids, &stored, r).await?;
     let mut kept_by_initiative: HashMap<i64, Vec<i64>> = HashMap::new();
     if criteria == Criteria::Keep {
         for c in &stored.criteria {
@@ -232,18 +131,160 @@ pub(crate) async fn upsert_goals(
                 .push(c.id);
         }
     }
-    let mut new_criteria = Vec::new();
-    let mut criterion_stored: HashMap<(i64, i32), i64> = HashMap::new();
-    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
-        for (g, goal_id) in goals.iter().zip(ids) {
+    let (all_ids, kept) = tree_ids(
+        trees,
+        &goal_ids,
+        &initiative_ids,
+        &criterion_ids,
+        &kept_by_initiative,
+    );
+    delete_gone(tx, &stored, &kept, r).await?;
+    Ok(all_ids)
+}
+
+/// The goals of each department: stored ones updated where they differ, new ones inserted.
+/// Returns each department's goal ids in document order.
+async fn write_goals(
+    tx: &mut PgConnection,
+    refs: &Refs<'_>,
+    trees: &[(i64, &[GoalDoc])],
+    stored: &Stored,
+    r: &mut ImportReport,
+) -> sqlx::Result<Vec<Vec<i64>>> {
+    let goal_at: HashMap<(i64, i32), &ExistingNode> = stored
+        .goals
+        .iter()
+        .map(|g| ((g.parent_id, g.position), g))
+        .collect();
+    let mut new_goals = Vec::new();
+    let mut kept: IdsAt = HashMap::new();
+    for (did, goals) in trees {
+        for (gi, g) in goals.iter().enumerate() {
+            let position = gi as i32 + 1;
+            let mut pillars: Vec<i64> = g.pillars.iter().map(|n| refs.pillar_ids[n]).collect();
+            pillars.sort_unstable();
+            pillars.dedup();
+            let note = (refs.notes == Notes::Replace).then_some(&g.note);
+            let category = g
+                .category
+                .as_ref()
+                .map(|c| refs.category_ids[c].to_string());
+            let Some(existing) = goal_at.get(&(*did, position)).copied() else {
+                new_goals.push(NewNode {
+                    parent: *did,
+                    position,
+                    text: &g.text,
+                    note: note.cloned().flatten(),
+                    links: pillars,
+                    attr: category,
+                });
+                continue;
+            };
+            update_node(
+                tx,
+                Node::Goal,
+                refs.mid,
+                &g.text,
+                note,
+                &pillars,
+                existing,
+                r,
+            )
+            .await?;
+            let attr = match refs.notes {
+                Notes::Replace => Some(category),
+                Notes::Keep => category.map(Some),
+            };
+            set_attr(tx, Node::Goal, existing.id, Some(existing), attr, r).await?;
+            kept.insert((*did, position), existing.id);
+        }
+    }
+    kept.extend(insert_nodes(tx, Node::Goal, refs.mid, &new_goals, r).await?);
+    Ok(trees
+        .iter()
+        .map(|(did, goals)| {
+            (0..goals.len())
+                .map(|gi| kept[&(*did, gi as i32 + 1)])
+                .collect()
+        })
+        .collect())
+}
+
+/// The initiatives under each goal; returns their ids by (goal id, position).
+async fn write_initiatives(
+    tx: &mut PgConnection,
+    refs: &Refs<'_>,
+    trees: &[(i64, &[GoalDoc])],
+    goal_ids: &[Vec<i64>],
+    stored: &Stored,
+    r: &mut ImportReport,
+) -> sqlx::Result<IdsAt> {
+    let initiative_at: HashMap<(i64, i32), &ExistingNode> = stored
+        .initiatives
+        .iter()
+        .map(|i| ((i.parent_id, i.position), i))
+        .collect();
+    let mut new_initiatives = Vec::new();
+    let mut ids: IdsAt = HashMap::new();
+    for ((_, goals), goal_ids) in trees.iter().zip(goal_ids) {
+        for (g, goal_id) in goals.iter().zip(goal_ids) {
             for (ii, i) in g.initiatives.iter().enumerate() {
-                let iid = initiative_id(*goal_id, ii as i32 + 1);
+                let position = ii as i32 + 1;
+                let sections: Vec<i64> = i.sections.iter().map(|s| refs.section_ids[s]).collect();
+                let note = (refs.notes == Notes::Replace).then_some(&i.note);
+                let Some(existing) = initiative_at.get(&(*goal_id, position)).copied() else {
+                    new_initiatives.push(NewNode {
+                        parent: *goal_id,
+                        position,
+                        text: &i.text,
+                        note: note.cloned().flatten(),
+                        links: sections,
+                        attr: i.deadline.clone(),
+                    });
+                    continue;
+                };
+                let node = Node::Initiative;
+                update_node(tx, node, refs.mid, &i.text, note, &sections, existing, r).await?;
+                let attr = match refs.notes {
+                    Notes::Replace => Some(i.deadline.clone()),
+                    Notes::Keep => i.deadline.clone().map(Some),
+                };
+                set_attr(tx, node, existing.id, Some(existing), attr, r).await?;
+                ids.insert((*goal_id, position), existing.id);
+            }
+        }
+    }
+    ids.extend(insert_nodes(tx, Node::Initiative, refs.mid, &new_initiatives, r).await?);
+    Ok(ids)
+}
+
+/// The criteria under each initiative; returns their ids by (initiative id, position).
+async fn write_criteria(
+    tx: &mut PgConnection,
+    mid: i64,
+    trees: &[(i64, &[GoalDoc])],
+    goal_ids: &[Vec<i64>],
+    initiative_ids: &IdsAt,
+    stored: &Stored,
+    r: &mut ImportReport,
+) -> sqlx::Result<IdsAt> {
+    let criterion_at: HashMap<(i64, i32), &ExistingCriterion> = stored
+        .criteria
+        .iter()
+        .map(|c| ((c.initiative_id, c.position), c))
+        .collect();
+    let mut new_criteria = Vec::new();
+    let mut ids: IdsAt = HashMap::new();
+    for ((_, goals), goal_ids) in trees.iter().zip(goal_ids) {
+        for (g, goal_id) in goals.iter().zip(goal_ids) {
+            for (ii, i) in g.initiatives.iter().enumerate() {
+                let iid = initiative_ids[&(*goal_id, ii as i32 + 1)];
                 for (ci, text) in i.criteria.iter().enumerate() {
                     let position = ci as i32 + 1;
                     match criterion_at.get(&(iid, position)).copied() {
                         Some(existing) => {
                             update_criterion(tx, text, existing, r).await?;
-                            criterion_stored.insert((iid, position), existing.id);
+                            ids.insert((iid, position), existing.id);
                         }
                         None => new_criteria.push((iid, position, text.as_str())),
                     }
@@ -251,62 +292,79 @@ pub(crate) async fn upsert_goals(
             }
         }
     }
-    let inserted_criteria = insert_criteria(tx, mid, &new_criteria, r).await?;
+    ids.extend(insert_criteria(tx, mid, &new_criteria, r).await?);
+    Ok(ids)
+}
 
-    // The ids in document order, and what is kept.
-    let mut kept_goals = std::collections::HashSet::new();
-    let mut kept_initiatives = std::collections::HashSet::new();
-    let mut kept_criteria = std::collections::HashSet::new();
+/// The rows the document keeps, by level.
+#[derive(Default)]
+struct Kept {
+    goals: HashSet<i64>,
+    initiatives: HashSet<i64>,
+    criteria: HashSet<i64>,
+}
+
+/// The ids in document order (criteria a results report leaves alone first), and what is kept.
+fn tree_ids(
+    trees: &[(i64, &[GoalDoc])],
+    goal_ids: &[Vec<i64>],
+    initiative_ids: &IdsAt,
+    criterion_ids: &IdsAt,
+    kept_by_initiative: &HashMap<i64, Vec<i64>>,
+) -> (Vec<TreeIds>, Kept) {
+    let mut kept = Kept::default();
     let mut all_ids = Vec::with_capacity(trees.len());
-    for ((_, goals), ids) in trees.iter().zip(&goal_ids) {
+    for ((_, goals), ids) in trees.iter().zip(goal_ids) {
         let mut tree_ids = TreeIds::new();
         for (g, goal_id) in goals.iter().zip(ids) {
-            kept_goals.insert(*goal_id);
-            let mut initiative_ids = Vec::with_capacity(g.initiatives.len());
+            kept.goals.insert(*goal_id);
+            let mut initiatives = Vec::with_capacity(g.initiatives.len());
             for (ii, i) in g.initiatives.iter().enumerate() {
-                let iid = initiative_id(*goal_id, ii as i32 + 1);
-                kept_initiatives.insert(iid);
-                let mut criterion_ids: Vec<i64> =
+                let iid = initiative_ids[&(*goal_id, ii as i32 + 1)];
+                kept.initiatives.insert(iid);
+                let mut criteria: Vec<i64> =
                     kept_by_initiative.get(&iid).cloned().unwrap_or_default();
-                for ci in 0..i.criteria.len() {
-                    let key = (iid, ci as i32 + 1);
-                    criterion_ids.push(id_at(
-                        criterion_stored.get(&key).copied(),
-                        &inserted_criteria,
-                        key,
-                    ));
-                }
-                kept_criteria.extend(criterion_ids.iter().copied());
-                initiative_ids.push((iid, criterion_ids));
+                criteria
+                    .extend((0..i.criteria.len()).map(|ci| criterion_ids[&(iid, ci as i32 + 1)]));
+                kept.criteria.extend(criteria.iter().copied());
+                initiatives.push((iid, criteria));
             }
-            tree_ids.push((*goal_id, initiative_ids));
+            tree_ids.push((*goal_id, initiatives));
         }
         all_ids.push(tree_ids);
     }
-    // Deleting a goal or initiative cascades to what hangs below it, so each level deletes only
-    // the rows whose parent is kept.
+    (all_ids, kept)
+}
+
+/// Removes the stored rows the document no longer has. Deleting a goal or initiative cascades
+/// to what hangs below it, so each level deletes only the rows whose parent is kept.
+async fn delete_gone(
+    tx: &mut PgConnection,
+    stored: &Stored,
+    kept: &Kept,
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
     let gone_criteria: Vec<i64> = stored
         .criteria
         .iter()
-        .filter(|c| !kept_criteria.contains(&c.id) && kept_initiatives.contains(&c.initiative_id))
+        .filter(|c| !kept.criteria.contains(&c.id) && kept.initiatives.contains(&c.initiative_id))
         .map(|c| c.id)
         .collect();
     delete_ids(tx, Rows::Criterion, &gone_criteria, r).await?;
     let gone_initiatives: Vec<i64> = stored
         .initiatives
         .iter()
-        .filter(|i| !kept_initiatives.contains(&i.id) && kept_goals.contains(&i.parent_id))
+        .filter(|i| !kept.initiatives.contains(&i.id) && kept.goals.contains(&i.parent_id))
         .map(|i| i.id)
         .collect();
     delete_ids(tx, Rows::Initiative, &gone_initiatives, r).await?;
     let gone_goals: Vec<i64> = stored
         .goals
         .iter()
-        .filter(|g| !kept_goals.contains(&g.id))
+        .filter(|g| !kept.goals.contains(&g.id))
         .map(|g| g.id)
         .collect();
-    delete_ids(tx, Rows::Goal, &gone_goals, r).await?;
-    Ok(all_ids)
+    delete_ids(tx, Rows::Goal, &gone_goals, r).await
 }
 
 /// Sets a node's attribute (`Some(value)`) where it differs; `None` keeps the stored one. A row

@@ -6,7 +6,7 @@ pub mod profile;
 use crate::auth::Staff;
 use crate::db::editing::{self, AuditEntry, DepartmentCtx, InitiativeCtx};
 use crate::db::results::{self as rdb, CriterionWithResult, InitiativeResult};
-use crate::domain::metric::{Comparator, parse_number};
+use crate::domain::metric::Comparator;
 use crate::domain::numbering::circled;
 use crate::domain::status::{self, CriterionResult, Status};
 use crate::error::{AppError, Result, render};
@@ -18,6 +18,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+
+mod posted;
 
 /// One criterion row of the form, with what was typed.
 pub struct CriterionField {
@@ -182,88 +184,8 @@ pub async fn save_results(
     let criteria = rdb::criteria_with_results(&state.pool, mid, &[id]).await?;
     let can_override = staff.roles.can_edit_goals(department.id);
     let mut errors = FieldErrors::default();
-
-    // Criteria: a number where there is a metric, a short text otherwise, or not applicable.
-    let mut parsed = Vec::new();
-    let mut typed = Vec::new();
-    for c in &criteria {
-        let actual = get(&format!("actual_{}", c.id));
-        let na = form.contains_key(&format!("na_{}", c.id));
-        let reason = get(&format!("na_reason_{}", c.id));
-        let field = format!("actual_{}", c.id);
-        let (value, text) = if na || actual.is_empty() {
-            (None, None)
-        } else if c.target_value.is_some() {
-            match parse_number(&actual) {
-                Some(v) => (Some(v), None),
-                None if crate::domain::metric::is_too_large(&actual) => {
-                    errors.push(
-                        &field,
-                        format!(
-                            "「{}」の実績値：{}",
-                            c.text,
-                            crate::domain::metric::TOO_LARGE
-                        ),
-                    );
-                    (None, None)
-                }
-                None => {
-                    errors.push(
-                        &field,
-                        format!(
-                            "「{}」の実績値は数値で入力してください（例：1,100）。",
-                            c.text
-                        ),
-                    );
-                    (None, None)
-                }
-            }
-        } else if actual.chars().count() > 200 {
-            errors.push(&field, "実績は200文字以内で入力してください。");
-            (None, None)
-        } else {
-            (None, Some(actual.clone()))
-        };
-        if na && reason.is_empty() {
-            errors.push(
-                &format!("na_reason_{}", c.id),
-                format!("「{}」を対象外にする理由を入力してください。", c.text),
-            );
-        }
-        parsed.push((c.id, value, text, na.then(|| reason.clone())));
-        typed.push(CriterionField {
-            id: c.id,
-            text: c.text.clone(),
-            target: target_label(c),
-            unit: c.unit.clone().unwrap_or_default(),
-            actual,
-            not_applicable: na,
-            reason,
-        });
-    }
-    let performance: Vec<String> = get("performance")
-        .replace("\r\n", "\n")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if performance.len() > 50 || performance.iter().any(|p| p.chars().count() > 300) {
-        errors.push(
-            "performance",
-            "実績は1行300文字以内、50行までで入力してください。",
-        );
-    }
-    let outcome: Vec<String> = get("outcome")
-        .replace("\r\n", "\n")
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if outcome.iter().map(|p| p.chars().count()).sum::<usize>() > 4000 {
-        errors.push("outcome", "成果は4000文字以内で入力してください。");
-    }
+    let (parsed, typed) = posted::criteria(&form, &criteria, &mut errors);
+    let (performance, outcome) = posted::texts(&get("performance"), &get("outcome"), &mut errors);
     let current = rdb::initiative_result(&state.pool, mid, id).await?;
     let requested = get("status_override");
     let override_status = match requested.as_str() {
@@ -331,35 +253,15 @@ pub async fn save_results(
         override_reason: override_status.map(|_| override_reason.clone()),
         version,
     };
-    let scope = crate::routes::staff::sheets::edit::Scope::results(department.id, None);
-    let saved = crate::routes::staff::sheets::edit::change(&state, &staff, scope, async |tx| {
-        if !rdb::save_initiative_result(tx, mid, id, version, &result).await? {
-            return Ok(false);
-        }
-        for (cid, value, text, reason) in &parsed {
-            rdb::save_criterion_result(tx, mid, *cid, *value, text.as_deref(), reason.as_deref())
-                .await?;
-        }
-        let before = serde_json::json!({ "performance": current.performance, "outcome": current.outcome, "status_override": current.status_override });
-        let after = serde_json::json!({
-            "performance": result.performance, "outcome": result.outcome, "status_override": result.status_override,
-            "override_reason": result.override_reason,
-            "criteria": parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
-        });
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action: if version == 0 { "create" } else { "update" },
-            entity: "initiative_result",
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(initiative.goal_id),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        editing::audit(tx, mid, entry).await?;
-        Ok(true)
-    })
-    .await?;
+    let write = Write {
+        department: &department,
+        initiative: &initiative,
+        current: &current,
+        version,
+        result: &result,
+        parsed: &parsed,
+    };
+    let saved = write_results(&state, &staff, write).await?;
     if !saved {
         let mut errors = FieldErrors::default();
         errors.push("performance", "他の人が先にこの取組の実績を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
@@ -493,4 +395,51 @@ pub async fn show_department_results(
         sheet,
         recordable,
     })
+}
+
+/// What saving an initiative's results writes, and against what it was read.
+struct Write<'a> {
+    department: &'a DepartmentCtx,
+    initiative: &'a InitiativeCtx,
+    current: &'a InitiativeResult,
+    version: i32,
+    result: &'a InitiativeResult,
+    parsed: &'a [posted::Criterion],
+}
+
+/// Saves the results and the criteria's actuals with their audit entry, through the one
+/// editing path; false when someone else saved first.
+async fn write_results(state: &AppState, staff: &Staff, w: Write<'_>) -> Result<bool> {
+    let mid = staff.municipality_id;
+    let id = w.initiative.id;
+    let scope = crate::routes::staff::sheets::edit::Scope::results(w.department.id, None);
+    crate::routes::staff::sheets::edit::change(state, staff, scope, async |tx| {
+        if !rdb::save_initiative_result(tx, mid, id, w.version, w.result).await? {
+            return Ok(false);
+        }
+        for (cid, value, text, reason) in w.parsed {
+            rdb::save_criterion_result(tx, mid, *cid, *value, text.as_deref(), reason.as_deref())
+                .await?;
+        }
+        let (current, result) = (w.current, w.result);
+        let before = serde_json::json!({ "performance": current.performance, "outcome": current.outcome, "status_override": current.status_override });
+        let after = serde_json::json!({
+            "performance": result.performance, "outcome": result.outcome, "status_override": result.status_override,
+            "override_reason": result.override_reason,
+            "criteria": w.parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
+        });
+        let entry = AuditEntry {
+            user_id: staff.user_id,
+            action: if w.version == 0 { "create" } else { "update" },
+            entity: "initiative_result",
+            entity_id: id,
+            department_id: Some(w.department.id),
+            goal_id: Some(w.initiative.goal_id),
+            before: Some(&before),
+            after: Some(&after),
+        };
+        editing::audit(tx, mid, entry).await?;
+        Ok(true)
+    })
+    .await
 }
