@@ -4,13 +4,16 @@
 
 use crate::db::public as q;
 use crate::db::publication as pubdb;
-use crate::domain::sheet::{GoalGroup, TargetSheet};
+use crate::domain::sheet::{GoalGroup, PillarHeading, ResultsSheet, TargetSheet};
+use crate::domain::status::Status;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use serde::Deserialize;
+use sqlx::types::Json;
+use std::collections::HashMap;
 
 /// A department's goals under the pillar.
 pub struct PillarDepartment {
@@ -187,10 +190,40 @@ pub async fn search(
     if sheets.is_empty() && results.is_empty() {
         return Err(AppError::NotFound);
     }
-    // Published statuses, by goal and initiative id.
-    let mut status_of: std::collections::HashMap<i64, crate::domain::status::Status> =
-        std::collections::HashMap::new();
-    for (_, _, r) in &results {
+    let (years, departments, pillars) = choices(&state, &sheets, &results);
+    let filter = Filter {
+        words: query.q.trim().to_owned(),
+        year: query.year.parse().ok(),
+        pillar: query.pillar.parse().ok(),
+        department: query.department.clone(),
+        status: Status::from_db(&query.status),
+        status_of: published_statuses(&results),
+    };
+    let searched = !filter.words.is_empty();
+    let mut hits = Vec::new();
+    if searched {
+        hits = target_hits(&state, &city.slug, &sheets, &filter);
+        hits.extend(results_hits(&state, &city.slug, &results, &filter));
+    }
+    render(&SearchPage {
+        city,
+        query,
+        years,
+        departments,
+        pillars,
+        statuses: Status::ALL,
+        hits,
+        searched,
+    })
+}
+
+/// A department's published results: (year, department slug, the sheet).
+type PublishedResults = (i32, String, Json<ResultsSheet>);
+
+/// The published statuses, by goal and initiative id.
+fn published_statuses(results: &[PublishedResults]) -> HashMap<i64, Status> {
+    let mut status_of = HashMap::new();
+    for (_, _, r) in results {
         for goal in r.0.groups.iter().flat_map(|g| &g.goals) {
             if let Some(st) = goal.status {
                 status_of.insert(goal.id, st);
@@ -202,130 +235,158 @@ pub async fn search(
             }
         }
     }
-    let wanted_status = crate::domain::status::Status::from_db(&query.status);
-    let status_ok = |id: i64| wanted_status.is_none_or(|w| status_of.get(&id) == Some(&w));
+    status_of
+}
+
+/// Year, department and pillar choices of the form: what is published (a year or department
+/// whose results alone are published is offered too).
+#[allow(clippy::type_complexity)]
+fn choices(
+    state: &AppState,
+    sheets: &[pubdb::PublishedSheet],
+    results: &[PublishedResults],
+) -> (
+    Vec<(i32, String)>,
+    Vec<(String, String)>,
+    Vec<(i32, String)>,
+) {
     let mut years: Vec<(i32, String)> = Vec::new();
     let mut departments: Vec<(String, String)> = Vec::new();
     let mut pillars: Vec<(i32, String)> = Vec::new();
-    for s in &sheets {
-        if !years.iter().any(|(y, _)| *y == s.year) {
-            years.push((s.year, state.eras.fiscal_year_label(s.year)));
-        }
-        if !departments.iter().any(|(slug, _)| *slug == s.slug) {
-            departments.push((s.slug.clone(), s.content.0.department_name.clone()));
-        }
-        for p in s.content.0.groups.iter().flat_map(|g| &g.pillars) {
-            if !pillars.iter().any(|(n, _)| *n == p.number) {
-                pillars.push((p.number, format!("({}) {}", p.number, p.title)));
-            }
-        }
-    }
-    // A year (and department) whose results alone are published is searched and offered too.
-    for (year, slug, r) in &results {
-        if !years.iter().any(|(y, _)| y == year) {
-            years.push((*year, state.eras.fiscal_year_label(*year)));
+    let names = sheets
+        .iter()
+        .map(|s| (s.year, &s.slug, &s.content.0.department_name))
+        .chain(
+            results
+                .iter()
+                .map(|(y, slug, r)| (*y, slug, &r.0.department_name)),
+        );
+    for (year, slug, name) in names {
+        if !years.iter().any(|(y, _)| *y == year) {
+            years.push((year, state.eras.fiscal_year_label(year)));
         }
         if !departments.iter().any(|(s, _)| s == slug) {
-            departments.push((slug.clone(), r.0.department_name.clone()));
+            departments.push((slug.clone(), name.clone()));
+        }
+    }
+    for p in sheets
+        .iter()
+        .flat_map(|s| s.content.0.groups.iter().flat_map(|g| &g.pillars))
+    {
+        if !pillars.iter().any(|(n, _)| *n == p.number) {
+            pillars.push((p.number, format!("({}) {}", p.number, p.title)));
         }
     }
     years.sort_by_key(|(y, _)| std::cmp::Reverse(*y));
     pillars.sort();
-    let words = query.q.trim().to_owned();
-    let searched = !words.is_empty();
-    let year: Option<i32> = query.year.parse().ok();
-    let pillar: Option<i32> = query.pillar.parse().ok();
+    (years, departments, pillars)
+}
+
+/// What the search asks for.
+struct Filter {
+    words: String,
+    year: Option<i32>,
+    pillar: Option<i32>,
+    department: String,
+    status: Option<Status>,
+    status_of: HashMap<i64, Status>,
+}
+
+impl Filter {
+    fn sheet(&self, year: i32, slug: &str) -> bool {
+        self.year.is_none_or(|y| year == y)
+            && (self.department.is_empty() || slug == self.department)
+    }
+    fn pillars(&self, pillars: &[PillarHeading]) -> bool {
+        self.pillar
+            .is_none_or(|n| pillars.iter().any(|p| p.number == n))
+    }
+    fn status(&self, id: i64) -> bool {
+        self.status
+            .is_none_or(|w| self.status_of.get(&id) == Some(&w))
+    }
+}
+
+/// Goals, initiatives and criteria of the published targets that contain the words.
+fn target_hits(
+    state: &AppState,
+    city: &str,
+    sheets: &[pubdb::PublishedSheet],
+    filter: &Filter,
+) -> Vec<Hit> {
     let mut hits = Vec::new();
-    if searched {
-        for s in sheets.iter().filter(|s| {
-            year.is_none_or(|y| s.year == y)
-                && (query.department.is_empty() || s.slug == query.department)
-        }) {
-            let base = format!("/{}/{}/departments/{}", city.slug, s.year, s.slug);
-            let year_label = state.eras.fiscal_year_label(s.year);
-            let department = &s.content.0.department_name;
-            for group in s
-                .content
-                .0
-                .groups
-                .iter()
-                .filter(|g| pillar.is_none_or(|n| g.pillars.iter().any(|p| p.number == n)))
-            {
-                for goal in &group.goals {
-                    let mut push = |kind, text: &str, anchor: String| {
-                        if let Some(pieces) = pieces(text, &words) {
-                            hits.push(Hit {
-                                year_label: year_label.clone(),
-                                department: department.clone(),
-                                kind,
-                                pieces,
-                                url: format!("{base}#{anchor}"),
-                            });
-                        }
-                    };
-                    if status_ok(goal.id) {
-                        push("組織目標", &goal.text, format!("goal-{}", goal.id));
-                    }
-                    for i in goal.initiatives.iter().filter(|i| status_ok(i.id)) {
-                        push(
-                            "取組内容",
-                            &format!("{}{}", i.number, i.text),
-                            format!("initiative-{}", i.id),
-                        );
-                        for c in &i.criteria {
-                            push("目標達成基準", c, format!("initiative-{}", i.id));
-                        }
-                    }
+    for s in sheets.iter().filter(|s| filter.sheet(s.year, &s.slug)) {
+        let base = format!("/{city}/{}/departments/{}", s.year, s.slug);
+        let year_label = state.eras.fiscal_year_label(s.year);
+        let department = &s.content.0.department_name;
+        let mut push = |kind, text: &str, anchor: String| {
+            if let Some(pieces) = pieces(text, &filter.words) {
+                hits.push(Hit {
+                    year_label: year_label.clone(),
+                    department: department.clone(),
+                    kind,
+                    pieces,
+                    url: format!("{base}#{anchor}"),
+                });
+            }
+        };
+        let groups = s
+            .content
+            .0
+            .groups
+            .iter()
+            .filter(|g| filter.pillars(&g.pillars));
+        for goal in groups.flat_map(|g| &g.goals) {
+            if filter.status(goal.id) {
+                push("組織目標", &goal.text, format!("goal-{}", goal.id));
+            }
+            for i in goal.initiatives.iter().filter(|i| filter.status(i.id)) {
+                let anchor = format!("initiative-{}", i.id);
+                push(
+                    "取組内容",
+                    &format!("{}{}", i.number, i.text),
+                    anchor.clone(),
+                );
+                for c in &i.criteria {
+                    push("目標達成基準", c, anchor.clone());
                 }
             }
         }
     }
-    if searched {
-        // 実績 and 成果 of published results.
-        for (year_n, slug, r) in results.iter().filter(|(yr, slug, _)| {
-            year.is_none_or(|y| *yr == y)
-                && (query.department.is_empty() || *slug == query.department)
-        }) {
-            let base = format!("/{}/{}/results/{}", city.slug, year_n, slug);
-            let year_label = state.eras.fiscal_year_label(*year_n);
-            for group in
-                r.0.groups
-                    .iter()
-                    .filter(|g| pillar.is_none_or(|n| g.pillars.iter().any(|p| p.number == n)))
-            {
-                for i in group
-                    .goals
-                    .iter()
-                    .flat_map(|g| &g.initiatives)
-                    .filter(|i| status_ok(i.id))
-                {
-                    for (kind, texts) in [("実績", &i.performance), ("成果", &i.outcome)] {
-                        for text in texts {
-                            if let Some(pieces) = pieces(text, &words) {
-                                hits.push(Hit {
-                                    year_label: year_label.clone(),
-                                    department: r.0.department_name.clone(),
-                                    kind,
-                                    pieces,
-                                    url: format!("{base}#initiative-{}", i.id),
-                                });
-                            }
-                        }
-                    }
+    hits
+}
+
+/// 実績 and 成果 of the published results that contain the words.
+fn results_hits(
+    state: &AppState,
+    city: &str,
+    results: &[PublishedResults],
+    filter: &Filter,
+) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (year, slug, r) in results.iter().filter(|(y, slug, _)| filter.sheet(*y, slug)) {
+        let base = format!("/{city}/{year}/results/{slug}");
+        let year_label = state.eras.fiscal_year_label(*year);
+        let groups = r.0.groups.iter().filter(|g| filter.pillars(&g.pillars));
+        let initiatives = groups
+            .flat_map(|g| &g.goals)
+            .flat_map(|g| &g.initiatives)
+            .filter(|i| filter.status(i.id));
+        for i in initiatives {
+            for (kind, texts) in [("実績", &i.performance), ("成果", &i.outcome)] {
+                for pieces in texts.iter().filter_map(|t| pieces(t, &filter.words)) {
+                    hits.push(Hit {
+                        year_label: year_label.clone(),
+                        department: r.0.department_name.clone(),
+                        kind,
+                        pieces,
+                        url: format!("{base}#initiative-{}", i.id),
+                    });
                 }
             }
         }
     }
-    render(&SearchPage {
-        city,
-        query,
-        years,
-        departments,
-        pillars,
-        statuses: crate::domain::status::Status::ALL,
-        hits,
-        searched,
-    })
+    hits
 }
 
 #[cfg(test)]
