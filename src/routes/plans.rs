@@ -35,23 +35,86 @@ fn value_of(value: Option<rust_decimal::Decimal>, word: Option<&String>) -> Opti
 /// Builds the views of the items `only` selects (every item with None) from the plan's rows,
 /// with lookups by key so the work grows with the plan, not its square.
 pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>) -> Vec<ItemView> {
-    let node_of: HashMap<i64, &crate::db::plans::NodeRow> =
-        data.nodes.iter().map(|n| (n.id, n)).collect();
-    let target_of: HashMap<(i64, i32), &crate::db::plans::TargetRow> = data
-        .targets
+    let views = Views {
+        data,
+        eras,
+        node_of: data.nodes.iter().map(|n| (n.id, n)).collect(),
+        target_of: data
+            .targets
+            .iter()
+            .map(|t| ((t.indicator_id, t.year), t))
+            .collect(),
+        actual_of: data
+            .actuals
+            .iter()
+            .map(|a| ((a.indicator_id, a.year), a))
+            .collect(),
+    };
+    data.items
         .iter()
-        .map(|t| ((t.indicator_id, t.year), t))
-        .collect();
-    let actual_of: HashMap<(i64, i32), &crate::db::plans::ActualRow> = data
-        .actuals
-        .iter()
-        .map(|a| ((a.indicator_id, a.year), a))
-        .collect();
-    let path = |node_id: i64| {
+        .filter(|item| only.is_none_or(|n| n == item.number))
+        .map(|item| views.item(item))
+        .collect()
+}
+
+/// The plan's rows with lookups by key, to build item views from.
+struct Views<'a> {
+    data: &'a PlanData,
+    eras: &'a crate::domain::era::Eras,
+    node_of: HashMap<i64, &'a plans::NodeRow>,
+    target_of: HashMap<(i64, i32), &'a plans::TargetRow>,
+    actual_of: HashMap<(i64, i32), &'a plans::ActualRow>,
+}
+
+impl Views<'_> {
+    fn item(&self, item: &plans::ItemRow) -> ItemView {
+        let data = self.data;
+        let mut places: Vec<PlaceView> = data
+            .places
+            .iter()
+            .filter(|p| p.item_id == item.id)
+            .map(|p| PlaceView {
+                path: self.path(p.node_id),
+                number: p.number,
+                restated: p.restated,
+            })
+            .collect();
+        places.sort_by_key(|p| (p.restated, p.number));
+        let indicators = data
+            .indicators
+            .iter()
+            .filter(|i| i.item_id == item.id)
+            .map(|ind| self.indicator(ind))
+            .collect();
+        let notes = data
+            .notes
+            .iter()
+            .filter(|n| n.item_id == item.id)
+            .map(|n| (self.year_label(n.year), n.note.clone()))
+            .collect();
+        ItemView {
+            id: item.id,
+            number: item.number,
+            title: item.title.clone(),
+            content: item.content.clone(),
+            sections: item.sections.clone(),
+            places,
+            indicators,
+            notes,
+        }
+    }
+
+    fn year_label(&self, year: i32) -> String {
+        plan_year_label(self.eras, self.data.plan.first_year, year)
+    }
+
+    /// The titles of a node and its ancestors, top first, each with its level's name.
+    fn path(&self, node_id: i64) -> Vec<String> {
         let mut out = Vec::new();
-        let mut at = node_of.get(&node_id).copied();
+        let mut at = self.node_of.get(&node_id).copied();
         while let Some(n) = at {
-            let level = data
+            let level = self
+                .data
                 .plan
                 .level_names
                 .get(n.depth as usize)
@@ -62,116 +125,83 @@ pub fn items(data: &PlanData, eras: &crate::domain::era::Eras, only: Option<i32>
                     .trim()
                     .to_owned(),
             );
-            at = n.parent_id.and_then(|p| node_of.get(&p).copied());
+            at = n.parent_id.and_then(|p| self.node_of.get(&p).copied());
         }
         out.reverse();
         out
-    };
-    data.items
-        .iter()
-        .filter(|item| only.is_none_or(|n| n == item.number))
-        .map(|item| {
-            let mut places: Vec<PlaceView> = data
-                .places
-                .iter()
-                .filter(|p| p.item_id == item.id)
-                .map(|p| PlaceView {
-                    path: path(p.node_id),
-                    number: p.number,
-                    restated: p.restated,
-                })
-                .collect();
-            places.sort_by_key(|p| (p.restated, p.number));
-            let indicators = data
-                .indicators
-                .iter()
-                .filter(|i| i.item_id == item.id)
-                .map(|ind| {
-                    let comparator =
-                        Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
-                    let years = (data.plan.first_year..=data.plan.last_year)
-                        .map(|year| {
-                            let published_at = data.year_state(year).and_then(|y| y.published_at);
-                            let written = data
-                                .target_at(ind.id, year, published_at)
-                                .or_else(|| {
-                                    target_of.get(&(ind.id, year)).map(|t| t.written.clone())
-                                })
-                                .unwrap_or_default();
-                            let target = PlanValue::parse(&written);
-                            let revisions = data
-                                .revisions
-                                .iter()
-                                .filter(|r| r.indicator_id == ind.id && r.year == year)
-                                .map(|r| {
-                                    let on = eras.date_label(
-                                        crate::domain::clock::in_japan(r.revised_at).date_naive(),
-                                    );
-                                    let after_publication =
-                                        published_at.is_some_and(|p| r.revised_at > p);
-                                    format!(
-                                        "{on}改定{}：{} → {}",
-                                        if after_publication {
-                                            "（公表後）"
-                                        } else {
-                                            ""
-                                        },
-                                        r.before,
-                                        r.after
-                                    )
-                                })
-                                .collect();
-                            let actual = actual_of.get(&(ind.id, year)).copied();
-                            let actual_value =
-                                actual.and_then(|a| value_of(a.value, a.word.as_ref()));
-                            YearCell {
-                                year,
-                                label: plan_year_label(eras, data.plan.first_year, year),
-                                target: written,
-                                revisions,
-                                actual: actual_value.as_ref().map(PlanValue::display),
-                                judgment: judge(
-                                    target.as_ref(),
-                                    comparator,
-                                    actual_value
-                                        .as_ref()
-                                        .map(|v| (v, actual.and_then(|a| a.achieved))),
-                                ),
-                            }
-                        })
-                        .collect();
-                    IndicatorView {
-                        id: ind.id,
-                        name: ind.name.clone(),
-                        unit: ind.unit.clone(),
-                        baseline: ind.baseline.clone(),
-                        comparator: comparator_label(&ind.comparator).to_owned(),
-                        years,
-                    }
-                })
-                .collect();
-            ItemView {
-                id: item.id,
-                number: item.number,
-                title: item.title.clone(),
-                content: item.content.clone(),
-                sections: item.sections.clone(),
-                places,
-                indicators,
-                notes: data
-                    .notes
-                    .iter()
-                    .filter(|n| n.item_id == item.id)
-                    .map(|n| {
-                        (
-                            plan_year_label(eras, data.plan.first_year, n.year),
-                            n.note.clone(),
-                        )
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
+    }
+
+    fn indicator(&self, ind: &plans::IndicatorRow) -> IndicatorView {
+        let comparator = Comparator::from_db(&ind.comparator).unwrap_or(Comparator::AtLeast);
+        let plan = &self.data.plan;
+        IndicatorView {
+            id: ind.id,
+            name: ind.name.clone(),
+            unit: ind.unit.clone(),
+            baseline: ind.baseline.clone(),
+            comparator: comparator_label(&ind.comparator).to_owned(),
+            years: (plan.first_year..=plan.last_year)
+                .map(|year| self.year_cell(ind.id, comparator, year))
+                .collect(),
+        }
+    }
+
+    /// One year of an indicator: its target (as published, for a published year), revisions,
+    /// actual and judgment.
+    fn year_cell(&self, indicator: i64, comparator: Comparator, year: i32) -> YearCell {
+        let published_at = self.data.year_state(year).and_then(|y| y.published_at);
+        let written = self
+            .data
+            .target_at(indicator, year, published_at)
+            .or_else(|| {
+                self.target_of
+                    .get(&(indicator, year))
+                    .map(|t| t.written.clone())
+            })
+            .unwrap_or_default();
+        let target = PlanValue::parse(&written);
+        let actual = self.actual_of.get(&(indicator, year)).copied();
+        let actual_value = actual.and_then(|a| value_of(a.value, a.word.as_ref()));
+        YearCell {
+            year,
+            label: self.year_label(year),
+            target: written,
+            revisions: self.revisions(indicator, year, published_at),
+            actual: actual_value.as_ref().map(PlanValue::display),
+            judgment: judge(
+                target.as_ref(),
+                comparator,
+                actual_value
+                    .as_ref()
+                    .map(|v| (v, actual.and_then(|a| a.achieved))),
+            ),
+        }
+    }
+
+    /// 「令和8年12月2日改定（公表後）：80 → 85」, oldest first.
+    fn revisions(
+        &self,
+        indicator: i64,
+        year: i32,
+        published_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Vec<String> {
+        self.data
+            .revisions
+            .iter()
+            .filter(|r| r.indicator_id == indicator && r.year == year)
+            .map(|r| {
+                let on = self
+                    .eras
+                    .date_label(crate::domain::clock::in_japan(r.revised_at).date_naive());
+                let after = if published_at.is_some_and(|p| r.revised_at > p) {
+                    "（公表後）"
+                } else {
+                    ""
+                };
+                format!("{on}改定{after}：{} → {}", r.before, r.after)
+            })
+            .collect()
+    }
 }
 
 /// 「1 市民が…」 (a space after a plain number), 「(1)窓口…」, 「①気持ち…」.
