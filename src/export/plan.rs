@@ -18,19 +18,75 @@ pub fn plan_workbook(
     data: &PlanData,
     year_label: impl Fn(i32) -> String,
 ) -> Result<Vec<u8>, XlsxError> {
-    let plan = &data.plan;
-    let cell = Format::new()
+    let cell = cell_format();
+    let header = header_format()
         .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Thin);
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_border(FormatBorder::Thin)
-        .set_background_color("#E8EEF5");
+        .set_align(FormatAlign::Center);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
+    let columns = Columns::of(data, &year_label);
+    plan_sheet_head(ws, data, &columns, &header)?;
+    let tree = Tree::of(data);
+    let mut row = 2u32;
+    for item in &data.items {
+        for cells in tree.item_rows(item, &columns, &year_label) {
+            for (c, v) in cells.iter().enumerate() {
+                ws.write_string_with_format(row, c as u16, v, &cell)?;
+            }
+            row += 1;
+        }
+    }
+    structure_sheet(&mut wb, data, &cell, &header)?;
+    wb.save_to_buffer()
+}
+
+/// A table cell: wrapped, top-aligned, bordered.
+fn cell_format() -> Format {
+    Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin)
+}
+
+/// A column header: bold, bordered, shaded.
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E8EEF5")
+}
+
+/// The plan sheet's columns: the hierarchy's levels, the item's, one per year, then the rest.
+struct Columns {
+    names: Vec<String>,
+    levels: usize,
+    years: Vec<i32>,
+}
+
+impl Columns {
+    fn of(data: &PlanData, year_label: &impl Fn(i32) -> String) -> Self {
+        let plan = &data.plan;
+        let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
+        let mut names: Vec<String> = plan.level_names.clone();
+        names.extend(ITEM_HEADERS.iter().map(|h| (*h).to_owned()));
+        names.extend(years.iter().map(|y| year_label(*y)));
+        names.extend(["担当課", "再掲", "基準年度", "基準値", "達成の向き"].map(str::to_owned));
+        Columns {
+            names,
+            levels: plan.level_names.len(),
+            years,
+        }
+    }
+}
+
+/// The sheet's title, header row and column widths, set up for printing on A4 landscape.
+fn plan_sheet_head(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    data: &PlanData,
+    columns: &Columns,
+    header: &Format,
+) -> Result<(), XlsxError> {
+    let plan = &data.plan;
     ws.set_name(plan.item_label.chars().take(31).collect::<String>())?;
     ws.set_landscape()
         .set_paper_size(9)
@@ -42,27 +98,41 @@ pub fn plan_workbook(
         format!("{}（{}）", plan.name, plan.adopted),
         &Format::new().set_bold().set_font_size(14),
     )?;
-    let years: Vec<i32> = (plan.first_year..=plan.last_year).collect();
-    let mut headers: Vec<String> = plan.level_names.clone();
-    headers.extend(ITEM_HEADERS.iter().map(|h| (*h).to_owned()));
-    headers.extend(years.iter().map(|y| year_label(*y)));
-    headers.extend(["担当課", "再掲", "基準年度", "基準値", "達成の向き"].map(str::to_owned));
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, h, &header)?;
+    for (c, h) in columns.names.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, h, header)?;
     }
-    let levels = plan.level_names.len();
     let widths = [14.0, 18.0, 18.0, 18.0];
-    for c in 0..levels {
+    for c in 0..columns.levels {
         ws.set_column_width(c as u16, *widths.get(c).unwrap_or(&16.0))?;
     }
     for (k, w) in [6.0, 24.0, 40.0, 30.0, 8.0, 18.0].iter().enumerate() {
-        ws.set_column_width((levels + k) as u16, *w)?;
+        ws.set_column_width((columns.levels + k) as u16, *w)?;
+    }
+    Ok(())
+}
+
+/// The plan's nodes and targets by id, to write items' rows from.
+struct Tree<'a> {
+    data: &'a PlanData,
+    nodes: HashMap<i64, &'a crate::db::plans::NodeRow>,
+    targets: HashMap<(i64, i32), &'a str>,
+}
+
+impl<'a> Tree<'a> {
+    fn of(data: &'a PlanData) -> Self {
+        Tree {
+            data,
+            nodes: data.nodes.iter().map(|n| (n.id, n)).collect(),
+            targets: data
+                .targets
+                .iter()
+                .map(|t| ((t.indicator_id, t.year), t.written.as_str()))
+                .collect(),
+        }
     }
 
-    let nodes: HashMap<i64, &crate::db::plans::NodeRow> =
-        data.nodes.iter().map(|n| (n.id, n)).collect();
-    let node_text = |id: i64| {
-        nodes
+    fn node_text(&self, id: i64) -> String {
+        self.nodes
             .get(&id)
             .map(|n| {
                 if n.label.is_empty() {
@@ -72,24 +142,29 @@ pub fn plan_workbook(
                 }
             })
             .unwrap_or_default()
-    };
-    // A node's path from the top: its ancestors' ids, itself last.
-    let path_of = |id: i64| {
+    }
+
+    /// A node's path from the top: its ancestors' ids, itself last.
+    fn path_of(&self, id: i64) -> Vec<i64> {
         let mut path = vec![id];
         let mut at = id;
-        while let Some(p) = nodes.get(&at).and_then(|n| n.parent_id) {
+        while let Some(p) = self.nodes.get(&at).and_then(|n| n.parent_id) {
             path.push(p);
             at = p;
         }
         path.reverse();
         path
-    };
-    let mut targets: HashMap<(i64, i32), &str> = HashMap::new();
-    for t in &data.targets {
-        targets.insert((t.indicator_id, t.year), t.written.as_str());
     }
-    let mut row = 2u32;
-    for item in &data.items {
+
+    /// An item's rows: one per indicator (at least one), its place and columns on each.
+    fn item_rows(
+        &self,
+        item: &crate::db::plans::ItemRow,
+        columns: &Columns,
+        year_label: &impl Fn(i32) -> String,
+    ) -> Vec<Vec<String>> {
+        let data = self.data;
+        let levels = columns.levels;
         let home = data
             .places
             .iter()
@@ -98,38 +173,45 @@ pub fn plan_workbook(
             .places
             .iter()
             .filter(|p| p.item_id == item.id && p.restated)
-            .map(|p| format!("{}（-{}）", node_text(p.node_id), p.number))
+            .map(|p| format!("{}（-{}）", self.node_text(p.node_id), p.number))
             .collect();
         let indicators: Vec<_> = data
             .indicators
             .iter()
             .filter(|x| x.item_id == item.id)
             .collect();
-        let count = indicators.len().max(1);
-        for k in 0..count {
-            let mut cells: Vec<String> = vec![String::new(); headers.len()];
+        let mut rows = Vec::new();
+        for k in 0..indicators.len().max(1) {
+            let mut cells: Vec<String> = vec![String::new(); columns.names.len()];
             if let Some(home) = home {
-                for (level, id) in path_of(home.node_id).into_iter().enumerate().take(levels) {
-                    cells[level] = node_text(id);
+                for (level, id) in self
+                    .path_of(home.node_id)
+                    .into_iter()
+                    .enumerate()
+                    .take(levels)
+                {
+                    cells[level] = self.node_text(id);
                 }
             }
             cells[levels] = format!("-{}", item.number);
             cells[levels + 1] = item.title.clone();
             cells[levels + 2] = item.content.clone();
+            let after = levels + 6 + columns.years.len();
+            cells[after] = item.sections.join("・");
+            cells[after + 1] = restated.join("\n");
             if let Some(x) = indicators.get(k) {
                 cells[levels + 3] = x.name.clone();
                 cells[levels + 4] = x.unit.clone();
                 cells[levels + 5] = x.baseline.clone().unwrap_or_default();
-                for (j, y) in years.iter().enumerate() {
-                    cells[levels + 6 + j] =
-                        targets.get(&(x.id, *y)).copied().unwrap_or("").to_owned();
+                for (j, y) in columns.years.iter().enumerate() {
+                    cells[levels + 6 + j] = self
+                        .targets
+                        .get(&(x.id, *y))
+                        .copied()
+                        .unwrap_or("")
+                        .to_owned();
                 }
-            }
-            let after = levels + 6 + years.len();
-            cells[after] = item.sections.join("・");
-            cells[after + 1] = restated.join("\n");
-            if let Some(x) = indicators.get(k) {
-                cells[after + 2] = x.baseline_year.map(&year_label).unwrap_or_default();
+                cells[after + 2] = x.baseline_year.map(year_label).unwrap_or_default();
                 cells[after + 3] = x
                     .baseline_value
                     .map(|v| v.normalize().to_string())
@@ -139,14 +221,10 @@ pub fn plan_workbook(
                     .unwrap_or("")
                     .to_owned();
             }
-            for (c, v) in cells.iter().enumerate() {
-                ws.write_string_with_format(row, c as u16, v, &cell)?;
-            }
-            row += 1;
+            rows.push(cells);
         }
+        rows
     }
-    structure_sheet(&mut wb, data, &cell, &header)?;
-    wb.save_to_buffer()
 }
 
 /// The sheet 「体系」: every node of the hierarchy (also those no item is under), with its
@@ -214,14 +292,8 @@ pub fn actuals_workbook(
     year: i32,
     year_label: &str,
 ) -> Result<Vec<u8>, XlsxError> {
-    let header = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_background_color("#E8EEF5");
-    let cell = Format::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Thin);
+    let header = header_format();
+    let cell = cell_format();
     let input = Format::new()
         .set_border(FormatBorder::Thin)
         .set_background_color("#FFFBE6");
