@@ -18,6 +18,7 @@ pub mod publication;
 pub mod results;
 pub mod results_write;
 pub mod review;
+pub mod section_transfer;
 pub mod sessions;
 pub mod settings;
 pub mod sheets;

@@ -2,7 +2,6 @@
 //! organization put right): its initiatives and its chief's role go with it.
 
 use crate::auth::Staff;
-use crate::db::admin as adb;
 use crate::db::editing;
 use crate::error::Result;
 use crate::routes::staff::organization::organization_error;
@@ -46,14 +45,20 @@ pub async fn transfer_section(
         .await;
     };
     let mut tx = state.pool.begin().await?;
-    if !adb::transfer_section(&mut tx, mid, id, target).await? {
+    if !crate::db::section_transfer::transfer_section(&mut tx, mid, id, target).await? {
         drop(tx);
         let message =
             "移す先の部がこの年度にありません。ページを読み込み直して選び直してください。";
         return organization_error(&state, staff, year, &field, message, vec![]).await;
     }
-    let carried =
-        adb::carry_section_initiatives(&mut tx, mid, id, section.department_id, target).await?;
+    let carried = crate::db::section_transfer::carry_section_initiatives(
+        &mut tx,
+        mid,
+        id,
+        section.department_id,
+        target,
+    )
+    .await?;
     let before = serde_json::json!({ "department_id": section.department_id });
     let after = serde_json::json!({
         "department_id": target,
