@@ -244,52 +244,20 @@ pub async fn save_actuals(
     // saved by someone since this form was shown (the note or any actual): nothing is
     // written, and the form shows what is stored now.
     let now = crate::routes::staff::plans::load_locked(&mut tx, &staff, &slug).await?;
-    let mut saved = now
-        .year_state(year)
-        .is_some_and(|y| y.published_on.is_none())
-        && now
-            .items
-            .iter()
-            .any(|i| i.id == item.id && i.number == number)
-        && form
-            .keys()
-            .filter_map(|k| k.strip_prefix("version_")?.parse::<i64>().ok())
-            .chain(writes.iter().map(|w| w.0))
-            .all(|id| {
-                now.indicators
-                    .iter()
-                    .any(|x| x.id == id && x.item_id == item.id)
-            });
-    // A form without the note field leaves the note as it is.
-    if saved && form.contains_key("note") {
-        saved = plans::save_note(
+    let saved = still_as_shown(&now, item.id, number, year, &form, &writes)
+        && write_actuals(
             &mut tx,
-            mid,
-            item.id,
-            year,
-            note_version,
-            &note,
-            staff.user_id,
+            &staff,
+            Actuals {
+                item_id: item.id,
+                year,
+                note: form
+                    .contains_key("note")
+                    .then_some((note_version, note.as_str())),
+                writes: &writes,
+            },
         )
         .await?;
-    }
-    for (id, version, value, word, achieved) in &writes {
-        if !saved {
-            break;
-        }
-        saved = plans::save_actual(
-            &mut tx,
-            mid,
-            *id,
-            year,
-            *version,
-            *value,
-            word.as_deref(),
-            *achieved,
-            staff.user_id,
-        )
-        .await?;
-    }
     if !saved {
         tx.rollback().await?;
         let fresh = load(&state, &staff, &slug).await?;
@@ -389,4 +357,73 @@ fn read_fields(
         ));
     }
     writes
+}
+
+/// Whether the year, the item and every indicator of the form are as the form was shown
+/// (not published meanwhile, not renumbered, no indicator removed).
+fn still_as_shown(
+    now: &PlanData,
+    item_id: i64,
+    number: i32,
+    year: i32,
+    form: &HashMap<String, String>,
+    writes: &[Write],
+) -> bool {
+    now.year_state(year)
+        .is_some_and(|y| y.published_on.is_none())
+        && now
+            .items
+            .iter()
+            .any(|i| i.id == item_id && i.number == number)
+        && form
+            .keys()
+            .filter_map(|k| k.strip_prefix("version_")?.parse::<i64>().ok())
+            .chain(writes.iter().map(|w| w.0))
+            .all(|id| {
+                now.indicators
+                    .iter()
+                    .any(|x| x.id == id && x.item_id == item_id)
+            })
+}
+
+/// What one save of an item's year writes: the note (with the version it was read at), unless
+/// the form has no note field, and the actuals.
+struct Actuals<'a> {
+    item_id: i64,
+    year: i32,
+    note: Option<(i32, &'a str)>,
+    writes: &'a [Write],
+}
+
+/// Writes the note and the actuals, each only if its version is unchanged; false at the first
+/// that was saved by someone since (the caller rolls back).
+async fn write_actuals(
+    tx: &mut sqlx::PgConnection,
+    staff: &Staff,
+    a: Actuals<'_>,
+) -> sqlx::Result<bool> {
+    let mid = staff.municipality_id;
+    if let Some((version, note)) = a.note
+        && !plans::save_note(tx, mid, a.item_id, a.year, version, note, staff.user_id).await?
+    {
+        return Ok(false);
+    }
+    for (id, version, value, word, achieved) in a.writes {
+        let saved = plans::save_actual(
+            tx,
+            mid,
+            *id,
+            a.year,
+            *version,
+            *value,
+            word.as_deref(),
+            *achieved,
+            staff.user_id,
+        )
+        .await?;
+        if !saved {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 mod posted;
 
 /// One criterion row of the form, with what was typed.
+#[derive(Clone)]
 pub struct CriterionField {
     id: i64,
     text: String,
@@ -188,25 +189,14 @@ pub async fn save_results(
     let (performance, outcome) = posted::texts(&get("performance"), &get("outcome"), &mut errors);
     let current = rdb::initiative_result(&state.pool, mid, id).await?;
     let requested = get("status_override");
-    let override_status = match requested.as_str() {
-        "" => None,
-        s => Status::from_db(s).or_else(|| {
-            errors.push("status_override", "判定を選び直してください。");
-            None
-        }),
-    };
     let override_reason = get("override_reason");
-    if !can_override
-        && (override_status.map(Status::as_str) != current.status_override.as_deref()
-            || (override_status.is_some()
-                && override_reason != current.override_reason.clone().unwrap_or_default()))
-    {
-        // Only the head (or planning staff) judges; a crafted change by anyone else is refused.
-        return Err(AppError::Forbidden);
-    }
-    if override_status.is_some() && override_reason.is_empty() {
-        errors.push("override_reason", "判定を変更する理由を入力してください。");
-    }
+    let override_status = posted::status_override(
+        &requested,
+        &override_reason,
+        &current,
+        can_override,
+        &mut errors,
+    )?;
     let version: i32 = get("version").parse().unwrap_or(-1);
     let render_form = |errors: FieldErrors, conflict: bool, version: i32| ResultsPage {
         can_override,
@@ -217,18 +207,7 @@ pub async fn save_results(
             initiative.text
         ),
         department: department.clone(),
-        criteria: typed
-            .iter()
-            .map(|t| CriterionField {
-                id: t.id,
-                text: t.text.clone(),
-                target: t.target.clone(),
-                unit: t.unit.clone(),
-                actual: t.actual.clone(),
-                not_applicable: t.not_applicable,
-                reason: t.reason.clone(),
-            })
-            .collect(),
+        criteria: typed.clone(),
         performance: get("performance"),
         outcome: get("outcome"),
         version,

@@ -4,7 +4,10 @@
 
 use super::{CriterionField, target_label};
 use crate::db::results::CriterionWithResult;
+use crate::db::results::InitiativeResult;
 use crate::domain::metric::{self, parse_number};
+use crate::domain::status::Status;
+use crate::error::{AppError, Result};
 use crate::routes::staff::FieldErrors;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -116,4 +119,32 @@ pub fn texts(
         errors.push("outcome", "成果は4000文字以内で入力してください。");
     }
     (performance, outcome)
+}
+
+/// The status the head sets by hand (None: as computed), with its reason required. Only the
+/// head (or planning staff) judges: a crafted change by anyone else is refused whole.
+pub fn status_override(
+    requested: &str,
+    reason: &str,
+    current: &InitiativeResult,
+    can_override: bool,
+    errors: &mut FieldErrors,
+) -> Result<Option<Status>> {
+    let status = match requested {
+        "" => None,
+        s => Status::from_db(s).or_else(|| {
+            errors.push("status_override", "判定を選び直してください。");
+            None
+        }),
+    };
+    if !can_override
+        && (status.map(Status::as_str) != current.status_override.as_deref()
+            || (status.is_some() && reason != current.override_reason.as_deref().unwrap_or("")))
+    {
+        return Err(AppError::Forbidden);
+    }
+    if status.is_some() && reason.is_empty() {
+        errors.push("override_reason", "判定を変更する理由を入力してください。");
+    }
+    Ok(status)
 }
