@@ -88,19 +88,7 @@ pub async fn write(
     let created = match create_units(tx, mid, fid, parsed).await? {
         Ok(ids) => ids,
         Err(message) => {
-            return Ok(parsed
-                .departments
-                .iter()
-                .map(|d| {
-                    change_of(
-                        d,
-                        d.department_id,
-                        ImportReport::default(),
-                        0,
-                        Some(message.clone()),
-                    )
-                })
-                .collect());
+            return Ok(refused_whole(parsed, |id| id, &message));
         }
     };
     let real_id = |id: i64| created.get(&id).copied().unwrap_or(id);
@@ -122,19 +110,8 @@ pub async fn write(
                 .any(|s| !sections.contains_key(s))
     });
     if stale_reference {
-        return Ok(parsed
-            .departments
-            .iter()
-            .map(|d| {
-                change_of(
-                    d,
-                    real_id(d.department_id),
-                    ImportReport::default(),
-                    0,
-                    Some("ファイルを確認した後に、課等または柱が変更されました。もう一度アップロードしてください。".to_owned()),
-                )
-            })
-            .collect());
+        let message = "ファイルを確認した後に、課等または柱が変更されました。もう一度アップロードしてください。";
+        return Ok(refused_whole(parsed, real_id, message));
     }
     let mut changes = Vec::with_capacity(parsed.departments.len());
     for (n, d) in parsed.departments.iter().enumerate() {
@@ -160,28 +137,7 @@ pub async fn write(
             Some(ids) if parsed.has_results => write_results(tx, mid, &d.goals, ids).await?,
             _ => 0,
         };
-        let state = |kind: &str| {
-            states
-                .get(&(d.department_id, kind.to_owned()))
-                .map(String::as_str)
-                .unwrap_or("draft")
-        };
-        // The same lock as the editing forms: approved sheets wait for a reopen (submitted ones
-        // are open to heads and planning staff, the only people who import).
-        let mut refused = None;
-        if !r.is_unchanged() && state("targets") == "approved" {
-            refused = Some(format!(
-                "{}の組織目標は{}のため変更できません。差し戻してから取り込んでください。",
-                d.name,
-                state_label(state("targets"))
-            ));
-        } else if results_written > 0 && state("results") == "approved" {
-            refused = Some(format!(
-                "{}の実績・成果は{}のため変更できません。差し戻してから取り込んでください。",
-                d.name,
-                state_label(state("results"))
-            ));
-        }
+        let refused = locked_sheet(&states, d, &r, results_written);
         changes.push(change_of(
             d,
             real_id(d.department_id),
@@ -194,6 +150,54 @@ pub async fn write(
         }
     }
     Ok(changes)
+}
+
+/// Every department of the file refused with one message (nothing is written).
+fn refused_whole(
+    parsed: &Parsed,
+    real_id: impl Fn(i64) -> i64,
+    message: &str,
+) -> Vec<DepartmentChange> {
+    parsed
+        .departments
+        .iter()
+        .map(|d| {
+            let id = real_id(d.department_id);
+            change_of(d, id, ImportReport::default(), 0, Some(message.to_owned()))
+        })
+        .collect()
+}
+
+/// Why a department's changes cannot be taken now: the same lock as the editing forms, so an
+/// approved sheet waits for a reopen (submitted ones are open to heads and planning staff, the
+/// only people who import).
+fn locked_sheet(
+    states: &HashMap<(i64, String), String>,
+    d: &DepartmentTree,
+    r: &ImportReport,
+    results_written: usize,
+) -> Option<String> {
+    let state = |kind: &str| {
+        states
+            .get(&(d.department_id, kind.to_owned()))
+            .map(String::as_str)
+            .unwrap_or("draft")
+    };
+    if !r.is_unchanged() && state("targets") == "approved" {
+        return Some(format!(
+            "{}の組織目標は{}のため変更できません。差し戻してから取り込んでください。",
+            d.name,
+            state_label(state("targets"))
+        ));
+    }
+    if results_written > 0 && state("results") == "approved" {
+        return Some(format!(
+            "{}の実績・成果は{}のため変更できません。差し戻してから取り込んでください。",
+            d.name,
+            state_label(state("results"))
+        ));
+    }
+    None
 }
 
 fn state_label(state: &str) -> &'static str {
