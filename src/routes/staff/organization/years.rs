@@ -127,15 +127,37 @@ async fn year_refused(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
-/// `POST /staff/admin/years`: a new fiscal year, optionally copied from an earlier one.
-pub async fn create_year(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(form): Form<YearForm>,
-) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let mid = staff.municipality_id;
-    let mut errors = FieldErrors::default();
+/// The year the new one is copied from (None: a year from nothing), and a message when the
+/// new year exists already or the source is not one of the city's.
+fn source_year<'a>(
+    state: &AppState,
+    form: &YearForm,
+    year: Option<i32>,
+    years: &'a [YearRow],
+    errors: &mut FieldErrors,
+) -> Option<&'a YearRow> {
+    let source = (!form.copy_from.is_empty()).then(|| {
+        form.copy_from
+            .parse::<i32>()
+            .ok()
+            .and_then(|y| years.iter().find(|r| r.year == y))
+    });
+    if matches!(source, Some(None)) {
+        errors.push("copy_from", "引き継ぐ年度を選び直してください。");
+    }
+    if let Some(y) = year
+        && years.iter().any(|r| r.year == y)
+    {
+        errors.push(
+            "year",
+            format!("{}は既にあります。", state.eras.fiscal_year_label(y)),
+        );
+    }
+    source.flatten()
+}
+
+/// The new year's number and titles as typed, with a message beside each that is wrong.
+fn read_year_form(form: &YearForm, errors: &mut FieldErrors) -> (Option<i32>, String, String) {
     let year = crate::domain::metric::normalize_digits(form.year.trim())
         .parse::<i32>()
         .ok()
@@ -157,29 +179,21 @@ pub async fn create_year(
             "各部の表の見出しを100文字以内で入力してください。",
         );
     }
+    (year, title, tables_title)
+}
+
+/// `POST /staff/admin/years`: a new fiscal year, optionally copied from an earlier one.
+pub async fn create_year(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(form): Form<YearForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let mut errors = FieldErrors::default();
+    let (year, title, tables_title) = read_year_form(&form, &mut errors);
     let years = adb::years(&state.pool, mid).await?;
-    let source = match form.copy_from.as_str() {
-        "" => None,
-        s => match s
-            .parse::<i32>()
-            .ok()
-            .and_then(|y| years.iter().find(|r| r.year == y))
-        {
-            Some(r) => Some(r),
-            None => {
-                errors.push("copy_from", "引き継ぐ年度を選び直してください。");
-                None
-            }
-        },
-    };
-    if let Some(y) = year
-        && years.iter().any(|r| r.year == y)
-    {
-        errors.push(
-            "year",
-            format!("{}は既にあります。", state.eras.fiscal_year_label(y)),
-        );
-    }
+    let source = source_year(&state, &form, year, &years, &mut errors);
     let policy = adb::policy_of_city(&state.pool, mid).await?;
     if policy.is_none() && source.is_none() {
         errors.push(
@@ -222,20 +236,16 @@ pub async fn create_year(
         Err(e) => return Err(e.into()),
     };
     let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
-    editing::audit(
-        &mut tx,
-        mid,
-        audit_entry(
-            &staff,
-            "create",
-            "fiscal_year",
-            id,
-            None,
-            Some(&after),
-            None,
-        ),
-    )
-    .await?;
+    let entry = audit_entry(
+        &staff,
+        "create",
+        "fiscal_year",
+        id,
+        None,
+        Some(&after),
+        None,
+    );
+    editing::audit(&mut tx, mid, entry).await?;
     tx.commit().await?;
     // Made from a later year: the organization page says so.
     let to = match source {
