@@ -94,92 +94,119 @@ pub async fn create_year(
     let Some(old) = new_year.copy_from else {
         return Ok(new);
     };
-    // Each statement maps old rows to new ones by natural keys: department slug, section
-    // name, and positions under the mapped parent; all take (city, old year, new year).
-    macro_rules! copy {
-        ($($sql:tt),+ $(,)?) => {
-            $(sqlx::query!($sql, mid, old, new).execute(&mut *tx).await?;)+
-        };
-    }
-    // The booklet and the organization, with the plan items each section records.
-    copy!(
-            "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
-             SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
-             WHERE municipality_id = $1 AND fiscal_year_id = $2",
-            "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
-             SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
-            "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
-             SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
-             JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
-             JOIN department nd ON nd.municipality_id = s.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-             WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2",
-            "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
-             SELECT l.municipality_id, l.item_id, ns.id FROM plan_item_section l
-             JOIN section os ON os.municipality_id = l.municipality_id AND os.id = l.section_id AND os.fiscal_year_id = $2
-             JOIN section ns ON ns.municipality_id = l.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-             WHERE l.municipality_id = $1
-             ON CONFLICT DO NOTHING",
-    );
+    copy_organization(tx, mid, old, new).await?;
     if new_year.copy_roles {
-        copy!(
-                "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
-                 SELECT r.municipality_id, r.user_id, r.role, nd.id, NULL FROM role_assignment r
-                 JOIN department od ON od.municipality_id = r.municipality_id AND od.id = r.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = r.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 WHERE r.municipality_id = $1
-                 ON CONFLICT DO NOTHING",
-                "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
-                 SELECT r.municipality_id, r.user_id, r.role, NULL, ns.id FROM role_assignment r
-                 JOIN section os ON os.municipality_id = r.municipality_id AND os.id = r.section_id AND os.fiscal_year_id = $2
-                 JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-                 WHERE r.municipality_id = $1
-                 ON CONFLICT DO NOTHING",
-        );
+        copy_roles(tx, mid, old, new).await?;
     }
     if new_year.copy_goals {
-        copy!(
-                "INSERT INTO goal (municipality_id, department_id, position, text, note)
-                 SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
-                 JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 WHERE g.municipality_id = $1",
-                "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
-                 SELECT gp.municipality_id, ng.id, gp.pillar_id FROM goal_pillar gp
-                 JOIN goal og ON og.municipality_id = gp.municipality_id AND og.id = gp.goal_id
-                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-                 WHERE gp.municipality_id = $1",
-                "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
-                 SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
-                 JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
-                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-                 WHERE i.municipality_id = $1",
-                "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
-                 SELECT isec.municipality_id, ni.id, ns.id, isec.position FROM initiative_section isec
-                 JOIN initiative oi ON oi.municipality_id = isec.municipality_id AND oi.id = isec.initiative_id
-                 JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
-                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-                 JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
-                 JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
-                 JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
-                 WHERE isec.municipality_id = $1",
-                "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
-                 SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
-                 JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
-                 JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
-                 JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
-                 JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
-                 JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
-                 JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
-                 WHERE c.municipality_id = $1",
-        );
+        copy_goals(tx, mid, old, new).await?;
     }
     Ok(new)
+}
+
+/// Runs statements that copy a year's rows to a new year; each maps old rows to new ones by
+/// natural keys (department slug, section name, positions under the mapped parent) and takes
+/// (city, old year, new year).
+macro_rules! copy_rows {
+    ($tx:expr, $mid:expr, $old:expr, $new:expr; $($sql:tt),+ $(,)?) => {
+        $(sqlx::query!($sql, $mid, $old, $new).execute(&mut *$tx).await?;)+
+    };
+}
+
+/// The booklet and the organization, with the plan items each section records.
+async fn copy_organization(
+    tx: &mut PgConnection,
+    mid: i64,
+    old: i64,
+    new: i64,
+) -> sqlx::Result<()> {
+    copy_rows!(
+        tx, mid, old, new;
+        "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
+        SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
+        WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
+        SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
+        SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
+        JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
+        JOIN department nd ON nd.municipality_id = s.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        WHERE s.municipality_id = $1 AND s.fiscal_year_id = $2",
+        "INSERT INTO plan_item_section (municipality_id, item_id, section_id)
+        SELECT l.municipality_id, l.item_id, ns.id FROM plan_item_section l
+        JOIN section os ON os.municipality_id = l.municipality_id AND os.id = l.section_id AND os.fiscal_year_id = $2
+        JOIN section ns ON ns.municipality_id = l.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+        WHERE l.municipality_id = $1
+        ON CONFLICT DO NOTHING",
+    );
+    Ok(())
+}
+
+/// The roles, to the same departments and sections of the new year.
+async fn copy_roles(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx::Result<()> {
+    copy_rows!(
+        tx, mid, old, new;
+        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+        SELECT r.municipality_id, r.user_id, r.role, nd.id, NULL FROM role_assignment r
+        JOIN department od ON od.municipality_id = r.municipality_id AND od.id = r.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = r.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        WHERE r.municipality_id = $1
+        ON CONFLICT DO NOTHING",
+        "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
+        SELECT r.municipality_id, r.user_id, r.role, NULL, ns.id FROM role_assignment r
+        JOIN section os ON os.municipality_id = r.municipality_id AND os.id = r.section_id AND os.fiscal_year_id = $2
+        JOIN section ns ON ns.municipality_id = r.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+        WHERE r.municipality_id = $1
+        ON CONFLICT DO NOTHING",
+    );
+    Ok(())
+}
+
+/// The goals with their pillars, initiatives with their sections, and criteria.
+async fn copy_goals(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx::Result<()> {
+    copy_rows!(
+        tx, mid, old, new;
+        "INSERT INTO goal (municipality_id, department_id, position, text, note)
+        SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
+        JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        WHERE g.municipality_id = $1",
+        "INSERT INTO goal_pillar (municipality_id, goal_id, pillar_id)
+        SELECT gp.municipality_id, ng.id, gp.pillar_id FROM goal_pillar gp
+        JOIN goal og ON og.municipality_id = gp.municipality_id AND og.id = gp.goal_id
+        JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+        WHERE gp.municipality_id = $1",
+        "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
+        SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
+        JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
+        JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+        WHERE i.municipality_id = $1",
+        "INSERT INTO initiative_section (municipality_id, initiative_id, section_id, position)
+        SELECT isec.municipality_id, ni.id, ns.id, isec.position FROM initiative_section isec
+        JOIN initiative oi ON oi.municipality_id = isec.municipality_id AND oi.id = isec.initiative_id
+        JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+        JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+        JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+        JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
+        JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
+        WHERE isec.municipality_id = $1",
+        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
+        SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
+        JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
+        JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
+        JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
+        JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
+        JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
+        JOIN initiative ni ON ni.municipality_id = ng.municipality_id AND ni.goal_id = ng.id AND ni.position = oi.position
+        WHERE c.municipality_id = $1",
+    );
+    Ok(())
 }
 
 pub async fn org_departments(
