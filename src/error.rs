@@ -61,15 +61,26 @@ struct ErrorPage {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match &self {
-            AppError::SignInRequired { next } => {
-                let target = if next.starts_with("/staff") {
-                    format!("/login?next={}", encode_query(next))
-                } else {
-                    "/login".to_owned()
-                };
-                return Redirect::to(&target).into_response();
-            }
+        if let AppError::SignInRequired { next } = &self {
+            let target = if next.starts_with("/staff") {
+                format!("/login?next={}", encode_query(next))
+            } else {
+                "/login".to_owned()
+            };
+            return Redirect::to(&target).into_response();
+        }
+        let (status, title, message) = self.client_text().unwrap_or_else(|| self.server_text());
+        error_page(status, title, message)
+    }
+}
+
+/// A page's status, title and message.
+type PageText = (StatusCode, &'static str, &'static str);
+
+impl AppError {
+    /// The page of a mistake the person can correct (4xx), or None for the server's own.
+    fn client_text(&self) -> Option<PageText> {
+        Some(match self {
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "この操作は許可されていません",
@@ -120,6 +131,14 @@ impl IntoResponse for AppError {
                 "ページが見つかりません",
                 "お探しのページは見つかりませんでした。アドレスに誤りがないか、または公開が終了していないかご確認ください。",
             ),
+            _ => return None,
+        })
+    }
+
+    /// The page of the server's own trouble (503 when it may pass, else a generic 500 whose
+    /// cause is logged, never shown).
+    fn server_text(&self) -> PageText {
+        match self {
             AppError::Database(e) if is_unavailable(e) => {
                 tracing::warn!(error = %e, "database unavailable");
                 (
@@ -138,7 +157,7 @@ impl IntoResponse for AppError {
                 "送信に時間がかかりすぎました",
                 "送信内容の受け取りが途中で止まったため、処理を中止しました。何も変更していません。通信環境を確認して、もう一度お試しください。",
             ),
-            AppError::Database(_) | AppError::Template(_) => {
+            _ => {
                 tracing::error!(error = %self, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -146,36 +165,41 @@ impl IntoResponse for AppError {
                     "申し訳ありません。システムでエラーが発生しました。しばらくしてから再度お試しください。",
                 )
             }
-        };
-        let page = ErrorPage {
-            status: status.as_u16(),
-            title,
-            message,
-            address: None,
-        };
-        let mut response = match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, title).into_response(),
-        };
-        let retry_after = match status {
-            StatusCode::TOO_MANY_REQUESTS => Some("900"),
-            StatusCode::SERVICE_UNAVAILABLE => Some("5"),
-            _ => None,
-        };
-        if let Some(seconds) = retry_after {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(seconds),
-            );
         }
-        if status.is_server_error() {
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-        }
-        response
     }
+}
+
+/// The error page, with Retry-After where waiting helps and never stored when the server
+/// failed.
+fn error_page(status: StatusCode, title: &'static str, message: &'static str) -> Response {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title,
+        message,
+        address: None,
+    };
+    let mut response = match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, title).into_response(),
+    };
+    let retry_after = match status {
+        StatusCode::TOO_MANY_REQUESTS => Some("900"),
+        StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+        _ => None,
+    };
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(seconds),
+        );
+    }
+    if status.is_server_error() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Whether a database error means the database cannot be reached right now (down,
