@@ -4,12 +4,15 @@
 
 use crate::db::public as q;
 use crate::db::publication::{self as pubdb, PublishedSheet};
+use crate::domain::sheet::{InitiativeView, ResultsInitiative};
+use crate::domain::status::Status;
 use crate::error::{AppError, Result, render};
 use crate::state::AppState;
 use askama::Template;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The license published data is offered under.
 pub const LICENSE: &str = "CC BY 4.0";
@@ -115,77 +118,15 @@ fn open_data(
     sheets: Vec<PublishedSheet>,
     results: Vec<pubdb::PublishedResults>,
 ) -> OpenData {
-    use crate::domain::sheet::ResultsInitiative;
-    use crate::domain::status::Status;
-    use std::collections::HashMap;
-    let mut goal_status: HashMap<i64, Status> = HashMap::new();
-    let mut initiative_results: HashMap<i64, ResultsInitiative> = HashMap::new();
-    let mut published_results: HashMap<i64, (i32, chrono::NaiveDate)> = HashMap::new();
-    for r in results {
-        published_results.insert(r.department_id, (r.version, r.published_on));
-        for goal in r.content.0.groups.into_iter().flat_map(|g| g.goals) {
-            if let Some(st) = goal.status {
-                goal_status.insert(goal.id, st);
-            }
-            for i in goal.initiatives {
-                initiative_results.insert(i.id, i);
-            }
-        }
-    }
+    let published = Results::of(results);
     let departments = sheets
         .into_iter()
         .map(|s| {
             let url = format!("/{}/{}/departments/{}", city.slug, fy.year, s.slug);
+            let results = published.versions.get(&s.department_id);
             let sheet = s.content.0;
-            let goals = sheet
-                .groups
-                .iter()
-                .flat_map(|g| g.goals.iter().map(move |goal| (g, goal)))
-                .enumerate()
-                .map(|(gi, (g, goal))| OpenGoal {
-                    number: gi + 1,
-                    text: goal.text.clone(),
-                    pillars: g.pillars.iter().map(|p| p.number).collect(),
-                    status: goal_status.get(&goal.id).copied(),
-                    category: goal.category.clone(),
-                    initiatives: goal
-                        .initiatives
-                        .iter()
-                        .enumerate()
-                        .map(|(ii, i)| OpenInitiative {
-                            number: ii + 1,
-                            text: i.text.clone(),
-                            sections: i.sections.clone(),
-                            deadline: i.deadline.clone(),
-                            status: initiative_results.get(&i.id).and_then(|r| r.status),
-                            performance: initiative_results
-                                .get(&i.id)
-                                .map(|r| r.performance.clone())
-                                .unwrap_or_default(),
-                            outcome: initiative_results
-                                .get(&i.id)
-                                .map(|r| r.outcome.clone())
-                                .unwrap_or_default(),
-                            criteria: i
-                                .criteria
-                                .iter()
-                                .enumerate()
-                                .map(|(ci, c)| {
-                                    let t = i.targets.get(ci).cloned().flatten();
-                                    OpenCriterion {
-                                        text: c.clone(),
-                                        target_value: t.as_ref().map(|t| t.value.clone()),
-                                        unit: t.as_ref().map(|t| t.unit.clone()),
-                                        comparator: t.map(|t| t.comparator),
-                                    }
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                })
-                .collect();
-            let results = published_results.get(&s.department_id);
             OpenDepartment {
+                goals: published.goals(&sheet),
                 name: sheet.department_name,
                 slug: s.slug,
                 version: s.version,
@@ -193,7 +134,6 @@ fn open_data(
                 url,
                 results_version: results.map(|r| r.0),
                 results_published_on: results.map(|r| r.1),
-                goals,
             }
         })
         .collect();
@@ -218,6 +158,87 @@ fn open_data(
             })
             .collect(),
         departments,
+    }
+}
+
+/// The year's published results, by goal, initiative and department.
+struct Results {
+    goal_status: HashMap<i64, Status>,
+    initiatives: HashMap<i64, ResultsInitiative>,
+    /// (version, published on) of each department's results.
+    versions: HashMap<i64, (i32, chrono::NaiveDate)>,
+}
+
+impl Results {
+    fn of(results: Vec<pubdb::PublishedResults>) -> Self {
+        let mut out = Results {
+            goal_status: HashMap::new(),
+            initiatives: HashMap::new(),
+            versions: HashMap::new(),
+        };
+        for r in results {
+            out.versions
+                .insert(r.department_id, (r.version, r.published_on));
+            for goal in r.content.0.groups.into_iter().flat_map(|g| g.goals) {
+                if let Some(st) = goal.status {
+                    out.goal_status.insert(goal.id, st);
+                }
+                for i in goal.initiatives {
+                    out.initiatives.insert(i.id, i);
+                }
+            }
+        }
+        out
+    }
+
+    /// A sheet's goals numbered 1, 2, … across its pillar groups, with their results.
+    fn goals(&self, sheet: &crate::domain::sheet::TargetSheet) -> Vec<OpenGoal> {
+        sheet
+            .groups
+            .iter()
+            .flat_map(|g| g.goals.iter().map(move |goal| (g, goal)))
+            .enumerate()
+            .map(|(gi, (g, goal))| OpenGoal {
+                number: gi + 1,
+                text: goal.text.clone(),
+                pillars: g.pillars.iter().map(|p| p.number).collect(),
+                status: self.goal_status.get(&goal.id).copied(),
+                category: goal.category.clone(),
+                initiatives: goal
+                    .initiatives
+                    .iter()
+                    .enumerate()
+                    .map(|(ii, i)| self.initiative(ii + 1, i))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn initiative(&self, number: usize, i: &InitiativeView) -> OpenInitiative {
+        let result = self.initiatives.get(&i.id);
+        OpenInitiative {
+            number,
+            text: i.text.clone(),
+            sections: i.sections.clone(),
+            deadline: i.deadline.clone(),
+            status: result.and_then(|r| r.status),
+            performance: result.map(|r| r.performance.clone()).unwrap_or_default(),
+            outcome: result.map(|r| r.outcome.clone()).unwrap_or_default(),
+            criteria: i
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| {
+                    let t = i.targets.get(ci).cloned().flatten();
+                    OpenCriterion {
+                        text: c.clone(),
+                        target_value: t.as_ref().map(|t| t.value.clone()),
+                        unit: t.as_ref().map(|t| t.unit.clone()),
+                        comparator: t.map(|t| t.comparator),
+                    }
+                })
+                .collect(),
+        }
     }
 }
 
