@@ -5,10 +5,13 @@ use super::results::{
     InitiativeResult, criteria_with_results, department_results, goal_overrides, profile,
 };
 use crate::db::public as q;
+use crate::domain::metric::Comparator;
 use crate::domain::numbering::circled;
 use crate::domain::sheet::{
-    GoalGroup, GoalView, InitiativeView, PillarHeading, SheetHeader, Target, TargetSheet,
+    GoalGroup, GoalView, HeadPage, InitiativeView, PillarHeading, ResultsGoal, ResultsGroup,
+    ResultsInitiative, ResultsSheet, SheetHeader, Target, TargetSheet,
 };
+use crate::domain::status::{self, CriterionResult, Status};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -132,13 +135,7 @@ pub async fn results_sheet(
     pool: &PgPool,
     mid: i64,
     department: &crate::db::editing::DepartmentCtx,
-) -> sqlx::Result<crate::domain::sheet::ResultsSheet> {
-    use crate::domain::metric::Comparator;
-    use crate::domain::sheet::{
-        HeadPage, ResultsGoal, ResultsGroup, ResultsInitiative, ResultsSheet,
-    };
-    use crate::domain::status::{self, CriterionResult, Status};
-    use std::collections::HashMap;
+) -> sqlx::Result<ResultsSheet> {
     let (sheet, results, overrides, profile) = tokio::try_join!(
         target_sheet(
             pool,
@@ -159,74 +156,20 @@ pub async fn results_sheet(
         .flat_map(|g| &g.initiatives)
         .map(|i| i.id)
         .collect();
-    let criteria = criteria_with_results(pool, mid, &ids).await?;
-    let results: HashMap<i64, InitiativeResult> = results.into_iter().collect();
-    type Judged = (Option<String>, Option<String>, Option<String>);
-    let overrides: HashMap<i64, Judged> = overrides
-        .into_iter()
-        .map(|(g, s, r, _, label)| (g, (s, r, label)))
-        .collect();
+    let judging = Judging {
+        criteria: criteria_with_results(pool, mid, &ids).await?,
+        results: results.into_iter().collect(),
+        overrides: overrides
+            .into_iter()
+            .map(|(g, s, r, _, label)| (g, (s, r, label)))
+            .collect(),
+    };
     let groups = sheet
         .groups
         .into_iter()
         .map(|g| ResultsGroup {
             pillars: g.pillars,
-            goals: g
-                .goals
-                .into_iter()
-                .map(|goal| {
-                    let initiatives: Vec<ResultsInitiative> = goal
-                        .initiatives
-                        .into_iter()
-                        .map(|i| {
-                            let r = results.get(&i.id).cloned().unwrap_or_default();
-                            let judged: Vec<CriterionResult> = criteria
-                                .iter()
-                                .filter(|c| c.initiative_id == i.id)
-                                .map(|c| CriterionResult {
-                                    target: c.target_value.map(|v| {
-                                        (
-                                            v,
-                                            c.comparator
-                                                .as_deref()
-                                                .and_then(Comparator::from_db)
-                                                .unwrap_or(Comparator::AtLeast),
-                                        )
-                                    }),
-                                    actual: c.actual_value,
-                                    not_applicable: c.not_applicable,
-                                })
-                                .collect();
-                            let manual = r.status_override.as_deref().and_then(Status::from_db);
-                            ResultsInitiative {
-                                status: status::effective(status::computed(&judged), manual),
-                                override_reason: manual.and(r.override_reason),
-                                id: i.id,
-                                number: i.number,
-                                text: i.text,
-                                sections: i.sections,
-                                performance: r.performance,
-                                outcome: r.outcome,
-                            }
-                        })
-                        .collect();
-                    let (manual, reason, status_label) = overrides
-                        .get(&goal.id)
-                        .cloned()
-                        .unwrap_or((None, None, None));
-                    let manual = manual.as_deref().and_then(Status::from_db);
-                    let computed =
-                        status::goal(&initiatives.iter().map(|i| i.status).collect::<Vec<_>>());
-                    ResultsGoal {
-                        id: goal.id,
-                        text: goal.text,
-                        status: status::effective(computed, manual),
-                        status_label: manual.and(status_label),
-                        override_reason: manual.and(reason),
-                        initiatives,
-                    }
-                })
-                .collect(),
+            goals: g.goals.into_iter().map(|goal| judging.goal(goal)).collect(),
         })
         .collect();
     Ok(ResultsSheet {
@@ -240,4 +183,68 @@ pub async fn results_sheet(
         },
         groups,
     })
+}
+
+/// A goal's status set by hand: (status, reason, the result as printed).
+type Judged = (Option<String>, Option<String>, Option<String>);
+
+/// What a department's results are judged from: the criteria with their actuals, each
+/// initiative's recorded results, and the statuses set by hand.
+struct Judging {
+    criteria: Vec<crate::db::results::CriterionWithResult>,
+    results: HashMap<i64, InitiativeResult>,
+    overrides: HashMap<i64, Judged>,
+}
+
+impl Judging {
+    fn goal(&self, goal: GoalView) -> ResultsGoal {
+        let initiatives: Vec<ResultsInitiative> = goal
+            .initiatives
+            .into_iter()
+            .map(|i| self.initiative(i))
+            .collect();
+        let (manual, reason, status_label) = self
+            .overrides
+            .get(&goal.id)
+            .cloned()
+            .unwrap_or((None, None, None));
+        let manual = manual.as_deref().and_then(Status::from_db);
+        let computed = status::goal(&initiatives.iter().map(|i| i.status).collect::<Vec<_>>());
+        ResultsGoal {
+            id: goal.id,
+            text: goal.text,
+            status: status::effective(computed, manual),
+            status_label: manual.and(status_label),
+            override_reason: manual.and(reason),
+            initiatives,
+        }
+    }
+
+    fn initiative(&self, i: InitiativeView) -> ResultsInitiative {
+        let r = self.results.get(&i.id).cloned().unwrap_or_default();
+        let judged: Vec<CriterionResult> = self
+            .criteria
+            .iter()
+            .filter(|c| c.initiative_id == i.id)
+            .map(|c| CriterionResult {
+                target: c.target_value.map(|v| {
+                    let comparator = c.comparator.as_deref().and_then(Comparator::from_db);
+                    (v, comparator.unwrap_or(Comparator::AtLeast))
+                }),
+                actual: c.actual_value,
+                not_applicable: c.not_applicable,
+            })
+            .collect();
+        let manual = r.status_override.as_deref().and_then(Status::from_db);
+        ResultsInitiative {
+            status: status::effective(status::computed(&judged), manual),
+            override_reason: manual.and(r.override_reason),
+            id: i.id,
+            number: i.number,
+            text: i.text,
+            sections: i.sections,
+            performance: r.performance,
+            outcome: r.outcome,
+        }
+    }
 }
