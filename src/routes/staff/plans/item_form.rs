@@ -295,6 +295,58 @@ fn check_sections(form: &ItemForm, stored: &[String], errors: &mut FieldErrors) 
     sections
 }
 
+/// The base year (「令和6年度」 chosen from the list), or None when left empty.
+fn baseline_year(typed: &str, field: &str, errors: &mut FieldErrors) -> Option<i32> {
+    match typed.trim() {
+        "" => None,
+        y => match y.parse::<i32>() {
+            Ok(y) if limits::BASELINE_YEARS.contains(&y) => Some(y),
+            _ => {
+                errors.push(field, "基準年度を一覧から選んでください。");
+                None
+            }
+        },
+    }
+}
+
+/// The base value as a number (「72.2」, 「▲554」), or None when left empty.
+fn baseline_value(typed: &str, field: &str, errors: &mut FieldErrors) -> Option<String> {
+    match typed.trim() {
+        "" => None,
+        v if PlanValue::is_too_large(v) => {
+            errors.push(field, crate::domain::metric::TOO_LARGE);
+            None
+        }
+        v => match PlanValue::parse(v) {
+            Some(PlanValue::Number(n)) => Some(n.normalize().to_string()),
+            _ => {
+                errors.push(field, "基準値は数値で入力してください（例：72.2、▲554）。");
+                None
+            }
+        },
+    }
+}
+
+/// An indicator's targets year by year (「—」 where left empty), each checked for length.
+fn targets(typed: &[String], k: usize, first_year: i32, errors: &mut FieldErrors) -> Vec<String> {
+    let mut targets = Vec::new();
+    for (j, t) in typed.iter().enumerate() {
+        let t = t.trim();
+        let field = format!("target_{k}_{}", first_year + j as i32);
+        if PlanValue::is_too_large(t) {
+            errors.push(&field, crate::domain::metric::TOO_LARGE);
+        } else if limits::too_long(t, limits::TARGET_MAX) {
+            errors.push(&field, "目標値は50文字以内で入力してください。");
+        }
+        targets.push(if t.is_empty() {
+            crate::domain::plan::NO_TARGET.to_owned()
+        } else {
+            t.to_owned()
+        });
+    }
+    targets
+}
+
 fn check_indicators(
     form: &ItemForm,
     data: &PlanData,
@@ -333,64 +385,13 @@ fn check_indicators(
                 "単位は20文字、現状値は200文字までです。",
             );
         }
-        let baseline_year = match x.baseline_year.trim() {
-            "" => None,
-            y => match y.parse::<i32>() {
-                Ok(y) if limits::BASELINE_YEARS.contains(&y) => Some(y),
-                _ => {
-                    errors.push(
-                        &format!("baseline_year_{k}"),
-                        "基準年度を一覧から選んでください。",
-                    );
-                    None
-                }
-            },
-        };
-        let baseline_value = match x.baseline_value.trim() {
-            "" => None,
-            v if PlanValue::is_too_large(v) => {
-                errors.push(
-                    &format!("baseline_value_{k}"),
-                    crate::domain::metric::TOO_LARGE,
-                );
-                None
-            }
-            v => match crate::domain::plan::PlanValue::parse(v) {
-                Some(crate::domain::plan::PlanValue::Number(n)) => Some(n.normalize().to_string()),
-                _ => {
-                    errors.push(
-                        &format!("baseline_value_{k}"),
-                        "基準値は数値で入力してください（例：72.2、▲554）。",
-                    );
-                    None
-                }
-            },
-        };
+        let baseline_year = baseline_year(&x.baseline_year, &format!("baseline_year_{k}"), errors);
+        let baseline_value =
+            baseline_value(&x.baseline_value, &format!("baseline_value_{k}"), errors);
         if !matches!(x.comparator.as_str(), "at_least" | "at_most" | "exactly") {
             errors.push(&format!("comparator_{k}"), "達成の向きを選んでください。");
         }
-        let mut targets = Vec::new();
-        for (j, t) in x.targets.iter().enumerate() {
-            let t = t.trim();
-            if PlanValue::is_too_large(t) {
-                let year = data.plan.first_year + j as i32;
-                errors.push(
-                    &format!("target_{k}_{year}"),
-                    crate::domain::metric::TOO_LARGE,
-                );
-            } else if limits::too_long(t, limits::TARGET_MAX) {
-                let year = data.plan.first_year + j as i32;
-                errors.push(
-                    &format!("target_{k}_{year}"),
-                    "目標値は50文字以内で入力してください。",
-                );
-            }
-            targets.push(if t.is_empty() {
-                crate::domain::plan::NO_TARGET.to_owned()
-            } else {
-                t.to_owned()
-            });
-        }
+        let targets = targets(&x.targets, k, data.plan.first_year, errors);
         out.push(IndicatorDoc {
             name,
             unit: x.unit.trim().to_owned(),
