@@ -138,6 +138,26 @@ struct Cols {
 /// One row's actual for item `n` (its `position`-th indicator row), None when there is none
 /// to record, or the problem at its place.
 #[allow(clippy::too_many_arguments)]
+/// The indicator a row names: by name under the item numbered `n`, or the `position`-th when
+/// the row leaves the name empty. Err((whether the item itself is missing, message)).
+fn find_indicator<'a>(
+    data: &'a PlanData,
+    n: i32,
+    position: usize,
+    name: &str,
+) -> Result<&'a crate::db::plans::IndicatorRow, (bool, String)> {
+    let Some(stored) = data.items.iter().find(|i| i.number == n) else {
+        return Err((true, format!("番号「-{n}」の項目は計画にありません。")));
+    };
+    let mut indicators = data.indicators.iter().filter(|x| x.item_id == stored.id);
+    let indicator = if name.is_empty() {
+        indicators.nth(position - 1)
+    } else {
+        indicators.find(|x| squash(&x.name) == squash(name))
+    };
+    indicator.ok_or_else(|| (false, format!("-{n} に目標値等「{name}」はありません。")))
+}
+
 fn row_actual(
     grid: &Grid,
     r: usize,
@@ -158,31 +178,10 @@ fn row_actual(
         col: Some(col),
         message,
     };
-    let Some(stored) = data.items.iter().find(|i| i.number == n) else {
-        return Err(problem(
-            number_col,
-            format!("番号「-{n}」の項目は計画にありません。"),
-        ));
-    };
-    let indicators: Vec<_> = data
-        .indicators
-        .iter()
-        .filter(|x| x.item_id == stored.id)
-        .collect();
-    let indicator = if name.is_empty() {
-        indicators.get(position - 1).copied()
-    } else {
-        indicators
-            .iter()
-            .copied()
-            .find(|x| squash(&x.name) == squash(name))
-    };
-    let Some(indicator) = indicator else {
-        return Err(problem(
-            name_col,
-            format!("-{n} に目標値等「{name}」はありません。"),
-        ));
-    };
+    let indicator =
+        find_indicator(data, n, position, name).map_err(|(missing_item, message)| {
+            problem(if missing_item { number_col } else { name_col }, message)
+        })?;
     let target = data
         .targets
         .iter()
