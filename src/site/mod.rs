@@ -44,72 +44,24 @@ pub async fn build(
     base: Option<&str>,
 ) -> Result<Site, SiteError> {
     let router = crate::routes::router(state.clone());
-    let fetch = |path: String| {
-        let router = router.clone();
-        async move {
-            let request = Request::get(&path)
-                .body(Body::empty())
-                .expect("a valid path");
-            let response = router.oneshot(request).await.expect("the router answers");
-            let status = response.status();
-            let html = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes().to_vec())
-                .unwrap_or_default();
-            (status, html, body)
-        }
-    };
     let booklet = format!("/{city}/{year}");
     let results = format!("{booklet}/results");
-    let entry = if fetch(booklet.clone()).await.0 == StatusCode::OK {
+    let entry = if fetch(&router, &booklet).await.0 == StatusCode::OK {
         booklet.clone()
-    } else if fetch(results.clone()).await.0 == StatusCode::OK {
+    } else if fetch(&router, &results).await.0 == StatusCode::OK {
         results.clone()
     } else {
         return Err(SiteError::NothingPublished);
     };
     let layout = Layout::new(city, year, &entry);
-    let mut queue: VecDeque<String> = [
+    let start = [
         entry,
         results,
         format!("{booklet}.json"),
         format!("{booklet}.csv"),
         "/open-data".to_owned(),
-    ]
-    .into();
-    let mut seen: HashSet<String> = queue.iter().cloned().collect();
-    // (file, live path, is HTML, bytes)
-    let mut pages: Vec<(String, bool, Vec<u8>)> = Vec::new();
-    while let Some(path) = queue.pop_front() {
-        if pages.len() >= MAX_PAGES {
-            break;
-        }
-        let Some(file) = layout.file_for(&path) else {
-            continue;
-        };
-        let (status, html, body) = fetch(path.clone()).await;
-        match status {
-            StatusCode::OK => {}
-            // A page linked but not published (none should be): its links are dropped.
-            StatusCode::NOT_FOUND => continue,
-            other => return Err(SiteError::Page(other, path)),
-        }
-        if html {
-            let text = String::from_utf8_lossy(&body);
-            for link in links::links_in(&text, &layout) {
-                if seen.insert(link.clone()) {
-                    queue.push_back(link);
-                }
-            }
-        }
-        pages.push((file, html, body));
-    }
+    ];
+    let pages = crawl(&router, &layout, start).await?;
     let written: HashSet<String> = pages.iter().map(|(f, _, _)| f.clone()).collect();
     let mut files = BTreeMap::new();
     for (file, html, body) in pages {
@@ -138,6 +90,67 @@ pub async fn build(
         files,
         name: format!("{city}-{year}"),
     })
+}
+
+/// A page through the router: its status, whether it is HTML, and its bytes.
+async fn fetch(router: &axum::Router, path: &str) -> (StatusCode, bool, Vec<u8>) {
+    let request = Request::get(path)
+        .body(Body::empty())
+        .expect("a valid path");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    (status, html, body)
+}
+
+/// Every page of the year reachable from `start` through links the layout keeps, at most
+/// [`MAX_PAGES`]: (file, is HTML, bytes).
+async fn crawl(
+    router: &axum::Router,
+    layout: &Layout,
+    start: [String; 5],
+) -> Result<Vec<(String, bool, Vec<u8>)>, SiteError> {
+    let mut queue: VecDeque<String> = start.into();
+    let mut seen: HashSet<String> = queue.iter().cloned().collect();
+    let mut pages = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if pages.len() >= MAX_PAGES {
+            break;
+        }
+        let Some(file) = layout.file_for(&path) else {
+            continue;
+        };
+        let (status, html, body) = fetch(router, &path).await;
+        match status {
+            StatusCode::OK => {}
+            // A page linked but not published (none should be): its links are dropped.
+            StatusCode::NOT_FOUND => continue,
+            other => return Err(SiteError::Page(other, path)),
+        }
+        if html {
+            let text = String::from_utf8_lossy(&body);
+            for link in links::links_in(&text, layout) {
+                if seen.insert(link.clone()) {
+                    queue.push_back(link);
+                }
+            }
+        }
+        pages.push((file, html, body));
+    }
+    Ok(pages)
 }
 
 /// The note for the city's web staff (Japanese, CRLF so that Windows' Notepad shows it).
