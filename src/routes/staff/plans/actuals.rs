@@ -37,7 +37,7 @@ pub struct ActualField {
 
 #[derive(Template)]
 #[template(path = "staff/plans/actuals_form.html")]
-pub struct PlanItemFormPage {
+pub struct ActualsFormPage {
     staff: Staff,
     slug: String,
     plan_name: String,
@@ -57,6 +57,59 @@ pub struct PlanItemFormPage {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// An indicator's row of the form, when it has a target in `year`: the stored actual, or
+/// what was typed.
+fn actual_field(
+    data: &PlanData,
+    ind: &crate::domain::plan_view::IndicatorView,
+    year: i32,
+    typed: Option<&HashMap<String, String>>,
+) -> Option<ActualField> {
+    let target = data
+        .targets
+        .iter()
+        .find(|t| t.indicator_id == ind.id && t.year == year)?;
+    let target_value = match (target.value, &target.word) {
+        (Some(v), _) => PlanValue::Number(v),
+        (None, Some(w)) => PlanValue::Word(w.clone()),
+        _ => return None,
+    };
+    if target_value.is_no_target() {
+        return None;
+    }
+    let stored = data
+        .actuals
+        .iter()
+        .find(|a| a.indicator_id == ind.id && a.year == year);
+    let stored_value = stored
+        .map(|a| match (a.value, &a.word) {
+            (Some(v), _) => PlanValue::Number(v).display(),
+            (None, Some(w)) => w.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let stored_achieved = match stored.and_then(|a| a.achieved) {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    let get = |k: String, default: &str| {
+        typed
+            .and_then(|t| t.get(&k).cloned())
+            .unwrap_or_else(|| default.to_owned())
+    };
+    Some(ActualField {
+        id: ind.id,
+        name: ind.name.clone(),
+        unit: ind.unit.clone(),
+        numeric: matches!(target_value, PlanValue::Number(_)),
+        target: target.written.clone(),
+        value: get(format!("value_{}", ind.id), &stored_value),
+        achieved: get(format!("achieved_{}", ind.id), stored_achieved),
+        version: stored.map(|a| a.version).unwrap_or(0),
+    })
+}
+
 fn form_page(
     state: &AppState,
     staff: Staff,
@@ -66,7 +119,7 @@ fn form_page(
     typed: Option<&HashMap<String, String>>,
     errors: FieldErrors,
     conflict: bool,
-) -> Result<PlanItemFormPage> {
+) -> Result<ActualsFormPage> {
     let item = items(data, &state.eras, Some(number))
         .into_iter()
         .find(|i| i.number == number)
@@ -74,51 +127,7 @@ fn form_page(
     let fields = item
         .indicators
         .iter()
-        .filter_map(|ind| {
-            let target = data
-                .targets
-                .iter()
-                .find(|t| t.indicator_id == ind.id && t.year == year)?;
-            let target_value = match (target.value, &target.word) {
-                (Some(v), _) => PlanValue::Number(v),
-                (None, Some(w)) => PlanValue::Word(w.clone()),
-                _ => return None,
-            };
-            if target_value.is_no_target() {
-                return None;
-            }
-            let stored = data
-                .actuals
-                .iter()
-                .find(|a| a.indicator_id == ind.id && a.year == year);
-            let stored_value = stored
-                .map(|a| match (a.value, &a.word) {
-                    (Some(v), _) => PlanValue::Number(v).display(),
-                    (None, Some(w)) => w.clone(),
-                    _ => String::new(),
-                })
-                .unwrap_or_default();
-            let stored_achieved = match stored.and_then(|a| a.achieved) {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "",
-            };
-            let get = |k: String, default: &str| {
-                typed
-                    .and_then(|t| t.get(&k).cloned())
-                    .unwrap_or_else(|| default.to_owned())
-            };
-            Some(ActualField {
-                id: ind.id,
-                name: ind.name.clone(),
-                unit: ind.unit.clone(),
-                numeric: matches!(target_value, PlanValue::Number(_)),
-                target: target.written.clone(),
-                value: get(format!("value_{}", ind.id), &stored_value),
-                achieved: get(format!("achieved_{}", ind.id), stored_achieved),
-                version: stored.map(|a| a.version).unwrap_or(0),
-            })
-        })
+        .filter_map(|ind| actual_field(data, ind, year, typed))
         .collect();
     let stored_note = data
         .notes
@@ -127,7 +136,7 @@ fn form_page(
     let note = typed
         .and_then(|t| t.get("note").cloned())
         .unwrap_or_else(|| stored_note.map(|n| n.note.clone()).unwrap_or_default());
-    Ok(PlanItemFormPage {
+    Ok(ActualsFormPage {
         note,
         note_version: stored_note.map(|n| n.version).unwrap_or(0),
         published_on: data
@@ -210,20 +219,7 @@ pub async fn save_actuals(
         false,
     )?;
     let mut errors = FieldErrors::default();
-    if page.published_on.is_some() {
-        errors.push(
-            "year",
-            "この年度の取組状況は公表済みのため、実績は変更できません。",
-        );
-    }
-    let note = crate::routes::staff::clean(form.get("note").map(String::as_str).unwrap_or(""));
-    if note.chars().count() > 1000 {
-        errors.push("note", "実績は1000文字以内で入力してください。");
-    }
-    let note_version: i32 = form
-        .get("note_version")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1);
+    let (note, note_version) = read_note(&page, &form, &mut errors);
     let writes = read_fields(&page.fields, &form, &mut errors);
     let mid = staff.municipality_id;
     if !errors.is_empty() {
@@ -357,6 +353,29 @@ fn read_fields(
         ));
     }
     writes
+}
+
+/// The 実績 note as typed and the version it was read at; a published year refuses both.
+fn read_note(
+    page: &ActualsFormPage,
+    form: &HashMap<String, String>,
+    errors: &mut FieldErrors,
+) -> (String, i32) {
+    if page.published_on.is_some() {
+        errors.push(
+            "year",
+            "この年度の取組状況は公表済みのため、実績は変更できません。",
+        );
+    }
+    let note = crate::routes::staff::clean(form.get("note").map(String::as_str).unwrap_or(""));
+    if note.chars().count() > 1000 {
+        errors.push("note", "実績は1000文字以内で入力してください。");
+    }
+    let version = form
+        .get("note_version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    (note, version)
 }
 
 /// Whether the year, the item and every indicator of the form are as the form was shown
