@@ -287,6 +287,27 @@ pub const STRUCTURE_HEADERS: [&str; 5] = ["階層番号", "階層", "番号", "�
 /// A year's actuals workbook: one row per indicator with a target that year — 番号, 取組項目,
 /// 目標値等, 単位, the target, and the columns to fill: 実績 (the recorded one if any) and 達成
 /// (for a word target). It reads back through the actuals import.
+/// An indicator's recorded actual in `year` as written, and 「達成」/「未達成」 where recorded.
+fn recorded(data: &PlanData, indicator: i64, year: i32) -> (String, &'static str) {
+    let actual = data
+        .actuals
+        .iter()
+        .find(|a| a.indicator_id == indicator && a.year == year);
+    let written = actual
+        .map(|a| match (a.value, &a.word) {
+            (Some(v), _) => crate::domain::plan::PlanValue::Number(v).display(),
+            (None, Some(w)) => w.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    let achieved = match actual.and_then(|a| a.achieved) {
+        Some(true) => "達成",
+        Some(false) => "未達成",
+        None => "",
+    };
+    (written, achieved)
+}
+
 pub fn actuals_workbook(
     data: &PlanData,
     year: i32,
@@ -343,22 +364,7 @@ pub fn actuals_workbook(
             if t.word.as_deref() == Some(crate::domain::plan::NO_TARGET) {
                 continue;
             }
-            let actual = data
-                .actuals
-                .iter()
-                .find(|a| a.indicator_id == x.id && a.year == year);
-            let written = actual
-                .map(|a| match (a.value, &a.word) {
-                    (Some(v), _) => crate::domain::plan::PlanValue::Number(v).display(),
-                    (None, Some(w)) => w.clone(),
-                    _ => String::new(),
-                })
-                .unwrap_or_default();
-            let achieved = match actual.and_then(|a| a.achieved) {
-                Some(true) => "達成",
-                Some(false) => "未達成",
-                None => "",
-            };
+            let (written, achieved) = recorded(data, x.id, year);
             let cells = [
                 format!("-{}", item.number),
                 item.title.clone(),

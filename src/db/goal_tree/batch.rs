@@ -124,6 +124,19 @@ pub(super) async fn insert_nodes(
         .into_iter()
         .map(|(id, p, n)| ((p, n), id))
         .collect();
+    insert_links_and_attrs(tx, node, mid, rows, &at, r).await?;
+    Ok(at)
+}
+
+/// The new rows' links (pillars, sections) in one statement and their attributes in another.
+async fn insert_links_and_attrs(
+    tx: &mut PgConnection,
+    node: Node,
+    mid: i64,
+    rows: &[NewNode<'_>],
+    at: &HashMap<(i64, i32), i64>,
+    r: &mut ImportReport,
+) -> sqlx::Result<()> {
     let (mut owners, mut links, mut positions) = (Vec::new(), Vec::new(), Vec::new());
     let (mut with_attr, mut attrs) = (Vec::new(), Vec::new());
     for row in rows {
@@ -164,7 +177,7 @@ pub(super) async fn insert_nodes(
             &attrs[..]
         );
     }
-    Ok(at)
+    Ok(())
 }
 
 /// Inserts new criteria (initiative id, position, text), with the metric each text states, in
