@@ -258,34 +258,36 @@ pub fn csv_cell(value: &str) -> String {
 
 /// The CSV of open data: UTF-8 with BOM, CRLF, one criterion per row (an initiative without
 /// criteria still has its row), no merged cells, ISO dates, plain numbers.
+/// The CSV's columns, one row per criterion (an initiative without one still gets its row).
+const CSV_HEADER: [&str; 23] = [
+    "団体コード",
+    "自治体名",
+    "年度",
+    "年度（和暦）",
+    "部",
+    "公表日",
+    "版",
+    "組織目標番号",
+    "組織目標",
+    "柱",
+    "取組番号",
+    "取組内容",
+    "課等",
+    "目標達成基準番号",
+    "目標達成基準",
+    "目標値",
+    "単位",
+    "比較",
+    "判定（取組内容）",
+    "実績",
+    "成果",
+    "分類",
+    "いつまで",
+];
+
 pub fn csv(data: &OpenData) -> String {
     let mut out = String::from("\u{feff}");
-    let header = [
-        "団体コード",
-        "自治体名",
-        "年度",
-        "年度（和暦）",
-        "部",
-        "公表日",
-        "版",
-        "組織目標番号",
-        "組織目標",
-        "柱",
-        "取組番号",
-        "取組内容",
-        "課等",
-        "目標達成基準番号",
-        "目標達成基準",
-        "目標値",
-        "単位",
-        "比較",
-        "判定（取組内容）",
-        "実績",
-        "成果",
-        "分類",
-        "いつまで",
-    ];
-    out.push_str(&header.join(","));
+    out.push_str(&CSV_HEADER.join(","));
     out.push_str("\r\n");
     for d in &data.departments {
         for g in &d.goals {
@@ -300,55 +302,65 @@ pub fn csv(data: &OpenData) -> String {
                         .collect()
                 };
                 for row in rows {
-                    let (cn, ctext, value, unit, cmp) = match row {
-                        Some((n, c)) => (
-                            n.to_string(),
-                            c.text.as_str(),
-                            c.target_value.clone().unwrap_or_default(),
-                            c.unit.clone().unwrap_or_default(),
-                            c.comparator.clone().unwrap_or_default(),
-                        ),
-                        None => (
-                            String::new(),
-                            "",
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                        ),
-                    };
-                    let pillars: Vec<String> = g.pillars.iter().map(|p| p.to_string()).collect();
-                    let cells = [
-                        csv_cell(&data.municipality.local_government_code),
-                        csv_cell(&data.municipality.name),
-                        data.fiscal_year.to_string(),
-                        csv_cell(&data.fiscal_year_label),
-                        csv_cell(&d.name),
-                        d.published_on.to_string(),
-                        d.version.to_string(),
-                        g.number.to_string(),
-                        csv_cell(&g.text),
-                        csv_cell(&pillars.join(" ")),
-                        i.number.to_string(),
-                        csv_cell(&i.text),
-                        csv_cell(&i.sections.join(" ")),
-                        cn,
-                        csv_cell(ctext),
-                        value,
-                        csv_cell(&unit),
-                        cmp,
-                        i.status.map(|st| st.label().to_owned()).unwrap_or_default(),
-                        csv_cell(&i.performance.join(" / ")),
-                        csv_cell(&i.outcome.join(" ")),
-                        csv_cell(g.category.as_deref().unwrap_or("")),
-                        csv_cell(i.deadline.as_deref().unwrap_or("")),
-                    ];
-                    out.push_str(&cells.join(","));
+                    out.push_str(&csv_row(data, d, g, i, row).join(","));
                     out.push_str("\r\n");
                 }
             }
         }
     }
     out
+}
+
+/// One CSV row: the department, goal and initiative, and one criterion (or none).
+fn csv_row(
+    data: &OpenData,
+    d: &OpenDepartment,
+    g: &OpenGoal,
+    i: &OpenInitiative,
+    criterion: Option<(usize, &OpenCriterion)>,
+) -> [String; 23] {
+    let (cn, ctext, value, unit, cmp) = match criterion {
+        Some((n, c)) => (
+            n.to_string(),
+            c.text.as_str(),
+            c.target_value.clone().unwrap_or_default(),
+            c.unit.clone().unwrap_or_default(),
+            c.comparator.clone().unwrap_or_default(),
+        ),
+        None => (
+            String::new(),
+            "",
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
+    };
+    let pillars: Vec<String> = g.pillars.iter().map(|p| p.to_string()).collect();
+    [
+        csv_cell(&data.municipality.local_government_code),
+        csv_cell(&data.municipality.name),
+        data.fiscal_year.to_string(),
+        csv_cell(&data.fiscal_year_label),
+        csv_cell(&d.name),
+        d.published_on.to_string(),
+        d.version.to_string(),
+        g.number.to_string(),
+        csv_cell(&g.text),
+        csv_cell(&pillars.join(" ")),
+        i.number.to_string(),
+        csv_cell(&i.text),
+        csv_cell(&i.sections.join(" ")),
+        cn,
+        csv_cell(ctext),
+        value,
+        csv_cell(&unit),
+        cmp,
+        i.status.map(|st| st.label().to_owned()).unwrap_or_default(),
+        csv_cell(&i.performance.join(" / ")),
+        csv_cell(&i.outcome.join(" ")),
+        csv_cell(g.category.as_deref().unwrap_or("")),
+        csv_cell(i.deadline.as_deref().unwrap_or("")),
+    ]
 }
 
 /// `/{city}/{year}.json` and `.csv`.
