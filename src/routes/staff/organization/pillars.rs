@@ -66,21 +66,13 @@ pub struct PillarForm {
 }
 
 /// `POST /staff/admin/pillars` (new) and `POST /staff/admin/pillars/{id}` (edit).
-async fn save_pillar(
-    state: AppState,
-    staff: Staff,
-    id: Option<i64>,
-    form: PillarForm,
-) -> Result<Response> {
-    require(staff.roles.is_admin())?;
-    let mid = staff.municipality_id;
-    let (policy_id, _, _) = adb::policy_of_city(&state.pool, mid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let prefix = id
-        .map(|i| format!("pillar_{i}_"))
-        .unwrap_or_else(|| "new_pillar_".into());
-    let mut errors = FieldErrors::default();
+/// A pillar's number, title and 視点 paragraphs as typed, with a message beside each field
+/// that is wrong (fields named with `prefix`: one form per pillar on the page).
+fn read_pillar(
+    form: &PillarForm,
+    prefix: &str,
+    errors: &mut FieldErrors,
+) -> (Option<i32>, String, Vec<String>) {
     let number = crate::domain::metric::normalize_digits(form.number.trim())
         .parse::<i32>()
         .ok()
@@ -111,6 +103,25 @@ async fn save_pillar(
             "視点は2000文字以内で入力してください。",
         );
     }
+    (number, title, viewpoint)
+}
+
+async fn save_pillar(
+    state: AppState,
+    staff: Staff,
+    id: Option<i64>,
+    form: PillarForm,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    let mid = staff.municipality_id;
+    let (policy_id, _, _) = adb::policy_of_city(&state.pool, mid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let prefix = id
+        .map(|i| format!("pillar_{i}_"))
+        .unwrap_or_else(|| "new_pillar_".into());
+    let mut errors = FieldErrors::default();
+    let (number, title, viewpoint) = read_pillar(&form, &prefix, &mut errors);
     let typed = Typed(HashMap::from([
         (format!("{prefix}number"), form.number.clone()),
         (format!("{prefix}title"), form.title.clone()),
@@ -140,20 +151,9 @@ async fn save_pillar(
         Err(e) => return Err(e.into()),
     };
     let after = serde_json::json!({ "number": number, "title": title, "viewpoint": viewpoint });
-    editing::audit(
-        &mut tx,
-        mid,
-        audit_entry(
-            &staff,
-            if id.is_some() { "update" } else { "create" },
-            "pillar",
-            saved,
-            None,
-            Some(&after),
-            None,
-        ),
-    )
-    .await?;
+    let action = if id.is_some() { "update" } else { "create" };
+    let entry = audit_entry(&staff, action, "pillar", saved, None, Some(&after), None);
+    editing::audit(&mut tx, mid, entry).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/pillars#pillar-{saved}")).into_response())
 }
