@@ -115,6 +115,38 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
 
 /// `POST /staff/plans/import`: reads the workbook and, when it reads cleanly, keeps it for
 /// the preview.
+/// What stops a plan document read from a workbook: the reader's problems, then the
+/// document's own, published actuals it would lose, and a name another plan has.
+async fn document_problems(
+    state: &AppState,
+    mid: i64,
+    mut problems: Vec<Problem>,
+    doc: &PlanDocument,
+    stored: Option<&crate::db::plans::PlanData>,
+) -> Result<Vec<Problem>> {
+    let problem = |message: String| Problem {
+        sheet: doc.plan.item_label.clone(),
+        row: None,
+        col: None,
+        message,
+    };
+    if problems.is_empty() {
+        problems.extend(doc.problems().into_iter().map(problem));
+    }
+    // `stored` holds the published years' actuals only: none of them may go with a removal.
+    if let Some(published) = stored.map(|d| lost_actuals(d, doc))
+        && published > 0
+    {
+        problems.push(problem(format!("このファイルでは、公表済みの年度の実績（{published}件）がある{}や目標値等がなくなります。公表した数値は変えられないため、取り込めません。その{}や目標値等を残してください。", doc.plan.item_label, doc.plan.item_label)));
+    }
+    if problems.is_empty()
+        && plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &doc.plan.slug).await?
+    {
+        problems.push(problem(format!("「{}」という名前の計画（または行政経営方針）がすでにあります。表の上の計画の名前を変えるか、改定として取り込んでください。", doc.plan.name)));
+    }
+    Ok(problems)
+}
+
 pub async fn upload(
     State(state): State<AppState>,
     staff: Staff,
@@ -147,37 +179,7 @@ pub async fn upload(
     let doc = read
         .clone()
         .into_document(city, slug, stored.as_ref().map(|d| d.plan.name.as_str()));
-    let mut problems = read.problems;
-    if problems.is_empty() {
-        let sheet = doc.plan.item_label.clone();
-        problems.extend(doc.problems().into_iter().map(|message| Problem {
-            sheet: sheet.clone(),
-            row: None,
-            col: None,
-            message,
-        }));
-    }
-    // `stored` holds the published years' actuals only: none of them may go with a removal.
-    if let Some(published) = stored.as_ref().map(|d| lost_actuals(d, &doc))
-        && published > 0
-    {
-        problems.push(Problem {
-            sheet: doc.plan.item_label.clone(),
-            row: None,
-            col: None,
-            message: format!("このファイルでは、公表済みの年度の実績（{published}件）がある{}や目標値等がなくなります。公表した数値は変えられないため、取り込めません。その{}や目標値等を残してください。", doc.plan.item_label, doc.plan.item_label),
-        });
-    }
-    if problems.is_empty()
-        && plan_imports::name_taken(&state.pool, mid, &doc.plan.name, &doc.plan.slug).await?
-    {
-        problems.push(Problem {
-            sheet: doc.plan.item_label.clone(),
-            row: None,
-            col: None,
-            message: format!("「{}」という名前の計画（または行政経営方針）がすでにあります。表の上の計画の名前を変えるか、改定として取り込んでください。", doc.plan.name),
-        });
-    }
+    let problems = document_problems(&state, mid, read.problems, &doc, stored.as_ref()).await?;
     if !problems.is_empty() {
         return refuse(&state, staff, &u, errors, problems).await;
     }
