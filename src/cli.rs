@@ -178,6 +178,21 @@ pub async fn export_site(
 /// workbook (the layout `/staff/plans/import` reads) as a new plan or, when the city has a plan
 /// with that slug, a revision of it; prints what it would change, and writes it with `--apply`
 /// (one transaction, as a confirmed upload).
+/// A workbook from a file, its size checked before it is read.
+fn read_workbook(file: &str) -> Result<Vec<crate::import::spreadsheet::Grid>, String> {
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("{file}: {e}"))?
+        .len();
+    if size > crate::import::spreadsheet::MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "{file}: larger than {} bytes",
+            crate::import::spreadsheet::MAX_FILE_BYTES
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    crate::import::spreadsheet::read(file, &bytes).map_err(|e| format!("{file}: {e}"))
+}
+
 pub async fn import_plan(
     state: &crate::state::AppState,
     o: &HashMap<String, String>,
@@ -191,18 +206,7 @@ pub async fn import_plan(
     if let Some(p) = crate::routes::staff::plans::import::slug_problem(slug) {
         return Err(format!("--slug: {p}"));
     }
-    let size = std::fs::metadata(file)
-        .map_err(|e| format!("{file}: {e}"))?
-        .len();
-    if size > crate::import::spreadsheet::MAX_FILE_BYTES as u64 {
-        return Err(format!(
-            "{file}: larger than {} bytes",
-            crate::import::spreadsheet::MAX_FILE_BYTES
-        ));
-    }
-    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-    let grids =
-        crate::import::spreadsheet::read(file, &bytes).map_err(|e| format!("{file}: {e}"))?;
+    let grids = read_workbook(file)?;
     let m = crate::db::public::municipality(&state.pool, city)
         .await
         .map_err(|e| e.to_string())?
