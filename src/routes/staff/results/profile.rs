@@ -82,14 +82,8 @@ fn is_reading(s: &str) -> bool {
 }
 
 /// `POST /staff/departments/{id}/profile`.
-pub async fn save_profile(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-    Form(mut form): Form<ProfileForm>,
-) -> Result<Response> {
-    let department = load(&state, &staff, id).await?;
-    let mut errors = FieldErrors::default();
+/// The head's page as typed, with a message beside each field that is wrong.
+fn read_profile(form: &ProfileForm, errors: &mut FieldErrors) -> Profile {
     let p = Profile {
         head_name: clean(&form.head_name),
         head_name_kana: clean(&form.head_name_kana),
@@ -119,6 +113,18 @@ pub async fn save_profile(
             errors.push(field, format!("{name}は{max}文字以内で入力してください。"));
         }
     }
+    p
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(mut form): Form<ProfileForm>,
+) -> Result<Response> {
+    let department = load(&state, &staff, id).await?;
+    let mut errors = FieldErrors::default();
+    let p = read_profile(&form, &mut errors);
     if !errors.is_empty() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
