@@ -35,49 +35,7 @@ impl PlanDocument {
         let items = data
             .items
             .iter()
-            .map(|i| {
-                let places = data.places.iter().filter(|x| x.item_id == i.id);
-                ItemDoc {
-                    number: i.number,
-                    title: i.title.clone(),
-                    content: i.content.clone(),
-                    sections: i.sections.clone(),
-                    node: places
-                        .clone()
-                        .find(|x| !x.restated)
-                        .map(|x| keys[&x.node_id].clone())
-                        .unwrap_or_default(),
-                    restated: places
-                        .filter(|x| x.restated)
-                        .map(|x| RestatedDoc {
-                            node: keys[&x.node_id].clone(),
-                            number: x.number,
-                        })
-                        .collect(),
-                    indicators: data
-                        .indicators
-                        .iter()
-                        .filter(|x| x.item_id == i.id)
-                        .map(|x| IndicatorDoc {
-                            name: x.name.clone(),
-                            unit: x.unit.clone(),
-                            baseline: x.baseline.clone(),
-                            baseline_year: x.baseline_year,
-                            baseline_value: x.baseline_value.map(|v| v.normalize().to_string()),
-                            comparator: Some(x.comparator.clone()),
-                            targets: (p.first_year..=p.last_year)
-                                .map(|y| {
-                                    targets
-                                        .get(&(x.id, y))
-                                        .copied()
-                                        .unwrap_or(crate::domain::plan::NO_TARGET)
-                                        .to_owned()
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                }
-            })
+            .map(|i| item_doc(data, i, &keys, &targets))
             .collect();
         PlanDocument {
             municipality,
@@ -397,5 +355,57 @@ fn compare_indicators(
             }
             (None, None) => {}
         }
+    }
+}
+
+/// A stored item as a document: its places by node key, its indicators with a target for
+/// every year of the plan (「—」 where there is none).
+fn item_doc(
+    data: &PlanData,
+    i: &crate::db::plans::ItemRow,
+    keys: &HashMap<i64, String>,
+    targets: &HashMap<(i64, i32), &str>,
+) -> ItemDoc {
+    let p = &data.plan;
+    let places = data.places.iter().filter(|x| x.item_id == i.id);
+    ItemDoc {
+        number: i.number,
+        title: i.title.clone(),
+        content: i.content.clone(),
+        sections: i.sections.clone(),
+        node: places
+            .clone()
+            .find(|x| !x.restated)
+            .map(|x| keys[&x.node_id].clone())
+            .unwrap_or_default(),
+        restated: places
+            .filter(|x| x.restated)
+            .map(|x| RestatedDoc {
+                node: keys[&x.node_id].clone(),
+                number: x.number,
+            })
+            .collect(),
+        indicators: data
+            .indicators
+            .iter()
+            .filter(|x| x.item_id == i.id)
+            .map(|x| IndicatorDoc {
+                name: x.name.clone(),
+                unit: x.unit.clone(),
+                baseline: x.baseline.clone(),
+                baseline_year: x.baseline_year,
+                baseline_value: x.baseline_value.map(|v| v.normalize().to_string()),
+                comparator: Some(x.comparator.clone()),
+                targets: (p.first_year..=p.last_year)
+                    .map(|y| {
+                        targets
+                            .get(&(x.id, y))
+                            .copied()
+                            .unwrap_or(crate::domain::plan::NO_TARGET)
+                            .to_owned()
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
