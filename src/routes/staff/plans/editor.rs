@@ -55,6 +55,37 @@ impl HeadForm {
         }
     }
 
+    /// The hierarchy's level names, one per line, at least as many as the tree is deep.
+    fn checked_levels(&self, depth: usize, errors: &mut FieldErrors) -> Vec<String> {
+        let levels: Vec<String> = self
+            .levels
+            .lines()
+            .map(|l| l.split_whitespace().collect::<String>())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if levels.is_empty() {
+            errors.push(
+                "levels",
+                "階層の名前を1行に1つ入力してください（例：視点、基本目標、施策）。",
+            );
+        } else if levels.len() > limits::MAX_LEVELS
+            || levels.iter().any(|l| too_long(l, limits::LEVEL_NAME_MAX))
+        {
+            errors.push(
+                "levels",
+                "階層は6段まで、名前は20文字以内で入力してください。",
+            );
+        } else if levels.len() < depth {
+            errors.push(
+                "levels",
+                format!(
+                    "この計画の体系は{depth}段あります。階層の名前を{depth}つ以上入力してください。"
+                ),
+            );
+        }
+        levels
+    }
+
     /// The head, or the messages beside the fields; `depth` is how deep the tree already is.
     fn check(&self, depth: usize, errors: &mut FieldErrors) -> Option<Head> {
         let name = self.name.trim();
@@ -94,32 +125,7 @@ impl HeadForm {
             }
             _ => {}
         }
-        let levels: Vec<String> = self
-            .levels
-            .lines()
-            .map(|l| l.split_whitespace().collect::<String>())
-            .filter(|l| !l.is_empty())
-            .collect();
-        if levels.is_empty() {
-            errors.push(
-                "levels",
-                "階層の名前を1行に1つ入力してください（例：視点、基本目標、施策）。",
-            );
-        } else if levels.len() > limits::MAX_LEVELS
-            || levels.iter().any(|l| too_long(l, limits::LEVEL_NAME_MAX))
-        {
-            errors.push(
-                "levels",
-                "階層は6段まで、名前は20文字以内で入力してください。",
-            );
-        } else if levels.len() < depth {
-            errors.push(
-                "levels",
-                format!(
-                    "この計画の体系は{depth}段あります。階層の名前を{depth}つ以上入力してください。"
-                ),
-            );
-        }
+        let levels = self.checked_levels(depth, errors);
         let item_label = self.item_label.trim();
         if item_label.is_empty() || too_long(item_label, limits::ITEM_LABEL_MAX) {
             errors.push(

@@ -182,6 +182,25 @@ impl ItemForm {
 }
 
 /// The item the form describes, or the messages beside its fields.
+/// The item's number (1–99999) as typed, not one another item or 再掲 uses (0 when wrong).
+fn item_number(typed: &str, taken: &[i32], item_label: &str, errors: &mut FieldErrors) -> i32 {
+    match typed.trim().parse::<i32>() {
+        Ok(n) if limits::ITEM_NUMBERS.contains(&n) => {
+            if taken.contains(&n) {
+                errors.push(
+                    "number",
+                    format!("番号「-{n}」はほかの{item_label}（または再掲）で使われています。"),
+                );
+            }
+            n
+        }
+        _ => {
+            errors.push("number", "番号を1から99999までの数字で入力してください。");
+            0
+        }
+    }
+}
+
 pub(super) fn check(
     form: &ItemForm,
     data: &PlanData,
@@ -195,24 +214,7 @@ pub(super) fn check(
         .filter(|p| Some(p.item_id) != own_id)
         .map(|p| p.number)
         .collect();
-    let number = match form.number.trim().parse::<i32>() {
-        Ok(n) if limits::ITEM_NUMBERS.contains(&n) => {
-            if taken.contains(&n) {
-                errors.push(
-                    "number",
-                    format!(
-                        "番号「-{n}」はほかの{}（または再掲）で使われています。",
-                        data.plan.item_label
-                    ),
-                );
-            }
-            n
-        }
-        _ => {
-            errors.push("number", "番号を1から99999までの数字で入力してください。");
-            0
-        }
-    };
+    let number = item_number(&form.number, &taken, &data.plan.item_label, errors);
     let title = form.title.split_whitespace().collect::<Vec<_>>().join(" ");
     if title.is_empty() {
         errors.push(
