@@ -208,31 +208,25 @@ pub async fn save_actuals(
         .and_then(|y| y.parse().ok())
         .ok_or(AppError::BadRequest)?;
     check_year(&data, year)?;
-    let page = form_page(
-        &state,
-        staff.clone(),
-        &data,
-        number,
-        year,
-        None,
-        FieldErrors::default(),
-        false,
-    )?;
+    let page_of = |data: &PlanData, typed, errors, conflict| {
+        form_page(
+            &state,
+            staff.clone(),
+            data,
+            number,
+            year,
+            typed,
+            errors,
+            conflict,
+        )
+    };
+    let page = page_of(&data, None, FieldErrors::default(), false)?;
     let mut errors = FieldErrors::default();
     let (note, note_version) = read_note(&page, &form, &mut errors);
     let writes = read_fields(&page.fields, &form, &mut errors);
     let mid = staff.municipality_id;
     if !errors.is_empty() {
-        let page = form_page(
-            &state,
-            staff,
-            &data,
-            number,
-            year,
-            Some(&form),
-            errors,
-            false,
-        )?;
+        let page = page_of(&data, Some(&form), errors, false)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = crate::routes::staff::plans::lock(&state, mid, &slug).await?;
@@ -257,16 +251,7 @@ pub async fn save_actuals(
     if !saved {
         tx.rollback().await?;
         let fresh = load(&state, &staff, &slug).await?;
-        let page = form_page(
-            &state,
-            staff,
-            &fresh,
-            number,
-            year,
-            Some(&form),
-            FieldErrors::default(),
-            true,
-        )?;
+        let page = page_of(&fresh, Some(&form), FieldErrors::default(), true)?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     tx.commit().await?;

@@ -27,6 +27,35 @@ pub struct IndicatorForm {
     pub(super) remove: bool,
 }
 
+impl IndicatorForm {
+    /// A stored indicator as the form shows it, with its target in each of `years`.
+    fn of(data: &PlanData, x: &crate::db::plans::IndicatorRow, years: &[i32]) -> Self {
+        IndicatorForm {
+            id: x.id.to_string(),
+            name: x.name.clone(),
+            unit: x.unit.clone(),
+            baseline: x.baseline.clone().unwrap_or_default(),
+            baseline_year: x.baseline_year.map(|y| y.to_string()).unwrap_or_default(),
+            baseline_value: x
+                .baseline_value
+                .map(|v| v.normalize().to_string())
+                .unwrap_or_default(),
+            comparator: x.comparator.clone(),
+            targets: years
+                .iter()
+                .map(|y| {
+                    data.targets
+                        .iter()
+                        .find(|t| t.indicator_id == x.id && t.year == *y)
+                        .map(|t| t.written.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            remove: false,
+        }
+    }
+}
+
 /// The item form's fields as typed.
 #[derive(Debug, Clone, Default)]
 pub struct ItemForm {
@@ -134,29 +163,7 @@ impl ItemForm {
             .indicators
             .iter()
             .filter(|x| x.item_id == item.id)
-            .map(|x| IndicatorForm {
-                id: x.id.to_string(),
-                name: x.name.clone(),
-                unit: x.unit.clone(),
-                baseline: x.baseline.clone().unwrap_or_default(),
-                baseline_year: x.baseline_year.map(|y| y.to_string()).unwrap_or_default(),
-                baseline_value: x
-                    .baseline_value
-                    .map(|v| v.normalize().to_string())
-                    .unwrap_or_default(),
-                comparator: x.comparator.clone(),
-                targets: years
-                    .iter()
-                    .map(|y| {
-                        data.targets
-                            .iter()
-                            .find(|t| t.indicator_id == x.id && t.year == *y)
-                            .map(|t| t.written.clone())
-                            .unwrap_or_default()
-                    })
-                    .collect(),
-                remove: false,
-            })
+            .map(|x| IndicatorForm::of(data, x, &years))
             .collect();
         indicators.push(IndicatorForm {
             targets: vec![String::new(); years.len()],
