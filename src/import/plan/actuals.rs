@@ -158,6 +158,29 @@ fn find_indicator<'a>(
     indicator.ok_or_else(|| (false, format!("-{n} に目標値等「{name}」はありません。")))
 }
 
+/// The actual as written: a number where the target is one, else a word of at most 100.
+fn written_value(
+    written: &str,
+    numeric: bool,
+    n: i32,
+    indicator: &str,
+) -> Result<(Option<rust_decimal::Decimal>, Option<String>), String> {
+    let (value, word) = match PlanValue::parse(written) {
+        None => (None, None),
+        Some(PlanValue::Number(v)) if numeric => (Some(v), None),
+        Some(_) if numeric => {
+            return Err(format!(
+                "-{n}「{indicator}」の実績は数値で書いてください（例：75、▲554）。"
+            ));
+        }
+        Some(v) => (None, Some(v.display())),
+    };
+    if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
+        return Err("実績は100文字以内で書いてください。".into());
+    }
+    Ok((value, word))
+}
+
 fn row_actual(
     grid: &Grid,
     r: usize,
@@ -202,26 +225,8 @@ fn row_actual(
     let achieved_text = achieved_col.map(cell).unwrap_or_default();
     let achieved = achieved_in(&achieved_text)
         .map_err(|message| problem(achieved_col.unwrap_or(actual_col), message))?;
-    let (value, word) = match PlanValue::parse(&written) {
-        None => (None, None),
-        Some(PlanValue::Number(v)) if numeric => (Some(v), None),
-        Some(_) if numeric => {
-            return Err(problem(
-                actual_col,
-                format!(
-                    "-{n}「{}」の実績は数値で書いてください（例：75、▲554）。",
-                    indicator.name
-                ),
-            ));
-        }
-        Some(v) => (None, Some(v.display())),
-    };
-    if word.as_ref().is_some_and(|w| w.chars().count() > 100) {
-        return Err(problem(
-            actual_col,
-            "実績は100文字以内で書いてください。".into(),
-        ));
-    }
+    let (value, word) = written_value(&written, numeric, n, &indicator.name)
+        .map_err(|message| problem(actual_col, message))?;
     if !numeric && word.is_some() && achieved.is_none() {
         return Err(problem(
             achieved_col.unwrap_or(actual_col),

@@ -225,22 +225,19 @@ pub async fn save_results(
         )
             .into_response());
     }
-    let result = InitiativeResult {
+    let result = InitiativeResult::judged(
         performance,
         outcome,
-        status_override: override_status.map(|s| s.as_str().to_owned()),
-        override_reason: override_status.map(|_| override_reason.clone()),
+        override_status,
+        &override_reason,
         version,
-    };
-    let write = Write {
-        department: &department,
-        initiative: &initiative,
-        current: &current,
-        version,
-        result: &result,
-        parsed: &parsed,
-    };
-    let saved = write_results(&state, &staff, write).await?;
+    );
+    let saved = write_results(
+        &state,
+        &staff,
+        Write::new(&department, &initiative, &current, &result, &parsed),
+    )
+    .await?;
     if !saved {
         let mut errors = FieldErrors::default();
         errors.push("performance", "他の人が先にこの取組の実績を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
@@ -384,6 +381,25 @@ struct Write<'a> {
     version: i32,
     result: &'a InitiativeResult,
     parsed: &'a [posted::Criterion],
+}
+
+impl<'a> Write<'a> {
+    fn new(
+        department: &'a DepartmentCtx,
+        initiative: &'a InitiativeCtx,
+        current: &'a InitiativeResult,
+        result: &'a InitiativeResult,
+        parsed: &'a [posted::Criterion],
+    ) -> Self {
+        Write {
+            department,
+            initiative,
+            current,
+            version: result.version,
+            result,
+            parsed,
+        }
+    }
 }
 
 /// Saves the results and the criteria's actuals with their audit entry, through the one

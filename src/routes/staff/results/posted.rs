@@ -148,3 +148,23 @@ pub fn status_override(
     }
     Ok(status)
 }
+
+impl InitiativeResult {
+    /// The results to store: the texts, and the status set by hand with its reason (none
+    /// without a status), and the version the form was read at.
+    pub fn judged(
+        performance: Vec<String>,
+        outcome: Vec<String>,
+        status: Option<Status>,
+        reason: &str,
+        version: i32,
+    ) -> InitiativeResult {
+        InitiativeResult {
+            performance,
+            outcome,
+            status_override: status.map(|s| s.as_str().to_owned()),
+            override_reason: status.map(|_| reason.to_owned()),
+            version,
+        }
+    }
+}
