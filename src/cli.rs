@@ -174,10 +174,6 @@ pub async fn export_site(
     ))
 }
 
-/// `import-plan --city kazo --slug gyosei-keiei-3 --file plan.xlsx [--apply]`: reads a plan
-/// workbook (the layout `/staff/plans/import` reads) as a new plan or, when the city has a plan
-/// with that slug, a revision of it; prints what it would change, and writes it with `--apply`
-/// (one transaction, as a confirmed upload).
 /// A workbook from a file, its size checked before it is read.
 fn read_workbook(file: &str) -> Result<Vec<crate::import::spreadsheet::Grid>, String> {
     let size = std::fs::metadata(file)
@@ -193,6 +189,10 @@ fn read_workbook(file: &str) -> Result<Vec<crate::import::spreadsheet::Grid>, St
     crate::import::spreadsheet::read(file, &bytes).map_err(|e| format!("{file}: {e}"))
 }
 
+/// `import-plan --city kazo --slug gyosei-keiei-3 --file plan.xlsx [--apply]`: reads a plan
+/// workbook (the layout `/staff/plans/import` reads) as a new plan or, when the city has a plan
+/// with that slug, a revision of it; prints what it would change, and writes it with `--apply`
+/// (one transaction, as a confirmed upload).
 pub async fn import_plan(
     state: &crate::state::AppState,
     o: &HashMap<String, String>,

@@ -284,9 +284,6 @@ pub const STRUCTURE_SHEET: &str = "体系";
 /// Its columns.
 pub const STRUCTURE_HEADERS: [&str; 5] = ["階層番号", "階層", "番号", "名称", "説明"];
 
-/// A year's actuals workbook: one row per indicator with a target that year — 番号, 取組項目,
-/// 目標値等, 単位, the target, and the columns to fill: 実績 (the recorded one if any) and 達成
-/// (for a word target). It reads back through the actuals import.
 /// An indicator's recorded actual in `year` as written, and 「達成」/「未達成」 where recorded.
 fn recorded(data: &PlanData, indicator: i64, year: i32) -> (String, &'static str) {
     let actual = data
@@ -308,6 +305,9 @@ fn recorded(data: &PlanData, indicator: i64, year: i32) -> (String, &'static str
     (written, achieved)
 }
 
+/// A year's actuals workbook: one row per indicator with a target that year — 番号, 取組項目,
+/// 目標値等, 単位, the target, and the columns to fill: 実績 (the recorded one if any) and 達成
+/// (for a word target). It reads back through the actuals import.
 pub fn actuals_workbook(
     data: &PlanData,
     year: i32,

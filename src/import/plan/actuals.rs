@@ -135,9 +135,6 @@ struct Cols {
     achieved: Option<usize>,
 }
 
-/// One row's actual for item `n` (its `position`-th indicator row), None when there is none
-/// to record, or the problem at its place.
-#[allow(clippy::too_many_arguments)]
 /// The indicator a row names: by name under the item numbered `n`, or the `position`-th when
 /// the row leaves the name empty. Err((whether the item itself is missing, message)).
 fn find_indicator<'a>(
@@ -181,6 +178,9 @@ fn written_value(
     Ok((value, word))
 }
 
+/// One row's actual for item `n` (its `position`-th indicator row), None when there is none
+/// to record, or the problem at its place.
+#[allow(clippy::too_many_arguments)]
 fn row_actual(
     grid: &Grid,
     r: usize,

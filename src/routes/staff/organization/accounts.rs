@@ -98,7 +98,6 @@ fn parse_role(value: &str) -> Option<(&'static str, Option<&str>)> {
     }
 }
 
-/// `POST /staff/admin/users`: an account with a first role.
 /// 3–40 of A–Z a–z 0–9 . _ - (as the database's CHECK says).
 fn username_allowed(username: &str) -> bool {
     (3..=40).contains(&username.len())
@@ -107,6 +106,7 @@ fn username_allowed(username: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
+/// `POST /staff/admin/users`: an account with a first role.
 pub async fn create_user(
     State(state): State<AppState>,
     staff: Staff,

@@ -65,7 +65,6 @@ pub struct PillarForm {
     viewpoint: String,
 }
 
-/// `POST /staff/admin/pillars` (new) and `POST /staff/admin/pillars/{id}` (edit).
 /// A pillar's number, title and 視点 paragraphs as typed, with a message beside each field
 /// that is wrong (fields named with `prefix`: one form per pillar on the page).
 fn read_pillar(
@@ -106,6 +105,7 @@ fn read_pillar(
     (number, title, viewpoint)
 }
 
+/// `POST /staff/admin/pillars` (new) and `POST /staff/admin/pillars/{id}` (edit).
 async fn save_pillar(
     state: AppState,
     staff: Staff,

@@ -56,7 +56,6 @@ pub struct ActualsFormPage {
     conflict: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
 /// An indicator's row of the form, when it has a target in `year`: the stored actual, or
 /// what was typed.
 fn actual_field(
@@ -110,6 +109,7 @@ fn actual_field(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form_page(
     state: &AppState,
     staff: Staff,

@@ -113,8 +113,6 @@ pub fn slug_problem(slug: &str) -> Option<&'static str> {
     }
 }
 
-/// `POST /staff/plans/import`: reads the workbook and, when it reads cleanly, keeps it for
-/// the preview.
 /// What stops a plan document read from a workbook: the reader's problems, then the
 /// document's own, published actuals it would lose, and a name another plan has.
 async fn document_problems(
@@ -147,6 +145,8 @@ async fn document_problems(
     Ok(problems)
 }
 
+/// `POST /staff/plans/import`: reads the workbook and, when it reads cleanly, keeps it for
+/// the preview.
 pub async fn upload(
     State(state): State<AppState>,
     staff: Staff,

@@ -188,7 +188,6 @@ impl ItemForm {
     }
 }
 
-/// The item the form describes, or the messages beside its fields.
 /// The item's number (1–99999) as typed, not one another item or 再掲 uses (0 when wrong).
 fn item_number(typed: &str, taken: &[i32], item_label: &str, errors: &mut FieldErrors) -> i32 {
     match typed.trim().parse::<i32>() {
@@ -208,6 +207,7 @@ fn item_number(typed: &str, taken: &[i32], item_label: &str, errors: &mut FieldE
     }
 }
 
+/// The item the form describes, or the messages beside its fields.
 pub(super) fn check(
     form: &ItemForm,
     data: &PlanData,

@@ -81,7 +81,6 @@ fn is_reading(s: &str) -> bool {
         .all(|c| matches!(c, 'ぁ'..='ゖ' | 'ー' | ' ' | '\u{3000}'))
 }
 
-/// `POST /staff/departments/{id}/profile`.
 /// The head's page as typed, with a message beside each field that is wrong.
 fn read_profile(form: &ProfileForm, errors: &mut FieldErrors) -> Profile {
     let p = Profile {
@@ -116,6 +115,7 @@ fn read_profile(form: &ProfileForm, errors: &mut FieldErrors) -> Profile {
     p
 }
 
+/// `POST /staff/departments/{id}/profile`.
 pub async fn save_profile(
     State(state): State<AppState>,
     staff: Staff,
