@@ -47,4 +47,9 @@ trap cleanup EXIT
 export DATABASE_URL="$url" SQLX_OFFLINE=false
 sqlx database create
 sqlx migrate run --source migrations >/dev/null
-cargo sqlx prepare "$@" -- --all-targets
+if [ "${1:-}" = "--check" ]; then
+    cargo sqlx prepare --check -- --all-targets
+else
+    # build.rs records the migrations' hash beside the data (an offline build compares it).
+    MOKUHYO_SQLX_PREPARE=write cargo sqlx prepare -- --all-targets
+fi
