@@ -29,7 +29,9 @@ fn migrations_hash(dir: &Path) -> String {
     for f in files {
         h = fnv(f.file_name().unwrap().to_string_lossy().as_bytes(), h);
         // Line endings do not change a schema.
-        let text = std::fs::read_to_string(&f).expect("a migration").replace("\r\n", "\n");
+        let text = std::fs::read_to_string(&f)
+            .expect("a migration")
+            .replace("\r\n", "\n");
         h = fnv(text.as_bytes(), h);
     }
     format!("{h:016x}")

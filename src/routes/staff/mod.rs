@@ -15,6 +15,7 @@ pub mod publishing;
 pub mod results;
 pub mod sheets;
 
+pub mod audit;
 mod form;
 
 use crate::auth::Staff;

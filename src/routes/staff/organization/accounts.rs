@@ -2,9 +2,9 @@
 
 use crate::auth::{Staff, password};
 use crate::db::admin::{self as adb, UserRow};
-use crate::db::editing::{self, AuditEntry};
 use crate::db::staff::{self as staff_db, GrantError, grant_role};
 use crate::error::{AppError, Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::years::Typed;
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
@@ -166,21 +166,10 @@ pub async fn create_user(
         Err(_) => return Err(AppError::NotFound),
     }
     let after = serde_json::json!({ "username": username, "display_name": display_name, "role": form.role });
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "create",
-            entity: "app_user",
-            entity_id: user_id,
-            department_id: None,
-            goal_id: None,
-            before: None,
-            after: Some(&after),
-        },
-    )
-    .await?;
+    Audit::of("create", "app_user", user_id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
 }
@@ -224,21 +213,10 @@ pub async fn add_role(
         Err(_) => return Err(AppError::NotFound),
     }
     let after = serde_json::json!({ "role": form.role });
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: "app_user",
-            entity_id: id,
-            department_id: None,
-            goal_id: None,
-            before: None,
-            after: Some(&after),
-        },
-    )
-    .await?;
+    Audit::of("update", "app_user", id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
 }
@@ -266,21 +244,10 @@ pub async fn remove_role(
     let mut tx = state.pool.begin().await?;
     staff_db::delete_role_assignment(&mut tx, mid, id).await?;
     let before = serde_json::json!({ "role": role, "role_assignment": id });
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "delete",
-            entity: "role_assignment",
-            entity_id: id,
-            department_id: None,
-            goal_id: None,
-            before: Some(&before),
-            after: None,
-        },
-    )
-    .await?;
+    Audit::of("delete", "role_assignment", id)
+        .before(&before)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
 }
@@ -309,21 +276,10 @@ pub async fn set_disabled(
     let mut tx = state.pool.begin().await?;
     staff_db::set_disabled(&mut tx, mid, id, disabled).await?;
     let after = serde_json::json!({ "disabled": disabled });
-    editing::audit(
-        &mut tx,
-        mid,
-        AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: "app_user",
-            entity_id: id,
-            department_id: None,
-            goal_id: None,
-            before: None,
-            after: Some(&after),
-        },
-    )
-    .await?;
+    Audit::of("update", "app_user", id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
 }

@@ -12,7 +12,8 @@ use crate::auth::Staff;
 use crate::db::admin::{self as adb, OrgDepartment, OrgSection};
 use crate::db::editing::{self, Item};
 use crate::error::{AppError, Result, render};
-use crate::routes::staff::organization::years::{Typed, audit_entry};
+use crate::routes::staff::audit::Audit;
+use crate::routes::staff::organization::years::Typed;
 use crate::routes::staff::{FieldErrors, Place, clean, move_recorded, require};
 use crate::state::AppState;
 use askama::Template;
@@ -193,20 +194,11 @@ pub async fn create_department(
         Err(e) => return Err(e.into()),
     };
     let after = serde_json::json!({ "name": name, "slug": slug });
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "create",
-            "department",
-            id,
-            Some(id),
-            Some(&after),
-            None,
-        ),
-    )
-    .await?;
+    Audit::of("create", "department", id)
+        .department(id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
 }
@@ -301,20 +293,11 @@ pub async fn delete_department(
     let mut tx = state.pool.begin().await?;
     editing::delete_any(&mut tx, Item::Department, staff.municipality_id, id).await?;
     let before = serde_json::json!({ "name": department.name, "slug": department.slug });
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "delete",
-            "department",
-            id,
-            Some(id),
-            None,
-            Some(&before),
-        ),
-    )
-    .await?;
+    Audit::of("delete", "department", id)
+        .department(id)
+        .before(&before)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}")).into_response())
 }
@@ -389,16 +372,12 @@ pub(super) async fn rename(
         serde_json::json!({ "name": target.old_name }),
         serde_json::json!({ "name": name }),
     );
-    let entry = audit_entry(
-        &staff,
-        "update",
-        target.item.table(),
-        target.id,
-        Some(target.department_id),
-        Some(&after),
-        Some(&before),
-    );
-    editing::audit(&mut tx, staff.municipality_id, entry).await?;
+    Audit::of("update", target.item.table(), target.id)
+        .department(target.department_id)
+        .before(&before)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#{}", target.anchor)).into_response())
 }

@@ -2,10 +2,10 @@
 
 use crate::auth::Staff;
 use crate::db::admin as adb;
-use crate::db::editing;
 use crate::db::public as q;
 use crate::error::{AppError, Result, render};
-use crate::routes::staff::organization::years::{Typed, audit_entry};
+use crate::routes::staff::audit::Audit;
+use crate::routes::staff::organization::years::Typed;
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
 use askama::Template;
@@ -152,8 +152,10 @@ async fn save_pillar(
     };
     let after = serde_json::json!({ "number": number, "title": title, "viewpoint": viewpoint });
     let action = if id.is_some() { "update" } else { "create" };
-    let entry = audit_entry(&staff, action, "pillar", saved, None, Some(&after), None);
-    editing::audit(&mut tx, mid, entry).await?;
+    Audit::of(action, "pillar", saved)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/pillars#pillar-{saved}")).into_response())
 }

@@ -2,11 +2,10 @@
 //! organization put right): its initiatives and its chief's role go with it.
 
 use crate::auth::Staff;
-use crate::db::editing;
 use crate::error::Result;
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::organization_error;
 use crate::routes::staff::organization::sections::section_year;
-use crate::routes::staff::organization::years::audit_entry;
 use crate::routes::staff::require;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -66,16 +65,12 @@ pub async fn transfer_section(
         "goals_copied": carried.goals_copied,
         "initiatives_moved": carried.initiatives,
     });
-    let entry = audit_entry(
-        &staff,
-        "move",
-        "section",
-        id,
-        Some(target),
-        Some(&after),
-        Some(&before),
-    );
-    editing::audit(&mut tx, mid, entry).await?;
+    Audit::of("move", "section", id)
+        .department(target)
+        .before(&before)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#section-{id}")).into_response())
 }

@@ -5,7 +5,7 @@ use crate::auth::Staff;
 use crate::db::admin::{self as adb, OrgSection};
 use crate::db::editing::{self, Item};
 use crate::error::{AppError, Result};
-use crate::routes::staff::organization::years::audit_entry;
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::{
     NameForm, Renamed, department_year, organization_error, rename, valid_name,
 };
@@ -87,20 +87,11 @@ pub async fn create_section(
         Err(e) => return Err(e.into()),
     };
     let after = serde_json::json!({ "name": name });
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "create",
-            "section",
-            sid,
-            Some(id),
-            Some(&after),
-            None,
-        ),
-    )
-    .await?;
+    Audit::of("create", "section", sid)
+        .department(id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
 }
@@ -160,20 +151,11 @@ pub async fn delete_section(
     let mut tx = state.pool.begin().await?;
     editing::delete_any(&mut tx, Item::Section, staff.municipality_id, id).await?;
     let before = serde_json::json!({ "name": section.name });
-    editing::audit(
-        &mut tx,
-        staff.municipality_id,
-        audit_entry(
-            &staff,
-            "delete",
-            "section",
-            id,
-            Some(section.department_id),
-            None,
-            Some(&before),
-        ),
-    )
-    .await?;
+    Audit::of("delete", "section", id)
+        .department(section.department_id)
+        .before(&before)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/admin/years/{year}#department-{}",

@@ -2,9 +2,10 @@
 //! its list of goal categories, managed by planning staff.
 
 use crate::auth::Staff;
-use crate::db::{editing, settings};
+use crate::db::settings;
 use crate::error::{Result, render};
-use crate::routes::staff::organization::years::{Typed, audit_entry};
+use crate::routes::staff::audit::Audit;
+use crate::routes::staff::organization::years::Typed;
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
 use askama::Template;
@@ -115,16 +116,10 @@ pub async fn save_layout(
         let in_use = settings::save_layout(&mut tx, mid, &form.layout, &names).await?;
         if in_use.is_empty() {
             let after = serde_json::json!({ "layout": form.layout, "categories": names });
-            let entry = audit_entry(
-                &staff,
-                "update",
-                "municipality",
-                mid,
-                None,
-                Some(&after),
-                None,
-            );
-            editing::audit(&mut tx, mid, entry).await?;
+            Audit::of("update", "municipality", mid)
+                .after(&after)
+                .record(&mut tx, &staff)
+                .await?;
             tx.commit().await?;
             return Ok(Redirect::to("/staff/admin/layout").into_response());
         }

@@ -4,8 +4,8 @@
 
 use crate::auth::Staff;
 use crate::db::admin::{self as adb, YearRow};
-use crate::db::editing::{self, AuditEntry};
 use crate::error::{AppError, Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
 use askama::Template;
@@ -23,27 +23,6 @@ pub struct Typed(pub HashMap<String, String>);
 impl Typed {
     pub fn get(&self, key: &str) -> &str {
         self.0.get(key).map(String::as_str).unwrap_or("")
-    }
-}
-
-pub(crate) fn audit_entry<'a>(
-    staff: &Staff,
-    action: &'static str,
-    entity: &'static str,
-    id: i64,
-    department: Option<i64>,
-    after: Option<&'a serde_json::Value>,
-    before: Option<&'a serde_json::Value>,
-) -> AuditEntry<'a, serde_json::Value> {
-    AuditEntry {
-        user_id: staff.user_id,
-        action,
-        entity,
-        entity_id: id,
-        department_id: department,
-        goal_id: None,
-        before,
-        after,
     }
 }
 
@@ -236,16 +215,10 @@ pub async fn create_year(
         Err(e) => return Err(e.into()),
     };
     let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
-    let entry = audit_entry(
-        &staff,
-        "create",
-        "fiscal_year",
-        id,
-        None,
-        Some(&after),
-        None,
-    );
-    editing::audit(&mut tx, mid, entry).await?;
+    Audit::of("create", "fiscal_year", id)
+        .after(&after)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     // Made from a later year: the organization page says so.
     let to = match source {

@@ -8,6 +8,7 @@ use crate::db::plans::PlanData;
 use crate::error::{AppError, Result, render};
 use crate::import::layout::Problem;
 use crate::import::plan::actuals::{self, ActualRow};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::imports::read_upload;
 use crate::routes::staff::plans::import::read_grids;
 use crate::routes::staff::require;
@@ -306,16 +307,10 @@ pub async fn confirm(
         .await?;
     }
     crate::db::plan_imports::set_actuals_import_state(&mut tx, id, "applied").await?;
-    crate::routes::staff::plans::editor::audit(
-        &mut tx,
-        &staff,
-        "import",
-        "plan_actuals",
-        data.plan.id,
-        None,
-        Some(&s.filename),
-    )
-    .await?;
+    Audit::of("import", "plan_actuals", data.plan.id)
+        .after(&s.filename)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}/actuals-imports/{id}")).into_response())
 }

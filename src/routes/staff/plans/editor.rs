@@ -8,6 +8,7 @@ use crate::db::plan_edit::{self, Head};
 use crate::db::plans::PlanData;
 use crate::domain::plan_limits::{self as limits, too_long};
 use crate::error::{Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::plans::import::slug_problem;
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
@@ -233,35 +234,12 @@ pub async fn create_plan(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let id = plan_edit::create_plan(&mut tx, mid, &slug, &head).await?;
-    audit(&mut tx, &staff, "create", "plan", id, None, Some(&head)).await?;
+    Audit::of("create", "plan", id)
+        .after(&head)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}")).into_response())
-}
-
-pub(super) async fn audit<T: serde::Serialize>(
-    tx: &mut sqlx::PgConnection,
-    staff: &Staff,
-    action: &'static str,
-    entity: &'static str,
-    id: i64,
-    before: Option<&T>,
-    after: Option<&T>,
-) -> sqlx::Result<()> {
-    crate::db::editing::audit(
-        tx,
-        staff.municipality_id,
-        crate::db::editing::AuditEntry {
-            user_id: staff.user_id,
-            action,
-            entity,
-            entity_id: id,
-            department_id: None,
-            goal_id: None,
-            before,
-            after,
-        },
-    )
-    .await
 }
 
 /// A node on the overview, depth first.
@@ -478,16 +456,11 @@ pub async fn save_head(
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     let before = HeadForm::of(&data);
-    audit(
-        &mut tx,
-        &staff,
-        "update",
-        "plan",
-        data.plan.id,
-        Some(&before.levels),
-        Some(&head.levels.join("\n")),
-    )
-    .await?;
+    Audit::of("update", "plan", data.plan.id)
+        .before(&before.levels)
+        .after(&head.levels.join("\n"))
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}?saved=1")).into_response())
 }

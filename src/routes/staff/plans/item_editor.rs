@@ -8,7 +8,7 @@ use crate::db::plan_edit;
 use crate::db::plans::PlanData;
 use crate::error::{AppError, Result, render};
 use crate::import::plan::{ItemDoc, PlanCity, PlanDocument, node_keys};
-use crate::routes::staff::plans::editor::audit;
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::plans::item_form::{IndicatorForm, ItemForm, check};
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
@@ -376,16 +376,11 @@ async fn save_item(
     .await?;
     let item_id = plan_edit::item_id(&mut tx, data.plan.id, item.number).await?;
     let action = if stored.is_some() { "update" } else { "create" };
-    audit(
-        &mut tx,
-        &staff,
-        action,
-        "plan_item",
-        item_id,
-        before.as_ref(),
-        Some(&item),
-    )
-    .await?;
+    Audit::of(action, "plan_item", item_id)
+        .before_opt(before.as_ref())
+        .after(&item)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/staff/plans/{slug}/items/{}/edit?saved=1",
@@ -462,16 +457,10 @@ pub async fn delete(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&p)?).into_response());
     }
     if plan_edit::delete_item(&mut tx, staff.municipality_id, data.plan.id, item.id).await? {
-        audit(
-            &mut tx,
-            &staff,
-            "delete",
-            "plan_item",
-            item.id,
-            before.as_ref(),
-            None,
-        )
-        .await?;
+        Audit::of("delete", "plan_item", item.id)
+            .before_opt(before.as_ref())
+            .record(&mut tx, &staff)
+            .await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}")).into_response())

@@ -6,7 +6,8 @@ use crate::db::plan_edit::{self, Node};
 use crate::db::plans::PlanData;
 use crate::domain::plan_limits as limits;
 use crate::error::{AppError, Result, render};
-use crate::routes::staff::plans::editor::{audit, node_text};
+use crate::routes::staff::audit::Audit;
+use crate::routes::staff::plans::editor::node_text;
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
 use askama::Template;
@@ -275,16 +276,10 @@ pub async fn create(
         &node,
     )
     .await?;
-    audit(
-        &mut tx,
-        &staff,
-        "create",
-        "plan_node",
-        id,
-        None,
-        Some(&node),
-    )
-    .await?;
+    Audit::of("create", "plan_node", id)
+        .after(&node)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())
 }
@@ -374,16 +369,11 @@ pub async fn save(
         title: before.title.clone(),
         description: before.description.clone(),
     };
-    audit(
-        &mut tx,
-        &staff,
-        "update",
-        "plan_node",
-        id,
-        Some(&old),
-        Some(&node),
-    )
-    .await?;
+    Audit::of("update", "plan_node", id)
+        .before(&old)
+        .after(&node)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())
 }
@@ -409,7 +399,10 @@ pub async fn delete(
         )
             .into_response());
     }
-    audit(&mut tx, &staff, "delete", "plan_node", id, Some(&old), None).await?;
+    Audit::of("delete", "plan_node", id)
+        .before(&old)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}")).into_response())
 }
@@ -444,16 +437,10 @@ pub async fn move_node(
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
     find(&data, id)?;
     if plan_edit::move_node(&mut tx, data.plan.id, id, form.direction == "up").await? {
-        audit::<String>(
-            &mut tx,
-            &staff,
-            "move",
-            "plan_node",
-            id,
-            None,
-            Some(&form.direction),
-        )
-        .await?;
+        Audit::of("move", "plan_node", id)
+            .after(&form.direction)
+            .record(&mut tx, &staff)
+            .await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}#node-{id}")).into_response())

@@ -6,7 +6,8 @@ use crate::auth::Staff;
 use crate::db::plans;
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::FieldErrors;
-use crate::routes::staff::plans::editor::{audit, overview_with};
+use crate::routes::staff::audit::Audit;
+use crate::routes::staff::plans::editor::overview_with;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -35,7 +36,9 @@ pub async fn set_publication(
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
     if plans::set_plan_published(&mut tx, staff.municipality_id, data.plan.id, publish).await? {
         let action = if publish { "publish" } else { "withdraw" };
-        audit::<()>(&mut tx, &staff, action, "plan", data.plan.id, None, None).await?;
+        Audit::of(action, "plan", data.plan.id)
+            .record(&mut tx, &staff)
+            .await?;
     }
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/plans/{slug}?saved=1#publication")).into_response())
@@ -59,7 +62,9 @@ pub async fn delete_plan(
         let page = overview_with(&state, staff, &data, errors).await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    audit::<()>(&mut tx, &staff, "delete", "plan", data.plan.id, None, None).await?;
+    Audit::of("delete", "plan", data.plan.id)
+        .record(&mut tx, &staff)
+        .await?;
     tx.commit().await?;
     Ok(Redirect::to("/staff/plans").into_response())
 }

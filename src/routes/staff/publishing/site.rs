@@ -3,6 +3,7 @@
 
 use crate::auth::Staff;
 use crate::error::{AppError, Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
 use askama::Template;
@@ -97,16 +98,10 @@ pub async fn save_site(
             let mut tx = state.pool.begin().await?;
             crate::db::settings::set_public_base_url(&mut tx, staff.municipality_id, &url).await?;
             let after = serde_json::json!({ "public_base_url": url });
-            let entry = crate::routes::staff::organization::years::audit_entry(
-                &staff,
-                "update",
-                "municipality",
-                staff.municipality_id,
-                None,
-                Some(&after),
-                None,
-            );
-            crate::db::editing::audit(&mut tx, staff.municipality_id, entry).await?;
+            Audit::of("update", "municipality", staff.municipality_id)
+                .after(&after)
+                .record(&mut tx, &staff)
+                .await?;
             tx.commit().await?;
             Ok(Redirect::to("/staff/admin/site").into_response())
         }

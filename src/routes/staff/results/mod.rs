@@ -4,12 +4,13 @@
 pub mod profile;
 
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, DepartmentCtx, InitiativeCtx};
+use crate::db::editing::{self, DepartmentCtx, InitiativeCtx};
 use crate::db::results::{self as rdb, CriterionWithResult, InitiativeResult};
 use crate::domain::metric::Comparator;
 use crate::domain::numbering::circled;
 use crate::domain::status::{self, CriterionResult, Status};
 use crate::error::{AppError, Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::{FieldErrors, load_department, require};
 use crate::state::AppState;
 use askama::Template;
@@ -423,17 +424,7 @@ async fn write_results(state: &AppState, staff: &Staff, w: Write<'_>) -> Result<
             "override_reason": result.override_reason,
             "criteria": w.parsed.iter().map(|(cid, v, t, r)| serde_json::json!({ "criterion": cid, "actual": v.map(|v| v.normalize().to_string()).or(t.clone()), "not_applicable": r })).collect::<Vec<_>>(),
         });
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action: if w.version == 0 { "create" } else { "update" },
-            entity: "initiative_result",
-            entity_id: id,
-            department_id: Some(w.department.id),
-            goal_id: Some(w.initiative.goal_id),
-            before: Some(&before),
-            after: Some(&after),
-        };
-        editing::audit(tx, mid, entry).await?;
+        Audit::of(if w.version == 0 { "create" } else { "update" }, "initiative_result", id).department(w.department.id).goal(w.initiative.goal_id).before(&before).after(&after).record(tx, staff).await?;
         Ok(true)
     })
     .await

@@ -2,10 +2,11 @@
 //! reading, 基本方針, 部の仕事, 総括) and the status judgment of each goal.
 
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, DepartmentCtx, GoalCtx};
+use crate::db::editing::{self, DepartmentCtx, GoalCtx};
 use crate::db::results::{self as rdb, Profile};
 use crate::domain::status::Status;
 use crate::error::{AppError, Result, render};
+use crate::routes::staff::audit::Audit;
 use crate::routes::staff::{FieldErrors, clean, load_department, require};
 use crate::state::AppState;
 use askama::Template;
@@ -145,21 +146,20 @@ pub async fn save_profile(
         if !rdb::save_profile(tx, mid, id, form.version, &p).await? {
             return Ok(false);
         }
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action: if form.version == 0 {
+        Audit::of(
+            if form.version == 0 {
                 "create"
             } else {
                 "update"
             },
-            entity: "department_profile",
-            entity_id: id,
-            department_id: Some(id),
-            goal_id: None,
-            before: Some(&before),
-            after: Some(&p),
-        };
-        editing::audit(tx, mid, entry).await?;
+            "department_profile",
+            id,
+        )
+        .department(id)
+        .before(&before)
+        .after(&p)
+        .record(tx, &staff)
+        .await?;
         Ok(true)
     })
     .await?;
@@ -279,17 +279,7 @@ pub async fn save_goal_status(
             return Err(AppError::Conflict);
         }
         let after = serde_json::json!({ "status_override": status.map(Status::as_str), "override_reason": status.map(|_| reason.clone()) });
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action: "update",
-            entity: "goal_result",
-            entity_id: id,
-            department_id: Some(department.id),
-            goal_id: Some(id),
-            before: None,
-            after: Some(&after),
-        };
-        editing::audit(tx, mid, entry).await?;
+        Audit::of("update", "goal_result", id).department(department.id).goal(id).after(&after).record(tx, &staff).await?;
         Ok(())
     })
     .await?;

@@ -8,9 +8,10 @@
 //!    Japanese 4xx page, never a 500.
 
 use crate::auth::Staff;
-use crate::db::editing::{self, AuditEntry, Item};
+use crate::db::editing::{self, Item};
 use crate::db::review::Lock::Shared;
 use crate::error::{AppError, Result};
+use crate::routes::staff::audit::Audit;
 use crate::state::AppState;
 use sqlx::PgConnection;
 
@@ -119,19 +120,13 @@ impl Place {
         before: Option<&B>,
         after: Option<&A>,
     ) -> Result<()> {
-        let before = before.map(serde_json::to_value).transpose().ok().flatten();
-        let after = after.map(serde_json::to_value).transpose().ok().flatten();
-        let entry = AuditEntry {
-            user_id: staff.user_id,
-            action,
-            entity: self.item.table(),
-            entity_id: self.id,
-            department_id: self.department_id,
-            goal_id: self.goal_id,
-            before: before.as_ref(),
-            after: after.as_ref(),
-        };
-        editing::audit(tx, staff.municipality_id, entry).await?;
+        Audit::of(action, self.item.table(), self.id)
+            .department_opt(self.department_id)
+            .goal_opt(self.goal_id)
+            .before_opt(before)
+            .after_opt(after)
+            .record(tx, staff)
+            .await?;
         Ok(())
     }
 
