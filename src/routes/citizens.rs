@@ -7,6 +7,7 @@ use crate::db::publication as pubdb;
 use crate::domain::sheet::{GoalGroup, PillarHeading, ResultsSheet, TargetSheet};
 use crate::domain::status::Status;
 use crate::error::{AppError, Result, render};
+use crate::routes::paths::CityYearNumber;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -35,10 +36,8 @@ pub struct PillarPage {
 /// `/{city}/{year}/pillars/{number}`: every published goal of the year under one pillar.
 pub async fn show_pillar(
     State(state): State<AppState>,
-    Path((city, year, number)): Path<(String, String, String)>,
+    CityYearNumber { city, year, number }: CityYearNumber,
 ) -> Result<Html<String>> {
-    let year = crate::routes::public::parse_year(&year)?;
-    let number = crate::routes::public::parse_number(&number)?;
     let (city, fy) = q::city_year(&state.pool, &city, year)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -8,6 +8,7 @@ use crate::domain::metric::Comparator;
 use crate::domain::plan::{PlanValue, judge};
 use crate::domain::summary::escape;
 use crate::error::{AppError, Result};
+use crate::routes::paths::CityPlanNumber;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -375,9 +376,8 @@ impl PlanItemPage {
 /// `GET /{city}/plans/{plan}/items/{n}`; a 再掲 number leads to the item itself.
 pub async fn show_plan_item(
     State(state): State<AppState>,
-    Path((city, plan, number)): Path<(String, String, String)>,
+    CityPlanNumber { city, plan, number }: CityPlanNumber,
 ) -> Result<Response> {
-    let number = crate::routes::public::parse_number(&number)?;
     let (city, data) = city_plan(&state, &city, &plan).await?;
     let place = data
         .places

@@ -8,6 +8,7 @@ use crate::db::public as q;
 use crate::db::publication::{self as pubdb, PublishedDepartment};
 use crate::domain::sheet::TargetSheet;
 use crate::error::{AppError, Result, render};
+use crate::routes::paths::CityYearDepartment;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -193,29 +194,22 @@ pub fn drawn_up_label(eras: &crate::domain::era::Eras, sheet: &TargetSheet) -> O
 /// `/{city}/{year}/departments/{department}`: the latest published version.
 pub async fn show_department(
     State(state): State<AppState>,
-    Path((city, year, department)): Path<(String, String, String)>,
+    p: CityYearDepartment,
 ) -> Result<Response> {
-    department_page(&state, &city, &year, &department, None).await
+    department_page(&state, &p).await
 }
 
 /// `/{city}/{year}/departments/{department}/versions/{n}`: an earlier (or any) version.
 pub async fn show_department_version(
     State(state): State<AppState>,
-    Path((city, year, department, version)): Path<(String, String, String, String)>,
+    p: CityYearDepartment,
 ) -> Result<Response> {
-    let version = parse_number(&version)?;
-    department_page(&state, &city, &year, &department, Some(version)).await
+    department_page(&state, &p).await
 }
 
-async fn department_page(
-    state: &AppState,
-    city: &str,
-    year: &str,
-    slug: &str,
-    version: Option<i32>,
-) -> Result<Response> {
-    let year = parse_year(year)?;
-    let (city, fy) = q::city_year(&state.pool, city, year)
+async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Response> {
+    let (year, slug, version) = (p.year, p.department.as_str(), p.version);
+    let (city, fy) = q::city_year(&state.pool, &p.city, year)
         .await?
         .ok_or(AppError::NotFound)?;
     let departments = pubdb::published_departments(&state.pool, city.id, fy.id).await?;
@@ -297,23 +291,4 @@ pub fn draft_page(
     }
 }
 
-/// A number in a URL (a version, a pillar, an item) written as the pages write it: digits
-/// without a leading zero or sign, so each page has one address (and the page cache one entry).
-pub fn parse_number(s: &str) -> Result<i32> {
-    let canonical = !s.is_empty()
-        && s.len() <= 9
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && !(s.len() > 1 && s.starts_with('0'));
-    match s.parse::<i32>() {
-        Ok(n) if canonical => Ok(n),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// A western year in a URL; anything else is a page that does not exist.
-pub fn parse_year(s: &str) -> Result<i32> {
-    match s.parse::<i32>() {
-        Ok(y) if (1900..=2200).contains(&y) && s.len() == 4 => Ok(y),
-        _ => Err(AppError::NotFound),
-    }
-}
+pub use crate::routes::paths::{parse_number, parse_year};

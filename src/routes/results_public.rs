@@ -8,18 +8,17 @@ use crate::domain::sheet::ResultsSheet;
 use crate::domain::status::Status;
 use crate::domain::summary::{self, Counts, Row};
 use crate::error::{AppError, Result, render};
-use crate::routes::public::parse_year;
+use crate::routes::paths::{CityYear, CityYearDepartment};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 
 async fn published(
     state: &AppState,
     city: &str,
-    year: &str,
+    year: i32,
 ) -> Result<(q::Municipality, q::FiscalYear, Vec<PublishedResults>)> {
-    let year = parse_year(year)?;
     let (city, fy) = q::city_year(&state.pool, city, year)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -47,9 +46,9 @@ pub struct ResultsBookletPage {
 /// `/{city}/{year}/results`: the results booklet's title and contents.
 pub async fn show_results_booklet(
     State(state): State<AppState>,
-    Path((city, year)): Path<(String, String)>,
+    CityYear { city, year }: CityYear,
 ) -> Result<Html<String>> {
-    let (city, fy, results) = published(&state, &city, &year).await?;
+    let (city, fy, results) = published(&state, &city, year).await?;
     let targets_published =
         crate::db::publication::published_years_with_targets(&state.pool, city.id)
             .await?
@@ -103,28 +102,22 @@ impl ResultsDepartmentPage {
 /// `/{city}/{year}/results/{department}`: a department's published results report.
 pub async fn show_results_department(
     State(state): State<AppState>,
-    Path((city, year, department)): Path<(String, String, String)>,
+    p: CityYearDepartment,
 ) -> Result<Html<String>> {
-    results_page(&state, &city, &year, &department, None).await
+    results_page(&state, &p).await
 }
 
 /// `/{city}/{year}/results/{department}/versions/{n}`: an earlier (or any) published version.
 pub async fn show_results_version(
     State(state): State<AppState>,
-    Path((city, year, department, version)): Path<(String, String, String, String)>,
+    p: CityYearDepartment,
 ) -> Result<Html<String>> {
-    let version = crate::routes::public::parse_number(&version)?;
-    results_page(&state, &city, &year, &department, Some(version)).await
+    results_page(&state, &p).await
 }
 
-async fn results_page(
-    state: &AppState,
-    city: &str,
-    year: &str,
-    department: &str,
-    version: Option<i32>,
-) -> Result<Html<String>> {
-    let (city, fy, results) = published(state, city, year).await?;
+async fn results_page(state: &AppState, p: &CityYearDepartment) -> Result<Html<String>> {
+    let (department, version) = (p.department.as_str(), p.version);
+    let (city, fy, results) = published(state, &p.city, p.year).await?;
     let r = results
         .into_iter()
         .find(|r| r.slug == department)
@@ -189,9 +182,9 @@ pub struct HeadsPage {
 /// with their status, 基本方針, 部の仕事, 総括).
 pub async fn show_heads(
     State(state): State<AppState>,
-    Path((city, year)): Path<(String, String)>,
+    CityYear { city, year }: CityYear,
 ) -> Result<Html<String>> {
-    let (city, fy, results) = published(&state, &city, &year).await?;
+    let (city, fy, results) = published(&state, &city, year).await?;
     // Nobody judged and no head wrote anything: there is no such page.
     if !results
         .iter()
@@ -242,9 +235,9 @@ pub struct SummaryPage {
 /// with a bar chart drawn on the server.
 pub async fn show_summary(
     State(state): State<AppState>,
-    Path((city, year)): Path<(String, String)>,
+    CityYear { city, year }: CityYear,
 ) -> Result<Html<String>> {
-    let (city, fy, results) = published(&state, &city, &year).await?;
+    let (city, fy, results) = published(&state, &city, year).await?;
     let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
     if !sheets.iter().any(ResultsSheet::has_judgments) {
         return Err(AppError::NotFound);
