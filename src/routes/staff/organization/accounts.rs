@@ -6,6 +6,7 @@ use crate::db::staff::{self as staff_db, GrantError, grant_role};
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::years::Typed;
+use crate::routes::staff::sheets::edit::{Scope, change};
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
 use askama::Template;
@@ -144,33 +145,29 @@ pub async fn create_user(
     };
     let pw = form.password.clone();
     let hash = crate::auth::hashing::hash(pw).await?;
-    let mut tx = state.pool.begin().await?;
-    let inserted = staff_db::insert_user(&mut tx, mid, &username, &display_name, &hash).await;
-    let user_id = match inserted {
+    let created = change(&state, &staff, Scope::organization(None), async |tx| {
+        let user_id = staff_db::insert_user(tx, mid, &username, &display_name, &hash).await?;
+        let year = staff_db::latest_year(tx, mid).await?;
+        granted(grant_role(tx, mid, user_id, role, year, target).await)?;
+        let after = serde_json::json!({ "username": username, "display_name": display_name, "role": form.role });
+        Audit::of("create", "app_user", user_id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(user_id)
+    })
+    .await;
+    let user_id = match created {
         Ok(id) => id,
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
+        // The username was taken meanwhile (the only unique value of the account).
+        Err(AppError::Conflict) => {
             let mut errors = FieldErrors::default();
             errors.push("username", "このユーザー名は既に使われています。");
             let page = users_page(&state, staff, errors, typed).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
-    let year = staff_db::latest_year(&mut tx, mid).await?;
-    match grant_role(&mut tx, mid, user_id, role, year, target).await {
-        Ok(()) => {}
-        Err(GrantError::Database(e)) => return Err(e.into()),
-        Err(_) => return Err(AppError::NotFound),
-    }
-    let after = serde_json::json!({ "username": username, "display_name": display_name, "role": form.role });
-    Audit::of("create", "app_user", user_id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
 }
 
@@ -178,6 +175,15 @@ pub async fn create_user(
 pub struct RoleForm {
     #[serde(default)]
     role: String,
+}
+
+/// A role granted, or 404 when its department or section is not the year's.
+fn granted(result: std::result::Result<(), GrantError>) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(GrantError::Database(e)) => Err(e.into()),
+        Err(_) => Err(AppError::NotFound),
+    }
 }
 
 async fn own_user(state: &AppState, staff: &Staff, id: i64) -> Result<()> {
@@ -205,19 +211,17 @@ pub async fn add_role(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
     let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    let year = staff_db::latest_year(&mut tx, mid).await?;
-    match grant_role(&mut tx, mid, id, role, year, target).await {
-        Ok(()) => {}
-        Err(GrantError::Database(e)) => return Err(e.into()),
-        Err(_) => return Err(AppError::NotFound),
-    }
-    let after = serde_json::json!({ "role": form.role });
-    Audit::of("update", "app_user", id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        let year = staff_db::latest_year(tx, mid).await?;
+        granted(grant_role(tx, mid, id, role, year, target).await)?;
+        let after = serde_json::json!({ "role": form.role });
+        Audit::of("update", "app_user", id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
 }
 
@@ -241,14 +245,16 @@ pub async fn remove_role(
         let page = users_page(&state, staff, errors, Typed::default()).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let mut tx = state.pool.begin().await?;
-    staff_db::delete_role_assignment(&mut tx, mid, id).await?;
-    let before = serde_json::json!({ "role": role, "role_assignment": id });
-    Audit::of("delete", "role_assignment", id)
-        .before(&before)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        staff_db::delete_role_assignment(tx, mid, id).await?;
+        let before = serde_json::json!({ "role": role, "role_assignment": id });
+        Audit::of("delete", "role_assignment", id)
+            .before(&before)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{user_id}")).into_response())
 }
 
@@ -273,13 +279,15 @@ pub async fn set_disabled(
         return Err(AppError::Forbidden);
     }
     let mid = staff.municipality_id;
-    let mut tx = state.pool.begin().await?;
-    staff_db::set_disabled(&mut tx, mid, id, disabled).await?;
-    let after = serde_json::json!({ "disabled": disabled });
-    Audit::of("update", "app_user", id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        staff_db::set_disabled(tx, mid, id, disabled).await?;
+        let after = serde_json::json!({ "disabled": disabled });
+        Audit::of("update", "app_user", id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
 }

@@ -35,6 +35,15 @@ impl Scope {
         }
     }
 
+    /// A change outside the yearly sheets (the organization, accounts, settings), the row
+    /// `parent` locked, if given.
+    pub fn organization(parent: Option<(Item, i64)>) -> Self {
+        Self {
+            sheet: None,
+            parent,
+        }
+    }
+
     /// A change to the results of a department (the row `parent` locked, if given).
     pub fn results(department_id: i64, parent: Option<(Item, i64)>) -> Self {
         Self {
@@ -137,10 +146,7 @@ impl Place {
             (Item::Goal | Item::Initiative | Item::Criterion, Some(department)) => {
                 Scope::targets(department, self.parent)
             }
-            _ => Scope {
-                sheet: None,
-                parent: self.parent,
-            },
+            _ => Scope::organization(self.parent),
         }
     }
 }
