@@ -126,3 +126,17 @@ impl<S: Send + Sync> FromRequestParts<S> for CityPlanNumber {
         })
     }
 }
+
+/// `/staff/plans/{plan}/…/{x}`: a plan's slug and one number after it (a year, an item's
+/// number, a row's id); a number that does not parse is a 404, as on the public pages.
+pub struct PlanAnd<T>(pub String, pub T);
+
+impl<S: Send + Sync, T: std::str::FromStr> FromRequestParts<S> for PlanAnd<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let [slug, value] = segments(parts, state).await?;
+        let value = value.parse().map_err(|_| AppError::NotFound)?;
+        Ok(PlanAnd(slug, value))
+    }
+}

@@ -6,12 +6,13 @@ use crate::auth::Staff;
 use crate::db::plans::{self, PlanData};
 use crate::domain::plan::PlanValue;
 use crate::error::{AppError, Result, render};
+use crate::routes::paths::PlanAnd;
 use crate::routes::plans::{ItemView, items};
 use crate::routes::staff::plans::{check_year, load, may_record};
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -163,7 +164,7 @@ fn form_page(
 pub async fn edit_actuals(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, number)): Path<(String, i32)>,
+    PlanAnd(slug, number): PlanAnd<i32>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
     let data = load(&state, &staff, &slug).await?;
@@ -192,7 +193,7 @@ pub async fn edit_actuals(
 pub async fn save_actuals(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, number)): Path<(String, i32)>,
+    PlanAnd(slug, number): PlanAnd<i32>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
     let data = load(&state, &staff, &slug).await?;

@@ -8,13 +8,14 @@ use crate::db::plans::PlanData;
 use crate::error::{AppError, Result, render};
 use crate::import::layout::Problem;
 use crate::import::plan::actuals::{self, ActualRow};
+use crate::routes::paths::PlanAnd;
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::imports::read_upload;
 use crate::routes::staff::plans::import::read_grids;
 use crate::routes::staff::require;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sha2::{Digest, Sha256};
@@ -23,7 +24,7 @@ use sha2::{Digest, Sha256};
 pub async fn download(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, year)): Path<(String, i32)>,
+    PlanAnd(slug, year): PlanAnd<i32>,
 ) -> Result<Response> {
     require(staff.roles.can_read_drafts())?;
     let data = crate::routes::staff::plans::load(&state, &staff, &slug).await?;
@@ -134,7 +135,7 @@ fn changes(data: &PlanData, year: i32, rows: &[ActualRow]) -> Vec<Change> {
 pub async fn upload(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, year)): Path<(String, i32)>,
+    PlanAnd(slug, year): PlanAnd<i32>,
     multipart: Multipart,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
@@ -247,7 +248,7 @@ fn preview(state: &AppState, staff: Staff, data: &PlanData, id: i64, s: Stored) 
 pub async fn show(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = crate::routes::staff::plans::load(&state, &staff, &slug).await?;
@@ -259,7 +260,7 @@ pub async fn show(
 pub async fn confirm(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let mid = staff.municipality_id;

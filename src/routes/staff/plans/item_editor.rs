@@ -8,6 +8,7 @@ use crate::db::plan_edit;
 use crate::db::plans::PlanData;
 use crate::error::{AppError, Result, render};
 use crate::import::plan::{ItemDoc, PlanCity, PlanDocument, node_keys};
+use crate::routes::paths::PlanAnd;
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::plans::item_form::{IndicatorForm, ItemForm, check};
 use crate::routes::staff::{FieldErrors, require};
@@ -220,7 +221,7 @@ pub async fn new_form(
 pub async fn edit_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, number)): Path<(String, i32)>,
+    PlanAnd(slug, number): PlanAnd<i32>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
@@ -259,7 +260,7 @@ pub async fn create(
 pub async fn save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, number)): Path<(String, i32)>,
+    PlanAnd(slug, number): PlanAnd<i32>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     save_item(state, staff, slug, Some(number), pairs).await
@@ -417,7 +418,7 @@ pub struct DeleteForm {
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, number)): Path<(String, i32)>,
+    PlanAnd(slug, number): PlanAnd<i32>,
     Form(f): Form<DeleteForm>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;

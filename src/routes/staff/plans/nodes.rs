@@ -6,6 +6,7 @@ use crate::db::plan_edit::{self, Node};
 use crate::db::plans::PlanData;
 use crate::domain::plan_limits as limits;
 use crate::error::{AppError, Result, render};
+use crate::routes::paths::PlanAnd;
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::plans::editor::node_text;
 use crate::routes::staff::{FieldErrors, require};
@@ -295,7 +296,7 @@ fn find(data: &PlanData, id: i64) -> Result<&crate::db::plans::NodeRow> {
 pub async fn edit_form(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
 ) -> Result<Response> {
     require(staff.roles.is_admin())?;
     let data = crate::routes::staff::plans::load(&state, &staff, &slug).await?;
@@ -322,7 +323,7 @@ pub async fn edit_form(
 pub async fn save(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
     Form(form): Form<NodeForm>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
@@ -382,7 +383,7 @@ pub async fn save(
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
     let n = find(&data, id)?;
@@ -431,7 +432,7 @@ pub struct MoveForm {
 pub async fn move_node(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, id)): Path<(String, i64)>,
+    PlanAnd(slug, id): PlanAnd<i64>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;

@@ -6,12 +6,13 @@
 use crate::auth::Staff;
 use crate::db::plan_years;
 use crate::error::{AppError, Result, render};
+use crate::routes::paths::PlanAnd;
 use crate::routes::plan_progress::progress_page;
 use crate::routes::plans::progress_items;
 use crate::routes::staff::publishing::year::check_publication_date;
 use crate::routes::staff::{FieldErrors, require};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
@@ -22,7 +23,7 @@ use serde::Deserialize;
 pub async fn preview_progress(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, year)): Path<(String, i32)>,
+    PlanAnd(slug, year): PlanAnd<i32>,
 ) -> Result<Response> {
     require(staff.roles.can_read_drafts())?;
     let data = crate::routes::staff::plans::load(&state, &staff, &slug).await?;
@@ -46,7 +47,7 @@ pub struct ReviewForm {
 pub async fn review_year(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, year)): Path<(String, i32)>,
+    PlanAnd(slug, year): PlanAnd<i32>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
@@ -90,7 +91,7 @@ pub struct PublishForm {
 pub async fn publish_year(
     State(state): State<AppState>,
     staff: Staff,
-    Path((slug, year)): Path<(String, i32)>,
+    PlanAnd(slug, year): PlanAnd<i32>,
     Form(form): Form<PublishForm>,
 ) -> Result<Response> {
     let (data, mut tx) = crate::routes::staff::plans::begin_write(&state, &staff, &slug).await?;
