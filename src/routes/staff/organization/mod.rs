@@ -14,6 +14,7 @@ use crate::db::editing::{self, Item};
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::years::Typed;
+use crate::routes::staff::sheets::edit::{Scope, change};
 use crate::routes::staff::{FieldErrors, Place, clean, move_recorded, require};
 use crate::state::AppState;
 use askama::Template;
@@ -173,14 +174,21 @@ pub async fn create_department(
     if !slug_ok {
         return organization_error(&state, staff, year, "new_department_slug", "URL用の名前は半角英小文字で始まる英小文字・数字・ハイフンで入力してください（例：kikaku-zaisei）。", typed).await;
     }
-    let mut tx = state.pool.begin().await?;
-    let inserted = adb::insert_department(&mut tx, staff.municipality_id, fid, &slug, &name).await;
+    let inserted = change(&state, &staff, Scope::organization(None), async |tx| {
+        let id = adb::insert_department(tx, staff.municipality_id, fid, &slug, &name).await?;
+        let after = serde_json::json!({ "name": name, "slug": slug });
+        Audit::of("create", "department", id)
+            .department(id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(id)
+    })
+    .await;
     let id = match inserted {
         Ok(id) => id,
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
+        // The name or the slug is taken in the year (meanwhile).
+        Err(AppError::Conflict) => {
             return organization_error(
                 &state,
                 staff,
@@ -191,15 +199,8 @@ pub async fn create_department(
             )
             .await;
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
-    let after = serde_json::json!({ "name": name, "slug": slug });
-    Audit::of("create", "department", id)
-        .department(id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
 }
 
@@ -290,15 +291,17 @@ pub async fn delete_department(
         );
         return organization_error(&state, staff, year, &field, &message, vec![]).await;
     }
-    let mut tx = state.pool.begin().await?;
-    editing::delete_any(&mut tx, Item::Department, staff.municipality_id, id).await?;
-    let before = serde_json::json!({ "name": department.name, "slug": department.slug });
-    Audit::of("delete", "department", id)
-        .department(id)
-        .before(&before)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        editing::delete_any(tx, Item::Department, staff.municipality_id, id).await?;
+        let before = serde_json::json!({ "name": department.name, "slug": department.slug });
+        Audit::of("delete", "department", id)
+            .department(id)
+            .before(&before)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}")).into_response())
 }
 
@@ -335,49 +338,40 @@ pub(super) async fn rename(
         )
         .await;
     }
-    let mut tx = state.pool.begin().await?;
-    if let Err(e) = editing::rename_item(
-        &mut tx,
-        target.item,
-        staff.municipality_id,
-        target.id,
-        &name,
-    )
-    .await
-    {
-        if e.as_database_error()
-            .is_some_and(|d| d.is_unique_violation())
-        {
-            drop(tx);
-            let message = if target.item == Item::Section {
-                let holder =
-                    adb::section_holder(&state.pool, staff.municipality_id, year, &name).await?;
-                adb::duplicate_section_message(&name, holder.as_deref())
-            } else {
-                format!("同じ名前の{}がこの年度に既にあります。", target.noun)
-            };
-            return organization_error(
-                state,
-                staff,
-                year,
-                &field,
-                &message,
-                vec![(field.as_str(), typed)],
-            )
-            .await;
-        }
-        return Err(e.into());
+    let renamed = change(state, &staff, Scope::organization(None), async |tx| {
+        editing::rename_item(tx, target.item, staff.municipality_id, target.id, &name).await?;
+        let (before, after) = (
+            serde_json::json!({ "name": target.old_name }),
+            serde_json::json!({ "name": name }),
+        );
+        Audit::of("update", target.item.table(), target.id)
+            .department(target.department_id)
+            .before(&before)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await;
+    if let Err(AppError::Conflict) = renamed {
+        // The name is taken in the year (meanwhile): for a section, say which department has it.
+        let message = if target.item == Item::Section {
+            let holder =
+                adb::section_holder(&state.pool, staff.municipality_id, year, &name).await?;
+            adb::duplicate_section_message(&name, holder.as_deref())
+        } else {
+            format!("同じ名前の{}がこの年度に既にあります。", target.noun)
+        };
+        return organization_error(
+            state,
+            staff,
+            year,
+            &field,
+            &message,
+            vec![(field.as_str(), typed)],
+        )
+        .await;
     }
-    let (before, after) = (
-        serde_json::json!({ "name": target.old_name }),
-        serde_json::json!({ "name": name }),
-    );
-    Audit::of("update", target.item.table(), target.id)
-        .department(target.department_id)
-        .before(&before)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    renamed?;
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#{}", target.anchor)).into_response())
 }

@@ -9,6 +9,7 @@ use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::{
     NameForm, Renamed, department_year, organization_error, rename, valid_name,
 };
+use crate::routes::staff::sheets::edit::{Scope, change};
 use crate::routes::staff::{Place, clean, move_recorded, require};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -62,15 +63,21 @@ pub async fn create_section(
         )
         .await;
     }
-    let mut tx = state.pool.begin().await?;
-    let inserted = adb::insert_section(&mut tx, staff.municipality_id, fid, id, &name).await;
-    let sid = match inserted {
-        Ok(sid) => sid,
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
-            drop(tx);
+    let inserted = change(&state, &staff, Scope::organization(None), async |tx| {
+        let sid = adb::insert_section(tx, staff.municipality_id, fid, id, &name).await?;
+        let after = serde_json::json!({ "name": name });
+        Audit::of("create", "section", sid)
+            .department(id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(sid)
+    })
+    .await;
+    match inserted {
+        Ok(_) => {}
+        // A section of this name is in the year (meanwhile): say which department has it.
+        Err(AppError::Conflict) => {
             let holder =
                 adb::section_holder(&state.pool, staff.municipality_id, year, &name).await?;
             let message = adb::duplicate_section_message(&name, holder.as_deref());
@@ -84,15 +91,8 @@ pub async fn create_section(
             )
             .await;
         }
-        Err(e) => return Err(e.into()),
-    };
-    let after = serde_json::json!({ "name": name });
-    Audit::of("create", "section", sid)
-        .department(id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+        Err(e) => return Err(e),
+    }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}#department-{id}")).into_response())
 }
 
@@ -148,15 +148,17 @@ pub async fn delete_section(
         );
         return organization_error(&state, staff, year, &field, &message, vec![]).await;
     }
-    let mut tx = state.pool.begin().await?;
-    editing::delete_any(&mut tx, Item::Section, staff.municipality_id, id).await?;
-    let before = serde_json::json!({ "name": section.name });
-    Audit::of("delete", "section", id)
-        .department(section.department_id)
-        .before(&before)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        editing::delete_any(tx, Item::Section, staff.municipality_id, id).await?;
+        let before = serde_json::json!({ "name": section.name });
+        Audit::of("delete", "section", id)
+            .department(section.department_id)
+            .before(&before)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
     Ok(Redirect::to(&format!(
         "/staff/admin/years/{year}#department-{}",
         section.department_id
