@@ -98,7 +98,7 @@ pub async fn public_base_url(pool: &PgPool, mid: i64) -> sqlx::Result<String> {
 
 /// Sets [`public_base_url`] (checked by the caller; the table checks its shape again).
 pub async fn set_public_base_url(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tx: &mut sqlx::PgConnection,
     mid: i64,
     url: &str,
 ) -> sqlx::Result<()> {
@@ -107,7 +107,7 @@ pub async fn set_public_base_url(
         mid,
         url
     )
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::db::public as q;
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::years::Typed;
+use crate::routes::staff::sheets::edit::{Scope, change};
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
 use askama::Template;
@@ -131,15 +132,23 @@ async fn save_pillar(
         let page = pillars_page(&state, staff, errors, typed).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    let mut tx = state.pool.begin().await?;
-    let result = adb::save_pillar(&mut tx, mid, policy_id, id, number, &title, &viewpoint).await;
+    let result = change(&state, &staff, Scope::organization(None), async |tx| {
+        let saved = adb::save_pillar(tx, mid, policy_id, id, number, &title, &viewpoint)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let after = serde_json::json!({ "number": number, "title": title, "viewpoint": viewpoint });
+        let action = if id.is_some() { "update" } else { "create" };
+        Audit::of(action, "pillar", saved)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(saved)
+    })
+    .await;
     let saved = match result {
-        Ok(Some(saved)) => saved,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
+        Ok(saved) => saved,
+        // Another pillar has this number (meanwhile).
+        Err(AppError::Conflict) => {
             let mut errors = FieldErrors::default();
             errors.push(
                 &format!("{prefix}number"),
@@ -148,15 +157,8 @@ async fn save_pillar(
             let page = pillars_page(&state, staff, errors, typed).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
-    let after = serde_json::json!({ "number": number, "title": title, "viewpoint": viewpoint });
-    let action = if id.is_some() { "update" } else { "create" };
-    Audit::of(action, "pillar", saved)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/admin/pillars#pillar-{saved}")).into_response())
 }
 

@@ -6,6 +6,7 @@ use crate::auth::Staff;
 use crate::db::admin::{self as adb, YearRow};
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
+use crate::routes::staff::sheets::edit::{Scope, change};
 use crate::routes::staff::{FieldErrors, clean, require};
 use crate::state::AppState;
 use askama::Template;
@@ -187,7 +188,6 @@ pub async fn create_year(
         .map(|s| s.policy_id)
         .or(policy.map(|p| p.0))
         .ok_or(AppError::Forbidden)?;
-    let mut tx = state.pool.begin().await?;
     let new_year = adb::NewYear {
         year,
         policy_id,
@@ -197,14 +197,20 @@ pub async fn create_year(
         copy_goals: form.copy_goals.is_some(),
         copy_roles: source.is_none_or(|s| s.year < year),
     };
-    let id = match adb::create_year(&mut tx, mid, &new_year).await {
-        Ok(id) => id,
+    let created = change(&state, &staff, Scope::organization(None), async |tx| {
+        let id = adb::create_year(tx, mid, &new_year).await?;
+        let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
+        Audit::of("create", "fiscal_year", id)
+            .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(id)
+    })
+    .await;
+    match created {
+        Ok(_) => {}
         // Created by someone else since the check above (two planning staff at once).
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
-            drop(tx);
+        Err(AppError::Conflict) => {
             let mut errors = FieldErrors::default();
             errors.push(
                 "year",
@@ -212,14 +218,8 @@ pub async fn create_year(
             );
             return year_refused(&state, staff, errors, form).await;
         }
-        Err(e) => return Err(e.into()),
-    };
-    let after = serde_json::json!({ "year": year, "title": title, "copied_from": source.map(|s| s.year), "goals_copied": form.copy_goals.is_some() });
-    Audit::of("create", "fiscal_year", id)
-        .after(&after)
-        .record(&mut tx, &staff)
-        .await?;
-    tx.commit().await?;
+        Err(e) => return Err(e),
+    }
     // Made from a later year: the organization page says so.
     let to = match source {
         Some(s) if s.year > year => format!("/staff/admin/years/{year}?from={}", s.year),

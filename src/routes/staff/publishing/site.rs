@@ -95,14 +95,18 @@ pub async fn save_site(
     require(staff.roles.is_admin())?;
     match check_base_url(&form.base_url) {
         Ok(url) => {
-            let mut tx = state.pool.begin().await?;
-            crate::db::settings::set_public_base_url(&mut tx, staff.municipality_id, &url).await?;
-            let after = serde_json::json!({ "public_base_url": url });
-            Audit::of("update", "municipality", staff.municipality_id)
-                .after(&after)
-                .record(&mut tx, &staff)
-                .await?;
-            tx.commit().await?;
+            let scope = crate::routes::staff::sheets::edit::Scope::organization(None);
+            crate::routes::staff::sheets::edit::change(&state, &staff, scope, async |tx| {
+                let mid = staff.municipality_id;
+                crate::db::settings::set_public_base_url(tx, mid, &url).await?;
+                let after = serde_json::json!({ "public_base_url": url });
+                Audit::of("update", "municipality", mid)
+                    .after(&after)
+                    .record(tx, &staff)
+                    .await?;
+                Ok(())
+            })
+            .await?;
             Ok(Redirect::to("/staff/admin/site").into_response())
         }
         Err(message) => {

@@ -1,11 +1,17 @@
-//! The one path every change to a department's goal tree takes (goals, initiatives,
-//! criteria, and their results): a transaction in which
+//! The one path staff changes take — a department's goal tree (goals, initiatives,
+//! criteria, and their results), and with [`Scope::organization`] the year's organization,
+//! pillars, years, accounts and settings: a transaction in which
 //! 1. the department's sheet is locked and its review state checked — so a save that began
 //!    before the head's 提出 cannot land in the submitted sheet;
 //! 2. the row under which rows are added, moved or removed is locked — so twenty people adding
 //!    an initiative at once get positions ①…⑳, not a unique violation;
-//! 3. the write and its audit entry are made, and a value the database still refuses becomes a
-//!    Japanese 4xx page, never a 500.
+//! 3. the write and its audit entry (`routes::staff::audit`) are made, and a value the database
+//!    still refuses becomes a Japanese 4xx page, never a 500 (a duplicate is
+//!    `AppError::Conflict`, which forms turn into a message beside the field).
+//!
+//! Multi-year plans take their own lock first (`routes::staff::plans::begin_write`: the plan's
+//! advisory lock, waited for without holding a connection, then the plan read on the writer's
+//! connection); review steps and publication lock the sheet exclusively (`db::review`).
 
 use crate::auth::Staff;
 use crate::db::editing::{self, Item};
