@@ -1,17 +1,27 @@
-//! Public pages rendered once: each server keeps the bytes of the pages it has rendered (and
-//! their gzip and brotli forms) in memory, and serves them without touching the database
-//! until something public changes.
+//! Public pages rendered once: each server keeps the bytes of the pages it has rendered, and
+//! the compressed forms clients asked for, in a bounded cache, and serves them without
+//! touching the database until something public changes.
 //!
-//! Correctness rests on one number, the *generation*. A page is stored with the generation
-//! read before its handler ran, and served only while the generation is unchanged; anything
-//! that may change a public page increments it ([`PageCache::forget_all`]): a notification
-//! from PostgreSQL (every transaction writing a table public pages read notifies at commit,
-//! migration 0012), the periodic check that catches notifications a server missed, and a
-//! signed-in write this server answered that committed a public change (so its author sees
-//! it at once; [`PageCache::forget_if_changed`]). Nothing an anonymous or refused request
-//! does empties the cache. A page rendered from data older than a change
-//! therefore never outlives the change's notification.
+//! **What is kept.** Each form of a page (the page itself; its brotli or gzip form once a
+//! client asked for it) is one entry, weighed in bytes. The cache ([`quick_cache`], S3-FIFO) admits a
+//! new entry to a small probationary queue and keeps in its main part only what is read
+//! again, so a crawler walking every page of every city passes through without pushing out
+//! the pages readers come back to. Concurrent requests for a page not kept wait for the one
+//! render already under way (one render per page at a time); see `serve`.
+//!
+//! **When it is forgotten.** Correctness rests on *generations*. A page is stored with the
+//! generations read before its handler ran — the server's and its city's — and served only
+//! while both are unchanged. A change committed for one city (every transaction writing a
+//! table public pages read is recorded and notified at commit, migrations 0012 and 0015)
+//! moves that city's generation and the generation of the pages listing every city (`/`, the
+//! prefectures, open data); a change that names no city moves the server's, forgetting
+//! everything. Notifications are heard through `LISTEN` (`watch`), missed ones are found by
+//! the periodic check, and a signed-in write this server answered forgets what it changed
+//! at once ([`PageCache::forget_if_changed`]). Nothing an anonymous or refused request does
+//! forgets anything. A page rendered from data older than a change therefore never
+//! outlives the change's notification.
 
+mod encode;
 mod serve;
 pub mod watch;
 
@@ -19,63 +29,92 @@ pub use serve::serve_cached;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
+use encode::Encoding;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// Bytes kept when `PAGE_CACHE_MB` is not set: the demo's every page takes about 6 MB.
+/// Bytes kept when `PAGE_CACHE_MB` is not set: the demo's every page takes about 3 MB.
 pub const DEFAULT_BUDGET: usize = 64 << 20;
 
-/// One rendered page, ready to send in each encoding it was kept in.
-pub struct Page {
-    generation: u64,
-    /// The strong validator of the identity bytes; the compressed forms append `-br`/`-gz`.
-    tag: String,
-    identity: Form,
-    gzip: Option<Form>,
-    br: Option<Form>,
-}
+/// What an entry costs besides its body: its key, headers and the cache's own bookkeeping.
+const ENTRY_OVERHEAD: u64 = 768;
 
-/// One encoding of a page: its complete headers (the handler's and every layer's, with
-/// length, encoding and ETag) and its bytes.
-struct Form {
+/// The pages that list every city (and the fingerprinted assets): forgotten with any city.
+const SHARED_SCOPE: &str = "";
+
+/// One form of a rendered page, ready to send: its complete headers (the handler's and every
+/// layer's, with length, encoding and ETag) and its bytes.
+pub struct Form {
+    stamp: Stamp,
+    /// The strong validator of the identity bytes; the compressed forms' ETags append
+    /// `-br`/`-gz` to it, and a client holding any form gets 304.
+    tag: Arc<str>,
     headers: HeaderMap,
     body: Bytes,
+    /// The identity form of a page big enough, and of a type, worth compressing.
+    compressible: bool,
+    /// Kept under a compressed key because compressing did not make it smaller: weighs
+    /// nothing more than its entry.
+    alias: bool,
 }
 
-impl Page {
-    fn size(&self) -> usize {
-        [Some(&self.identity), self.gzip.as_ref(), self.br.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(|f| f.body.len() + 1024)
-            .sum()
+/// The generations a form was rendered under.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Stamp {
+    server: u64,
+    scope: u64,
+}
+
+type Key = (String, Encoding);
+
+#[derive(Clone)]
+struct Weigh;
+
+impl quick_cache::Weighter<Key, Arc<Form>> for Weigh {
+    fn weight(&self, key: &Key, form: &Arc<Form>) -> u64 {
+        let body = if form.alias { 0 } else { form.body.len() };
+        let headers: usize = form
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 32)
+            .sum();
+        (body + headers + key.0.len()) as u64 + ENTRY_OVERHEAD
     }
 }
 
+type Store = quick_cache::sync::Cache<Key, Arc<Form>, Weigh>;
+
 /// The pages of one server process; see the module documentation.
 pub struct PageCache {
-    generation: AtomicU64,
+    server: AtomicU64,
+    scopes: RwLock<HashMap<String, u64>>,
     /// The newest `public_change` this server's own writes have accounted for.
     seen_change: AtomicI64,
     budget: usize,
-    inner: RwLock<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    pages: HashMap<String, Arc<Page>>,
-    bytes: usize,
+    store: Store,
+    /// Compressions under way at once (each on a blocking thread).
+    compressing: tokio::sync::Semaphore,
 }
 
 impl PageCache {
     /// An empty cache keeping at most `budget` bytes (0: nothing is kept).
     pub fn new(budget: usize) -> Arc<Self> {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity((budget / 16_384).max(16))
+            .weight_capacity(budget.max(1) as u64)
+            // Few shards: the largest page kept is a shard's share of the budget.
+            .shards(4)
+            .build()
+            .expect("cache options are valid");
         Arc::new(Self {
-            generation: AtomicU64::new(1),
+            server: AtomicU64::new(1),
+            scopes: RwLock::new(HashMap::new()),
             seen_change: AtomicI64::new(0),
             budget,
-            inner: RwLock::new(Inner::default()),
+            store: Store::with_options(options, Weigh, Default::default(), Default::default()),
+            compressing: tokio::sync::Semaphore::new(workers),
         })
     }
 
@@ -88,79 +127,177 @@ impl PageCache {
         Self::new(budget)
     }
 
-    /// The current generation; read it before rendering a page that will be stored.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    fn enabled(&self) -> bool {
+        self.budget > 0
+    }
+
+    /// The generations a page at `path` would be stored under now; read before rendering.
+    fn stamp(&self, path: &str) -> Stamp {
+        let scopes = self.scopes.read().unwrap_or_else(|e| e.into_inner());
+        Stamp {
+            server: self.server.load(Ordering::Acquire),
+            scope: scopes.get(scope_of(path)).copied().unwrap_or(0),
+        }
     }
 
     /// Every stored page is stale from now on.
     pub fn forget_all(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        let mut inner = self.lock();
-        inner.pages.clear();
-        inner.bytes = 0;
+        self.server.fetch_add(1, Ordering::AcqRel);
+        self.store.clear();
     }
 
-    /// After a signed-in write this server answered: forgets every page when a public change
-    /// was committed since the last one this server saw (the write's own, or any other), so the
-    /// writer sees it at once; the notification brings it to the other servers. Refused,
-    /// failed and anonymous requests never get here, and a write that changed nothing public
-    /// keeps the pages.
-    pub async fn forget_if_changed(&self, pool: &sqlx::PgPool) {
-        let Ok(newest) = crate::db::public::newest_change(pool).await else {
-            // Unknown: the safe answer.
-            self.forget_all();
-            return;
-        };
-        if self.seen_change.fetch_max(newest, Ordering::AcqRel) < newest {
-            self.forget_all();
+    /// The pages of the city `slug` and the pages listing every city are stale from now on.
+    pub fn forget_city(&self, slug: &str) {
+        {
+            let mut scopes = self.scopes.write().unwrap_or_else(|e| e.into_inner());
+            for scope in [slug, SHARED_SCOPE] {
+                *scopes.entry(scope.to_owned()).or_insert(0) += 1;
+            }
         }
+        // Their room is given back now rather than when they would be evicted.
+        self.store.retain(|(path, _), _| {
+            let scope = scope_of(path);
+            scope != slug && scope != SHARED_SCOPE
+        });
     }
 
-    /// The page stored under `key`, if it is of the current generation.
-    fn get(&self, key: &str) -> Option<Arc<Page>> {
-        let current = self.generation();
-        let page = self.read().pages.get(key).cloned()?;
-        (page.generation == current).then_some(page)
-    }
-
-    /// Stores `page` unless the generation moved on while it was rendered; when the budget
-    /// is exceeded, other pages are dropped (publications are few, so rarely).
-    fn put(&self, key: String, page: Arc<Page>) {
-        let size = page.size();
-        if size > self.budget / 4 {
-            return;
-        }
-        let mut inner = self.lock();
-        if page.generation != self.generation() {
-            return;
-        }
-        if let Some(old) = inner.pages.insert(key, page) {
-            inner.bytes -= old.size();
-        }
-        inner.bytes += size;
-        while inner.bytes > self.budget {
-            let Some(victim) = inner.pages.keys().next().cloned() else {
-                break;
-            };
-            if let Some(old) = inner.pages.remove(&victim) {
-                inner.bytes -= old.size();
+    /// Forgets what the committed public changes `cities` touched (`None`: one that named
+    /// no city, so everything).
+    pub fn forget_changes<'a>(&self, cities: impl IntoIterator<Item = Option<&'a str>>) {
+        for city in cities {
+            match city {
+                Some(slug) => self.forget_city(slug),
+                None => return self.forget_all(),
             }
         }
     }
 
-    /// How many pages and bytes are kept (for the benchmark and tests).
+    /// After a signed-in write this server answered: forgets what the public changes committed
+    /// since the last one this server saw changed (the write's own, or any other), so the
+    /// writer sees it at once; the notification brings it to the other servers. Refused,
+    /// failed and anonymous requests never get here, and a write that changed nothing public
+    /// keeps the pages.
+    pub async fn forget_if_changed(&self, pool: &sqlx::PgPool) {
+        let seen = self.seen_change.load(Ordering::Acquire);
+        let Ok(changes) = crate::db::changes::changes_after(pool, seen).await else {
+            // Unknown: the safe answer.
+            self.forget_all();
+            return;
+        };
+        let Some(newest) = changes.iter().map(|c| c.id).max() else {
+            return;
+        };
+        if self.seen_change.fetch_max(newest, Ordering::AcqRel) >= newest {
+            return;
+        }
+        if changes.len() as i64 >= crate::db::changes::CHANGES_READ {
+            self.forget_all();
+        } else {
+            self.forget_changes(changes.iter().map(|c| c.city.as_deref()));
+        }
+    }
+
+    /// The form stored under `key`, if it is of the current generations.
+    fn fresh(&self, key: &Key) -> Option<Arc<Form>> {
+        let form = self.store.get(key)?;
+        (form.stamp == self.stamp(&key.0)).then_some(form)
+    }
+
+    /// Stores `form` unless a generation moved on while it was made.
+    #[cfg(test)]
+    fn keep(&self, key: Key, form: Arc<Form>) {
+        if form.stamp == self.stamp(&key.0) {
+            self.store.insert(key, form);
+        }
+    }
+
+    /// How many forms and bytes (as weighed) are kept (for the benchmark and tests).
     pub fn usage(&self) -> (usize, usize) {
-        let inner = self.read();
-        (inner.pages.len(), inner.bytes)
+        (self.store.len(), self.store.weight() as usize)
+    }
+}
+
+/// The city a public path belongs to (its first segment), or the shared scope for the pages
+/// that list every city and the assets.
+fn scope_of(path: &str) -> &str {
+    let first = path
+        .trim_start_matches('/')
+        .split(['/', '.'])
+        .next()
+        .unwrap_or("");
+    match first {
+        "" | "prefectures" | "static" | "open-data" => SHARED_SCOPE,
+        city => city,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_belongs_to_its_city_or_to_every_city() {
+        assert_eq!(scope_of("/kariya/2026/departments/x"), "kariya");
+        assert_eq!(scope_of("/kariya/2026.json"), "kariya");
+        assert_eq!(scope_of("/kariya"), "kariya");
+        assert_eq!(scope_of("/"), "");
+        assert_eq!(scope_of("/prefectures/23"), "");
+        assert_eq!(scope_of("/open-data"), "");
+        assert_eq!(scope_of("/static/style.abc.css"), "");
     }
 
-    // A panic while holding the lock leaves plain data behind; keep using it.
-    fn lock(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    fn form(cache: &PageCache, path: &str, bytes: usize) -> Arc<Form> {
+        Arc::new(Form {
+            stamp: cache.stamp(path),
+            tag: Arc::from("h0"),
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; bytes]),
+            compressible: false,
+            alias: false,
+        })
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    #[test]
+    fn a_change_of_one_city_keeps_the_others_pages() {
+        let cache = PageCache::new(1 << 20);
+        for path in ["/kariya/2026", "/kazo/2026", "/"] {
+            cache.keep((path.into(), Encoding::Identity), form(&cache, path, 100));
+        }
+        cache.forget_city("kariya");
+        let kept = |p: &str| cache.fresh(&(p.into(), Encoding::Identity)).is_some();
+        assert!(!kept("/kariya/2026"));
+        assert!(!kept("/"), "the city list shows every city");
+        assert!(kept("/kazo/2026"));
+        // A page rendered before the change and stored after it is never kept.
+        let stale = form(&cache, "/kazo/2026", 10);
+        cache.forget_city("kazo");
+        cache.keep(("/kazo/2026".into(), Encoding::Identity), stale);
+        assert!(!kept("/kazo/2026"));
+        cache.forget_changes([Some("kazo"), None]);
+        assert_eq!(cache.usage().0, 0);
+    }
+
+    #[test]
+    fn pages_read_again_survive_a_walk_over_many_others() {
+        let cache = PageCache::new(4 << 20);
+        let hot: Vec<String> = (0..40).map(|i| format!("/hot{i}")).collect();
+        for _ in 0..3 {
+            for p in &hot {
+                if cache.fresh(&(p.clone(), Encoding::Identity)).is_none() {
+                    cache.keep((p.clone(), Encoding::Identity), form(&cache, p, 20_000));
+                }
+            }
+        }
+        // A crawler: 2,000 pages read once, ten times the budget.
+        for i in 0..2_000 {
+            let p = format!("/cold{i}");
+            cache.keep((p.clone(), Encoding::Identity), form(&cache, &p, 20_000));
+        }
+        let kept = hot
+            .iter()
+            .filter(|p| cache.fresh(&((*p).clone(), Encoding::Identity)).is_some())
+            .count();
+        assert!(kept >= 36, "{kept} of 40 read pages kept");
+        assert!(cache.usage().1 <= 4 << 20);
     }
 }

@@ -1,26 +1,26 @@
 //! The layer in front of the public pages: answers from the cache when it can (200 in the
-//! encoding the client prefers, or 304), otherwise runs the handler and keeps what it made.
+//! encoding the client prefers, or 304), otherwise runs the handler once for everyone asking
+//! at the same moment, keeps what it made, and compresses a form only when a client asks
+//! for it.
 
-use super::{Form, Page, PageCache};
-use axum::body::{Body, Bytes, to_bytes};
+use super::encode::{self, Encoding};
+use super::{Form, Key, PageCache};
+use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::sync::Arc;
 
 /// Responses larger than this are passed on as they are.
 const MAX_BYTES: usize = 16 << 20;
-/// Below this, compressing is not worth a header.
-const MIN_COMPRESSED: usize = 256;
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Encoding {
-    Identity,
-    Gzip,
-    Br,
+/// What the answer depends on in the request, kept before the request is handed on.
+struct Asked {
+    head: bool,
+    https: bool,
+    encoding: Encoding,
+    if_none_match: Option<HeaderValue>,
 }
 
 /// The middleware; see the module documentation. Pages with a query string (search) are
@@ -35,144 +35,148 @@ pub async fn serve_cached(
     if method != Method::GET && method != Method::HEAD {
         return next.run(request).await;
     }
-    let head = method == Method::HEAD;
     let headers = request.headers();
-    let https = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v == "https");
+    let asked = Asked {
+        head: method == Method::HEAD,
+        https: headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v == "https"),
+        encoding: encode::preferred(headers),
+        if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
+    };
     // Our addresses are plain ASCII: a percent-encoded spelling of a page is answered but
     // not kept (one entry per page, whatever a client writes).
-    let cacheable =
-        request.uri().query().is_none() && !request.uri().path().contains('%') && cache.budget > 0;
-    if cacheable && let Some(page) = cache.get(request.uri().path()) {
-        return respond(&page, headers, head, https);
+    let uri = request.uri();
+    if uri.query().is_some() || uri.path().contains('%') || !cache.enabled() {
+        return uncached(&cache, request, next, &asked).await;
     }
-    let encoding_headers = request.headers().clone();
-    let key = cacheable.then(|| request.uri().path().to_owned());
-    let generation = cache.generation();
+    let path = uri.path().to_owned();
+    if let Some(form) = cache.fresh(&(path.clone(), asked.encoding)) {
+        return respond(&form, &asked);
+    }
+    let page = match cache.fresh(&(path.clone(), Encoding::Identity)) {
+        Some(page) => page,
+        None => match render_once(&cache, path.clone(), request, next, asked.head).await {
+            Ok(page) => page,
+            Err(response) => return response,
+        },
+    };
+    if asked.encoding == Encoding::Identity || !page.compressible {
+        return respond(&page, &asked);
+    }
+    let form = compress_once(&cache, (path, asked.encoding), page).await;
+    respond(&form, &asked)
+}
+
+/// The identity form of the page at `path`: rendered here, or by the request already
+/// rendering it (this one waits for it). A response that is not a page to keep (an error, a
+/// redirect, a signed-in answer) is `Err`, passed on as it is.
+async fn render_once(
+    cache: &PageCache,
+    path: String,
+    request: Request,
+    next: Next,
+    head: bool,
+) -> Result<Arc<Form>, Response> {
+    let key: Key = (path, Encoding::Identity);
+    let guard = loop {
+        match cache.store.get_value_or_guard_async(&key).await {
+            Ok(form) if form.stamp == cache.stamp(&key.0) => return Ok(form),
+            // Rendered before a change: drop it and render afresh.
+            Ok(_) => {
+                cache
+                    .store
+                    .remove_if(&key, |form| form.stamp != cache.stamp(&key.0));
+            }
+            Err(guard) => break guard,
+        }
+    };
+    let stamp = cache.stamp(&key.0);
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK
-        || response.headers().contains_key(header::SET_COOKIE)
-        || response
-            .headers()
-            .get(header::CACHE_CONTROL)
-            .is_some_and(|v| v.as_bytes().starts_with(b"no-store"))
-    {
+    if !keepable(&response) {
+        // Dropping the guard lets the next waiter render for itself.
+        return Err(response);
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BYTES).await else {
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    };
+    // HEAD: the router may have dropped the body already; answer without keeping anything.
+    if head && bytes.is_empty() {
+        return Err(Response::from_parts(parts, Body::empty()));
+    }
+    let form = Arc::new(encode::identity(stamp, parts.headers, bytes, true));
+    if form.stamp == cache.stamp(&key.0) {
+        let _ = guard.insert(form.clone());
+    }
+    Ok(form)
+}
+
+/// `key`'s compressed form of `page`: made here on a blocking thread (a few at a time), or by
+/// the request already making it.
+async fn compress_once(cache: &PageCache, key: Key, page: Arc<Form>) -> Arc<Form> {
+    let guard = loop {
+        match cache.store.get_value_or_guard_async(&key).await {
+            Ok(form) if form.stamp == page.stamp => return form,
+            Ok(_) => {
+                cache.store.remove_if(&key, |form| form.stamp != page.stamp);
+            }
+            Err(guard) => break guard,
+        }
+    };
+    let Ok(_permit) = cache.compressing.acquire().await else {
+        return page;
+    };
+    let encoding = key.1;
+    let source = page.clone();
+    let Ok(form) = tokio::task::spawn_blocking(move || encode::compressed(&source, encoding)).await
+    else {
+        return page;
+    };
+    let form = Arc::new(form);
+    if form.stamp == cache.stamp(&key.0) {
+        let _ = guard.insert(form.clone());
+    }
+    form
+}
+
+/// A page answered but not kept (a search, an odd spelling): hashed for its ETag, so a
+/// client holding it still gets 304; never compressed.
+async fn uncached(cache: &PageCache, request: Request, next: Next, asked: &Asked) -> Response {
+    let stamp = cache.stamp(request.uri().path());
+    let response = next.run(request).await;
+    if !keepable(&response) {
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BYTES).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    // HEAD: the router may have dropped the body already; answer without keeping anything.
-    if head && bytes.is_empty() {
+    if asked.head && bytes.is_empty() {
         return Response::from_parts(parts, Body::empty());
     }
-    let compress = key.is_some();
-    let page = match tokio::task::spawn_blocking(move || {
-        build_page(generation, parts.headers, bytes, compress)
-    })
-    .await
-    {
-        Ok(page) => Arc::new(page),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    if let Some(key) = key {
-        cache.put(key, page.clone());
-    }
-    respond(&page, &encoding_headers, head, https)
+    respond(&encode::identity(stamp, parts.headers, bytes, false), asked)
 }
 
-/// Hashes and (for cached pages) compresses a rendered body, and prepares each encoding's
-/// headers.
-fn build_page(generation: u64, mut headers: HeaderMap, identity: Bytes, compress: bool) -> Page {
-    for name in [
-        header::CONTENT_LENGTH,
-        header::ETAG,
-        header::LAST_MODIFIED,
-        header::CONTENT_ENCODING,
-        header::VARY,
-        header::STRICT_TRANSPORT_SECURITY,
-    ] {
-        headers.remove(name);
-    }
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("public, no-cache"));
-    let digest = Sha256::digest(&identity);
-    let tag = format!("h{}", hex::encode(&digest[..12]));
-    let worth = compress && identity.len() >= MIN_COMPRESSED;
-    let gzip = worth.then(|| gzip(&identity)).flatten();
-    let br = worth.then(|| brotli(&identity)).flatten();
-    let varies = gzip.is_some() || br.is_some();
-    let form = |body: Bytes, encoding: Option<&'static str>, suffix: &str| {
-        let mut h = headers.clone();
-        if let Ok(v) = HeaderValue::from_str(&format!("\"{tag}{suffix}\"")) {
-            h.insert(header::ETAG, v);
-        }
-        if varies {
-            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        }
-        if let Some(e) = encoding {
-            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
-        }
-        h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        Form { headers: h, body }
-    };
-    Page {
-        generation,
-        gzip: gzip.map(|b| form(b, Some("gzip"), "-gz")),
-        br: br.map(|b| form(b, Some("br"), "-br")),
-        identity: form(identity, None, ""),
-        tag,
-    }
+/// A 200 that says nothing against keeping it.
+fn keepable(response: &Response) -> bool {
+    response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && !response
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v.as_bytes().starts_with(b"no-store"))
 }
 
-fn gzip(bytes: &[u8]) -> Option<Bytes> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).ok()?;
-    let out = encoder.finish().ok()?;
-    (out.len() < bytes.len()).then(|| Bytes::from(out))
-}
-
-fn brotli(bytes: &[u8]) -> Option<Bytes> {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 10, 22);
-        writer.write_all(bytes).ok()?;
-        writer.flush().ok()?;
-    }
-    (out.len() < bytes.len()).then(|| Bytes::from(out))
-}
-
-/// 200 in the encoding the request prefers, or 304 when the client holds any form of these
-/// bytes.
-fn respond(page: &Page, request: &HeaderMap, head: bool, https: bool) -> Response {
-    let form = match preferred_encoding(request) {
-        Encoding::Br => page.br.as_ref().or(page.gzip.as_ref()),
-        Encoding::Gzip => page.gzip.as_ref(),
-        Encoding::Identity => None,
-    }
-    .unwrap_or(&page.identity);
-    let holds = request
-        .get(header::IF_NONE_MATCH)
+/// 200 with `form`, or 304 when the client holds any form of these bytes.
+fn respond(form: &Form, asked: &Asked) -> Response {
+    let holds = asked
+        .if_none_match
+        .as_ref()
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|list| {
-            list.split(',').any(|t| {
-                let t = t.trim();
-                // `*` matches any tag; `"*"` is an (unknown) tag of its own.
-                if t == "*" {
-                    return true;
-                }
-                let t = t.trim_start_matches("W/");
-                let Some(t) = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
-                    return false;
-                };
-                t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == page.tag
-            })
-        });
+        .is_some_and(|list| holds_tag(list, &form.tag));
     let mut headers = form.headers.clone();
-    if https {
+    if asked.https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
@@ -187,7 +191,7 @@ fn respond(page: &Page, request: &HeaderMap, head: bool, https: bool) -> Respons
             headers.remove(name);
         }
         (StatusCode::NOT_MODIFIED, Body::empty())
-    } else if head {
+    } else if asked.head {
         (StatusCode::OK, Body::empty())
     } else {
         (StatusCode::OK, Body::from(form.body.clone()))
@@ -198,78 +202,46 @@ fn respond(page: &Page, request: &HeaderMap, head: bool, https: bool) -> Respons
     response
 }
 
-/// br over gzip over identity, as `Accept-Encoding` allows (q=0 refuses a coding).
-fn preferred_encoding(headers: &HeaderMap) -> Encoding {
-    let Some(list) = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Encoding::Identity;
-    };
-    let (mut br, mut gzip, mut star) = (None, None, None);
-    for item in list.split(',') {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
-            })
-            .unwrap_or(1.0);
-        match name.as_str() {
-            "br" => br = Some(q),
-            "gzip" | "x-gzip" => gzip = Some(q),
-            "*" => star = Some(q),
-            _ => {}
+/// Whether an `If-None-Match` list names any form of the page tagged `tag`.
+fn holds_tag(list: &str, tag: &str) -> bool {
+    list.split(',').any(|t| {
+        let t = t.trim();
+        // `*` matches any tag; `"*"` is an (unknown) tag of its own.
+        if t == "*" {
+            return true;
         }
-    }
-    let br = br.or(star).unwrap_or(0.0);
-    let gzip = gzip.or(star).unwrap_or(0.0);
-    if br > 0.0 && br >= gzip {
-        Encoding::Br
-    } else if gzip > 0.0 {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
-    }
+        let t = t.trim_start_matches("W/");
+        let Some(t) = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+            return false;
+        };
+        t.strip_suffix("-gz").or(t.strip_suffix("-br")).unwrap_or(t) == tag
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn accept(v: &str) -> Encoding {
-        let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
-        preferred_encoding(&h)
+    #[test]
+    fn any_form_of_the_page_is_held() {
+        assert!(holds_tag("\"habc\"", "habc"));
+        assert!(holds_tag("W/\"habc-br\", \"x\"", "habc"));
+        assert!(holds_tag("*", "habc"));
+        assert!(!holds_tag("\"*\"", "habc"));
+        assert!(!holds_tag("habc", "habc"));
+        assert!(!holds_tag("\"habd-gz\"", "habc"));
     }
 
     #[test]
-    fn encodings_are_chosen_as_the_client_allows() {
-        assert_eq!(accept("gzip, deflate, br"), Encoding::Br);
-        assert_eq!(accept("gzip"), Encoding::Gzip);
-        assert_eq!(accept("br;q=0, gzip"), Encoding::Gzip);
-        assert_eq!(accept("br;q=0.5, gzip;q=0.9"), Encoding::Gzip);
-        assert_eq!(accept("identity"), Encoding::Identity);
-        assert_eq!(accept("*"), Encoding::Br);
-        assert_eq!(accept("*;q=0"), Encoding::Identity);
-        assert_eq!(preferred_encoding(&HeaderMap::new()), Encoding::Identity);
-    }
-
-    #[test]
-    fn compressed_forms_decompress_to_the_page() {
-        let text = "<p>刈谷市 組織重点目標</p>".repeat(200);
-        let page = build_page(1, HeaderMap::new(), Bytes::from(text.clone()), true);
-        let gz = page.gzip.as_ref().expect("gzip kept").body.clone();
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
-            .unwrap();
-        assert_eq!(out, text);
-        let br = page.br.as_ref().expect("br kept").body.clone();
-        let mut out = Vec::new();
-        brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap();
-        assert_eq!(out, text.as_bytes());
-        assert!(br.len() < text.len() / 10);
+    fn headers_are_not_kept_from_a_response_that_sets_a_cookie() {
+        let mut response = Response::new(Body::empty());
+        assert!(keepable(&response));
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, HeaderValue::from_static("a=b"));
+        assert!(!keepable(&response));
+        let mut refused = Response::new(Body::empty());
+        *refused.status_mut() = StatusCode::NOT_FOUND;
+        assert!(!keepable(&refused));
     }
 }

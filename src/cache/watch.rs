@@ -1,11 +1,14 @@
 //! Keeps a server's pages in step with the database: `LISTEN mokuhyo_public` for changes
-//! committed by any server or command, and a periodic look at `public_change` for what a
-//! dropped listening connection may have missed. The JST date changing also counts (pages
-//! computed from today's date).
+//! committed by any server or command (each notification names its change and city), and a
+//! periodic look at `public_change` for changes whose notification this server missed (a
+//! dropped listening connection). The JST date changing also counts (pages computed from
+//! today's date).
 
 use super::PageCache;
+use crate::db::changes::{self, Change};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +25,73 @@ pub fn check_interval_from_env() -> Duration {
     Duration::from_secs(secs)
 }
 
+/// The changes this server has accounted for, and where the next look starts.
+#[derive(Default)]
+struct Ledger {
+    /// The oldest transaction still running at the last look: every change it did not see
+    /// comes from a transaction at or above it. `None` before the first look.
+    since: Option<i64>,
+    accounted: HashSet<i64>,
+}
+
+impl Ledger {
+    /// A notification: `id:slug`, the slug empty for a change naming no city.
+    fn heard(&mut self, cache: &PageCache, payload: &str) {
+        let Some((id, city)) = payload.split_once(':') else {
+            return cache.forget_all();
+        };
+        if let Ok(id) = id.parse() {
+            self.accounted.insert(id);
+        }
+        match city {
+            "" => cache.forget_all(),
+            slug => cache.forget_city(slug),
+        }
+    }
+
+    /// A look at the record: forgets what each change not heard of touched (nothing at the
+    /// first look, which only sets the baseline).
+    fn looked(&mut self, cache: &PageCache, look: changes::Look) {
+        let unheard: Vec<&Change> = look
+            .changes
+            .iter()
+            .map(|(change, _)| change)
+            .filter(|c| !self.accounted.contains(&c.id))
+            .collect();
+        if self.since.is_some() && !unheard.is_empty() {
+            tracing::info!(
+                count = unheard.len(),
+                "public changes found by the periodic check"
+            );
+            cache.forget_changes(unheard.iter().map(|c| c.city.as_deref()));
+        }
+        // Keep only what the next look can return again, and what was heard after this one.
+        let listed: HashSet<i64> = look.changes.iter().map(|(c, _)| c.id).collect();
+        let again: HashSet<i64> = look
+            .changes
+            .iter()
+            .filter(|(_, txid)| *txid >= look.xmin)
+            .map(|(c, _)| c.id)
+            .collect();
+        self.accounted = listed
+            .iter()
+            .copied()
+            .filter(|id| again.contains(id))
+            .chain(
+                self.accounted
+                    .iter()
+                    .copied()
+                    .filter(|id| !listed.contains(id)),
+            )
+            .collect();
+        self.since = Some(look.xmin);
+    }
+}
+
 /// Runs until the process ends; see the module documentation.
 pub fn spawn(pool: PgPool, cache: Arc<PageCache>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut seen = None;
+        let mut ledger = Ledger::default();
         let mut today = crate::domain::clock::today();
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -52,7 +118,7 @@ pub fn spawn(pool: PgPool, cache: Arc<PageCache>, every: Duration) -> tokio::tas
                         None => std::future::pending().await,
                     }
                 } => match received {
-                    Ok(Some(_)) => cache.forget_all(),
+                    Ok(Some(n)) => ledger.heard(&cache, n.payload()),
                     // The connection was lost and made again: notifications may be lost.
                     Ok(None) => cache.forget_all(),
                     Err(e) => {
@@ -62,11 +128,14 @@ pub fn spawn(pool: PgPool, cache: Arc<PageCache>, every: Duration) -> tokio::tas
                     }
                 },
                 _ = tick.tick() => {
-                    if let Ok(state) = changes(&pool).await {
-                        if seen.is_some_and(|s| s != state) {
-                            cache.forget_all();
+                    // Notifications already received are counted before looking.
+                    if let Some(l) = listener.as_mut() {
+                        while let Some(n) = l.next_buffered() {
+                            ledger.heard(&cache, n.payload());
                         }
-                        seen = Some(state);
+                    }
+                    if let Ok(look) = changes::look(&pool, ledger.since).await {
+                        ledger.looked(&cache, look);
                     }
                     let now = crate::domain::clock::today();
                     if now != today {
@@ -85,13 +154,8 @@ async fn listen(pool: &PgPool) -> sqlx::Result<PgListener> {
     Ok(listener)
 }
 
-/// The committed changes' count and newest id: either moves when a transaction commits.
-async fn changes(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
-    crate::db::public::change_count_and_newest(pool).await
-}
-
-/// Forgets changes older than a day (every server checks the count, so removing rows only
-/// costs one extra refresh).
+/// Forgets changes older than a day (the periodic check reads only changes of transactions
+/// that may have ended since its last look).
 pub async fn purge(pool: &PgPool) -> sqlx::Result<u64> {
-    crate::db::public::purge_changes(pool).await
+    changes::purge_changes(pool).await
 }

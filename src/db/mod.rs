@@ -2,6 +2,7 @@
 //! the queries behind each page. SQL lives here and nowhere else.
 
 pub mod admin;
+pub mod changes;
 pub mod cities;
 pub mod editing;
 pub mod goal_tree;

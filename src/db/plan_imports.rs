@@ -76,6 +76,7 @@ pub async fn begin_locked(
     let mut pause = 5u64;
     loop {
         let mut tx = pool.begin().await?;
+        crate::db::changes::scope_changes_to(&mut tx, mid).await?;
         let got: bool = sqlx::query_scalar!(r#"SELECT pg_try_advisory_xact_lock(hashtextextended('plan:' || $1::text || ':' || $2, 0)) AS "value!""#, mid.to_string(), slug)
         .fetch_one(&mut *tx)
         .await?;

@@ -106,33 +106,6 @@ pub struct CriterionRow {
     pub comparator: Option<String>,
 }
 
-/// The newest committed public change's id (0 when none is recorded).
-pub async fn newest_change(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT COALESCE(max(id), 0) AS "newest!" FROM public_change"#)
-        .fetch_one(pool)
-        .await
-}
-
-/// The committed changes' count and newest id: either moves when a transaction commits.
-pub async fn change_count_and_newest(pool: &PgPool) -> sqlx::Result<(i64, i64)> {
-    let r = sqlx::query!(
-        r#"SELECT count(*) AS "count!", COALESCE(max(id), 0) AS "newest!" FROM public_change"#
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((r.count, r.newest))
-}
-
-/// Removes changes older than a day; returns how many.
-pub async fn purge_changes(pool: &PgPool) -> sqlx::Result<u64> {
-    Ok(
-        sqlx::query!("DELETE FROM public_change WHERE at < now() - interval '1 day'")
-            .execute(pool)
-            .await?
-            .rows_affected(),
-    )
-}
-
 /// All cities, by local government code (north to south, as the national list runs).
 pub async fn municipalities(pool: &PgPool) -> sqlx::Result<Vec<Municipality>> {
     sqlx::query_as!(Municipality, r#"SELECT id, slug, name, name_kana, local_government_code::text AS "local_government_code!", sheet_layout,

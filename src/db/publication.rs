@@ -173,6 +173,7 @@ pub async fn publish_sheet<T: serde::Serialize>(
     content: &T,
 ) -> sqlx::Result<Published> {
     let mut tx = pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, r.mid).await?;
     let state = lock_sheet(&mut tx, r.mid, r.department_id, r.kind, Lock::Exclusive).await?;
     if !r.from.contains(&state.as_str()) {
         return Ok(Published::NotInState(state));

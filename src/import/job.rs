@@ -37,6 +37,7 @@ async fn apply(
     job: &ImportJob,
 ) -> sqlx::Result<Result<Vec<DepartmentChange>, String>> {
     let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, mid).await?;
     // The lease: held until this transaction ends, so no other server takes the job for
     // interrupted while it is being applied.
     imports::take_lease(&mut tx, job.id).await?;

@@ -287,6 +287,7 @@ pub async fn preview(
     parsed: &Parsed,
 ) -> sqlx::Result<(Vec<DepartmentChange>, String)> {
     let mut tx = pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, mid).await?;
     let ids: Vec<i64> = parsed.departments.iter().map(|d| d.department_id).collect();
     let print = imports::fingerprint(&mut tx, mid, &ids).await?;
     let stored = imports::stored_trees(&mut tx, mid, &ids).await?;

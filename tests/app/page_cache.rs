@@ -85,8 +85,9 @@ async fn pages_come_compressed_as_asked_and_answer_304_for_any_form_held() {
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut ungz).unwrap();
     assert_eq!(unbr, plain);
     assert_eq!(ungz, plain);
+    // Brotli at the request path's quality (5): about 3.7 times smaller here.
     assert!(
-        br.len() * 4 < plain.len(),
+        br.len() * 7 < plain.len() * 2,
         "{} → {} bytes",
         plain.len(),
         br.len()

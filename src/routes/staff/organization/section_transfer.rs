@@ -44,6 +44,7 @@ pub async fn transfer_section(
         .await;
     };
     let mut tx = state.pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, mid).await?;
     if !crate::db::section_transfer::transfer_section(&mut tx, mid, id, target).await? {
         drop(tx);
         let message =

@@ -113,6 +113,7 @@ pub async fn save_layout(
     if errors.is_empty() {
         let mid = staff.municipality_id;
         let mut tx = state.pool.begin().await?;
+        crate::db::changes::scope_changes_to(&mut tx, mid).await?;
         let in_use = settings::save_layout(&mut tx, mid, &form.layout, &names).await?;
         if in_use.is_empty() {
             let after = serde_json::json!({ "layout": form.layout, "categories": names });

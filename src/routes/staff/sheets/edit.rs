@@ -68,6 +68,7 @@ pub async fn change<T>(
 ) -> Result<T> {
     let mid = staff.municipality_id;
     let mut tx = state.pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, mid).await?;
     if let Some((department_id, kind)) = scope.sheet {
         let sheet_state =
             crate::db::review::lock_sheet(&mut tx, mid, department_id, kind, Shared).await?;

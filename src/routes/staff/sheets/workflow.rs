@@ -132,6 +132,7 @@ pub async fn change_state(
         }
     } else {
         let mut tx = state.pool.begin().await?;
+        crate::db::changes::scope_changes_to(&mut tx, staff.municipality_id).await?;
         let comment = (!comment.is_empty()).then_some(comment);
         if !crate::db::review::transition_of(
             &mut tx,
