@@ -293,3 +293,34 @@ fn summary(
         changes.nodes.len()
     )
 }
+
+/// `clone-city --from kariya --count 1740 [--first 1]`: copies of a city for load tests.
+pub async fn clone_city(pool: &PgPool, o: &HashMap<String, String>) -> Result<String, String> {
+    let source = required(o, "from")?;
+    let number = |key: &str, default: i32| -> Result<i32, String> {
+        match o.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i32>()
+                .ok()
+                .filter(|n| (1..=20_000).contains(n))
+                .ok_or_else(|| format!("--{key} must be a number from 1 to 20000")),
+        }
+    };
+    let count = number("count", 1)?;
+    let first = number("first", 1)?;
+    let numbers: Vec<i32> = (first..first.saturating_add(count)).collect();
+    let started = std::time::Instant::now();
+    let made = crate::db::clone::clone_city(pool, source, &numbers, |made| {
+        eprintln!("{made} cities copied ({:.0?})", started.elapsed());
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{made} copies of {source} made ({}-{first} … {}-{}); {} already existed",
+        source,
+        source,
+        first + count - 1,
+        numbers.len() - made
+    ))
+}

@@ -21,6 +21,9 @@ Commands:
                Reads a multi-year plan workbook (as /staff/plans/import does) as a new
                plan or a revision of the plan with that slug; prints the changes and
                writes them only with --apply.
+  clone-city   --from kariya --count 1740 [--first 1]
+               Copies a city's published years, organization and plans as new cities
+               (kariya-1, kariya-2 …) for load tests; slugs that exist are skipped.
   export-site  --city kariya --year 2026 --out DIR [--base-url https://…]
                Writes the year's published pages as a static site (relative links,
                stylesheet, open data, README for the city's web staff).
@@ -56,7 +59,13 @@ async fn main() -> ExitCode {
     let want_demo = rest.iter().any(|a| a == "--demo");
     let known = matches!(
         command,
-        "serve" | "load-demo" | "create-city" | "create-user" | "export-site" | "import-plan"
+        "serve"
+            | "load-demo"
+            | "create-city"
+            | "create-user"
+            | "export-site"
+            | "import-plan"
+            | "clone-city"
     );
     if rest.iter().any(|a| a == "-h" || a == "--help") || !known {
         eprint!("{USAGE}");
@@ -108,6 +117,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
         "load-demo" => Some("demo data loaded".to_owned()),
         "create-city" => Some(mokuhyo::cli::create_city(&database.pool, &options).await?),
         "create-user" => Some(mokuhyo::cli::create_user(&database.pool, &options).await?),
+        "clone-city" => Some(mokuhyo::cli::clone_city(&database.pool, &options).await?),
         "export-site" => {
             let state = mokuhyo::app_state(database.pool.clone())
                 .await

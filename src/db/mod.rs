@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod changes;
 pub mod cities;
+pub mod clone;
 pub mod editing;
 pub mod goal_tree;
 pub mod imports;
