@@ -14,6 +14,7 @@ mod heads_demo;
 mod helpers;
 mod import;
 mod memory_bound;
+mod national_scale;
 mod outside_review;
 mod page_cache;
 mod plan_editor;

@@ -40,6 +40,12 @@ pub async fn statements_for(app: &TestApp, uri: &str) -> usize {
     STATEMENTS.with(Cell::get) - before
 }
 
+/// SQL statements run on this thread so far (the counter installed by a first fetch).
+pub async fn statements_so_far(app: &TestApp) -> usize {
+    statements_for(app, "/").await;
+    STATEMENTS.with(Cell::get)
+}
+
 /// The number of SQL statements run while `session` fetches `uri`.
 pub async fn statements_as(app: &TestApp, uri: &str, session: &crate::helpers::Session) -> usize {
     statements_for(app, "/").await; // the counter installed
