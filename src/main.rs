@@ -38,6 +38,9 @@ Environment:
   BIND_ADDR     Address to listen on (default 127.0.0.1:8080).
   RUST_LOG      Log filter (default info).
   PAGE_CACHE_MB Memory for rendered public pages per server (default 64; 0: none).
+  PUBLIC_SHARED_SECONDS  How long a shared cache in front (a CDN, nginx) may answer
+                for a public page before asking again (default 30; 0: never).
+  DB_POOL_SIZE  Database connections per server (default 10).
   PAGE_CHECK_SECONDS  How often a server also checks for changes it was not
                 notified of (default 2).
 "#;

@@ -114,11 +114,23 @@ pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
         .log_statements(log::LevelFilter::Debug)
         .options([("statement_timeout", "60s")]);
     PgPoolOptions::new()
-        .max_connections(10)
+        .max_connections(pool_size_from_env())
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .test_before_acquire(true)
         .connect_with(options)
         .await
+}
+
+/// Connections per server process: `DB_POOL_SIZE`, default 10. A request holds at most one at
+/// a time; with several servers on one database, their sizes together must stay under the
+/// server's `max_connections` (100 by default) less what commands and the listener use
+/// (one per server).
+pub fn pool_size_from_env() -> u32 {
+    std::env::var("DB_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (1..=1000).contains(n))
+        .unwrap_or(10)
 }
 
 /// Creates `name` unless it exists, connecting as `admin`.

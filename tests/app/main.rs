@@ -1,6 +1,7 @@
 //! Integration tests: the real router, a real PostgreSQL, a fresh database per test.
 
 mod bench;
+mod bench_rush;
 mod citizens;
 mod city_list;
 mod city_workbooks;
