@@ -35,15 +35,15 @@ async fn second_server(app: &TestApp) -> TestApp {
     }
 }
 
-/// Chiefs: (city, section name, initiative id), 45 sections a city.
+/// Chiefs: (city, section name, initiative id), each with an initiative of their own.
 async fn chiefs(app: &TestApp) -> Vec<(String, String, i64)> {
     sqlx::query_as(
-        "SELECT DISTINCT ON (s.id) m.slug, s.name, x.initiative_id
+        "SELECT DISTINCT ON (x.initiative_id) m.slug, s.name, x.initiative_id
            FROM initiative_section x JOIN section s ON s.id = x.section_id
            JOIN fiscal_year f ON f.id = s.fiscal_year_id AND f.year = 2026
            JOIN municipality m ON m.id = s.municipality_id
           WHERE m.slug = 'kariya' OR m.slug LIKE 'kariya-_'
-          ORDER BY s.id, x.initiative_id LIMIT $1",
+          ORDER BY x.initiative_id, s.id LIMIT $1",
     )
     .bind(CHIEFS as i64)
     .fetch_all(&app.pool)
@@ -76,6 +76,9 @@ async fn sign_in(app: &TestApp, username: &str, n: usize) -> Option<Session> {
         .extensions_mut()
         .insert(ConnectInfo(from.parse::<SocketAddr>().unwrap()));
     let reply = app.send_request(request).await;
+    if reply.status != StatusCode::SEE_OTHER {
+        eprintln!("sign-in {username}: {}", reply.status);
+    }
     let cookie = reply.headers.get_all("set-cookie").iter().find_map(|v| {
         let v = v.to_str().ok()?;
         v.strip_prefix("mokuhyo_session=")
@@ -133,7 +136,12 @@ async fn chief(
         }
         round += 1;
         let text = format!("締切前の入力 {n}-{round}");
-        let fields: Vec<(String, String)> = form_fields(&form.body, &action)
+        // The form posts to its own address.
+        let html = form.body.replace(
+            "<form method=\"post\" class=\"form\">",
+            &format!("<form method=\"post\" action=\"{action}\" class=\"form\">"),
+        );
+        let fields: Vec<(String, String)> = form_fields(&html, &action)
             .into_iter()
             .map(|(k, v)| {
                 if k == "performance" {
