@@ -27,11 +27,13 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
     let eras = db::load_eras(&pool).await?;
     let trust_proxy =
         std::env::var("TRUST_PROXY").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+    let pages = cache::PageCache::from_env();
+    pages.share_through(pool.clone());
     Ok(AppState {
         pool,
         eras: Arc::new(eras),
         trust_proxy,
-        pages: cache::PageCache::from_env(),
+        pages,
         clock: domain::clock::Clock::System,
     })
 }

@@ -4,6 +4,7 @@
 //! prints the figures).
 
 use super::{Form, Stamp};
+use crate::db::page_store::StoredPage;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
@@ -27,6 +28,11 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Its name in the shared store.
+    pub(super) fn stored(self) -> &'static str {
+        self.name().unwrap_or("")
+    }
+
     fn name(self) -> Option<&'static str> {
         match self {
             Encoding::Identity => None,
@@ -74,7 +80,51 @@ pub(super) fn identity(stamp: Stamp, mut headers: HeaderMap, body: Bytes, may_va
         body,
         compressible,
         alias: false,
+        version: None,
     }
+}
+
+/// A form read back from the shared store: its headers are complete (the ETag names its
+/// tag, `Vary` says the identity form is worth compressing).
+pub(super) fn restore(stamp: Stamp, stored: StoredPage, version: Option<i64>) -> Option<Form> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in stored.headers {
+        headers.append(
+            header::HeaderName::from_bytes(name.as_bytes()).ok()?,
+            HeaderValue::from_str(&value).ok()?,
+        );
+    }
+    let etag = headers.get(header::ETAG)?.to_str().ok()?.trim_matches('"');
+    let tag = etag
+        .strip_suffix("-gz")
+        .or(etag.strip_suffix("-br"))
+        .unwrap_or(etag);
+    let encoded = headers.contains_key(header::CONTENT_ENCODING);
+    Some(Form {
+        stamp,
+        tag: Arc::from(tag),
+        compressible: !encoded && headers.contains_key(header::VARY),
+        body: Bytes::from(stored.body),
+        headers,
+        alias: false,
+        version,
+    })
+}
+
+/// A form as the shared store keeps it (`None` for an alias, or headers that are not text).
+pub(super) fn to_stored(form: &Form) -> Option<StoredPage> {
+    if form.alias {
+        return None;
+    }
+    let headers = form
+        .headers
+        .iter()
+        .map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect::<Option<Vec<_>>>()?;
+    Some(StoredPage {
+        headers,
+        body: form.body.to_vec(),
+    })
 }
 
 /// `encoding`'s form of `page`, or the page itself (as an alias) when compressing does not
@@ -93,6 +143,7 @@ pub(super) fn compressed(page: &Form, encoding: Encoding) -> Form {
             body: page.body.clone(),
             compressible: false,
             alias: true,
+            version: page.version,
         };
     };
     let mut headers = page.headers.clone();
@@ -107,6 +158,7 @@ pub(super) fn compressed(page: &Form, encoding: Encoding) -> Form {
         body,
         compressible: false,
         alias: false,
+        version: page.version,
     }
 }
 

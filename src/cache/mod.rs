@@ -23,6 +23,7 @@
 
 mod encode;
 mod serve;
+mod shared;
 pub mod watch;
 
 pub use serve::serve_cached;
@@ -57,6 +58,9 @@ pub struct Form {
     /// Kept under a compressed key because compressing did not make it smaller: weighs
     /// nothing more than its entry.
     alias: bool,
+    /// The city's version in the shared store it was rendered under (`None`: not to be
+    /// stored there); see `shared`.
+    version: Option<i64>,
 }
 
 /// The generations a form was rendered under.
@@ -95,6 +99,8 @@ pub struct PageCache {
     store: Store,
     /// Compressions under way at once (each on a blocking thread).
     compressing: tokio::sync::Semaphore,
+    /// The second tier, shared by every server (`PAGE_STORE=off`: none).
+    shared: std::sync::OnceLock<sqlx::PgPool>,
 }
 
 impl PageCache {
@@ -115,6 +121,7 @@ impl PageCache {
             budget,
             store: Store::with_options(options, Weigh, Default::default(), Default::default()),
             compressing: tokio::sync::Semaphore::new(workers),
+            shared: std::sync::OnceLock::new(),
         })
     }
 
@@ -125,6 +132,14 @@ impl PageCache {
             .and_then(|v| v.trim().parse::<usize>().ok())
             .map_or(DEFAULT_BUDGET, |mb| mb << 20);
         Self::new(budget)
+    }
+
+    /// Keeps city pages in PostgreSQL too, for every server (unless `PAGE_STORE=off`).
+    pub fn share_through(&self, pool: sqlx::PgPool) {
+        if std::env::var("PAGE_STORE").is_ok_and(|v| v.trim() == "off") {
+            return;
+        }
+        let _ = self.shared.set(pool);
     }
 
     fn enabled(&self) -> bool {
@@ -217,6 +232,11 @@ impl PageCache {
     }
 }
 
+/// The staff pages and sign-in: never kept, by this cache or any other (`no-store`).
+pub fn is_private(path: &str) -> bool {
+    path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout"
+}
+
 /// The city a public path belongs to (its first segment), or the shared scope for the pages
 /// that list every city and the assets.
 fn scope_of(path: &str) -> &str {
@@ -254,6 +274,7 @@ mod tests {
             body: Bytes::from(vec![b'x'; bytes]),
             compressible: false,
             alias: false,
+            version: None,
         })
     }
 

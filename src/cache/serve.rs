@@ -1,10 +1,10 @@
 //! The layer in front of the public pages: answers from the cache when it can (200 in the
-//! encoding the client prefers, or 304), otherwise runs the handler once for everyone asking
-//! at the same moment, keeps what it made, and compresses a form only when a client asks
-//! for it.
+//! encoding the client prefers, or 304), otherwise reads the shared store or runs the handler,
+//! once for everyone asking at the same moment, keeps what it made, and compresses a form only
+//! when a client asks for it.
 
 use super::encode::{self, Encoding};
-use super::{Form, Key, PageCache};
+use super::{Form, Key, PageCache, shared};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -45,9 +45,14 @@ pub async fn serve_cached(
         if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
     };
     // Our addresses are plain ASCII: a percent-encoded spelling of a page is answered but
-    // not kept (one entry per page, whatever a client writes).
+    // not kept (one entry per page, whatever a client writes). Staff pages are each person's
+    // own: rendered for each request, side by side.
     let uri = request.uri();
-    if uri.query().is_some() || uri.path().contains('%') || !cache.enabled() {
+    if uri.query().is_some()
+        || uri.path().contains('%')
+        || super::is_private(uri.path())
+        || !cache.enabled()
+    {
         return uncached(&cache, request, next, &asked).await;
     }
     let path = uri.path().to_owned();
@@ -92,6 +97,12 @@ async fn render_once(
         }
     };
     let stamp = cache.stamp(&key.0);
+    let fetched = shared::fetch(cache, &key, stamp).await;
+    if let Some(form) = fetched.form {
+        let form = Arc::new(form);
+        let _ = guard.insert(form.clone());
+        return Ok(form);
+    }
     let response = next.run(request).await;
     if !keepable(&response) {
         // Dropping the guard lets the next waiter render for itself.
@@ -105,10 +116,13 @@ async fn render_once(
     if head && bytes.is_empty() {
         return Err(Response::from_parts(parts, Body::empty()));
     }
-    let form = Arc::new(encode::identity(stamp, parts.headers, bytes, true));
+    let mut form = encode::identity(stamp, parts.headers, bytes, true);
+    form.version = fetched.version;
+    let form = Arc::new(form);
     if form.stamp == cache.stamp(&key.0) {
         let _ = guard.insert(form.clone());
     }
+    shared::put(cache, &key, &form).await;
     Ok(form)
 }
 
@@ -124,6 +138,11 @@ async fn compress_once(cache: &PageCache, key: Key, page: Arc<Form>) -> Arc<Form
             Err(guard) => break guard,
         }
     };
+    if let Some(form) = shared::fetch(cache, &key, page.stamp).await.form {
+        let form = Arc::new(form);
+        let _ = guard.insert(form.clone());
+        return form;
+    }
     let Ok(_permit) = cache.compressing.acquire().await else {
         return page;
     };
@@ -137,6 +156,7 @@ async fn compress_once(cache: &PageCache, key: Key, page: Arc<Form>) -> Arc<Form
     if form.stamp == cache.stamp(&key.0) {
         let _ = guard.insert(form.clone());
     }
+    shared::put(cache, &key, &form).await;
     form
 }
 

@@ -13,6 +13,7 @@ pub mod plan_apply;
 pub mod plan_edit;
 pub mod plan_imports;
 
+pub mod page_store;
 pub mod plan_years;
 pub mod plans;
 pub mod public;

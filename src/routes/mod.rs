@@ -456,8 +456,7 @@ async fn transport_headers(
         .get("x-forwarded-proto")
         .is_some_and(|v| v == "https");
     let path = request.uri().path();
-    let private =
-        path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout";
+    let private = crate::cache::is_private(path);
     let mut response = next.run(request).await;
     if https {
         response.headers_mut().insert(

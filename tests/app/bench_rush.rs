@@ -23,18 +23,6 @@ struct Figures {
     errors: Vec<String>,
 }
 
-/// A second server on the same database: its own pool, page cache and watcher.
-async fn second_server(app: &TestApp) -> TestApp {
-    let options = app.pool.connect_options().as_ref().clone();
-    let pool = mokuhyo::db::pool(options).await.unwrap();
-    let state = mokuhyo::app_state(pool.clone()).await.unwrap();
-    TestApp {
-        pages: state.pages.clone(),
-        router: mokuhyo::routes::router(state),
-        pool,
-    }
-}
-
 /// Chiefs: (city, section name, initiative id), each with an initiative of their own.
 async fn chiefs(app: &TestApp) -> Vec<(String, String, i64)> {
     sqlx::query_as(
@@ -233,7 +221,7 @@ async fn bench_deadline_rush() {
             .add_staff(city, &format!("rush{n}"), "section_chief", Some(section))
             .await;
     }
-    let second = second_server(&first).await;
+    let second = first.second_server().await;
     let servers = [Arc::new(first), Arc::new(second)];
     let watchers: Vec<_> = servers
         .iter()

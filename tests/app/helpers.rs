@@ -96,6 +96,19 @@ impl TestApp {
         app
     }
 
+    /// A second server on the same database: its own pool and page cache (no watcher; spawn
+    /// one with `mokuhyo::cache::watch::spawn` where the test needs it).
+    pub async fn second_server(&self) -> TestApp {
+        let options = self.pool.connect_options().as_ref().clone();
+        let pool = mokuhyo::db::pool(options).await.unwrap();
+        let state = mokuhyo::app_state(pool.clone()).await.unwrap();
+        TestApp {
+            pages: state.pages.clone(),
+            router: mokuhyo::routes::router(state),
+            pool,
+        }
+    }
+
     /// What a server's watcher does on a notification: rendered pages are stale.
     pub fn forget_pages(&self) {
         self.pages.forget_all();

@@ -18,6 +18,7 @@ mod memory_bound;
 mod national_scale;
 mod outside_review;
 mod page_cache;
+mod page_store;
 mod plan_editor;
 mod plan_import;
 mod plans;

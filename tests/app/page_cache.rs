@@ -250,6 +250,8 @@ async fn a_change_whose_notification_was_missed_is_found_by_the_periodic_check()
         "UPDATE municipality SET name = '静刈谷市' WHERE slug = 'kariya'",
         "ALTER TABLE municipality ENABLE TRIGGER public_change",
         "INSERT INTO public_change DEFAULT VALUES",
+        // What the trigger does besides notifying: the shared store forgets the pages.
+        "DELETE FROM rendered_page",
     ] {
         sqlx::query(sql).execute(&mut *tx).await.unwrap();
     }
@@ -293,10 +295,12 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "initiative_result",
         "initiative_section",
         "login_failure",
+        "page_scope",
         "plan_actual_import",
         "plan_import",
         "plan_item_section",
         "public_change",
+        "rendered_page",
         "role_assignment",
         "session",
         "sheet_event",
