@@ -10,7 +10,8 @@ CREATE TABLE page_scope (
     version BIGINT NOT NULL DEFAULT 1
 );
 
-CREATE TABLE rendered_page (
+-- Unlogged: a cache costs no WAL, and after a crash PostgreSQL empties it (a valid state).
+CREATE UNLOGGED TABLE rendered_page (
     path     TEXT NOT NULL,
     encoding TEXT NOT NULL CHECK (encoding IN ('', 'br', 'gzip')),
     city     TEXT NOT NULL,
