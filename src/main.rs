@@ -37,7 +37,7 @@ Environment:
   DATA_DIR      Data directory (default ./data).
   BIND_ADDR     Address to listen on (default 127.0.0.1:8080).
   RUST_LOG      Log filter (default info).
-  PAGE_CACHE_MB Memory for rendered public pages per server (default 64; 0: none).
+  PAGE_CACHE_MB Memory for rendered public pages per server (default 128; 0: none).
   PUBLIC_SHARED_SECONDS  How long a shared cache in front (a CDN, nginx) may answer
                 for a public page before asking again (default 30; 0: never).
   DB_POOL_SIZE  Database connections per server (default 10).

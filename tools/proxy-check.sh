@@ -28,6 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if ! psql -q "$DATABASE_URL" -c 'SELECT 1' >/dev/null 2>&1; then
+  name=${DATABASE_URL##*/}
+  name=${name%%\?*}
+  psql -q "${DATABASE_URL%/*}/postgres" -c "CREATE DATABASE \"$name\"" ||
+    { echo "cannot create the database $name" >&2; exit 1; }
+fi
 "$BIN" load-demo >/dev/null 2>&1 || { echo "cannot load the demo into $DATABASE_URL" >&2; exit 1; }
 for port in 18181 18182; do
   BIND_ADDR="127.0.0.1:$port" TRUST_PROXY=1 RUST_LOG=warn "$BIN" >"$WORK/app$port.out" 2>&1 &
