@@ -207,9 +207,9 @@ fn line(name: &str, v: &mut [f64]) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "benchmark: run explicitly, prints numbers"]
-async fn bench_deadline_rush() {
+/// Two servers on one database with the demo and six copies of 刈谷市, and the chiefs'
+/// accounts.
+async fn two_servers_and_chiefs() -> ([Arc<TestApp>; 2], Vec<(String, String, i64)>) {
     let first = TestApp::with_demo().await;
     mokuhyo::db::clone::clone_city(&first.pool, "kariya", &[1, 2, 3, 4, 5, 6], |_| {})
         .await
@@ -222,7 +222,55 @@ async fn bench_deadline_rush() {
             .await;
     }
     let second = first.second_server().await;
-    let servers = [Arc::new(first), Arc::new(second)];
+    ([Arc::new(first), Arc::new(second)], chiefs)
+}
+
+/// How many saves answered as saved are not the text stored now.
+async fn lost_saves(
+    app: &TestApp,
+    chiefs: &[(String, String, i64)],
+    tasks: Vec<tokio::task::JoinHandle<Option<String>>>,
+) -> usize {
+    let mut lost = 0;
+    for ((_, _, initiative), task) in chiefs.iter().zip(tasks) {
+        if let Some(text) = task.await.unwrap() {
+            let stored: String = sqlx::query_scalar("SELECT array_to_string(performance, '') FROM initiative_result WHERE initiative_id = $1")
+                .bind(initiative)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap_or_default();
+            lost += usize::from(stored.trim() != text);
+        }
+    }
+    lost
+}
+
+fn report(f: &mut Figures, seconds: u64, lost: usize, connections: i64) {
+    println!(
+        "deadline rush: {CHIEFS} chiefs, 32 citizens, two servers (pool {} each), {seconds} s",
+        mokuhyo::db::pool_size_from_env()
+    );
+    println!(
+        "{:<22} {:>7} {:>9} {:>9} {:>9}",
+        "", "count", "p50 ms", "p99 ms", "max ms"
+    );
+    line("sign-in", &mut f.sign_ins);
+    line("results form", &mut f.forms);
+    line("save", &mut f.saves);
+    line("public page", &mut f.public);
+    println!(
+        "errors: {}, lost saves: {lost}, database connections at most: {connections}",
+        f.errors.len()
+    );
+    for e in f.errors.iter().take(5) {
+        println!("  {e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run explicitly, prints numbers"]
+async fn bench_deadline_rush() {
+    let (servers, chiefs) = two_servers_and_chiefs().await;
     let watchers: Vec<_> = servers
         .iter()
         .map(|s| {
@@ -283,40 +331,11 @@ async fn bench_deadline_rush() {
         connections = connections.max(open);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let mut lost = 0;
-    for ((_, _, initiative), task) in chiefs.iter().zip(tasks) {
-        if let Some(text) = task.await.unwrap() {
-            let stored: String = sqlx::query_scalar("SELECT array_to_string(performance, '') FROM initiative_result WHERE initiative_id = $1")
-                .bind(initiative)
-                .fetch_one(&servers[0].pool)
-                .await
-                .unwrap_or_default();
-            lost += usize::from(stored.trim() != text);
-        }
-    }
+    let lost = lost_saves(&servers[0], &chiefs, tasks).await;
     for r in readers {
         r.await.unwrap();
     }
     watchers.iter().for_each(|w| w.abort());
-    let mut f = figures.lock().unwrap();
-    println!(
-        "deadline rush: {CHIEFS} chiefs, 32 citizens, two servers (pool {} each), {seconds} s",
-        mokuhyo::db::pool_size_from_env()
-    );
-    println!(
-        "{:<22} {:>7} {:>9} {:>9} {:>9}",
-        "", "count", "p50 ms", "p99 ms", "max ms"
-    );
-    line("sign-in", &mut f.sign_ins);
-    line("results form", &mut f.forms);
-    line("save", &mut f.saves);
-    line("public page", &mut f.public);
-    println!(
-        "errors: {}, lost saves: {lost}, database connections at most: {connections}",
-        f.errors.len()
-    );
-    for e in f.errors.iter().take(5) {
-        println!("  {e}");
-    }
+    report(&mut figures.lock().unwrap(), seconds, lost, connections);
     assert_eq!(lost, 0, "every save that was answered as saved is stored");
 }
