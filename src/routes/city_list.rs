@@ -15,6 +15,9 @@ use serde::Deserialize;
 pub const LISTED_ON_INDEX: usize = 60;
 /// Longest search text kept.
 const MAX_QUERY_CHARS: usize = 50;
+/// Matches listed at most: a short search text matches hundreds of cities, and a page of all
+/// of them costs every request that asks (searches are not kept rendered).
+pub const FOUND_LISTED: usize = 100;
 
 /// A prefecture's cities.
 pub struct Group {
@@ -30,8 +33,10 @@ pub struct IndexPage {
     /// Whether the groups hold their cities (few cities) or link to prefecture pages.
     inline: bool,
     query: String,
-    /// Cities matching `query`, when one was given.
+    /// Cities matching `query` (the first [`FOUND_LISTED`]), when one was given.
     found: Option<Vec<Municipality>>,
+    /// How many matched in all.
+    matched: usize,
 }
 
 #[derive(Deserialize)]
@@ -52,16 +57,21 @@ pub async fn list_cities(
         .chars()
         .take(MAX_QUERY_CHARS)
         .collect();
+    let mut matched = 0;
     let found = (!query.is_empty()).then(|| {
         let needle = prefecture::fold(&query);
-        cities
+        let hits: Vec<&Municipality> = cities
             .iter()
             .filter(|c| {
                 prefecture::fold(&c.name).contains(&needle)
                     || prefecture::fold(&c.name_kana).contains(&needle)
             })
+            .collect();
+        matched = hits.len();
+        hits.into_iter()
+            .take(FOUND_LISTED)
             .cloned()
-            .collect()
+            .collect::<Vec<_>>()
     });
     let inline = cities.len() <= LISTED_ON_INDEX;
     render(&IndexPage {
@@ -69,6 +79,7 @@ pub async fn list_cities(
         inline,
         query,
         found,
+        matched,
     })
 }
 

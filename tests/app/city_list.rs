@@ -7,7 +7,12 @@ use axum::http::StatusCode;
 /// `n` cities with a published plan (what puts a city on the list), spread over prefectures
 /// 01–47 by their codes; 愛知県 (23) gets every 47th.
 async fn add_cities(app: &TestApp, n: usize) {
-    for i in 0..n {
+    add_cities_from(app, 0, n).await;
+}
+
+/// Cities 試験{first}市 … with something published, spread over the prefectures.
+async fn add_cities_from(app: &TestApp, first: usize, n: usize) {
+    for i in first..first + n {
         let prefecture = i % 47 + 1;
         let code = format!("{prefecture:02}{:04}", 5000 + i);
         let (mid,): (i64,) = sqlx::query_as(
@@ -123,4 +128,11 @@ async fn a_city_is_found_by_its_name_or_its_reading_in_either_script() {
     assert!(!none.contains("<script>"));
     let (_, many) = app.get("/?q=%E8%A9%A6%E9%A8%93").await; // 試験
     assert!(text_of(&many).contains("（100件）"));
+    assert!(!text_of(&many).contains("はじめの"));
+    // More matches than are listed: the count says all, the list holds the first.
+    add_cities_from(&app, 100, 30).await;
+    let (_, more) = app.get("/?q=%E8%A9%A6%E9%A8%93").await;
+    assert!(text_of(&more).contains("（130件）"), "{}", text_of(&more));
+    assert!(text_of(&more).contains("はじめの100件を表示しています"));
+    assert_eq!(more.matches("href=\"/city-").count(), 100);
 }
