@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod mail;
 pub mod pgcluster;
 pub mod routes;
 pub mod server;
@@ -36,6 +37,23 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
         pages,
         clock: domain::clock::Clock::System,
     })
+}
+
+/// The work every server does beside answering requests: housekeeping, the mail sender (only
+/// the lease holder sends) and the watcher that keeps the page cache in step.
+pub fn spawn_background(state: &AppState) {
+    spawn_housekeeping(state.pool.clone());
+    mail::send::spawn(
+        state.pool.clone(),
+        state.eras.clone(),
+        state.clock,
+        mail::send::SenderConfig::from_env(),
+    );
+    cache::watch::spawn(
+        state.pool.clone(),
+        state.pages.clone(),
+        cache::watch::check_interval_from_env(),
+    );
 }
 
 /// Removes expired sessions and old sign-in failures now and then, on every server (the

@@ -143,12 +143,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     let state = mokuhyo::app_state(database.pool.clone())
         .await
         .map_err(|e| e.to_string())?;
-    mokuhyo::spawn_housekeeping(database.pool.clone());
-    mokuhyo::cache::watch::spawn(
-        database.pool.clone(),
-        state.pages.clone(),
-        mokuhyo::cache::watch::check_interval_from_env(),
-    );
+    mokuhyo::spawn_background(&state);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;

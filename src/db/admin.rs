@@ -41,6 +41,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    pub email: Option<String>,
     pub disabled: bool,
     pub roles: Vec<String>,
     pub role_ids: Vec<i64>,
@@ -234,7 +235,7 @@ pub async fn org_sections(
 }
 
 pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as!(UserRow, r#"SELECT u.id, u.username, u.display_name, u.disabled,
+    sqlx::query_as!(UserRow, r#"SELECT u.id, u.username, u.display_name, u.email AS "email?", u.disabled,
                 COALESCE(array_agg(
                     CASE r.role WHEN 'admin' THEN '企画担当（管理者）'
                                 WHEN 'viewer' THEN '閲覧者'

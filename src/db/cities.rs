@@ -45,6 +45,13 @@ pub async fn id_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<i64>> 
 }
 
 /// Whether the database holds no city yet (a first start, before the demo is loaded).
+/// A city's name (「刈谷市」).
+pub async fn name_of(conn: &mut PgConnection, mid: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar!("SELECT name FROM municipality WHERE id = $1", mid)
+        .fetch_one(&mut *conn)
+        .await
+}
+
 pub async fn none_yet(pool: &PgPool) -> sqlx::Result<bool> {
     sqlx::query_scalar!(r#"SELECT NOT EXISTS (SELECT 1 FROM municipality) AS "none!""#)
         .fetch_one(pool)

@@ -252,6 +252,50 @@ pub async fn insert_user(
         .await
 }
 
+/// Sets (or, with None, removes) an account's e-mail address; returns the address it had,
+/// or None when the account is not the city's.
+pub async fn set_email(
+    tx: &mut PgConnection,
+    mid: i64,
+    user_id: i64,
+    email: Option<&str>,
+) -> sqlx::Result<Option<Option<String>>> {
+    let before = sqlx::query_scalar!(
+        r#"SELECT email AS "email?" FROM app_user WHERE municipality_id = $1 AND id = $2 FOR UPDATE"#,
+        mid,
+        user_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if before.is_some() {
+        sqlx::query!(
+            "UPDATE app_user SET email = $3 WHERE municipality_id = $1 AND id = $2",
+            mid,
+            user_id,
+            email
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(before)
+}
+
+/// An account's e-mail address.
+pub async fn email_of(
+    conn: &mut PgConnection,
+    mid: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<String>> {
+    let email = sqlx::query_scalar!(
+        r#"SELECT email AS "email?" FROM app_user WHERE municipality_id = $1 AND id = $2"#,
+        mid,
+        user_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(email.flatten())
+}
+
 /// Whether a user belongs to the city.
 pub async fn user_exists(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<bool> {
     sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM app_user WHERE municipality_id = $1 AND id = $2) AS "value!""#, mid, user_id)

@@ -14,6 +14,7 @@ pub mod plan_limits;
 pub mod plan_view;
 pub mod prefecture;
 pub mod sheet;
+pub mod stages;
 pub mod status;
 pub mod summary;
 pub mod text;

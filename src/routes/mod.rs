@@ -73,8 +73,25 @@ pub fn router(state: AppState) -> Router {
             get(staff::results::edit_results).post(staff::results::save_results),
         )
         .route(
+            "/staff/admin/years/{year}/deadlines",
+            get(staff::organization::deadlines::show_deadlines)
+                .post(staff::organization::deadlines::save_deadlines),
+        )
+        .route(
+            "/staff/admin/mail",
+            get(staff::organization::mail::show_mail).post(staff::organization::mail::save_mail),
+        )
+        .route(
+            "/staff/admin/mail/test",
+            post(staff::organization::mail::send_test),
+        )
+        .route(
+            "/staff/admin/mail/sent",
+            get(staff::organization::mail::show_log),
+        )
+        .route(
             "/staff/admin/years/{year}/progress",
-            get(staff::results::show_progress),
+            get(staff::results::progress::show_progress),
         )
         .route(
             "/staff/admin/years/{year}/publication",
@@ -231,6 +248,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/admin/users/{id}/roles",
             post(staff::organization::accounts::add_role),
+        )
+        .route(
+            "/staff/admin/users/{id}/email",
+            post(staff::organization::accounts::set_email),
         )
         .route(
             "/staff/admin/users/{id}/disable",

@@ -109,6 +109,19 @@ impl TestApp {
         }
     }
 
+    /// Another server on the same database whose clock stands at `at` (a later day, say).
+    pub async fn server_at(&self, at: chrono::DateTime<chrono::Utc>) -> TestApp {
+        let options = self.pool.connect_options().as_ref().clone();
+        let pool = mokuhyo::db::pool(options).await.unwrap();
+        let mut state = mokuhyo::app_state(pool.clone()).await.unwrap();
+        state.clock = mokuhyo::domain::clock::Clock::Fixed(at);
+        TestApp {
+            pages: state.pages.clone(),
+            router: mokuhyo::routes::router(state),
+            pool,
+        }
+    }
+
     /// What a server's watcher does on a notification: rendered pages are stale.
     pub fn forget_pages(&self) {
         self.pages.forget_all();

@@ -294,7 +294,10 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "initiative",
         "initiative_result",
         "initiative_section",
+        "job_lease",
         "login_failure",
+        "mail_message",
+        "mail_setting",
         "page_scope",
         "plan_actual_import",
         "plan_import",
@@ -304,6 +307,7 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "role_assignment",
         "session",
         "sheet_event",
+        "stage_deadline",
     ];
     assert_eq!(without, private);
 }

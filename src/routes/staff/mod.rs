@@ -37,6 +37,17 @@ pub struct HomeDepartment {
     initiative_count: i64,
 }
 
+/// Something due from this person, with its deadline.
+pub struct HomeTask {
+    stage: &'static str,
+    due: String,
+    /// 「あと5日」「期限を3日過ぎています」.
+    when: String,
+    late: bool,
+    what: String,
+    path: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff/home.html")]
 pub struct HomePage {
@@ -45,6 +56,64 @@ pub struct HomePage {
     year: Option<i32>,
     departments: Vec<HomeDepartment>,
     role_labels: Vec<String>,
+    tasks: Vec<HomeTask>,
+}
+
+/// What is due from this person in the year `fiscal_year_id`: the tasks of each stage that
+/// has a deadline (none asked for when the year has no deadlines).
+async fn home_tasks(state: &AppState, staff: &Staff, fiscal_year_id: i64) -> Result<Vec<HomeTask>> {
+    use crate::db::deadlines::{self as ddb, PostHolder};
+    use crate::domain::permission::Role;
+    use crate::domain::stages::{Due, Stage, tasks};
+    let mid = staff.municipality_id;
+    let deadlines = ddb::deadlines(&state.pool, mid, fiscal_year_id).await?;
+    if deadlines.is_empty() {
+        return Ok(vec![]);
+    }
+    let work = ddb::section_work(&state.pool, mid, fiscal_year_id).await?;
+    let posts: Vec<PostHolder> = staff
+        .roles
+        .all()
+        .iter()
+        .filter_map(|r| {
+            let (role, department_id, section_id) = match r {
+                Role::DepartmentHead(d) => ("department_head", Some(*d), None),
+                Role::SectionChief {
+                    section,
+                    department,
+                } => ("section_chief", Some(*department), Some(*section)),
+                _ => return None,
+            };
+            Some(PostHolder {
+                user_id: staff.user_id,
+                display_name: staff.display_name.clone(),
+                email: None,
+                role: role.to_owned(),
+                department_id,
+                section_id,
+            })
+        })
+        .collect();
+    let posts: Vec<&PostHolder> = posts.iter().collect();
+    let today = state.clock.today();
+    let mut out = Vec::new();
+    for (key, due_on) in deadlines {
+        let Some(stage) = Stage::from_key(&key) else {
+            continue;
+        };
+        let due = Due::of(due_on, today);
+        for t in tasks(stage, &posts, &work) {
+            out.push(HomeTask {
+                stage: stage.label(),
+                due: state.eras.date_label(due_on),
+                when: due.label(),
+                late: due.is_late(),
+                what: t.what,
+                path: t.path,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /staff`: what this person can edit in the current (latest) year.
@@ -57,8 +126,10 @@ pub async fn show_home(State(state): State<AppState>, staff: Staff) -> Result<Ht
             year: None,
             departments: vec![],
             role_labels: vec![],
+            tasks: vec![],
         });
     };
+    let tasks = home_tasks(&state, &staff, fy.id).await?;
     let departments = q::departments(&state.pool, staff.municipality_id, fy.id).await?;
     let names: HashMap<i64, String> = departments.iter().map(|d| (d.id, d.name.clone())).collect();
     let role_labels = role_labels(&state, &staff, &names).await?;
@@ -78,6 +149,7 @@ pub async fn show_home(State(state): State<AppState>, staff: Staff) -> Result<Ht
         staff,
         departments,
         role_labels,
+        tasks,
     })
 }
 

@@ -83,6 +83,8 @@ pub struct UserForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     role: String,
 }
 
@@ -98,6 +100,9 @@ fn parse_role(value: &str) -> Option<(&'static str, Option<&str>)> {
         },
     }
 }
+
+const EMAIL_HELP: &str =
+    "メールアドレスを正しく入力してください（例：yamada@city.example.lg.jp）。";
 
 /// 3–40 of A–Z a–z 0–9 . _ - (as the database's CHECK says).
 fn username_allowed(username: &str) -> bool {
@@ -130,6 +135,10 @@ pub async fn create_user(
     if let Some(m) = password::check_new(&form.password, &[form.username.trim(), &display_name]) {
         errors.push("password", m);
     }
+    let email = form.email.trim().to_owned();
+    if !email.is_empty() && !crate::mail::address_ok(&email) {
+        errors.push("email", EMAIL_HELP);
+    }
     let role = parse_role(&form.role);
     if role.is_none() {
         errors.push("role", "役割を選んでください。");
@@ -137,6 +146,7 @@ pub async fn create_user(
     let typed = Typed(HashMap::from([
         ("username".to_owned(), form.username.clone()),
         ("display_name".to_owned(), form.display_name.clone()),
+        ("email".to_owned(), form.email.clone()),
         ("role".to_owned(), form.role.clone()),
     ]));
     let (Some((role, target)), true) = (role, errors.is_empty()) else {
@@ -147,9 +157,12 @@ pub async fn create_user(
     let hash = crate::auth::hashing::hash(pw).await?;
     let created = change(&state, &staff, Scope::organization(None), async |tx| {
         let user_id = staff_db::insert_user(tx, mid, &username, &display_name, &hash).await?;
+        if !email.is_empty() {
+            staff_db::set_email(tx, mid, user_id, Some(&email)).await?;
+        }
         let year = staff_db::latest_year(tx, mid).await?;
         granted(grant_role(tx, mid, user_id, role, year, target).await)?;
-        let after = serde_json::json!({ "username": username, "display_name": display_name, "role": form.role });
+        let after = serde_json::json!({ "username": username, "display_name": display_name, "email": email, "role": form.role });
         Audit::of("create", "app_user", user_id)
             .after(&after)
             .record(tx, &staff)
@@ -284,6 +297,44 @@ pub async fn set_disabled(
         let after = serde_json::json!({ "disabled": disabled });
         Audit::of("update", "app_user", id)
             .after(&after)
+            .record(tx, &staff)
+            .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/staff/admin/users#user-{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /staff/admin/users/{id}/email`: sets (or, empty, removes) an account's address.
+pub async fn set_email(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<EmailForm>,
+) -> Result<Response> {
+    require(staff.roles.is_admin())?;
+    own_user(&state, &staff, id).await?;
+    let email = form.email.trim().to_owned();
+    if !email.is_empty() && !crate::mail::address_ok(&email) {
+        let mut errors = FieldErrors::default();
+        errors.push(&format!("email_{id}"), EMAIL_HELP);
+        let typed = Typed(HashMap::from([(format!("email_{id}"), form.email.clone())]));
+        let page = users_page(&state, staff, errors, typed).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let mid = staff.municipality_id;
+    change(&state, &staff, Scope::organization(None), async |tx| {
+        let new = (!email.is_empty()).then_some(email.as_str());
+        let before = staff_db::set_email(tx, mid, id, new).await?;
+        Audit::of("update", "app_user", id)
+            .before(&serde_json::json!({ "email": before.flatten() }))
+            .after(&serde_json::json!({ "email": new }))
             .record(tx, &staff)
             .await?;
         Ok(())

@@ -2,6 +2,8 @@
 //! reordered and retired (names unique in the year, every change audited).
 
 pub mod accounts;
+pub mod deadlines;
+pub mod mail;
 pub mod pillars;
 pub mod section_transfer;
 pub mod sections;

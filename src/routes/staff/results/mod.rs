@@ -2,6 +2,7 @@
 //! status and its override), and the entry progress planning staff chase.
 
 pub mod profile;
+pub mod progress;
 
 use crate::auth::Staff;
 use crate::db::editing::{self, DepartmentCtx, InitiativeCtx};
@@ -250,64 +251,6 @@ pub async fn save_results(
         department.id
     ))
     .into_response())
-}
-
-/// A section's entry progress.
-pub struct ProgressView {
-    department_id: i64,
-    department: String,
-    section: String,
-    initiatives: i64,
-    recorded: i64,
-    missing: Vec<(i64, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "staff/results/progress.html")]
-pub struct ProgressPage {
-    staff: Staff,
-    year_label: String,
-    rows: Vec<ProgressView>,
-    total: i64,
-    recorded: i64,
-}
-
-/// `GET /staff/admin/years/{year}/progress`: who has recorded results, and what is missing.
-pub async fn show_progress(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(year): Path<i32>,
-) -> Result<Html<String>> {
-    require(staff.roles.is_admin())?;
-    let (fid, _) = crate::db::admin::year_ids(&state.pool, staff.municipality_id, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let rows: Vec<ProgressView> = rdb::progress(&state.pool, staff.municipality_id, fid)
-        .await?
-        .into_iter()
-        .map(|r| ProgressView {
-            department_id: r.department_id,
-            department: r.department,
-            section: r.section,
-            initiatives: r.initiatives,
-            recorded: r.recorded,
-            missing: r
-                .missing
-                .0
-                .into_iter()
-                .map(|(id, g, i, text)| (id, format!("組織目標{g} {}{text}", circled(i as usize))))
-                .collect(),
-        })
-        .collect();
-    // An initiative with two sections counts under both; the totals count it once.
-    let (total, recorded) = rdb::progress_totals(&state.pool, staff.municipality_id, fid).await?;
-    render(&ProgressPage {
-        year_label: state.eras.fiscal_year_label(year),
-        staff,
-        rows,
-        total,
-        recorded,
-    })
 }
 
 #[derive(Template)]

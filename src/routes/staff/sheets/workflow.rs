@@ -131,25 +131,14 @@ pub async fn change_state(
             });
         }
     } else {
-        let mut tx = state.pool.begin().await?;
-        crate::db::changes::scope_changes_to(&mut tx, staff.municipality_id).await?;
         let comment = (!comment.is_empty()).then_some(comment);
-        if !crate::db::review::transition_of(
-            &mut tx,
-            mid,
-            id,
+        let step = crate::mail::Step {
+            department: &department,
             kind,
-            from,
-            to,
-            &form.action,
+            action: &form.action,
             comment,
-            Some(staff.user_id),
-        )
-        .await?
-        {
-            return Err(AppError::Conflict);
-        }
-        tx.commit().await?;
+        };
+        review_step(&state, &staff, step, from, to).await?;
     }
     let back = if kind == "results" {
         format!("/staff/departments/{id}/results#workflow")
@@ -157,6 +146,37 @@ pub async fn change_state(
         format!("/staff/departments/{id}#workflow")
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+/// A review step other than publishing, and the messages it sends, in one transaction.
+async fn review_step(
+    state: &AppState,
+    staff: &Staff,
+    step: crate::mail::Step<'_>,
+    from: &[&str],
+    to: &str,
+) -> Result<()> {
+    let mid = staff.municipality_id;
+    let mut tx = state.pool.begin().await?;
+    crate::db::changes::scope_changes_to(&mut tx, mid).await?;
+    if !crate::db::review::transition_of(
+        &mut tx,
+        mid,
+        step.department.id,
+        step.kind,
+        from,
+        to,
+        step.action,
+        step.comment,
+        Some(staff.user_id),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict);
+    }
+    crate::mail::notify_review(&mut tx, &state.eras, staff, step).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `GET /staff/departments/{id}/preview`: the live draft in the public layout, marked 下書き.

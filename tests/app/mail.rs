@@ -1,0 +1,641 @@
+//! Deadlines and e-mail through a real SMTP relay (started by the tests): review steps send
+//! to the people who act next, a relay that is down delays mail but never a step, reminders
+//! go out once per person however many servers run, and the pages are planning staff's only.
+
+use crate::helpers::{TestApp, form_fields};
+use crate::relay::Relay;
+use axum::http::StatusCode;
+use mokuhyo::mail::send::{SenderConfig, run_once};
+
+/// 刈谷市's planning staff, the head of 企画財政部 and the chief of its 情報政策課, each with
+/// an address set through the accounts page; their ids and the department's id.
+struct People {
+    admin: i64,
+    head: i64,
+    chief: i64,
+    department: i64,
+}
+
+const ADMIN_MAIL: &str = "plan@kariya.example.jp";
+const HEAD_MAIL: &str = "head@kariya.example.jp";
+const CHIEF_MAIL: &str = "chief@kariya.example.jp";
+
+async fn people(app: &TestApp) -> People {
+    let admin = app.add_staff("kariya", "plan-admin", "admin", None).await;
+    let head = app
+        .add_staff(
+            "kariya",
+            "head-kz",
+            "department_head",
+            Some("kikaku-zaisei"),
+        )
+        .await;
+    let chief = app
+        .add_staff("kariya", "chief-js", "section_chief", Some("情報政策課"))
+        .await;
+    let session = app.session_for(admin).await;
+    for (id, address) in [(admin, ADMIN_MAIL), (head, HEAD_MAIL), (chief, CHIEF_MAIL)] {
+        let reply = app
+            .send(
+                "POST",
+                &format!("/staff/admin/users/{id}/email"),
+                Some(&session),
+                Some(&[("email", address)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    }
+    let department = app
+        .scalar(
+            "SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id
+             JOIN fiscal_year f ON f.id = d.fiscal_year_id
+             WHERE m.slug = 'kariya' AND f.year = 2026 AND d.slug = 'kikaku-zaisei'",
+        )
+        .await;
+    People {
+        admin,
+        head,
+        chief,
+        department,
+    }
+}
+
+/// Planning staff point the city at a relay on `port`.
+async fn configure_relay(app: &TestApp, admin: i64, port: u16) {
+    let session = app.session_for(admin).await;
+    let port = port.to_string();
+    let reply = app
+        .send(
+            "POST",
+            "/staff/admin/mail",
+            Some(&session),
+            Some(&[
+                ("host", "127.0.0.1"),
+                ("port", &port),
+                ("security", "none"),
+                ("username", ""),
+                ("password", ""),
+                ("sender", "mokuhyo@kariya.example.jp"),
+                ("app_url", "http://mokuhyo.kariya.example.jp/"),
+                ("remind_days", "3"),
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+}
+
+fn quick() -> SenderConfig {
+    SenderConfig {
+        retry_base_seconds: 1.0,
+        timeout: std::time::Duration::from_secs(5),
+        ..SenderConfig::from_env()
+    }
+}
+
+async fn pass(app: &TestApp, me: &str) -> mokuhyo::mail::send::Pass {
+    let eras = mokuhyo::db::load_eras(&app.pool).await.unwrap();
+    run_once(
+        &app.pool,
+        &eras,
+        mokuhyo::domain::clock::today(),
+        me,
+        &quick(),
+        true,
+    )
+    .await
+    .unwrap()
+}
+
+async fn step(app: &TestApp, who: i64, department: i64, action: &str, comment: &str) -> StatusCode {
+    sheet_step(app, who, department, "targets", action, comment).await
+}
+
+/// A review step on the department's sheet of `kind` (the demo's 2026 targets are published,
+/// its results not yet begun).
+async fn sheet_step(
+    app: &TestApp,
+    who: i64,
+    department: i64,
+    kind: &str,
+    action: &str,
+    comment: &str,
+) -> StatusCode {
+    let session = app.session_for(who).await;
+    app.send(
+        "POST",
+        &format!("/staff/departments/{department}/workflow"),
+        Some(&session),
+        Some(&[("action", action), ("comment", comment), ("kind", kind)]),
+    )
+    .await
+    .status
+}
+
+#[tokio::test]
+async fn each_review_step_reaches_the_next_person_through_the_relay() {
+    let app = TestApp::with_demo().await;
+    let relay = Relay::start();
+    let p = people(&app).await;
+    configure_relay(&app, p.admin, relay.addr.port()).await;
+
+    assert_eq!(
+        step(&app, p.chief, p.department, "submit", "").await,
+        StatusCode::SEE_OTHER
+    );
+    // Submitting again is refused, and queues nothing more.
+    assert_eq!(
+        step(&app, p.chief, p.department, "submit", "").await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM mail_message").await, 1);
+    let sent = pass(&app, "server-a").await;
+    assert_eq!((sent.holder, sent.sent), (true, 1));
+    let to_head = relay.to(HEAD_MAIL);
+    assert_eq!(to_head.len(), 1, "{:?}", relay.received());
+    assert_eq!(
+        relay.received().len(),
+        1,
+        "only the head hears of a submission"
+    );
+    assert_eq!(to_head[0].from, "mokuhyo@kariya.example.jp");
+    assert!(
+        to_head[0]
+            .subject
+            .contains("【提出】企画財政部の組織目標（令和8年度）")
+    );
+    assert!(to_head[0].body.contains(&format!(
+        "http://mokuhyo.kariya.example.jp/staff/departments/{}#workflow",
+        p.department
+    )));
+
+    let comment = "指標2の目標値を数値で示してください";
+    assert_eq!(
+        step(&app, p.head, p.department, "return", comment).await,
+        StatusCode::SEE_OTHER
+    );
+    pass(&app, "server-a").await;
+    let to_chief = relay.to(CHIEF_MAIL);
+    assert_eq!(to_chief.len(), 1);
+    assert!(to_chief[0].subject.contains("【差し戻し】"));
+    assert!(to_chief[0].body.contains(comment), "{}", to_chief[0].body);
+    assert_eq!(
+        relay.to(HEAD_MAIL).len(),
+        1,
+        "the head is not told of their own step"
+    );
+
+    step(&app, p.chief, p.department, "submit", "").await;
+    assert_eq!(
+        step(&app, p.head, p.department, "approve", "").await,
+        StatusCode::SEE_OTHER
+    );
+    pass(&app, "server-a").await;
+    let to_admin = relay.to(ADMIN_MAIL);
+    assert_eq!(to_admin.len(), 1);
+    assert!(to_admin[0].subject.contains("【承認】"));
+    assert_eq!(relay.to(HEAD_MAIL).len(), 2);
+
+    // The log lists every message, sent.
+    let session = app.session_for(p.admin).await;
+    let log = app
+        .send("GET", "/staff/admin/mail/sent", Some(&session), None)
+        .await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert_eq!(log.body.matches("送信済み（").count(), 4, "{}", log.body);
+    assert!(log.body.contains(CHIEF_MAIL) && log.body.contains("差し戻しのお知らせ"));
+}
+
+#[tokio::test]
+async fn a_relay_that_is_down_delays_the_mail_never_the_step() {
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    let port = Relay::free_port();
+    configure_relay(&app, p.admin, port).await;
+
+    assert_eq!(
+        step(&app, p.chief, p.department, "submit", "").await,
+        StatusCode::SEE_OTHER
+    );
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM sheet WHERE department_id = $1 AND kind = 'targets'")
+            .bind(p.department)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "submitted");
+    let first = pass(&app, "server-a").await;
+    assert_eq!((first.sent, first.deferred), (0, 1));
+    let (attempts, error): (i32, Option<String>) =
+        sqlx::query_as("SELECT attempts, last_error FROM mail_message")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.is_some());
+    let session = app.session_for(p.admin).await;
+    let log = app
+        .send("GET", "/staff/admin/mail/sent", Some(&session), None)
+        .await;
+    assert!(log.body.contains("送信待ち（1回失敗"), "{}", log.body);
+
+    // Not yet due again: a pass right away sends nothing.
+    let relay = Relay::start_on(port);
+    assert_eq!(pass(&app, "server-a").await.sent, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let later = pass(&app, "server-a").await;
+    assert_eq!(later.sent, 1);
+    assert_eq!(relay.to(HEAD_MAIL).len(), 1);
+    // Sent once: further passes send nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    pass(&app, "server-a").await;
+    assert_eq!(relay.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reminder_goes_out_once_per_person_with_two_servers() {
+    let app = TestApp::with_demo().await;
+    let relay = Relay::start();
+    let p = people(&app).await;
+    configure_relay(&app, p.admin, relay.addr.port()).await;
+    let due = mokuhyo::domain::clock::today() + chrono::Days::new(2);
+    let session = app.session_for(p.admin).await;
+    let reply = app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/deadlines",
+            Some(&session),
+            Some(&[("targets", ""), ("results", &due.to_string())]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    let second = app.second_server().await;
+    let mut holders = Vec::new();
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(pass(&app, "server-a"), pass(&second, "server-b"));
+        assert!(a.holder != b.holder, "exactly one server sends");
+        holders.push(a.holder);
+    }
+    assert!(
+        holders.iter().all(|h| *h == holders[0]),
+        "the holder keeps its lease"
+    );
+    // Queued from both servers at once, bypassing the lease: still one each.
+    let eras = mokuhyo::db::load_eras(&app.pool).await.unwrap();
+    let today = mokuhyo::domain::clock::today();
+    let (x, y) = tokio::join!(
+        mokuhyo::mail::queue_reminders(&app.pool, &eras, today),
+        mokuhyo::mail::queue_reminders(&second.pool, &eras, today)
+    );
+    assert_eq!(x.unwrap() + y.unwrap(), 0);
+    let holder = if holders[0] { &app } else { &second };
+    pass(holder, if holders[0] { "server-a" } else { "server-b" }).await;
+
+    for address in [HEAD_MAIL, CHIEF_MAIL] {
+        let got = relay.to(address);
+        assert_eq!(got.len(), 1, "{address}: {got:?}");
+        assert!(
+            got[0]
+                .subject
+                .starts_with("【期限のお知らせ】令和8年度の実績の入力")
+        );
+    }
+    let chief = &relay.to(CHIEF_MAIL)[0].body;
+    assert!(
+        chief.contains("情報政策課の実績・成果を入力する（未入力 "),
+        "{chief}"
+    );
+    assert!(chief.contains(&format!(
+        "http://mokuhyo.kariya.example.jp/staff/departments/{}/results",
+        p.department
+    )));
+    assert!(
+        relay.to(HEAD_MAIL)[0]
+            .body
+            .contains("企画財政部の実績・成果をとりまとめて提出する")
+    );
+    // Planning staff have no sheet of their own to finish: only those with work hear.
+    assert!(relay.to(ADMIN_MAIL).is_empty());
+    assert!(
+        relay
+            .received()
+            .iter()
+            .all(|m| m.subject.contains("期限のお知らせ"))
+    );
+}
+
+#[tokio::test]
+async fn deadlines_show_on_the_home_page_and_lateness_on_the_progress_page() {
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    let session = app.session_for(p.admin).await;
+    let today = mokuhyo::domain::clock::today();
+
+    // A date in the past: refused beside the field, the typed text kept, nothing written.
+    let past = (today - chrono::Days::new(1)).to_string();
+    let refused = app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/deadlines",
+            Some(&session),
+            Some(&[("targets", &past), ("results", "2027-02-30")]),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("過去の日付は期限にできません"));
+    assert!(
+        refused
+            .body
+            .contains("日付は 2027-03-31 の形で入力してください")
+    );
+    assert!(refused.body.contains(&format!("value=\"{past}\"")));
+    assert_eq!(app.scalar("SELECT count(*) FROM stage_deadline").await, 0);
+
+    let due = today + chrono::Days::new(2);
+    let saved = app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/deadlines",
+            Some(&session),
+            Some(&[("targets", ""), ("results", &due.to_string())]),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM audit_event WHERE entity = 'stage_deadline'")
+            .await,
+        1
+    );
+    let chief = app.session_for(p.chief).await;
+    let home = app.send("GET", "/staff", Some(&chief), None).await;
+    assert!(home.body.contains("期限のある作業"), "{}", home.body);
+    assert!(
+        home.body.contains("情報政策課の実績・成果を入力する"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("あと2日"));
+
+    // Five days later, at another server: late, per department and at the chief's home.
+    let later = app
+        .server_at(chrono::Utc::now() + chrono::Duration::days(5))
+        .await;
+    let admin = later.session_for(p.admin).await;
+    let progress = later
+        .send(
+            "GET",
+            "/staff/admin/years/2026/progress",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(progress.status, StatusCode::OK);
+    assert!(progress.body.contains("期限を3日過ぎています"));
+    assert!(progress.body.contains("期限超過"));
+    let home = later
+        .send(
+            "GET",
+            "/staff",
+            Some(&later.session_for(p.chief).await),
+            None,
+        )
+        .await;
+    assert!(home.body.contains("期限を3日過ぎています"));
+    // The head approving ends the stage for the department: no task is left for the chief.
+    let submitted = sheet_step(&later, p.chief, p.department, "results", "submit", "").await;
+    assert_eq!(submitted, StatusCode::SEE_OTHER);
+    let approved = sheet_step(&later, p.head, p.department, "results", "approve", "").await;
+    assert_eq!(approved, StatusCode::SEE_OTHER);
+    let home = later
+        .send(
+            "GET",
+            "/staff",
+            Some(&later.session_for(p.chief).await),
+            None,
+        )
+        .await;
+    assert!(!home.body.contains("期限のある作業"), "{}", home.body);
+}
+
+#[tokio::test]
+async fn mail_and_deadline_pages_are_planning_staffs_only() {
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    let other_city = app.add_staff("kazo", "kazo-plan", "admin", None).await;
+    for who in [p.head, p.chief] {
+        let session = app.session_for(who).await;
+        for (method, uri) in [
+            ("GET", "/staff/admin/mail"),
+            ("GET", "/staff/admin/mail/sent"),
+            ("GET", "/staff/admin/years/2026/deadlines"),
+        ] {
+            let reply = app.send(method, uri, Some(&session), None).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        }
+        for (uri, form) in [
+            (
+                "/staff/admin/mail",
+                vec![("host", "evil.example"), ("port", "25")],
+            ),
+            ("/staff/admin/mail/test", vec![("to", "x@example.jp")]),
+            (
+                "/staff/admin/years/2026/deadlines",
+                vec![("targets", "2099-01-01")],
+            ),
+            (
+                &*format!("/staff/admin/users/{who}/email"),
+                vec![("email", "x@example.jp")],
+            ),
+        ] {
+            let reply = app.send("POST", uri, Some(&session), Some(&form)).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        }
+    }
+    // Another city's planning staff cannot set this city's people's addresses.
+    let kazo = app.session_for(other_city).await;
+    let reply = app
+        .send(
+            "POST",
+            &format!("/staff/admin/users/{}/email", p.chief),
+            Some(&kazo),
+            Some(&[("email", "x@example.jp")]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // Signed out: to the sign-in page.
+    let reply = app.send("GET", "/staff/admin/mail/sent", None, None).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.scalar("SELECT count(*) FROM mail_setting").await, 0);
+    assert_eq!(app.scalar("SELECT count(*) FROM stage_deadline").await, 0);
+    let chief_mail: Option<String> = sqlx::query_scalar("SELECT email FROM app_user WHERE id = $1")
+        .bind(p.chief)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(chief_mail.as_deref(), Some(CHIEF_MAIL));
+}
+
+#[tokio::test]
+async fn bad_settings_and_addresses_are_refused_beside_the_field_and_the_password_stays_hidden() {
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    let session = app.session_for(p.admin).await;
+    let bad = app
+        .send(
+            "POST",
+            "/staff/admin/mail",
+            Some(&session),
+            Some(&[
+                ("host", "mail relay"),
+                ("port", "99999"),
+                ("security", "none"),
+                ("sender", "not-an-address"),
+                ("app_url", "javascript:alert(1)"),
+                ("remind_days", "0"),
+            ]),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["host", "port", "sender", "app_url", "remind_days"] {
+        assert!(
+            bad.body.contains(&format!("id=\"{field}-error\"")),
+            "{field}"
+        );
+    }
+    assert!(bad.body.contains("value=\"not-an-address\""));
+    assert_eq!(app.scalar("SELECT count(*) FROM mail_setting").await, 0);
+
+    let bad_email = app
+        .send(
+            "POST",
+            &format!("/staff/admin/users/{}/email", p.head),
+            Some(&session),
+            Some(&[("email", "head@@kariya")]),
+        )
+        .await;
+    assert_eq!(bad_email.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_email
+            .body
+            .contains("メールアドレスを正しく入力してください")
+    );
+    assert!(bad_email.body.contains("value=\"head@@kariya\""));
+    let kept: String = sqlx::query_scalar("SELECT email FROM app_user WHERE id = $1")
+        .bind(p.head)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, HEAD_MAIL);
+
+    let secret = "relay-secret-9f3k";
+    let saved = app
+        .send(
+            "POST",
+            "/staff/admin/mail",
+            Some(&session),
+            Some(&[
+                ("host", "relay.kariya.example.jp"),
+                ("port", "587"),
+                ("security", "starttls"),
+                ("username", "mokuhyo"),
+                ("password", secret),
+                ("sender", "mokuhyo@kariya.example.jp"),
+                ("app_url", "https://mokuhyo.kariya.example.jp"),
+                ("remind_days", "5"),
+            ]),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = app
+        .send("GET", "/staff/admin/mail", Some(&session), None)
+        .await;
+    assert!(!page.body.contains(secret));
+    assert!(page.body.contains("設定済みです"));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM audit_event WHERE after::text LIKE '%{secret}%'"
+        ))
+        .await,
+        0
+    );
+    // Saving again with the password left empty keeps it.
+    let mut fields = form_fields(&page.body, "/staff/admin/mail");
+    fields.retain(|(k, _)| k != "csrf");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let again = app
+        .send("POST", "/staff/admin/mail", Some(&session), Some(&fields))
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    let stored: String = sqlx::query_scalar("SELECT password FROM mail_setting")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, secret);
+}
+
+#[tokio::test]
+async fn the_test_button_sends_now_and_says_how_it_went() {
+    let app = TestApp::with_demo().await;
+    let relay = Relay::start();
+    let p = people(&app).await;
+    let session = app.session_for(p.admin).await;
+    // Without a relay: asked to save one first.
+    let none = app
+        .send(
+            "POST",
+            "/staff/admin/mail/test",
+            Some(&session),
+            Some(&[("to", ADMIN_MAIL)]),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        none.body
+            .contains("先にメールサーバーの設定を保存してください")
+    );
+    configure_relay(&app, p.admin, relay.addr.port()).await;
+    let sent = app
+        .send(
+            "POST",
+            "/staff/admin/mail/test",
+            Some(&session),
+            Some(&[("to", ADMIN_MAIL)]),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert!(
+        sent.body.contains("テストメールを送信しました"),
+        "{}",
+        sent.body
+    );
+    assert_eq!(relay.to(ADMIN_MAIL).len(), 1);
+    assert!(relay.to(ADMIN_MAIL)[0].subject.contains("【テスト】"));
+}
+
+#[tokio::test]
+async fn without_a_relay_nothing_is_queued_and_every_step_works() {
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    assert_eq!(
+        step(&app, p.chief, p.department, "submit", "").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(&app, p.head, p.department, "approve", "").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM mail_message").await, 0);
+    let pass = pass(&app, "server-a").await;
+    assert_eq!((pass.sent, pass.reminders_queued), (0, 0));
+    let session = app.session_for(p.admin).await;
+    let page = app
+        .send("GET", "/staff/admin/mail", Some(&session), None)
+        .await;
+    assert!(
+        page.body
+            .contains("まだ設定されていないため、メールは送信していません")
+    );
+}
