@@ -97,6 +97,11 @@ pub fn message(s: &MailSetting, to: &str, subject: &str, body: &str) -> Result<M
         .parse()
         .map_err(|e| format!("送信元アドレス：{e}"))?;
     let to: Mailbox = to.parse().map_err(|e| format!("宛先アドレス：{e}"))?;
+    // A name typed by staff never breaks the header onto a line of its own.
+    let subject: String = subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     Message::builder()
         .from(from)
         .to(to)

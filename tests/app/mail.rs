@@ -639,3 +639,65 @@ async fn without_a_relay_nothing_is_queued_and_every_step_works() {
             .contains("まだ設定されていないため、メールは送信していません")
     );
 }
+
+#[tokio::test]
+async fn the_new_pages_use_a_fixed_number_of_statements() {
+    use crate::query_count::statements_as;
+    let app = TestApp::with_demo().await;
+    let p = people(&app).await;
+    let kariya = app.session_for(p.admin).await;
+    let small_city = app
+        .add_staff("kokubunji", "kokubunji-plan", "admin", None)
+        .await;
+    let kokubunji = app.session_for(small_city).await;
+    let due = (mokuhyo::domain::clock::today() + chrono::Days::new(9)).to_string();
+    for session in [&kariya, &kokubunji] {
+        let reply = app
+            .send(
+                "POST",
+                "/staff/admin/years/2026/deadlines",
+                Some(session),
+                Some(&[("targets", &due), ("results", &due)]),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    }
+    // 12 departments against 1: the same statements.
+    let uri = "/staff/admin/years/2026/progress";
+    let large = statements_as(&app, uri, &kariya).await;
+    let small = statements_as(&app, uri, &kokubunji).await;
+    assert_eq!(large, small);
+    println!("progress: {large} statements");
+
+    // The home page asks for the deadlines and, with deadlines, the year's work: two more.
+    let chief = app.session_for(p.chief).await;
+    let with = statements_as(&app, "/staff", &chief).await;
+    sqlx::query("DELETE FROM stage_deadline")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let without = statements_as(&app, "/staff", &chief).await;
+    assert_eq!(
+        with,
+        without + 1,
+        "home: {with} with deadlines, {without} without"
+    );
+
+    // The mail log: one read, however many messages.
+    let empty = statements_as(&app, "/staff/admin/mail/sent", &kariya).await;
+    sqlx::query(
+        "INSERT INTO mail_message (municipality_id, recipient, reason, subject, body)
+         SELECT m.id, 'x' || n || '@kariya.example.jp', 'test', '件名', '本文'
+         FROM municipality m, generate_series(1, 150) n WHERE m.slug = 'kariya'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let full = statements_as(&app, "/staff/admin/mail/sent", &kariya).await;
+    assert_eq!(empty, full);
+    let page = app
+        .send("GET", "/staff/admin/mail/sent", Some(&kariya), None)
+        .await;
+    assert_eq!(page.body.matches("@kariya.example.jp</td>").count(), 100);
+    assert!(page.body.contains("さらに前のメール"));
+}
