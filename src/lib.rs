@@ -70,6 +70,10 @@ pub fn spawn_housekeeping(pool: sqlx::PgPool) -> tokio::task::JoinHandle<()> {
                 }
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; tried again in an hour"),
             }
+            // The mail log keeps a little over a year (a fiscal year and its reminders).
+            if let Err(e) = db::mail::purge(&pool, 400).await {
+                tracing::warn!(error = %e, "old mail not removed; tried again in an hour");
+            }
             if let Err(e) = cache::watch::purge(&pool).await {
                 tracing::warn!(error = %e, "old public changes not removed; tried again in an hour");
             }

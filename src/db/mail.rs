@@ -298,3 +298,15 @@ pub async fn record_test(
     .await?;
     Ok(())
 }
+
+/// Forgets messages sent or given up more than `days` ago (housekeeping); how many.
+pub async fn purge(pool: &PgPool, days: i32) -> sqlx::Result<u64> {
+    let n = sqlx::query!(
+        "DELETE FROM mail_message WHERE COALESCE(sent_at, failed_at) < now() - make_interval(days => $1)",
+        days
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(n)
+}

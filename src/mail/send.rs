@@ -51,7 +51,7 @@ impl SenderConfig {
             hold_seconds: 300.0,
             timeout: Duration::from_secs(15),
             give_up_after: chrono::Duration::days(3),
-            reminder_every: Duration::from_secs(600),
+            reminder_every: Duration::from_secs(60),
         }
     }
 
@@ -106,6 +106,7 @@ pub fn message(s: &MailSetting, to: &str, subject: &str, body: &str) -> Result<M
         .from(from)
         .to(to)
         .subject(subject)
+        .message_id(None)
         .header(ContentType::TEXT_PLAIN)
         .body(body.to_owned())
         .map_err(|e| e.to_string())

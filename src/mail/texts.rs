@@ -4,7 +4,7 @@
 /// The last lines of every message.
 fn signature(city: &str) -> String {
     format!(
-        "\n--\n{city} 組織目標の管理（Mokuhyo）から自動で送信しています。\nこのメールには返信できません。"
+        "\n-- \n{city} 組織目標の管理（Mokuhyo）から自動で送信しています。\nこのメールには返信できません。"
     )
 }
 
