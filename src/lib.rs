@@ -40,10 +40,11 @@ pub async fn app_state(pool: sqlx::PgPool) -> Result<AppState, sqlx::Error> {
 }
 
 /// The work every server does beside answering requests: housekeeping, the mail sender (only
-/// the lease holder sends) and the watcher that keeps the page cache in step.
-pub fn spawn_background(state: &AppState) {
+/// the lease holder sends) and the watcher that keeps the page cache in step. Returns the
+/// sender, to stop on shutdown.
+pub fn spawn_background(state: &AppState) -> mail::send::Sender {
     spawn_housekeeping(state.pool.clone());
-    mail::send::spawn(
+    let sender = mail::send::spawn(
         state.pool.clone(),
         state.eras.clone(),
         state.clock,
@@ -54,6 +55,7 @@ pub fn spawn_background(state: &AppState) {
         state.pages.clone(),
         cache::watch::check_interval_from_env(),
     );
+    sender
 }
 
 /// Removes expired sessions and old sign-in failures now and then, on every server (the

@@ -143,7 +143,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     let state = mokuhyo::app_state(database.pool.clone())
         .await
         .map_err(|e| e.to_string())?;
-    mokuhyo::spawn_background(&state);
+    let sender = mokuhyo::spawn_background(&state);
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
@@ -157,6 +157,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     )
     .await;
     tracing::info!("shutting down");
+    sender.stop().await;
     database.close().await;
     Ok(())
 }

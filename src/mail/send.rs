@@ -266,16 +266,33 @@ async fn send_city(
     Ok(pass)
 }
 
+/// This server's sender: its loop and the name it holds the lease under.
+pub struct Sender {
+    holder: String,
+    pool: PgPool,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sender {
+    /// Stops the loop and lets the lease go, so another server sends at once rather than
+    /// when the lease lapses (a graceful shutdown).
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        if let Err(e) = mdb::release_lease(&self.pool, LEASE, &self.holder).await {
+            tracing::warn!(error = %e, "mail lease not released; it lapses by itself");
+        }
+    }
+}
+
 /// The sender loop of this server: a pass every `cfg.poll`, reminders every
 /// `cfg.reminder_every`, today's date from `clock` (Japan's).
-pub fn spawn(
-    pool: PgPool,
-    eras: Arc<Eras>,
-    clock: Clock,
-    cfg: SenderConfig,
-) -> tokio::task::JoinHandle<()> {
-    let me = crate::auth::session::random_token();
-    tokio::spawn(async move {
+pub fn spawn(pool: PgPool, eras: Arc<Eras>, clock: Clock, cfg: SenderConfig) -> Sender {
+    let holder = crate::auth::session::random_token();
+    let me = holder.clone();
+    let loop_pool = pool.clone();
+    let task = tokio::spawn(async move {
+        let pool = loop_pool;
         let mut every = tokio::time::interval(cfg.poll);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_reminders: Option<tokio::time::Instant> = None;
@@ -291,5 +308,6 @@ pub fn spawn(
                 Err(e) => tracing::warn!(error = %e, "mail pass failed; tried again soon"),
             }
         }
-    })
+    });
+    Sender { holder, pool, task }
 }
