@@ -701,3 +701,38 @@ async fn the_new_pages_use_a_fixed_number_of_statements() {
     assert_eq!(page.body.matches("@kariya.example.jp</td>").count(), 100);
     assert!(page.body.contains("さらに前のメール"));
 }
+
+#[tokio::test]
+async fn a_server_stopping_lets_the_lease_go_and_another_sends_at_once() {
+    let app = TestApp::with_demo().await;
+    let eras = std::sync::Arc::new(mokuhyo::db::load_eras(&app.pool).await.unwrap());
+    let cfg = SenderConfig {
+        poll: std::time::Duration::from_millis(50),
+        ..quick()
+    };
+    let clock = mokuhyo::domain::clock::Clock::System;
+    let first = mokuhyo::mail::send::spawn(app.pool.clone(), eras.clone(), clock, cfg.clone());
+    let holder = || async {
+        sqlx::query_scalar::<_, String>("SELECT holder FROM job_lease WHERE name = 'mail'")
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap()
+    };
+    let mut held = None;
+    for _ in 0..100 {
+        held = holder().await;
+        if held.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let held = held.expect("the running sender holds the lease");
+    // Another server waits while the first holds it...
+    let second = app.second_server().await;
+    assert!(!pass(&second, "server-b").await.holder);
+    first.stop().await;
+    assert_eq!(holder().await, None, "the lease is let go on shutdown");
+    // ...and takes over at once when it is let go.
+    assert!(pass(&second, "server-b").await.holder);
+    assert_ne!(holder().await, Some(held));
+}
