@@ -34,6 +34,9 @@ pub enum AppError {
     RequestTimeout,
     #[error("busy: password hashing")]
     Busy,
+    /// Something of ours failed (a PDF that could not be typeset); logged, shown as a 500.
+    #[error("internal: {0}")]
+    Internal(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("template error: {0}")]

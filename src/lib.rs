@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod mail;
+pub mod pdf;
 pub mod pgcluster;
 pub mod routes;
 pub mod server;

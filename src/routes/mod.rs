@@ -7,6 +7,7 @@ pub mod city_list;
 pub mod input;
 pub mod open_data;
 pub mod paths;
+pub mod pdf;
 pub mod plan_open_data;
 pub mod plan_progress;
 pub mod plans;

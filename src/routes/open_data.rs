@@ -43,6 +43,8 @@ pub struct OpenData {
     pub fiscal_year: i32,
     pub fiscal_year_label: String,
     pub title: String,
+    /// The whole year as one PDF (`/{city}/{year}.pdf`).
+    pub pdf_url: String,
     pub pillars: Vec<OpenPillar>,
     pub departments: Vec<OpenDepartment>,
 }
@@ -68,6 +70,8 @@ pub struct OpenDepartment {
     pub version: i32,
     pub published_on: chrono::NaiveDate,
     pub url: String,
+    /// The latest version as a PDF.
+    pub pdf_url: String,
     /// The published results' version and date, when the year-end results are published.
     pub results_version: Option<i32>,
     pub results_published_on: Option<chrono::NaiveDate>,
@@ -131,6 +135,7 @@ fn open_data(
                 slug: s.slug,
                 version: s.version,
                 published_on: s.published_on,
+                pdf_url: format!("{url}.pdf"),
                 url,
                 results_version: results.map(|r| r.0),
                 results_published_on: results.map(|r| r.1),
@@ -148,6 +153,7 @@ fn open_data(
         },
         fiscal_year: fy.year,
         fiscal_year_label: label,
+        pdf_url: format!("/{}/{}.pdf", city.slug, fy.year),
         title: fy.title.clone(),
         pillars: pillars
             .into_iter()

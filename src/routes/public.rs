@@ -111,6 +111,9 @@ pub async fn show_booklet(
     State(state): State<AppState>,
     Path((city, year)): Path<(String, String)>,
 ) -> Result<Response> {
+    if let Some(y) = year.strip_suffix(".pdf") {
+        return crate::routes::pdf::booklet(&state, &city, parse_year(y)?).await;
+    }
     for format in ["json", "csv"] {
         if let Some(y) = year.strip_suffix(&format!(".{format}")) {
             return crate::routes::open_data::open_data_file(&state, &city, parse_year(y)?, format)
@@ -208,6 +211,9 @@ pub async fn show_department_version(
 }
 
 async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Response> {
+    if let (Some(slug), None) = (p.department.strip_suffix(".pdf"), p.version) {
+        return crate::routes::pdf::department(state, &p.city, p.year, slug).await;
+    }
     let (year, slug, version) = (p.year, p.department.as_str(), p.version);
     let (city, fy) = q::city_year(&state.pool, &p.city, year)
         .await?

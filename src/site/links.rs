@@ -37,6 +37,9 @@ impl Layout {
         if path == format!("{}.csv", self.prefix) {
             return Some(format!("{}-{}.csv", self.city, self.year));
         }
+        if path == format!("{}.pdf", self.prefix) {
+            return Some(format!("{}-{}.pdf", self.city, self.year));
+        }
         if path == "/open-data" {
             return Some("open-data.html".to_owned());
         }
@@ -45,6 +48,9 @@ impl Layout {
         }
         let rest = path.strip_prefix(&self.prefix)?.strip_prefix('/')?;
         let rest = rest.trim_end_matches('/');
+        if rest.ends_with(".pdf") {
+            return rest.split('/').all(is_plain).then(|| rest.to_owned());
+        }
         (!rest.is_empty() && rest.split('/').all(is_plain)).then(|| format!("{rest}.html"))
     }
 }

@@ -20,6 +20,7 @@ mod national_scale;
 mod outside_review;
 mod page_cache;
 mod page_store;
+mod pdf;
 mod plan_editor;
 mod plan_import;
 mod plans;

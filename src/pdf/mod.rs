@@ -1,0 +1,163 @@
+//! The PDF a city puts on its website: a department's published targets, or the whole year
+//! as a booklet, typeset by the `typst` compiler used as a library into a tagged PDF/UA-1
+//! document (title and language `ja`, headings, tables with header cells, lists, links), the
+//! shipped font embedded as a subset. The template (`templates/pdf/year.typ`) reads the
+//! publication as JSON, so nothing a city typed is ever read as markup.
+//!
+//! Typesetting takes a core and some tens of MB for a few hundred milliseconds: one PDF at a
+//! time per server, on a blocking thread, and the typesetter's memo is trimmed after each.
+
+mod world;
+
+use crate::domain::sheet::TargetSheet;
+use serde_json::{Value, json};
+use typst::foundations::Smart;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+static TEMPLATE: &str = include_str!("../../templates/pdf/year.typ");
+
+static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// What every page of a PDF says, and its document title.
+pub struct Cover {
+    /// The document title (「企画財政部 令和8年度組織重点目標（刈谷市）」).
+    pub title: String,
+    pub city: String,
+    /// 「令和8年6月1日公表」.
+    pub published: String,
+    /// `target_table` or `deployment_table`.
+    pub layout: String,
+}
+
+/// One department's part: its heading, the line above its tables, and its sheet.
+pub struct Part<'a> {
+    pub heading: String,
+    pub context: String,
+    /// A deployment table's header line (作成日・職名・氏名), where recorded.
+    pub header: Option<String>,
+    pub sheet: &'a TargetSheet,
+}
+
+/// The booklet's own pages.
+pub struct Booklet {
+    pub cover_title: String,
+    /// (heading, paragraphs) of はじめに.
+    pub introduction: Vec<(String, Vec<String>)>,
+    pub pillars_title: String,
+    pub pillars: Vec<String>,
+}
+
+fn part(p: &Part<'_>) -> Value {
+    let mut number = 0;
+    let groups: Vec<Value> = p
+        .sheet
+        .groups
+        .iter()
+        .map(|g| {
+            let goals: Vec<Value> = g
+                .goals
+                .iter()
+                .map(|goal| {
+                    number += 1;
+                    let initiatives: Vec<Value> = goal
+                        .initiatives
+                        .iter()
+                        .map(|i| {
+                            json!({
+                                "number": i.number, "text": i.text, "lines": i.lines(),
+                                "sections": i.sections, "criteria": i.criteria,
+                                "deadline": i.deadline.clone().unwrap_or_default(),
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "number": number.to_string(), "text": goal.text,
+                        "category": goal.category.clone().unwrap_or_default(),
+                        "initiatives": initiatives,
+                    })
+                })
+                .collect();
+            let pillars: Vec<String> = g
+                .pillars
+                .iter()
+                .map(|p| format!("({}) {}", p.number, p.title))
+                .collect();
+            json!({ "pillars": pillars, "goals": goals })
+        })
+        .collect();
+    json!({ "heading": p.heading, "context": p.context, "header": p.header, "groups": groups })
+}
+
+/// The data the template reads: one department, or (with `booklet`) the whole year.
+pub fn data(cover: &Cover, parts: &[Part<'_>], booklet: Option<&Booklet>) -> Value {
+    let booklet = booklet.map(|b| {
+        let introduction: Vec<Value> = b
+            .introduction
+            .iter()
+            .map(|(heading, paragraphs)| json!({ "heading": heading, "paragraphs": paragraphs }))
+            .collect();
+        json!({
+            "cover_title": b.cover_title, "introduction": introduction,
+            "pillars_title": b.pillars_title, "pillars": b.pillars,
+        })
+    });
+    json!({
+        "title": cover.title, "city": cover.city, "published": cover.published,
+        "layout": cover.layout,
+        "departments": parts.iter().map(part).collect::<Vec<_>>(),
+        "booklet": booklet,
+    })
+}
+
+fn messages(diagnostics: &[typst::diag::SourceDiagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.message.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Typesets `data` into a tagged PDF/UA-1 document; `ident` names it stably (its path).
+pub fn typeset(data: &Value, ident: &str) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(data).map_err(|e| e.to_string())?;
+    let document = world::Document::new(TEMPLATE, json);
+    let compiled = typst::compile::<typst_layout::PagedDocument>(&document).output;
+    let paged = compiled.map_err(|e| messages(e.as_slice()))?;
+    let options = |standards: PdfStandards| PdfOptions {
+        ident: Smart::Custom(ident.to_owned()),
+        creator: Smart::Custom(Some("Mokuhyo".to_owned())),
+        timestamp: None,
+        page_ranges: None,
+        standards,
+        tagged: true,
+        pretty: false,
+    };
+    let ua = PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| e.message().to_string())?;
+    let pdf = typst_pdf::pdf(&paged, &options(ua)).or_else(|e| {
+        // A character no font here has (PDF/UA forbids showing it as a blank box): the PDF
+        // is still made, tagged but not declared PDF/UA, and the log says what to install.
+        tracing::warn!(
+            document = ident,
+            problem = messages(e.as_slice()),
+            "PDF made without PDF/UA; install a font with every character (e.g. Debian's fonts-noto-cjk)"
+        );
+        typst_pdf::pdf(&paged, &options(PdfStandards::default()))
+    });
+    let pdf = pdf.map_err(|e| messages(e.as_slice()));
+    // The typesetter memoizes across documents; keep only what the last two used.
+    comemo::evict(2);
+    pdf
+}
+
+/// Typesets on a blocking thread, one document at a time on this server.
+pub async fn render(data: Value, ident: String) -> Result<Vec<u8>, crate::error::AppError> {
+    use crate::error::AppError::Internal;
+    let _turn = ONE_AT_A_TIME
+        .acquire()
+        .await
+        .map_err(|e| Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || typeset(&data, &ident))
+        .await
+        .map_err(|e| Internal(e.to_string()))?
+        .map_err(|e| Internal(format!("a PDF could not be typeset: {e}")))
+}

@@ -1,0 +1,175 @@
+//! The PDFs citizens download: a department's published targets
+//! (`/{city}/{year}/departments/{department}.pdf`) and the year's booklet (`/{city}/{year}.pdf`:
+//! cover, contents, はじめに, the pillars, every published department in order). Served
+//! through the page cache like the pages (ETag, 304, forgotten with the city's pages).
+
+use crate::db::public as q;
+use crate::db::publication as pubdb;
+use crate::error::{AppError, Result};
+use crate::pdf::{Booklet, Cover, Part};
+use crate::state::AppState;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+
+/// 「令和8年6月1日公表」, with 「・令和8年9月1日改訂」 when a later version was published.
+pub fn published_label(
+    eras: &crate::domain::era::Eras,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> String {
+    let mut label = format!("{}公表", eras.date_label(first));
+    if last > first {
+        label.push_str(&format!("・{}改訂", eras.date_label(last)));
+    }
+    label
+}
+
+fn sheet_title(city: &q::Municipality) -> &'static str {
+    if city.is_deployment() {
+        "組織目標展開整理表"
+    } else {
+        "組織重点目標"
+    }
+}
+
+fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The header line of a deployment table (作成日・職名・氏名), where recorded.
+fn header_line(
+    eras: &crate::domain::era::Eras,
+    sheet: &crate::domain::sheet::TargetSheet,
+) -> Option<String> {
+    let h = sheet.header.as_ref()?;
+    let mut parts = Vec::new();
+    if let Some(d) = h.drawn_up_on {
+        parts.push(format!("作成日 {}", eras.date_label(d)));
+    }
+    if !h.head_title.is_empty() {
+        parts.push(format!("職名 {}", h.head_title));
+    }
+    if !h.head_name.is_empty() {
+        parts.push(format!("氏名 {}", h.head_name));
+    }
+    (!parts.is_empty()).then(|| parts.join("　"))
+}
+
+/// `GET /{city}/{year}/departments/{department}.pdf`: the latest published version.
+pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> Result<Response> {
+    let (city, fy) = q::city_year(&state.pool, city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let departments = pubdb::published_departments(&state.pool, city.id, fy.id).await?;
+    let department = departments
+        .iter()
+        .find(|d| d.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    let (publication, versions) = tokio::try_join!(
+        pubdb::publication(&state.pool, city.id, department.id, None),
+        pubdb::versions(&state.pool, city.id, department.id),
+    )?;
+    let publication = publication.ok_or(AppError::NotFound)?;
+    let first = versions
+        .first()
+        .map(|(_, d)| *d)
+        .unwrap_or(publication.published_on);
+    let year_label = state.eras.fiscal_year_label(fy.year);
+    let sheet = &publication.content.0;
+    let heading = format!(
+        "{} {year_label}{}",
+        sheet.department_name,
+        sheet_title(&city)
+    );
+    let cover = Cover {
+        title: format!("{heading}（{}）", city.name),
+        published: published_label(&state.eras, first, publication.published_on),
+        city: city.name.clone(),
+        layout: city.sheet_layout.clone(),
+    };
+    let part = Part {
+        heading,
+        context: format!("{} {year_label}{}", city.name, fy.tables_title),
+        header: header_line(&state.eras, sheet),
+        sheet,
+    };
+    let ident = format!("/{}/{}/departments/{slug}.pdf", city.slug, fy.year);
+    let bytes = crate::pdf::render(crate::pdf::data(&cover, &[part], None), ident).await?;
+    Ok(pdf_response(
+        bytes,
+        &format!("{}-{}-{slug}.pdf", city.slug, fy.year),
+    ))
+}
+
+/// `GET /{city}/{year}.pdf`: the whole year as the city prints it.
+pub async fn booklet(state: &AppState, city: &str, year: i32) -> Result<Response> {
+    let (city, fy) = q::city_year(&state.pool, city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (introduction, pillars, sheets) = tokio::try_join!(
+        q::booklet_sections(&state.pool, city.id, fy.id),
+        q::pillars(&state.pool, city.id, fy.policy_id),
+        pubdb::latest_sheets(&state.pool, city.id, Some(fy.year)),
+    )?;
+    if sheets.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let year_label = state.eras.fiscal_year_label(fy.year);
+    let first = sheets
+        .iter()
+        .map(|s| s.published_on)
+        .min()
+        .unwrap_or_default();
+    let last = sheets
+        .iter()
+        .map(|s| s.published_on)
+        .max()
+        .unwrap_or_default();
+    let context = format!("{} {year_label}{}", city.name, fy.tables_title);
+    let parts: Vec<Part<'_>> = sheets
+        .iter()
+        .map(|s| Part {
+            heading: s.content.0.department_name.clone(),
+            context: context.clone(),
+            header: header_line(&state.eras, &s.content.0),
+            sheet: &s.content.0,
+        })
+        .collect();
+    let cover_title = format!("{year_label} {}", fy.title);
+    let booklet = Booklet {
+        cover_title: cover_title.clone(),
+        introduction: introduction
+            .into_iter()
+            .map(|s| (format!("({}) {}", s.position, s.heading), s.paragraphs))
+            .collect(),
+        pillars_title: fy.pillar_set_name.clone(),
+        pillars: pillars
+            .iter()
+            .map(|p| format!("({}) {}", p.number, p.title))
+            .collect(),
+    };
+    let cover = Cover {
+        title: format!("{cover_title}（{}）", city.name),
+        published: published_label(&state.eras, first, last),
+        city: city.name.clone(),
+        layout: city.sheet_layout.clone(),
+    };
+    let ident = format!("/{}/{}.pdf", city.slug, fy.year);
+    let data = crate::pdf::data(&cover, &parts, Some(&booklet));
+    let bytes = crate::pdf::render(data, ident).await?;
+    Ok(pdf_response(
+        bytes,
+        &format!("{}-{}.pdf", city.slug, fy.year),
+    ))
+}
