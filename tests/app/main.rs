@@ -15,6 +15,7 @@ mod heads_demo;
 mod helpers;
 mod import;
 mod mail;
+mod mail_pages;
 mod memory_bound;
 mod national_scale;
 mod outside_review;
