@@ -15,6 +15,25 @@ use typst::foundations::Smart;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 static TEMPLATE: &str = include_str!("../../templates/pdf/year.typ");
+static HEADS: &str = include_str!("../../templates/pdf/heads.typ");
+
+/// Which template a document is set in.
+#[derive(Debug, Clone, Copy)]
+pub enum Template {
+    /// Department tables, one or the year's booklet (A4 landscape).
+    Year,
+    /// 部長目標 結果発表 (A4 portrait).
+    Heads,
+}
+
+impl Template {
+    fn source(self) -> &'static str {
+        match self {
+            Template::Year => TEMPLATE,
+            Template::Heads => HEADS,
+        }
+    }
+}
 
 static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
@@ -118,9 +137,9 @@ fn messages(diagnostics: &[typst::diag::SourceDiagnostic]) -> String {
 }
 
 /// Typesets `data` into a tagged PDF/UA-1 document; `ident` names it stably (its path).
-pub fn typeset(data: &Value, ident: &str) -> Result<Vec<u8>, String> {
+pub fn typeset(template: Template, data: &Value, ident: &str) -> Result<Vec<u8>, String> {
     let json = serde_json::to_vec(data).map_err(|e| e.to_string())?;
-    let document = world::Document::new(TEMPLATE, json);
+    let document = world::Document::new(template.source(), json);
     let compiled = typst::compile::<typst_layout::PagedDocument>(&document).output;
     let paged = compiled.map_err(|e| messages(e.as_slice()))?;
     let options = |standards: PdfStandards| PdfOptions {
@@ -150,13 +169,17 @@ pub fn typeset(data: &Value, ident: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Typesets on a blocking thread, one document at a time on this server.
-pub async fn render(data: Value, ident: String) -> Result<Vec<u8>, crate::error::AppError> {
+pub async fn render(
+    template: Template,
+    data: Value,
+    ident: String,
+) -> Result<Vec<u8>, crate::error::AppError> {
     use crate::error::AppError::Internal;
     let _turn = ONE_AT_A_TIME
         .acquire()
         .await
         .map_err(|e| Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || typeset(&data, &ident))
+    tokio::task::spawn_blocking(move || typeset(template, &data, &ident))
         .await
         .map_err(|e| Internal(e.to_string()))?
         .map_err(|e| Internal(format!("a PDF could not be typeset: {e}")))

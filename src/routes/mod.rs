@@ -435,6 +435,7 @@ pub fn router(state: AppState) -> Router {
             get(results_public::show_results_version),
         )
         .route("/{city}/{year}/heads", get(results_public::show_heads))
+        .route("/{city}/{year}/heads.pdf", get(pdf::heads))
         .route("/{city}/{year}/summary", get(results_public::show_summary))
         .route("/open-data", get(open_data::show_open_data_schema));
     Router::new()

@@ -6,7 +6,7 @@
 use crate::db::public as q;
 use crate::db::publication as pubdb;
 use crate::error::{AppError, Result};
-use crate::pdf::{Booklet, Cover, Part};
+use crate::pdf::{Booklet, Cover, Part, Template};
 use crate::state::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -105,7 +105,12 @@ pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> 
         sheet,
     };
     let ident = format!("/{}/{}/departments/{slug}.pdf", city.slug, fy.year);
-    let bytes = crate::pdf::render(crate::pdf::data(&cover, &[part], None), ident).await?;
+    let bytes = crate::pdf::render(
+        Template::Year,
+        crate::pdf::data(&cover, &[part], None),
+        ident,
+    )
+    .await?;
     Ok(pdf_response(
         bytes,
         &format!("{}-{}-{slug}.pdf", city.slug, fy.year),
@@ -167,9 +172,82 @@ pub async fn booklet(state: &AppState, city: &str, year: i32) -> Result<Response
     };
     let ident = format!("/{}/{}.pdf", city.slug, fy.year);
     let data = crate::pdf::data(&cover, &parts, Some(&booklet));
-    let bytes = crate::pdf::render(data, ident).await?;
+    let bytes = crate::pdf::render(Template::Year, data, ident).await?;
     Ok(pdf_response(
         bytes,
         &format!("{}-{}.pdf", city.slug, fy.year),
+    ))
+}
+
+/// `GET /{city}/{year}/heads.pdf`: 部長目標 結果発表, as the page shows it.
+pub async fn heads(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::routes::paths::CityYear { city, year }: crate::routes::paths::CityYear,
+) -> Result<Response> {
+    let (city, fy) = q::city_year(&state.pool, &city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let results = pubdb::latest_results(&state.pool, city.id, fy.id).await?;
+    if !results
+        .iter()
+        .any(|r| r.content.0.has_judgments() || r.content.0.has_head_page())
+    {
+        return Err(AppError::NotFound);
+    }
+    let year_label = state.eras.fiscal_year_label(fy.year);
+    let first = results
+        .iter()
+        .map(|r| r.published_on)
+        .min()
+        .unwrap_or_default();
+    let last = results
+        .iter()
+        .map(|r| r.published_on)
+        .max()
+        .unwrap_or_default();
+    let departments: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let sheet = &r.content.0;
+            let goals: Vec<serde_json::Value> = sheet
+                .numbered_goals()
+                .into_iter()
+                .map(|(n, g)| {
+                    let status = g
+                        .status_label
+                        .clone()
+                        .or(g.status.map(|s| s.label().to_owned()))
+                        .unwrap_or_default();
+                    serde_json::json!({ "number": n, "text": g.text, "status": status })
+                })
+                .collect();
+            let summary: Vec<&str> = sheet
+                .head
+                .summary
+                .split("\n\n")
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            serde_json::json!({
+                "name": sheet.department_name, "head": sheet.head.head_name,
+                "kana": sheet.head.head_name_kana, "goals": goals,
+                "basic_policy": sheet.head.basic_policy, "duties": sheet.head.duties,
+                "summary": summary,
+            })
+        })
+        .collect();
+    let heading = format!("{year_label} 部長目標 結果発表");
+    let data = serde_json::json!({
+        "title": format!("{heading}（{}）", city.name),
+        "city": city.name,
+        "published": published_label(&state.eras, first, last),
+        "heading": heading,
+        "about": city.about,
+        "departments": departments,
+    });
+    let ident = format!("/{}/{}/heads.pdf", city.slug, fy.year);
+    let bytes = crate::pdf::render(Template::Heads, data, ident).await?;
+    Ok(pdf_response(
+        bytes,
+        &format!("{}-{}-heads.pdf", city.slug, fy.year),
     ))
 }

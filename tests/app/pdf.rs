@@ -311,3 +311,39 @@ async fn bench_pdf() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_heads_pdf_holds_every_heads_page_in_order() {
+    let app = TestApp::with_demo().await;
+    let (status, _, pdf) = fetch(&app, "/sample/2024/heads.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let sheets: Vec<sqlx::types::Json<mokuhyo::domain::sheet::ResultsSheet>> = sqlx::query_scalar(
+        "SELECT DISTINCT ON (d.position) p.content FROM publication p
+         JOIN department d ON d.id = p.department_id JOIN municipality m ON m.id = p.municipality_id
+         WHERE m.slug = 'sample' AND p.kind = 'results' ORDER BY d.position, p.version DESC",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(sheets.len() >= 5, "{} departments", sheets.len());
+    let mut expected = vec![squeezed("令和6年度 部長目標 結果発表")];
+    for s in &sheets {
+        expected.push(squeezed(&s.department_name));
+        expected.push(squeezed(&s.head.head_name));
+        expected.push(squeezed(&s.head.head_name_kana));
+        for (_, goal) in s.numbered_goals() {
+            expected.push(squeezed(&goal.text));
+        }
+        for text in [&s.head.basic_policy, &s.head.duties, &s.head.summary] {
+            expected.extend(text.split("\n\n").map(squeezed).filter(|t| !t.is_empty()));
+        }
+    }
+    let text = text_of(&pdf);
+    let needles: Vec<&str> = expected.iter().map(String::as_str).collect();
+    crate::helpers::assert_in_order(&text, &needles);
+    let doc = Document::load_mem(&pdf).unwrap();
+    let (kinds, _) = structure(&doc);
+    for kind in ["H1", "H2", "H3", "L", "LI"] {
+        assert!(kinds.contains(kind), "{kind} in {kinds:?}");
+    }
+}

@@ -110,6 +110,29 @@ async fn planning_staff_download_the_year_with_every_page_and_no_broken_link() {
     }
     let readme = String::from_utf8(files["README.txt"].clone()).unwrap();
     assert!(readme.contains("刈谷市") && readme.contains("index.html"));
+    // The PDFs are in the copy, the same bytes the site serves.
+    for (file, uri) in [
+        ("kariya-2026.pdf", "/kariya/2026.pdf"),
+        (
+            "departments/kikaku-zaisei.pdf",
+            "/kariya/2026/departments/kikaku-zaisei.pdf",
+        ),
+    ] {
+        let served = app.send("GET", uri, None, None).await;
+        assert_eq!(served.status, StatusCode::OK, "{uri}");
+        assert!(files[file].starts_with(b"%PDF-"), "{file}");
+        assert_eq!(
+            files[file].len(),
+            served.headers["content-length"]
+                .to_str()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap(),
+            "{file}"
+        );
+    }
+    let pdfs = files.keys().filter(|f| f.ends_with(".pdf")).count();
+    assert_eq!(pdfs, 13, "the booklet and twelve departments");
 
     // Every link of every page leads to a file of the copy (or another site, or a fragment).
     let mut checked = 0;
