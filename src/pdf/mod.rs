@@ -168,6 +168,11 @@ pub fn typeset(template: Template, data: &Value, ident: &str) -> Result<Vec<u8>,
     pdf
 }
 
+/// Forgets everything the typesetter memoized (benchmarks measure a render from scratch).
+pub fn forget_memo() {
+    comemo::evict(0);
+}
+
 /// Typesets on a blocking thread, one document at a time on this server.
 pub async fn render(
     template: Template,

@@ -266,8 +266,9 @@ async fn a_deployment_table_city_gets_its_own_columns_and_unknown_pdfs_are_404()
     }
 }
 
-/// `cargo test --release --test app bench_pdf -- --ignored --nocapture`: the time to typeset
-/// (nothing cached) and the size of a department's PDF and of the booklet.
+/// `cargo test --test app bench_pdf -- --ignored --nocapture`: the time to typeset (nothing
+/// cached, the typesetter's memo emptied; the first run also reads the fonts) and the size of
+/// a department's PDF and of the booklet.
 #[tokio::test]
 #[ignore]
 async fn bench_pdf() {
