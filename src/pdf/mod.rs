@@ -9,7 +9,7 @@
 
 mod world;
 
-use crate::domain::sheet::TargetSheet;
+use crate::domain::sheet::{ResultsSheet, TargetSheet, outcome_blocks};
 use serde_json::{Value, json};
 use typst::foundations::Smart;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
@@ -107,8 +107,63 @@ fn part(p: &Part<'_>) -> Value {
     json!({ "heading": p.heading, "context": p.context, "header": p.header, "groups": groups })
 }
 
+/// A department's published results: the same shape as [`part`], with 実績, 成果 and the
+/// status words (set `Cover::layout` to `results`).
+pub fn results_part(heading: &str, context: &str, sheet: &ResultsSheet) -> Value {
+    let label = |status: Option<crate::domain::status::Status>, printed: Option<&String>| {
+        printed
+            .cloned()
+            .or(status.map(|s| s.label().to_owned()))
+            .unwrap_or_default()
+    };
+    let groups: Vec<Value> = sheet
+        .groups
+        .iter()
+        .map(|g| {
+            let goals: Vec<Value> = g
+                .goals
+                .iter()
+                .map(|goal| {
+                    let initiatives: Vec<Value> = goal
+                        .initiatives
+                        .iter()
+                        .map(|i| {
+                            let outcome: Vec<Value> = outcome_blocks(&i.outcome)
+                                .into_iter()
+                                .map(|b| json!({ "list": b.list, "items": b.items }))
+                                .collect();
+                            json!({
+                                "number": i.number, "text": i.text, "sections": i.sections,
+                                "performance": i.performance, "outcome": outcome,
+                                "status": label(i.status, None),
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "text": goal.text, "initiatives": initiatives,
+                        "status": label(goal.status, goal.status_label.as_ref()),
+                    })
+                })
+                .collect();
+            let pillars: Vec<String> = g
+                .pillars
+                .iter()
+                .map(|p| format!("({}) {}", p.number, p.title))
+                .collect();
+            json!({ "pillars": pillars, "goals": goals })
+        })
+        .collect();
+    json!({ "heading": heading, "context": context, "header": null, "groups": groups })
+}
+
 /// The data the template reads: one department, or (with `booklet`) the whole year.
 pub fn data(cover: &Cover, parts: &[Part<'_>], booklet: Option<&Booklet>) -> Value {
+    let parts: Vec<Value> = parts.iter().map(part).collect();
+    data_of(cover, parts, booklet)
+}
+
+/// [`data`] for parts already built (results: [`results_part`]).
+pub fn data_of(cover: &Cover, parts: Vec<Value>, booklet: Option<&Booklet>) -> Value {
     let booklet = booklet.map(|b| {
         let introduction: Vec<Value> = b
             .introduction
@@ -123,7 +178,7 @@ pub fn data(cover: &Cover, parts: &[Part<'_>], booklet: Option<&Booklet>) -> Val
     json!({
         "title": cover.title, "city": cover.city, "published": cover.published,
         "layout": cover.layout,
-        "departments": parts.iter().map(part).collect::<Vec<_>>(),
+        "departments": parts,
         "booklet": booklet,
     })
 }

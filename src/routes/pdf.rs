@@ -251,3 +251,35 @@ pub async fn heads(
         &format!("{}-{}-heads.pdf", city.slug, fy.year),
     ))
 }
+
+/// `GET /{city}/{year}/results/{department}.pdf`: the latest published results report.
+pub async fn results(state: &AppState, city: &str, year: i32, slug: &str) -> Result<Response> {
+    let (city, fy) = q::city_year(&state.pool, city, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let all = pubdb::latest_results(&state.pool, city.id, fy.id).await?;
+    let r = all
+        .iter()
+        .find(|r| r.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    let (_, versions) = pubdb::results_version(&state.pool, city.id, r.department_id, None).await?;
+    let first = versions.first().map(|(_, d)| *d).unwrap_or(r.published_on);
+    let year_label = state.eras.fiscal_year_label(fy.year);
+    let sheet = &r.content.0;
+    let heading = format!("{} {year_label}の実績・成果", sheet.department_name);
+    let cover = Cover {
+        title: format!("{heading}（{}）", city.name),
+        published: published_label(&state.eras, first, r.published_on),
+        city: city.name.clone(),
+        layout: "results".to_owned(),
+    };
+    let context = format!("{} {year_label}{}", city.name, fy.tables_title);
+    let part = crate::pdf::results_part(&heading, &context, sheet);
+    let data = crate::pdf::data_of(&cover, vec![part], None);
+    let ident = format!("/{}/{}/results/{slug}.pdf", city.slug, fy.year);
+    let bytes = crate::pdf::render(Template::Year, data, ident).await?;
+    Ok(pdf_response(
+        bytes,
+        &format!("{}-{}-results-{slug}.pdf", city.slug, fy.year),
+    ))
+}

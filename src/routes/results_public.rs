@@ -103,8 +103,12 @@ impl ResultsDepartmentPage {
 pub async fn show_results_department(
     State(state): State<AppState>,
     p: CityYearDepartment,
-) -> Result<Html<String>> {
-    results_page(&state, &p).await
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if let (Some(slug), None) = (p.department.strip_suffix(".pdf"), p.version) {
+        return crate::routes::pdf::results(&state, &p.city, p.year, slug).await;
+    }
+    Ok(results_page(&state, &p).await?.into_response())
 }
 
 /// `/{city}/{year}/results/{department}/versions/{n}`: an earlier (or any) published version.

@@ -348,3 +348,55 @@ async fn the_heads_pdf_holds_every_heads_page_in_order() {
         assert!(kinds.contains(kind), "{kind} in {kinds:?}");
     }
 }
+
+#[tokio::test]
+async fn a_results_report_pdf_holds_its_results_in_order() {
+    let app = TestApp::with_demo().await;
+    let (status, _, pdf) = fetch(&app, "/sample/2024/results/seisaku-keiei.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet: sqlx::types::Json<mokuhyo::domain::sheet::ResultsSheet> = sqlx::query_scalar(
+        "SELECT p.content FROM publication p JOIN department d ON d.id = p.department_id
+         JOIN municipality m ON m.id = p.municipality_id
+         WHERE m.slug = 'sample' AND d.slug = 'seisaku-keiei' AND p.kind = 'results'
+         ORDER BY p.version DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut expected = Vec::new();
+    for (_, goal) in sheet.numbered_goals() {
+        expected.push(squeezed(&goal.text));
+        for ini in &goal.initiatives {
+            expected.push(squeezed(&format!("{}{}", ini.number, ini.text)));
+            expected.extend(ini.performance.iter().map(|p| squeezed(p)));
+        }
+    }
+    assert!(expected.len() > 5);
+    let text = text_of(&pdf);
+    let needles: Vec<&str> = expected.iter().map(String::as_str).collect();
+    crate::helpers::assert_in_order(&text, &needles);
+    assert!(text.contains("実績") && text.contains("成果"));
+    let (_, page) = app.get("/sample/2024/results/seisaku-keiei").await;
+    assert!(page.contains("href=\"/sample/2024/results/seisaku-keiei.pdf\""));
+}
+
+#[tokio::test]
+async fn text_a_city_typed_is_printed_as_typed_never_read_as_markup() {
+    let app = TestApp::with_demo().await;
+    let hostile = "#set page(width: 1pt) $x^2$ [リンク](x) \\ <b>#panic(\"no\")";
+    sqlx::query(
+        "UPDATE goal SET text = $1 WHERE id = (SELECT g.id FROM goal g
+           JOIN department d ON d.id = g.department_id JOIN municipality m ON m.id = d.municipality_id
+           WHERE m.slug = 'kariya' AND d.slug = 'kikaku-zaisei' ORDER BY g.position LIMIT 1)",
+    )
+    .bind(hostile)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    app.publish_all("kariya").await;
+    let (status, _, pdf) = fetch(&app, "/kariya/2026/departments/kikaku-zaisei.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text_of(&pdf).contains(&squeezed(hostile)));
+    let doc = Document::load_mem(&pdf).unwrap();
+    assert_accessible(&doc, "企画財政部 令和8年度組織重点目標（刈谷市）");
+}
