@@ -24,6 +24,15 @@ impl Municipality {
     pub fn is_deployment(&self) -> bool {
         self.sheet_layout == "deployment_table"
     }
+
+    /// What the city calls a department's sheet: 組織目標展開整理表 or 組織重点目標.
+    pub fn sheet_title(&self) -> &'static str {
+        if self.is_deployment() {
+            "組織目標展開整理表"
+        } else {
+            "組織重点目標"
+        }
+    }
 }
 
 /// A fiscal year of a city with its policy.

@@ -66,6 +66,14 @@ pub struct Booklet {
     pub pillars: Vec<String>,
 }
 
+/// 「(1) 市民から信頼され…」 for each pillar heading a group.
+fn pillar_headings(pillars: &[crate::domain::sheet::PillarHeading]) -> Vec<String> {
+    pillars
+        .iter()
+        .map(|p| format!("({}) {}", p.number, p.title))
+        .collect()
+}
+
 fn part(p: &Part<'_>) -> Value {
     let mut number = 0;
     let groups: Vec<Value> = p
@@ -96,12 +104,7 @@ fn part(p: &Part<'_>) -> Value {
                     })
                 })
                 .collect();
-            let pillars: Vec<String> = g
-                .pillars
-                .iter()
-                .map(|p| format!("({}) {}", p.number, p.title))
-                .collect();
-            json!({ "pillars": pillars, "goals": goals })
+            json!({ "pillars": pillar_headings(&g.pillars), "goals": goals })
         })
         .collect();
     json!({ "heading": p.heading, "context": p.context, "header": p.header, "groups": groups })
@@ -145,12 +148,7 @@ pub fn results_part(heading: &str, context: &str, sheet: &ResultsSheet) -> Value
                     })
                 })
                 .collect();
-            let pillars: Vec<String> = g
-                .pillars
-                .iter()
-                .map(|p| format!("({}) {}", p.number, p.title))
-                .collect();
-            json!({ "pillars": pillars, "goals": goals })
+            json!({ "pillars": pillar_headings(&g.pillars), "goals": goals })
         })
         .collect();
     json!({ "heading": heading, "context": context, "header": null, "groups": groups })

@@ -25,14 +25,6 @@ pub fn published_label(
     label
 }
 
-fn sheet_title(city: &q::Municipality) -> &'static str {
-    if city.is_deployment() {
-        "組織目標展開整理表"
-    } else {
-        "組織重点目標"
-    }
-}
-
 fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
     (
         [
@@ -90,7 +82,7 @@ pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> 
     let heading = format!(
         "{} {year_label}{}",
         sheet.department_name,
-        sheet_title(&city)
+        city.sheet_title()
     );
     let cover = Cover {
         title: format!("{heading}（{}）", city.name),

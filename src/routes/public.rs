@@ -177,11 +177,7 @@ pub struct DepartmentPage {
 impl DepartmentPage {
     /// What the city calls the sheet.
     fn sheet_title(&self) -> &'static str {
-        if self.city.is_deployment() {
-            "組織目標展開整理表"
-        } else {
-            "組織重点目標"
-        }
+        self.city.sheet_title()
     }
 }
 
