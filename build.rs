@@ -1,4 +1,5 @@
-//! Holds the offline query data (`.sqlx/`) to the migrations it was prepared against.
+//! Names the build (`MOKUHYO_BUILD`, a hash of what pages are rendered from), and holds the
+//! offline query data (`.sqlx/`) to the migrations it was prepared against.
 //!
 //! Queries are checked at compile time against `.sqlx/` (SQLX_OFFLINE=true in
 //! `.cargo/config.toml`), which says nothing of a migration added since: a column renamed by a
@@ -37,12 +38,39 @@ fn migrations_hash(dir: &Path) -> String {
     format!("{h:016x}")
 }
 
+/// Hashes every file under `dir` (names and bytes, in a fixed order) into `h`.
+fn tree_hash(dir: &Path, mut h: u64) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return h;
+    };
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    paths.sort();
+    for p in paths {
+        h = fnv(p.file_name().unwrap().to_string_lossy().as_bytes(), h);
+        if p.is_dir() {
+            h = tree_hash(&p, h);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            h = fnv(&bytes, h);
+        }
+    }
+    h
+}
+
 fn main() {
+    // What this build renders pages from (code, templates, assets): pages a server stored in
+    // the shared page store are served by servers of the same build only, so an upgrade
+    // never serves a page or PDF rendered by the binary before it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut build = fnv(env!("CARGO_PKG_VERSION").as_bytes(), 0xcbf2_9ce4_8422_2325);
+    for dir in ["src", "templates", "assets"] {
+        println!("cargo:rerun-if-changed={dir}");
+        build = tree_hash(&root.join(dir), build);
+    }
+    println!("cargo:rustc-env=MOKUHYO_BUILD={build:016x}");
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=.sqlx/migrations.hash");
     println!("cargo:rerun-if-env-changed=SQLX_OFFLINE");
     println!("cargo:rerun-if-env-changed=MOKUHYO_SQLX_PREPARE");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let hash = migrations_hash(&root.join("migrations"));
     let recorded = root.join(".sqlx/migrations.hash");
     let offline = std::env::var("SQLX_OFFLINE").is_ok_and(|v| v == "true" || v == "1");

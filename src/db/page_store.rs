@@ -5,6 +5,14 @@
 use sqlx::PgPool;
 use sqlx::types::Json;
 
+/// This build (see `build.rs`): a page is stored under `{path}#{BUILD}`, so a server never
+/// serves what a server of another build (before an upgrade) rendered.
+const BUILD: &str = env!("MOKUHYO_BUILD");
+
+fn stored_path(path: &str) -> String {
+    format!("{path}#{BUILD}")
+}
+
 /// A stored form of a page: its complete headers and its bytes.
 pub struct StoredPage {
     pub headers: Vec<(String, String)>,
@@ -24,7 +32,7 @@ pub async fn lookup(
                   r.headers AS "headers?: Json<Vec<(String, String)>>", r.body AS "body?"
              FROM (SELECT 1) AS one
              LEFT JOIN rendered_page r ON r.path = $1 AND r.encoding = $2"#,
-        path,
+        stored_path(path),
         encoding,
         city
     )
@@ -66,7 +74,7 @@ pub async fn store(
            SELECT $1, $2, $3, $5, $6
             WHERE (SELECT version FROM page_scope WHERE city = $3 FOR SHARE) = $4
            ON CONFLICT (path, encoding) DO NOTHING"#,
-        path,
+        stored_path(path),
         encoding,
         city,
         version,

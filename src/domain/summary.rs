@@ -91,6 +91,33 @@ pub fn summarize(sheets: &[ResultsSheet]) -> (Vec<Row>, Vec<(i32, String, Counts
     (departments, pillars)
 }
 
+/// Everything the summary shows: per department, per pillar, the total, and what is counted.
+pub struct Figures {
+    pub departments: Vec<Row>,
+    pub pillars: Vec<(i32, String, Counts)>,
+    pub total: Counts,
+    /// 取組内容, or 目標 where only goals were judged.
+    pub unit: &'static str,
+}
+
+/// The [`Figures`] of a year's published results.
+pub fn figures(sheets: &[ResultsSheet]) -> Figures {
+    let (departments, pillars) = summarize(sheets);
+    let mut total = Counts::default();
+    for d in &departments {
+        for (i, n) in d.counts.by_status.iter().enumerate() {
+            total.by_status[i] += n;
+        }
+        total.undecided += d.counts.undecided;
+    }
+    Figures {
+        departments,
+        pillars,
+        total,
+        unit: counted_unit(sheets),
+    }
+}
+
 /// Fills for the statuses (達成…未着手) and for "not judged". Each segment also carries its
 /// count as text and the legend carries the words, so colour is never the only cue.
 const FILLS: [&str; 6] = [

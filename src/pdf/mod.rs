@@ -5,9 +5,14 @@
 //! publication as JSON, so nothing a city typed is ever read as markup.
 //!
 //! Typesetting takes a core and some tens of MB for a few hundred milliseconds: one PDF at a
-//! time per server, on a blocking thread, and the typesetter's memo is trimmed after each.
+//! time per server, on a blocking thread, and the typesetter's memo is trimmed after each;
+//! each document is made once (`made`).
 
+mod made;
+pub mod report;
 mod world;
+
+pub use made::{Doc, link_label, render, size, size_label};
 
 use crate::domain::sheet::{ResultsSheet, TargetSheet, outcome_blocks};
 use serde_json::{Value, json};
@@ -16,6 +21,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 static TEMPLATE: &str = include_str!("../../templates/pdf/year.typ");
 static HEADS: &str = include_str!("../../templates/pdf/heads.typ");
+static REPORT: &str = include_str!("../../templates/pdf/report.typ");
 
 /// Which template a document is set in.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +30,8 @@ pub enum Template {
     Year,
     /// 部長目標 結果発表 (A4 portrait).
     Heads,
+    /// A report of tables ([`report::Report`]).
+    Report,
 }
 
 impl Template {
@@ -31,11 +39,10 @@ impl Template {
         match self {
             Template::Year => TEMPLATE,
             Template::Heads => HEADS,
+            Template::Report => REPORT,
         }
     }
 }
-
-static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// What every page of a PDF says, and its document title.
 pub struct Cover {
@@ -221,24 +228,9 @@ pub fn typeset(template: Template, data: &Value, ident: &str) -> Result<Vec<u8>,
     pdf
 }
 
-/// Forgets everything the typesetter memoized (benchmarks measure a render from scratch).
+/// Forgets every document made and everything the typesetter memoized (benchmarks measure
+/// a render from scratch).
 pub fn forget_memo() {
+    made::forget();
     comemo::evict(0);
-}
-
-/// Typesets on a blocking thread, one document at a time on this server.
-pub async fn render(
-    template: Template,
-    data: Value,
-    ident: String,
-) -> Result<Vec<u8>, crate::error::AppError> {
-    use crate::error::AppError::Internal;
-    let _turn = ONE_AT_A_TIME
-        .acquire()
-        .await
-        .map_err(|e| Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || typeset(template, &data, &ident))
-        .await
-        .map_err(|e| Internal(e.to_string()))?
-        .map_err(|e| Internal(format!("a PDF could not be typeset: {e}")))
 }

@@ -8,6 +8,7 @@ pub mod input;
 pub mod open_data;
 pub mod paths;
 pub mod pdf;
+pub mod pdf_reports;
 pub mod plan_open_data;
 pub mod plan_progress;
 pub mod plans;
@@ -436,6 +437,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/{city}/{year}/heads", get(results_public::show_heads))
         .route("/{city}/{year}/heads.pdf", get(pdf::heads))
+        .route("/{city}/{year}/summary.pdf", get(pdf_reports::summary))
         .route("/{city}/{year}/summary", get(results_public::show_summary))
         .route("/open-data", get(open_data::show_open_data_schema));
     Router::new()

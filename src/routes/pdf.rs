@@ -4,9 +4,12 @@
 //! through the page cache like the pages (ETag, 304, forgotten with the city's pages).
 
 use crate::db::public as q;
+use crate::db::public::{FiscalYear, Municipality};
 use crate::db::publication as pubdb;
+use crate::domain::era::Eras;
+use crate::domain::sheet::{ResultsSheet, TargetSheet};
 use crate::error::{AppError, Result};
-use crate::pdf::{Booklet, Cover, Part, Template};
+use crate::pdf::{Booklet, Cover, Doc, Part, Template};
 use crate::state::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -25,7 +28,14 @@ pub fn published_label(
     label
 }
 
-fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
+/// Serves `doc` (made once, see `pdf::made`).
+pub(crate) async fn serve(doc: Doc) -> Result<Response> {
+    let file = doc.file.clone();
+    let bytes = crate::pdf::render(doc).await?;
+    Ok(pdf_response(bytes, &file))
+}
+
+fn pdf_response(bytes: std::sync::Arc<[u8]>, file: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
@@ -34,7 +44,7 @@ fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
                 format!("inline; filename=\"{file}\""),
             ),
         ],
-        bytes,
+        axum::body::Bytes::from_owner(bytes),
     )
         .into_response()
 }
@@ -77,8 +87,21 @@ pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> 
         .first()
         .map(|(_, d)| *d)
         .unwrap_or(publication.published_on);
-    let year_label = state.eras.fiscal_year_label(fy.year);
+    let dates = (first, publication.published_on);
     let sheet = &publication.content.0;
+    serve(department_doc(&state.eras, &city, &fy, slug, sheet, dates)).await
+}
+
+/// A department's target table as a PDF, published on `dates` (first, latest).
+pub fn department_doc(
+    eras: &Eras,
+    city: &Municipality,
+    fy: &FiscalYear,
+    slug: &str,
+    sheet: &TargetSheet,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Doc {
+    let year_label = eras.fiscal_year_label(fy.year);
     let heading = format!(
         "{} {year_label}{}",
         sheet.department_name,
@@ -86,27 +109,22 @@ pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> 
     );
     let cover = Cover {
         title: format!("{heading}（{}）", city.name),
-        published: published_label(&state.eras, first, publication.published_on),
+        published: published_label(eras, first, last),
         city: city.name.clone(),
         layout: city.sheet_layout.clone(),
     };
     let part = Part {
         heading,
         context: format!("{} {year_label}{}", city.name, fy.tables_title),
-        header: header_line(&state.eras, sheet),
+        header: header_line(eras, sheet),
         sheet,
     };
-    let ident = format!("/{}/{}/departments/{slug}.pdf", city.slug, fy.year);
-    let bytes = crate::pdf::render(
-        Template::Year,
-        crate::pdf::data(&cover, &[part], None),
-        ident,
-    )
-    .await?;
-    Ok(pdf_response(
-        bytes,
-        &format!("{}-{}-{slug}.pdf", city.slug, fy.year),
-    ))
+    Doc {
+        template: Template::Year,
+        data: crate::pdf::data(&cover, &[part], None),
+        ident: format!("/{}/{}/departments/{slug}.pdf", city.slug, fy.year),
+        file: format!("{}-{}-{slug}.pdf", city.slug, fy.year),
+    }
 }
 
 /// `GET /{city}/{year}.pdf`: the whole year as the city prints it.
@@ -122,24 +140,37 @@ pub async fn booklet(state: &AppState, city: &str, year: i32) -> Result<Response
     if sheets.is_empty() {
         return Err(AppError::NotFound);
     }
-    let year_label = state.eras.fiscal_year_label(fy.year);
-    let first = sheets
-        .iter()
-        .map(|s| s.published_on)
-        .min()
-        .unwrap_or_default();
-    let last = sheets
-        .iter()
-        .map(|s| s.published_on)
-        .max()
-        .unwrap_or_default();
+    serve(booklet_doc(
+        &state.eras,
+        &city,
+        &fy,
+        &introduction,
+        &pillars,
+        &sheets,
+    ))
+    .await
+}
+
+/// The year's booklet as a PDF: cover, contents, はじめに, the pillars, every department.
+pub fn booklet_doc(
+    eras: &Eras,
+    city: &Municipality,
+    fy: &FiscalYear,
+    introduction: &[q::BookletSection],
+    pillars: &[q::Pillar],
+    sheets: &[pubdb::PublishedSheet],
+) -> Doc {
+    let year_label = eras.fiscal_year_label(fy.year);
+    let dates = sheets.iter().map(|s| s.published_on);
+    let first = dates.clone().min().unwrap_or_default();
+    let last = dates.max().unwrap_or_default();
     let context = format!("{} {year_label}{}", city.name, fy.tables_title);
     let parts: Vec<Part<'_>> = sheets
         .iter()
         .map(|s| Part {
             heading: s.content.0.department_name.clone(),
             context: context.clone(),
-            header: header_line(&state.eras, &s.content.0),
+            header: header_line(eras, &s.content.0),
             sheet: &s.content.0,
         })
         .collect();
@@ -147,8 +178,13 @@ pub async fn booklet(state: &AppState, city: &str, year: i32) -> Result<Response
     let booklet = Booklet {
         cover_title: cover_title.clone(),
         introduction: introduction
-            .into_iter()
-            .map(|s| (format!("({}) {}", s.position, s.heading), s.paragraphs))
+            .iter()
+            .map(|s| {
+                (
+                    format!("({}) {}", s.position, s.heading),
+                    s.paragraphs.clone(),
+                )
+            })
             .collect(),
         pillars_title: fy.pillar_set_name.clone(),
         pillars: pillars
@@ -158,17 +194,16 @@ pub async fn booklet(state: &AppState, city: &str, year: i32) -> Result<Response
     };
     let cover = Cover {
         title: format!("{cover_title}（{}）", city.name),
-        published: published_label(&state.eras, first, last),
+        published: published_label(eras, first, last),
         city: city.name.clone(),
         layout: city.sheet_layout.clone(),
     };
-    let ident = format!("/{}/{}.pdf", city.slug, fy.year);
-    let data = crate::pdf::data(&cover, &parts, Some(&booklet));
-    let bytes = crate::pdf::render(Template::Year, data, ident).await?;
-    Ok(pdf_response(
-        bytes,
-        &format!("{}-{}.pdf", city.slug, fy.year),
-    ))
+    Doc {
+        template: Template::Year,
+        data: crate::pdf::data(&cover, &parts, Some(&booklet)),
+        ident: format!("/{}/{}.pdf", city.slug, fy.year),
+        file: format!("{}-{}.pdf", city.slug, fy.year),
+    }
 }
 
 /// `GET /{city}/{year}/heads.pdf`: 部長目標 結果発表, as the page shows it.
@@ -186,62 +221,65 @@ pub async fn heads(
     {
         return Err(AppError::NotFound);
     }
-    let year_label = state.eras.fiscal_year_label(fy.year);
-    let first = results
-        .iter()
-        .map(|r| r.published_on)
-        .min()
-        .unwrap_or_default();
-    let last = results
-        .iter()
-        .map(|r| r.published_on)
-        .max()
-        .unwrap_or_default();
-    let departments: Vec<serde_json::Value> = results
-        .iter()
-        .map(|r| {
-            let sheet = &r.content.0;
-            let goals: Vec<serde_json::Value> = sheet
-                .numbered_goals()
-                .into_iter()
-                .map(|(n, g)| {
-                    let status = g
-                        .status_label
-                        .clone()
-                        .or(g.status.map(|s| s.label().to_owned()))
-                        .unwrap_or_default();
-                    serde_json::json!({ "number": n, "text": g.text, "status": status })
-                })
-                .collect();
-            let summary: Vec<&str> = sheet
-                .head
-                .summary
-                .split("\n\n")
-                .filter(|p| !p.trim().is_empty())
-                .collect();
-            serde_json::json!({
-                "name": sheet.department_name, "head": sheet.head.head_name,
-                "kana": sheet.head.head_name_kana, "goals": goals,
-                "basic_policy": sheet.head.basic_policy, "duties": sheet.head.duties,
-                "summary": summary,
-            })
+    serve(heads_doc(&state.eras, &city, &fy, &results)).await
+}
+
+/// One department on the heads' PDF.
+fn head_of(sheet: &ResultsSheet) -> serde_json::Value {
+    let goals: Vec<serde_json::Value> = sheet
+        .numbered_goals()
+        .into_iter()
+        .map(|(n, g)| {
+            let status = g
+                .status_label
+                .clone()
+                .or(g.status.map(|s| s.label().to_owned()))
+                .unwrap_or_default();
+            serde_json::json!({ "number": n, "text": g.text, "status": status })
         })
         .collect();
+    let summary: Vec<&str> = sheet
+        .head
+        .summary
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    serde_json::json!({
+        "name": sheet.department_name, "head": sheet.head.head_name,
+        "kana": sheet.head.head_name_kana, "goals": goals,
+        "basic_policy": sheet.head.basic_policy, "duties": sheet.head.duties,
+        "summary": summary,
+    })
+}
+
+/// 部長目標 結果発表 as a PDF (A4 portrait).
+pub fn heads_doc(
+    eras: &Eras,
+    city: &Municipality,
+    fy: &FiscalYear,
+    results: &[pubdb::PublishedResults],
+) -> Doc {
+    let year_label = eras.fiscal_year_label(fy.year);
+    let dates = results.iter().map(|r| r.published_on);
+    let first = dates.clone().min().unwrap_or_default();
+    let last = dates.max().unwrap_or_default();
+    let departments: Vec<serde_json::Value> =
+        results.iter().map(|r| head_of(&r.content.0)).collect();
     let heading = format!("{year_label} 部長目標 結果発表");
     let data = serde_json::json!({
         "title": format!("{heading}（{}）", city.name),
         "city": city.name,
-        "published": published_label(&state.eras, first, last),
+        "published": published_label(eras, first, last),
         "heading": heading,
         "about": city.about,
         "departments": departments,
     });
-    let ident = format!("/{}/{}/heads.pdf", city.slug, fy.year);
-    let bytes = crate::pdf::render(Template::Heads, data, ident).await?;
-    Ok(pdf_response(
-        bytes,
-        &format!("{}-{}-heads.pdf", city.slug, fy.year),
-    ))
+    Doc {
+        template: Template::Heads,
+        data,
+        ident: format!("/{}/{}/heads.pdf", city.slug, fy.year),
+        file: format!("{}-{}-heads.pdf", city.slug, fy.year),
+    }
 }
 
 /// `GET /{city}/{year}/results/{department}.pdf`: the latest published results report.
@@ -256,22 +294,41 @@ pub async fn results(state: &AppState, city: &str, year: i32, slug: &str) -> Res
         .ok_or(AppError::NotFound)?;
     let (_, versions) = pubdb::results_version(&state.pool, city.id, r.department_id, None).await?;
     let first = versions.first().map(|(_, d)| *d).unwrap_or(r.published_on);
-    let year_label = state.eras.fiscal_year_label(fy.year);
-    let sheet = &r.content.0;
+    let dates = (first, r.published_on);
+    serve(results_doc(
+        &state.eras,
+        &city,
+        &fy,
+        slug,
+        &r.content.0,
+        dates,
+    ))
+    .await
+}
+
+/// A department's results report as a PDF, published on `dates` (first, latest).
+pub fn results_doc(
+    eras: &Eras,
+    city: &Municipality,
+    fy: &FiscalYear,
+    slug: &str,
+    sheet: &ResultsSheet,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Doc {
+    let year_label = eras.fiscal_year_label(fy.year);
     let heading = format!("{} {year_label}の実績・成果", sheet.department_name);
     let cover = Cover {
         title: format!("{heading}（{}）", city.name),
-        published: published_label(&state.eras, first, r.published_on),
+        published: published_label(eras, first, last),
         city: city.name.clone(),
         layout: "results".to_owned(),
     };
     let context = format!("{} {year_label}{}", city.name, fy.tables_title);
     let part = crate::pdf::results_part(&heading, &context, sheet);
-    let data = crate::pdf::data_of(&cover, vec![part], None);
-    let ident = format!("/{}/{}/results/{slug}.pdf", city.slug, fy.year);
-    let bytes = crate::pdf::render(Template::Year, data, ident).await?;
-    Ok(pdf_response(
-        bytes,
-        &format!("{}-{}-results-{slug}.pdf", city.slug, fy.year),
-    ))
+    Doc {
+        template: Template::Year,
+        data: crate::pdf::data_of(&cover, vec![part], None),
+        ident: format!("/{}/{}/results/{slug}.pdf", city.slug, fy.year),
+        file: format!("{}-{}-results-{slug}.pdf", city.slug, fy.year),
+    }
 }

@@ -27,6 +27,27 @@ pub struct PlanProgressPage {
     without_target: usize,
     /// 「令和元年6月28日」 once published.
     published_on: Option<String>,
+    /// 「PDF版（A4横・80 KB）」 once published.
+    pdf_label: String,
+}
+
+impl PlanProgressPage {
+    /// The PDF of a published year.
+    fn pdf_doc(&self, eras: &crate::domain::era::Eras) -> Option<crate::pdf::Doc> {
+        let published_on = self.data.year_state(self.year)?.published_on?;
+        let plan = &self.data.plan;
+        let year = crate::routes::pdf_reports::PlanYear {
+            city: &self.city,
+            plan_slug: &plan.slug,
+            plan_name: &plan.name,
+            item_label: &plan.item_label,
+            year: self.year,
+            year_label: &self.year_label,
+            items: &self.items,
+            published_on,
+        };
+        Some(crate::routes::pdf_reports::plan_year_doc(eras, &year))
+    }
 }
 
 /// `GET /{city}/plans/{plan}/progress/{year}`: only a published year.
@@ -35,7 +56,7 @@ pub async fn show_plan_progress(
     Path((city, plan, year)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let (year, format) = match year.rsplit_once('.') {
-        Some((y, f)) if f == "json" || f == "csv" => (y.to_owned(), Some(f.to_owned())),
+        Some((y, f)) if ["json", "csv", "pdf"].contains(&f) => (y.to_owned(), Some(f.to_owned())),
         _ => (year, None),
     };
     let year = crate::routes::public::parse_year(&year)?;
@@ -44,11 +65,17 @@ pub async fn show_plan_progress(
         return Err(AppError::NotFound);
     }
     let frozen = plan_years::published_items(&state.pool, city.id, data.plan.id, year).await?;
-    if let Some(format) = format {
+    if let Some(format) = format.as_deref().filter(|f| *f != "pdf") {
         let d = crate::routes::plan_open_data::open_data(&state, &city, &data, year, frozen);
-        return Ok(crate::routes::plan_open_data::response(&d, &format));
+        return Ok(crate::routes::plan_open_data::response(&d, format));
     }
-    let page = progress_page(&state, city, data, year, frozen);
+    let pdf = format.is_some();
+    let mut page = progress_page(&state, city, data, year, frozen);
+    let doc = page.pdf_doc(&state.eras).ok_or(AppError::NotFound)?;
+    if pdf {
+        return crate::routes::pdf::serve(doc).await;
+    }
+    page.pdf_label = crate::pdf::link_label(doc, "A4横").await;
     Ok(Html(page.render()?).into_response())
 }
 
@@ -83,6 +110,7 @@ pub fn progress_page(
             .year_state(year)
             .and_then(|y| y.published_on)
             .map(|d| state.eras.date_label(d)),
+        pdf_label: String::new(),
         undecided: statuses.iter().filter(|x| x.is_none()).count(),
         without_target: items.len() - judged.len(),
         year_label: plan_year_label(&state.eras, data.plan.first_year, year),

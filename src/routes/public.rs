@@ -96,6 +96,8 @@ pub struct BookletPage {
     pillars: Vec<q::Pillar>,
     departments: Vec<PublishedDepartment>,
     has_results: bool,
+    /// 「PDF版（A4横・621 KB）」.
+    pdf_label: String,
 }
 
 impl BookletPage {
@@ -124,17 +126,22 @@ pub async fn show_booklet(
     let (city, fy) = q::city_year(&state.pool, &city, year)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (introduction, pillars, departments) = tokio::try_join!(
+    let (introduction, pillars, departments, sheets) = tokio::try_join!(
         q::booklet_sections(&state.pool, city.id, fy.id),
         q::pillars(&state.pool, city.id, fy.policy_id),
         pubdb::published_departments(&state.pool, city.id, fy.id),
+        pubdb::latest_sheets(&state.pool, city.id, Some(fy.year)),
     )?;
     if departments.is_empty() {
         return Err(AppError::NotFound);
     }
     let has_results = pubdb::has_results(&state.pool, city.id, fy.id).await?;
     let year_label = state.eras.fiscal_year_label(fy.year);
+    let doc =
+        crate::routes::pdf::booklet_doc(&state.eras, &city, &fy, &introduction, &pillars, &sheets);
+    let pdf_label = crate::pdf::link_label(doc, "A4横・目次付き").await;
     Ok(render(&BookletPage {
+        pdf_label,
         city,
         fy,
         year_label,
@@ -172,6 +179,8 @@ pub struct DepartmentPage {
     next: Option<PublishedDepartment>,
     /// The header's 作成日 in 和暦 (deployment tables).
     drawn_up_label: Option<String>,
+    /// 「PDF版（A4横・101 KB）」 on the latest version.
+    pdf_label: String,
 }
 
 impl DepartmentPage {
@@ -252,11 +261,21 @@ async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Res
             current: *v == publication.version,
         })
         .collect();
+    let superseded = publication.version != latest;
+    let pdf_label = if superseded {
+        String::new()
+    } else {
+        let dates = (first, publication.published_on);
+        let sheet = &publication.content.0;
+        let doc = crate::routes::pdf::department_doc(&state.eras, &city, &fy, slug, sheet, dates);
+        crate::pdf::link_label(doc, "A4横").await
+    };
     let page = DepartmentPage {
+        pdf_label,
         year_label: state.eras.fiscal_year_label(fy.year),
         drawn_up_label: drawn_up_label(&state.eras, &publication.content.0),
         slug: slug.to_owned(),
-        superseded: publication.version != latest,
+        superseded,
         sheet: publication.content.0,
         publication_label: Some(label),
         versions,
@@ -290,6 +309,7 @@ pub fn draft_page(
         draft: true,
         previous: None,
         next: None,
+        pdf_label: String::new(),
     }
 }
 

@@ -90,6 +90,8 @@ pub struct ResultsDepartmentPage {
     versions: Vec<(i32, String, bool)>,
     superseded: bool,
     can_judge: bool,
+    /// 「PDF版（A4横・120 KB）」 on the latest version.
+    pdf_label: String,
 }
 
 impl ResultsDepartmentPage {
@@ -138,6 +140,14 @@ async fn results_page(state: &AppState, p: &CityYearDepartment) -> Result<Html<S
         published.push_str(&format!("・{}改訂", state.eras.date_label(*on)));
     }
     let latest = all.last().map(|(v, _)| *v).unwrap_or(shown);
+    let pdf_label = if shown == latest {
+        let dates = (first, r.published_on);
+        let doc =
+            crate::routes::pdf::results_doc(&state.eras, &city, &fy, &r.slug, &sheet.0, dates);
+        crate::pdf::link_label(doc, "A4横").await
+    } else {
+        String::new()
+    };
     let versions = all
         .iter()
         .map(|(v, d)| {
@@ -153,6 +163,7 @@ async fn results_page(state: &AppState, p: &CityYearDepartment) -> Result<Html<S
         })
         .collect();
     render(&ResultsDepartmentPage {
+        pdf_label,
         year_label: state.eras.fiscal_year_label(fy.year),
         published,
         slug: r.slug,
@@ -180,6 +191,8 @@ pub struct HeadsPage {
     fy: q::FiscalYear,
     year_label: String,
     departments: Vec<HeadView>,
+    /// 「PDF版（A4・88 KB）」.
+    pdf_label: String,
 }
 
 /// `/{city}/{year}/heads`: every department head's page (name with reading, numbered goals
@@ -196,6 +209,8 @@ pub async fn show_heads(
     {
         return Err(AppError::NotFound);
     }
+    let doc = crate::routes::pdf::heads_doc(&state.eras, &city, &fy, &results);
+    let pdf_label = crate::pdf::link_label(doc, "A4").await;
     let departments = results
         .into_iter()
         .map(|r| {
@@ -213,6 +228,7 @@ pub async fn show_heads(
         })
         .collect();
     render(&HeadsPage {
+        pdf_label,
         year_label: state.eras.fiscal_year_label(fy.year),
         city,
         fy,
@@ -233,6 +249,58 @@ pub struct SummaryPage {
     chart: String,
     /// What is counted: 取組内容, or 目標 where only goals were judged.
     unit: &'static str,
+    /// 「PDF版（A4・60 KB）」.
+    pdf_label: String,
+}
+
+/// What the summary page and its PDF show.
+pub struct SummaryData {
+    pub city: q::Municipality,
+    pub fy: q::FiscalYear,
+    pub figures: summary::Figures,
+    pub chart: String,
+    /// First and latest publication of the year's results.
+    pub dates: (chrono::NaiveDate, chrono::NaiveDate),
+}
+
+impl SummaryData {
+    pub async fn load(state: &AppState, city: &str, year: i32) -> Result<SummaryData> {
+        let (city, fy, results) = published(state, city, year).await?;
+        let on = results.iter().map(|r| r.published_on);
+        let dates = (
+            on.clone().min().unwrap_or_default(),
+            on.max().unwrap_or_default(),
+        );
+        let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
+        if !sheets.iter().any(ResultsSheet::has_judgments) {
+            return Err(AppError::NotFound);
+        }
+        let figures = summary::figures(&sheets);
+        let year_label = state.eras.fiscal_year_label(fy.year);
+        let chart = summary::bar_chart(
+            &figures.departments,
+            &format!("{year_label} 部ごとの{}の達成状況", figures.unit),
+        );
+        Ok(SummaryData {
+            city,
+            fy,
+            figures,
+            chart,
+            dates,
+        })
+    }
+
+    pub fn doc(&self, eras: &crate::domain::era::Eras) -> crate::pdf::Doc {
+        let (city, fy) = (&self.city, &self.fy);
+        crate::routes::pdf_reports::summary_doc(
+            eras,
+            city,
+            fy,
+            &self.figures,
+            &self.chart,
+            self.dates,
+        )
+    }
 }
 
 /// `/{city}/{year}/summary`: counts and rates of statuses per department and per pillar,
@@ -241,34 +309,25 @@ pub async fn show_summary(
     State(state): State<AppState>,
     CityYear { city, year }: CityYear,
 ) -> Result<Html<String>> {
-    let (city, fy, results) = published(&state, &city, year).await?;
-    let sheets: Vec<ResultsSheet> = results.into_iter().map(|r| r.content.0).collect();
-    if !sheets.iter().any(ResultsSheet::has_judgments) {
-        return Err(AppError::NotFound);
-    }
-    let (departments, pillars) = summary::summarize(&sheets);
-    let unit = summary::counted_unit(&sheets);
-    let mut total = Counts::default();
-    for d in &departments {
-        for (i, n) in d.counts.by_status.iter().enumerate() {
-            total.by_status[i] += n;
-        }
-        total.undecided += d.counts.undecided;
-    }
-    let year_label = state.eras.fiscal_year_label(fy.year);
-    let chart = summary::bar_chart(
-        &departments,
-        &format!("{year_label} 部ごとの{unit}の達成状況"),
-    );
-    render(&SummaryPage {
+    let data = SummaryData::load(&state, &city, year).await?;
+    let pdf_label = crate::pdf::link_label(data.doc(&state.eras), "A4").await;
+    let SummaryData {
         city,
         fy,
-        year_label,
-        statuses: Status::ALL,
-        departments,
-        pillars,
-        total,
+        figures,
         chart,
-        unit,
+        ..
+    } = data;
+    render(&SummaryPage {
+        year_label: state.eras.fiscal_year_label(fy.year),
+        city,
+        fy,
+        statuses: Status::ALL,
+        departments: figures.departments,
+        pillars: figures.pillars,
+        total: figures.total,
+        chart,
+        unit: figures.unit,
+        pdf_label,
     })
 }

@@ -187,7 +187,7 @@ fn readme(city: &str, year_label: &str, base: Option<&str>, count: usize) -> Str
          results.html, results/      実績・成果（公表している場合）\r\n\
          heads.html, summary.html    部長の総括・達成状況のまとめ（公表している場合）\r\n\
          pillars/                    柱ごとの一覧\r\n\
-         *.pdf                       印刷用のPDF（冊子全体と部ごと。A4横、タグ付き）\r\n\
+         *.pdf                       印刷用のPDF（冊子全体・部ごとの表と報告・部長・まとめ。タグ付き）\r\n\
          *.json, *.csv               オープンデータ（CC BY 4.0、項目の説明は open-data.html）\r\n\
          static/                     スタイルシート\r\n\
          \r\n\

@@ -22,6 +22,7 @@ mod outside_review;
 mod page_cache;
 mod page_store;
 mod pdf;
+mod pdf_reports;
 mod plan_editor;
 mod plan_import;
 mod plans;

@@ -71,7 +71,7 @@ async fn a_page_one_server_rendered_is_one_read_for_another() {
     statements_for(&first, "/").await;
     assert_eq!(
         first
-            .scalar("SELECT count(*) FROM rendered_page WHERE path = '/'")
+            .scalar("SELECT count(*) FROM rendered_page WHERE path LIKE '/#%'")
             .await,
         0
     );
@@ -141,5 +141,42 @@ async fn a_change_deletes_its_citys_stored_pages_and_no_others() {
         mokuhyo::db::page_store::store(&app.pool, "/kariya/new", "", "kariya", after, &page)
             .await
             .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_page_stored_by_another_build_is_never_served() {
+    let app = TestApp::with_demo().await;
+    // The page once, so the city has its version row; then forget it everywhere.
+    statements_for(&app, PAGE).await;
+    sqlx::query("DELETE FROM rendered_page")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app.forget_pages();
+    // What an older binary stored: under the bare path (before builds were named), and
+    // under another build's name.
+    for path in [PAGE.to_owned(), format!("{PAGE}#0000000000000000")] {
+        sqlx::query(
+            "INSERT INTO rendered_page (path, encoding, city, headers, body)
+             VALUES ($1, '', 'kariya', '[[\"content-type\", \"text/html; charset=utf-8\"]]', $2)",
+        )
+        .bind(&path)
+        .bind(b"STALE PAGE FROM AN OLDER BUILD".as_slice())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let (status, page) = app.get(PAGE).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert!(!page.contains("STALE"), "{}", &page[..200.min(page.len())]);
+    assert!(page.contains("企画財政部"));
+    // This build's render is stored beside them under its own name.
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM rendered_page WHERE path LIKE '{PAGE}#%' AND path <> '{PAGE}#0000000000000000'"
+        ))
+        .await,
+        1
     );
 }

@@ -9,7 +9,7 @@ use lopdf::{Document, Object};
 use mokuhyo::domain::sheet::TargetSheet;
 use std::collections::BTreeSet;
 
-async fn fetch(app: &TestApp, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+pub async fn fetch(app: &TestApp, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let response = app
@@ -29,16 +29,44 @@ async fn fetch(app: &TestApp, uri: &str) -> (StatusCode, axum::http::HeaderMap, 
 }
 
 /// Text without any whitespace: a cell's text wraps where the page is narrow.
-fn squeezed(s: &str) -> String {
+pub fn squeezed(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn text_of(pdf: &[u8]) -> String {
+/// The demo holds characters IPAexGothic lacks (simplified 带, 污, 环 from the cities'
+/// sources): its PDFs hold all their text only with a CJK font on the system.
+fn require_cjk_font() {
+    fn has_cjk(dir: &std::path::Path, depth: usize) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name().to_string_lossy().to_lowercase();
+            (name.contains("cjk") || name.contains("sourcehan"))
+                || (depth > 0 && e.path().is_dir() && has_cjk(&e.path(), depth - 1))
+        })
+    }
+    let dirs = std::env::var("PDF_FONT_DIRS").unwrap_or_default();
+    let found = dirs
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .chain(["/usr/share/fonts", "/usr/local/share/fonts"])
+        .any(|d| has_cjk(std::path::Path::new(d), 3));
+    assert!(
+        found,
+        "The PDF tests need a CJK font on the system (the demo has characters IPAexGothic \
+         lacks): install Debian's fonts-noto-cjk (`apt-get install fonts-noto-cjk`; `.ci/run` \
+         does) or set PDF_FONT_DIRS."
+    );
+}
+
+pub fn text_of(pdf: &[u8]) -> String {
+    require_cjk_font();
     squeezed(&pdf_extract::extract_text_from_mem(pdf).expect("the PDF's text extracts"))
 }
 
 /// Every structure element's type (`H1`, `Table`, `TH`, …) and the `Scope`s of header cells.
-fn structure(doc: &Document) -> (BTreeSet<String>, BTreeSet<String>) {
+pub fn structure(doc: &Document) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut kinds = BTreeSet::new();
     let mut scopes = BTreeSet::new();
     for object in doc.objects.values() {
@@ -79,9 +107,14 @@ fn structure(doc: &Document) -> (BTreeSet<String>, BTreeSet<String>) {
     (kinds, scopes)
 }
 
-/// What every PDF must be: A4 landscape pages, tagged with a structure tree, `ja`, a title
+/// What every PDF must be: A4 (landscape) pages, tagged with a structure tree, `ja`, a title
 /// shown as the window title, every font embedded and subset.
 fn assert_accessible(doc: &Document, title: &str) {
+    assert_tagged(doc, title, true);
+}
+
+/// [`assert_accessible`] on A4 pages, `landscape` or portrait.
+pub fn assert_tagged(doc: &Document, title: &str, landscape: bool) {
     let catalog = doc.catalog().expect("a catalog");
     let lang = catalog.get(b"Lang").and_then(Object::as_str).expect("Lang");
     assert!(lang.starts_with(b"ja"), "{}", String::from_utf8_lossy(lang));
@@ -112,8 +145,13 @@ fn assert_accessible(doc: &Document, title: &str) {
         let page = doc.get_object(page).and_then(Object::as_dict).unwrap();
         let media = page.get(b"MediaBox").and_then(Object::as_array).unwrap();
         let size: Vec<f32> = media.iter().map(|n| n.as_float().unwrap()).collect();
+        let (w, h) = if landscape {
+            (841.89, 595.28)
+        } else {
+            (595.28, 841.89)
+        };
         assert!(
-            (size[2] - 841.89).abs() < 1.0 && (size[3] - 595.28).abs() < 1.0,
+            (size[2] - w).abs() < 1.0 && (size[3] - h).abs() < 1.0,
             "{size:?}"
         );
     }
