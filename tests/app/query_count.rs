@@ -100,8 +100,9 @@ async fn the_booklet_uses_a_fixed_number_of_queries() {
 
     let n = statements_for(&app, "/kariya/2026").await;
 
-    // At most 5 to render, and the shared page store's read and write.
-    assert!(n > 0 && n <= 7, "{n} statements");
+    // At most 6 to render (one reads every sheet, for the size of the booklet's PDF), and
+    // the shared page store's read and write.
+    assert!(n > 0 && n <= 8, "{n} statements");
 }
 
 #[tokio::test]
