@@ -334,6 +334,7 @@ async fn bench_pdf() {
                 .await
                 .unwrap();
             app.forget_pages();
+            mokuhyo::pdf::forget_memo();
             let started = std::time::Instant::now();
             let (status, _, pdf) = fetch(&app, uri).await;
             times.push(started.elapsed().as_secs_f64() * 1000.0);
