@@ -24,6 +24,10 @@ Commands:
   clone-city   --from kariya --count 1740 [--first 1]
                Copies a city's published years, organization and plans as new cities
                (kariya-1, kariya-2 …) for load tests; slugs that exist are skipped.
+  directory    --city kariya --file directory.toml [--apply]
+               Connects to the city's directory (LDAP / Active Directory) as the file
+               says, lists everyone with the roles they would get this year, and stores
+               the setting only with --apply (see the README).
   export-site  --city kariya --year 2026 --out DIR [--base-url https://…]
                Writes the year's published pages as a static site (relative links,
                stylesheet, open data, README for the city's web staff).
@@ -69,6 +73,7 @@ async fn main() -> ExitCode {
             | "export-site"
             | "import-plan"
             | "clone-city"
+            | "directory"
     );
     if rest.iter().any(|a| a == "-h" || a == "--help") || !known {
         eprint!("{USAGE}");
@@ -127,6 +132,7 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
                 .map_err(|e| e.to_string())?;
             Some(mokuhyo::cli::export_site(&state, &options).await?)
         }
+        "directory" => Some(directory(&database.pool, &options).await?),
         "import-plan" => {
             let state = mokuhyo::app_state(database.pool.clone())
                 .await
@@ -160,6 +166,20 @@ async fn run(command: &str, want_demo: bool, rest: &[String]) -> Result<(), Stri
     sender.stop().await;
     database.close().await;
     Ok(())
+}
+
+/// `directory --city C --file F [--apply]`.
+async fn directory(
+    pool: &sqlx::PgPool,
+    options: &std::collections::HashMap<String, String>,
+) -> Result<String, String> {
+    let state = mokuhyo::app_state(pool.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let city = options.get("city").ok_or("--city is required")?;
+    let file = options.get("file").ok_or("--file is required")?;
+    let apply = options.contains_key("apply");
+    mokuhyo::directory::dry_run::run(&state, city, file, apply).await
 }
 
 async fn is_empty(pool: &sqlx::PgPool) -> Result<bool, String> {

@@ -43,8 +43,31 @@ pub struct UserRow {
     pub display_name: String,
     pub email: Option<String>,
     pub disabled: bool,
+    /// `local` (made by hand), `list` (from a personnel list), `directory`.
+    pub source: String,
+    pub last_sign_in_at: Option<chrono::DateTime<chrono::Utc>>,
     pub roles: Vec<String>,
     pub role_ids: Vec<i64>,
+}
+
+impl UserRow {
+    /// Where the account comes from, as planning staff say it.
+    pub fn source_label(&self) -> &'static str {
+        match self.source.as_str() {
+            "directory" => "ディレクトリ",
+            "list" => "職員名簿",
+            _ => "手作業",
+        }
+    }
+
+    /// 「2026/12/07 12:30」 (Japan time), or 「なし」.
+    pub fn last_sign_in_label(&self) -> String {
+        self.last_sign_in_at.map_or("なし".to_owned(), |at| {
+            crate::domain::clock::in_japan(at)
+                .format("%Y/%m/%d %H:%M")
+                .to_string()
+        })
+    }
 }
 
 pub async fn years(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<YearRow>> {
@@ -236,6 +259,7 @@ pub async fn org_sections(
 
 pub async fn users(pool: &PgPool, mid: i64) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as!(UserRow, r#"SELECT u.id, u.username, u.display_name, u.email AS "email?", u.disabled,
+                u.source, u.last_sign_in_at,
                 COALESCE(array_agg(
                     CASE r.role WHEN 'admin' THEN '企画担当（管理者）'
                                 WHEN 'viewer' THEN '閲覧者'

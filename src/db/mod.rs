@@ -6,6 +6,7 @@ pub mod changes;
 pub mod cities;
 pub mod clone;
 pub mod deadlines;
+pub mod directory;
 pub mod editing;
 pub mod goal_tree;
 pub mod imports;

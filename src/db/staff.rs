@@ -154,13 +154,14 @@ pub async fn purge_expired(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
     Ok(failures + sessions)
 }
 
-/// An enabled account by username: its id and password hash.
+/// An enabled account with a password of its own, by username: its id and password hash.
 pub async fn account_for_sign_in(
     pool: &sqlx::PgPool,
     username: &str,
 ) -> sqlx::Result<Option<(i64, String)>> {
     sqlx::query!(
-        "SELECT id, password_hash FROM app_user WHERE username = $1 AND NOT disabled",
+        r#"SELECT id, password_hash AS "password_hash!" FROM app_user
+            WHERE username = $1 AND NOT disabled AND password_hash IS NOT NULL"#,
         username
     )
     .map(|r| (r.id, r.password_hash))
@@ -168,8 +169,12 @@ pub async fn account_for_sign_in(
     .await
 }
 
-/// A user's password hash.
-pub async fn password_hash(pool: &sqlx::PgPool, mid: i64, user_id: i64) -> sqlx::Result<String> {
+/// A user's password hash (None: the account signs in through the directory).
+pub async fn password_hash(
+    pool: &sqlx::PgPool,
+    mid: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "SELECT password_hash FROM app_user WHERE id = $1 AND municipality_id = $2",
         user_id,

@@ -10,6 +10,15 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// The fiscal year (April–March, named by the year it starts in) `day` falls in.
+pub fn fiscal_year_of(day: NaiveDate) -> i32 {
+    if day.month() >= 4 {
+        day.year()
+    } else {
+        day.year() - 1
+    }
+}
+
 /// One era: its name and the first day it was in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Era {

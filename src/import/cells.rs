@@ -10,7 +10,7 @@ use crate::domain::status::Status;
 const MAX_ACTUAL_TEXT: usize = 200;
 
 /// Removes every kind of space and makes full-width ASCII half-width.
-pub(super) fn squash(s: &str) -> String {
+pub(crate) fn squash(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
         .map(half_width)

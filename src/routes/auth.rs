@@ -42,7 +42,20 @@ pub struct LoginPage {
     csrf: String,
     username: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
+    /// Cities whose staff sign in through their directory: (slug, name).
+    cities: Vec<(String, String)>,
+    /// The city chosen on the form.
+    city: String,
+}
+
+/// The cities whose directories staff may sign in through (the login page's list).
+async fn directory_cities(state: &AppState) -> Result<Vec<(String, String)>> {
+    Ok(crate::db::directory::cities(&state.pool)
+        .await?
+        .into_iter()
+        .map(|(slug, name, _)| (slug, name))
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -136,6 +149,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 /// `GET /login`.
 pub async fn show_login(
+    State(state): State<AppState>,
     Extension(CurrentStaff(current)): Extension<CurrentStaff>,
     headers: HeaderMap,
     jar: CookieJar,
@@ -153,6 +167,8 @@ pub async fn show_login(
             username: String::new(),
             next,
             error: None,
+            cities: directory_cities(&state).await?,
+            city: String::new(),
         })?,
     )
         .into_response())
@@ -179,6 +195,8 @@ pub struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    /// The city whose directory to sign in through, where several have one.
+    city: Option<String>,
 }
 
 /// `POST /login`.
@@ -195,6 +213,7 @@ pub async fn login(
         forwarded,
         state.trust_proxy,
     );
+    // (The guard has taken control characters out of the form already.)
     let username = form.username.trim();
     // Counted before the password is checked, so parallel guesses cannot slip past the count.
     let (attempt, counts) =
@@ -209,26 +228,27 @@ pub async fn login(
         tracing::warn!(client = %client, delay_ms = delay.as_millis() as u64, "sign-in slowed down: many failures for this account");
         tokio::time::sleep(delay).await;
     }
-    let user = staff_db::account_for_sign_in(&state.pool, username).await?;
-    let pw = form.password.clone();
-    let user_id = match user {
-        Some((id, hash)) => hashing::verify(pw, hash).await?.then_some(id),
-        None => {
-            hashing::verify_dummy(pw).await?;
-            None
+    let outcome = check_credentials(&state, username, &form).await?;
+    let user_id = match outcome {
+        Ok(id) => id,
+        Err((message, status, failure)) => {
+            // A failure's attempt stays recorded; a directory that is down is nobody's.
+            if !failure {
+                staff_db::forget_attempt(&state.pool, attempt).await?;
+            }
+            let (jar, csrf) = login_csrf(jar, &headers);
+            let page = LoginPage {
+                csrf,
+                username: form.username,
+                next: safe_next(form.next.as_deref()),
+                error: Some(message),
+                cities: directory_cities(&state).await?,
+                city: form.city.unwrap_or_default(),
+            };
+            return Ok((status, jar, render(&page)?).into_response());
         }
     };
-    let Some(user_id) = user_id else {
-        // The attempt recorded above stays: it is a failure.
-        let (jar, csrf) = login_csrf(jar, &headers);
-        let page = LoginPage {
-            csrf,
-            username: form.username,
-            next: safe_next(form.next.as_deref()),
-            error: Some("ユーザー名またはパスワードが正しくありません。"),
-        };
-        return Ok((StatusCode::UNAUTHORIZED, jar, render(&page)?).into_response());
-    };
+    crate::db::directory::signed_in(&state.pool, user_id).await?;
     staff_db::clear_pair(&state.pool, attempt, &client, username).await?;
     // A fresh session id at every sign-in; any session this browser had ends.
     if let Some(old) = jar.get(session::COOKIE) {
@@ -248,6 +268,42 @@ pub async fn login(
     Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())
 }
 
+/// A refused sign-in: the message, the status, and whether it counts as a failed attempt.
+type Refused = (String, StatusCode, bool);
+
+/// The account `username` and the form's password sign in to: a local account by its
+/// password, else a directory's person (see `auth::directory`).
+async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    form: &LoginForm,
+) -> Result<std::result::Result<i64, Refused>> {
+    use crate::auth::directory::{Outcome, sign_in};
+    let wrong = || {
+        Err((
+            "ユーザー名またはパスワードが正しくありません。".to_owned(),
+            StatusCode::UNAUTHORIZED,
+            true,
+        ))
+    };
+    let pw = form.password.clone();
+    if let Some((id, hash)) = staff_db::account_for_sign_in(&state.pool, username).await? {
+        return Ok(if hashing::verify(pw, hash).await? {
+            Ok(id)
+        } else {
+            wrong()
+        });
+    }
+    match sign_in(state, username, form.city.as_deref(), &form.password).await? {
+        Some(Outcome::SignedIn(id)) => Ok(Ok(id)),
+        Some(Outcome::Refused(message, status, failure)) => Ok(Err((message, status, failure))),
+        None => {
+            hashing::verify_dummy(pw).await?;
+            Ok(wrong())
+        }
+    }
+}
+
 /// `POST /logout`.
 pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response> {
     if let Some(c) = jar.get(session::COOKIE) {
@@ -263,6 +319,8 @@ pub struct PasswordPage {
     staff: Staff,
     errors: Vec<(&'static str, String)>,
     done: bool,
+    /// The account signs in through the directory (no password here).
+    directory: bool,
 }
 
 impl PasswordPage {
@@ -275,11 +333,15 @@ impl PasswordPage {
 }
 
 /// `GET /staff/password`.
-pub async fn show_password(staff: Staff) -> Result<Response> {
+pub async fn show_password(State(state): State<AppState>, staff: Staff) -> Result<Response> {
+    let directory = staff_db::password_hash(&state.pool, staff.municipality_id, staff.user_id)
+        .await?
+        .is_none();
     Ok(render(&PasswordPage {
         staff,
         errors: vec![],
         done: false,
+        directory,
     })?
     .into_response())
 }
@@ -298,7 +360,12 @@ pub async fn change_password(
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
-    let hash = staff_db::password_hash(&state.pool, staff.municipality_id, staff.user_id).await?;
+    let Some(hash) =
+        staff_db::password_hash(&state.pool, staff.municipality_id, staff.user_id).await?
+    else {
+        // Signs in through the directory: its password is changed there.
+        return Err(AppError::Forbidden);
+    };
     let current = form.current_password.clone();
     let current_ok = hashing::verify(current, hash).await?;
     let mut errors = Vec::new();
@@ -323,6 +390,7 @@ pub async fn change_password(
             staff,
             errors,
             done: false,
+            directory: false,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
@@ -337,6 +405,7 @@ pub async fn change_password(
         staff,
         errors: vec![],
         done: true,
+        directory: false,
     })?
     .into_response())
 }

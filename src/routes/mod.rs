@@ -80,6 +80,10 @@ pub fn router(state: AppState) -> Router {
                 .post(staff::organization::deadlines::save_deadlines),
         )
         .route(
+            "/staff/admin/directory",
+            get(staff::organization::directory::show_directory),
+        )
+        .route(
             "/staff/admin/mail",
             get(staff::organization::mail::show_mail).post(staff::organization::mail::save_mail),
         )

@@ -287,6 +287,7 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "criterion",
         "criterion_result",
         "department_profile",
+        "directory_setting",
         "goal",
         "goal_pillar",
         "goal_result",

@@ -357,14 +357,7 @@ async fn the_heads_pdf_holds_every_heads_page_in_order() {
     let app = TestApp::with_demo().await;
     let (status, _, pdf) = fetch(&app, "/sample/2024/heads.pdf").await;
     assert_eq!(status, StatusCode::OK);
-    let sheets: Vec<sqlx::types::Json<mokuhyo::domain::sheet::ResultsSheet>> = sqlx::query_scalar(
-        "SELECT DISTINCT ON (d.position) p.content FROM publication p
-         JOIN department d ON d.id = p.department_id JOIN municipality m ON m.id = p.municipality_id
-         WHERE m.slug = 'sample' AND p.kind = 'results' ORDER BY d.position, p.version DESC",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let sheets = crate::pdf_reports::sample_results(&app).await;
     assert!(sheets.len() >= 5, "{} departments", sheets.len());
     let mut expected = vec![squeezed("令和6年度 部長目標 結果発表")];
     for s in &sheets {

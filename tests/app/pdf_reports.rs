@@ -48,7 +48,8 @@ fn text_string(bytes: &[u8]) -> String {
     }
 }
 
-async fn sample_results(app: &TestApp) -> Vec<ResultsSheet> {
+/// サンプル市's published results, department by department.
+pub async fn sample_results(app: &TestApp) -> Vec<ResultsSheet> {
     let sheets: Vec<sqlx::types::Json<ResultsSheet>> = sqlx::query_scalar(
         "SELECT DISTINCT ON (d.position) p.content FROM publication p
          JOIN department d ON d.id = p.department_id JOIN municipality m ON m.id = p.municipality_id

@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use std::net::SocketAddr;
 
 /// The value of a cookie set by a response.
-fn set_cookie(reply: &crate::helpers::Reply, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(reply: &crate::helpers::Reply, name: &str) -> Option<String> {
     reply
         .headers
         .get_all("set-cookie")
@@ -17,7 +17,7 @@ fn set_cookie(reply: &crate::helpers::Reply, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn cookie_value(set_cookie: &str) -> String {
+pub(crate) fn cookie_value(set_cookie: &str) -> String {
     set_cookie
         .split(';')
         .next()
@@ -29,7 +29,7 @@ fn cookie_value(set_cookie: &str) -> String {
 }
 
 /// Posts the sign-in form as a browser would: first GET /login for its token and cookie.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     username: &str,
     password: &str,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod deadlines;
+pub mod directory;
 pub mod mail;
 pub mod pillars;
 pub mod section_transfer;
