@@ -11,8 +11,10 @@ ALTER TABLE app_user ADD COLUMN last_sign_in_at TIMESTAMPTZ;
 ALTER TABLE app_user ALTER COLUMN password_hash DROP NOT NULL;
 ALTER TABLE app_user ADD CONSTRAINT app_user_directory_has_name
     CHECK ((source = 'directory') = (directory_name IS NOT NULL));
+-- An account made by hand has a password; one from a personnel list gets it through a
+-- one-time link (migration 0019); a directory account never has one here.
 ALTER TABLE app_user ADD CONSTRAINT app_user_local_has_password
-    CHECK (source = 'directory' OR password_hash IS NOT NULL);
+    CHECK (source <> 'local' OR password_hash IS NOT NULL);
 -- A directory account is known as `name@city` (two cities' directories may both have a
 -- `tanaka`): the sign-in name allows `@`.
 ALTER TABLE app_user DROP CONSTRAINT app_user_username_check;

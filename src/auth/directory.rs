@@ -108,7 +108,12 @@ async fn account(
     let year_label = state.eras.fiscal_year_label(year);
     let derived = match directory::roles::derive(person, &config.roles, &org, &year_label) {
         Ok(d) => d,
-        Err(message) => return Ok(Outcome::Refused(message, StatusCode::FORBIDDEN, false)),
+        Err(why) => {
+            let message = format!(
+                "ディレクトリの情報ではログインできません：{why}企画政策課にお問い合わせください。"
+            );
+            return Ok(Outcome::Refused(message, StatusCode::FORBIDDEN, false));
+        }
     };
     let mut tx = state.pool.begin().await?;
     let id = db::sign_in_person(&mut tx, mid, slug, person, fy, &derived).await?;

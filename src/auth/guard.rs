@@ -54,7 +54,9 @@ pub async fn staff_guard(
     let (mut parts, body) = request.into_parts();
     let writes = !is_safe(&parts.method);
     let body = if writes {
-        let sign_in = parts.uri.path() == "/login";
+        // Sign-in and setting a password through a one-time link: no session yet.
+        let sign_in =
+            parts.uri.path() == "/login" || parts.uri.path().starts_with("/login/welcome/");
         let expected = if sign_in {
             jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned())
         } else {

@@ -206,6 +206,20 @@ pub fn check_new(password: &str, names: &[&str]) -> Option<String> {
     ))
 }
 
+/// A new password and its confirmation, as typed: the field and message of what is wrong.
+pub fn check_pair(new: &str, confirmation: &str, names: &[&str]) -> Option<(&'static str, String)> {
+    if let Some(message) = check_new(new, names) {
+        Some(("new_password", message))
+    } else if new != confirmation {
+        Some((
+            "new_password_confirmation",
+            "確認用のパスワードが一致しません。".to_owned(),
+        ))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

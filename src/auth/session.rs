@@ -35,7 +35,7 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
-fn digest(token: &str) -> String {
+pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -235,7 +235,11 @@ impl PageCache {
 
 /// The staff pages and sign-in: never kept, by this cache or any other (`no-store`).
 pub fn is_private(path: &str) -> bool {
-    path == "/staff" || path.starts_with("/staff/") || path == "/login" || path == "/logout"
+    path == "/staff"
+        || path.starts_with("/staff/")
+        || path == "/login"
+        || path.starts_with("/login/")
+        || path == "/logout"
 }
 
 /// The city a public path belongs to (its first segment), or the shared scope for the pages

@@ -159,25 +159,42 @@ pub async fn sign_in_person(
     .execute(&mut *tx)
     .await?;
     for d in derived {
-        let (role, department, section) = match *d {
-            Derived::Admin => ("admin", None, None),
-            Derived::Viewer => ("viewer", None, None),
-            Derived::Head(id) => ("department_head", Some(id), None),
-            Derived::Chief(id) => ("section_chief", None, Some(id)),
-        };
-        sqlx::query!(
-            "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            mid,
-            row.id,
-            role,
-            department,
-            section
-        )
-        .execute(&mut *tx)
-        .await?;
+        grant(tx, mid, row.id, *d).await?;
     }
     Ok(Some(row.id))
+}
+
+/// A role as stored: (role, department, section).
+fn stored(d: Derived) -> (&'static str, Option<i64>, Option<i64>) {
+    match d {
+        Derived::Admin => ("admin", None, None),
+        Derived::Viewer => ("viewer", None, None),
+        Derived::Head(id) => ("department_head", Some(id), None),
+        Derived::Chief(id) => ("section_chief", None, Some(id)),
+    }
+}
+
+/// Grants a role (nothing when held already).
+pub async fn grant(tx: &mut PgConnection, mid: i64, user_id: i64, d: Derived) -> sqlx::Result<()> {
+    let (role, department, section) = stored(d);
+    crate::db::staff::insert_role(tx, mid, user_id, role, department, section).await
+}
+
+/// Takes a role away.
+pub async fn revoke(tx: &mut PgConnection, mid: i64, user_id: i64, d: Derived) -> sqlx::Result<()> {
+    let (role, department, section) = stored(d);
+    sqlx::query!(
+        "DELETE FROM role_assignment WHERE municipality_id = $1 AND user_id = $2 AND role = $3
+           AND department_id IS NOT DISTINCT FROM $4 AND section_id IS NOT DISTINCT FROM $5",
+        mid,
+        user_id,
+        role,
+        department,
+        section
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Notes a sign-in (any kind) on the account.

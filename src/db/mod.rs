@@ -17,6 +17,7 @@ pub mod plan_edit;
 pub mod plan_imports;
 
 pub mod page_store;
+pub mod personnel;
 pub mod plan_years;
 pub mod plans;
 pub mod public;

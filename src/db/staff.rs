@@ -51,6 +51,19 @@ pub async fn grant_role(
         }
         other => return Err(GrantError::UnknownRole(other.into())),
     };
+    insert_role(tx, mid, user_id, role, department, section).await?;
+    Ok(())
+}
+
+/// Grants a resolved role (nothing when held already).
+pub async fn insert_role(
+    tx: &mut PgConnection,
+    mid: i64,
+    user_id: i64,
+    role: &str,
+    department: Option<i64>,
+    section: Option<i64>,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO role_assignment (municipality_id, user_id, role, department_id, section_id)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",

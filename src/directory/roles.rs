@@ -97,10 +97,7 @@ pub fn derive(
         if roles.everyone_else == "viewer" {
             derived.push(Derived::Viewer);
         } else {
-            return Err(
-                "このアカウントには Mokuhyo を使う権限がありません。企画政策課にお問い合わせください。"
-                    .to_owned(),
-            );
+            return Err("職名・所属からは Mokuhyo を使う権限がありません。".to_owned());
         }
     }
     Ok(derived)
@@ -108,13 +105,9 @@ pub fn derive(
 
 fn missing(kind: &str, name: &str, year_label: &str) -> String {
     if name.trim().is_empty() {
-        format!(
-            "ディレクトリにあなたの所属（{kind}）がありません。情報システムの担当課にお問い合わせください。"
-        )
+        format!("所属（{kind}）が空です。")
     } else {
-        format!(
-            "ディレクトリにある所属（{kind}）「{name}」が{year_label}の組織にありません。企画政策課にお問い合わせください。"
-        )
+        format!("所属（{kind}）「{name}」が{year_label}の組織にありません。")
     }
 }
 

@@ -8,6 +8,7 @@ pub mod era;
 pub mod metric;
 pub mod numbering;
 pub mod permission;
+pub mod personnel;
 pub mod plan;
 pub mod plan_document;
 pub mod plan_limits;

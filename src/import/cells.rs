@@ -41,7 +41,7 @@ pub(super) fn lines(s: &str) -> Vec<String> {
 
 /// A single-line text with spaces tidied (line breaks inside a title cell become one space
 /// only where they split ASCII words; Japanese joins without a space).
-pub(super) fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let parts = lines(s);
     let mut out = String::new();
     for p in parts {

@@ -111,6 +111,36 @@ pub async fn notify_review(
     mdb::enqueue(tx, mid, &messages).await
 }
 
+/// A new account's one-time link, for its person.
+pub struct Welcome<'a> {
+    pub city: &'a str,
+    pub user_id: i64,
+    pub to: &'a str,
+    pub name: &'a str,
+    pub username: &'a str,
+    /// The link's path, on the address staff open Mokuhyo at.
+    pub path: &'a str,
+    pub days: i64,
+}
+
+/// Queues a [`Welcome`] where the city has a relay; whether it was queued.
+pub async fn queue_welcome(tx: &mut PgConnection, mid: i64, w: Welcome<'_>) -> sqlx::Result<bool> {
+    let Some(setting) = mdb::setting(tx, mid).await? else {
+        return Ok(false);
+    };
+    let url = link(&setting.app_url, w.path);
+    let (subject, body) = texts::welcome(w.city, w.name, w.username, &url, w.days);
+    let message = Outgoing {
+        user_id: Some(w.user_id),
+        recipient: w.to.to_owned(),
+        reason: "welcome",
+        subject,
+        body,
+        dedupe_key: None,
+    };
+    Ok(mdb::enqueue(tx, mid, &[message]).await? == 1)
+}
+
 /// Queues today's reminders in every city that sends e-mail: one per person with unfinished
 /// work for a deadline within the city's reminder days, once (a unique key per person,
 /// stage and due date, so two servers or two passes queue it once). How many were new.

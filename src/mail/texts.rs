@@ -83,6 +83,17 @@ pub fn test(city: &str, host: &str) -> (String, String) {
     )
 }
 
+/// A one-time link for a new account: (subject, body).
+pub fn welcome(city: &str, name: &str, username: &str, url: &str, days: i64) -> (String, String) {
+    let subject = format!("【{city}】組織目標の管理（Mokuhyo）のアカウント");
+    let body = format!(
+        "{name} 様\n\n組織目標の管理（Mokuhyo）のアカウントを作成しました。\nユーザー名：{username}\n\n\
+         次のリンクを開き、ご自分のパスワードを設定してください（{days}日間、1回だけ使えます）。\n{url}\n{}",
+        signature(city)
+    );
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,7 +175,7 @@ pub async fn show_login(
 }
 
 /// The sign-in form's token: the pre-sign-in cookie's value, set when missing.
-fn login_csrf(jar: CookieJar, headers: &HeaderMap) -> (CookieJar, String) {
+pub(crate) fn login_csrf(jar: CookieJar, headers: &HeaderMap) -> (CookieJar, String) {
     if let Some(c) = jar.get(LOGIN_COOKIE) {
         let value = c.value().to_owned();
         return (jar, value);
@@ -254,18 +254,28 @@ pub async fn login(
     if let Some(old) = jar.get(session::COOKIE) {
         session::delete(&state.pool, old.value()).await?;
     }
+    let jar = start_session(&state, jar, &headers, user_id).await?;
+    Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())
+}
+
+/// Starts a session for `user_id`: its cookie set, the sign-in form's cookie gone.
+pub(crate) async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    user_id: i64,
+) -> Result<CookieJar> {
     let token = session::create(&state.pool, user_id).await?;
     tracing::info!(user_id, "signed in");
     let cookie = Cookie::build((session::COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(is_https(&headers))
+        .secure(is_https(headers))
         .build();
-    let jar = jar
+    Ok(jar
         .add(cookie)
-        .remove(Cookie::build(LOGIN_COOKIE).path("/login"));
-    Ok((jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response())
+        .remove(Cookie::build(LOGIN_COOKIE).path("/login")))
 }
 
 /// A refused sign-in: the message, the status, and whether it counts as a failed attempt.
@@ -375,16 +385,12 @@ pub async fn change_password(
             "現在のパスワードが正しくありません。".to_owned(),
         ));
     }
-    if let Some(message) =
-        password::check_new(&form.new_password, &[&staff.username, &staff.display_name])
-    {
-        errors.push(("new_password", message));
-    } else if form.new_password != form.new_password_confirmation {
-        errors.push((
-            "new_password_confirmation",
-            "確認用のパスワードが一致しません。".to_owned(),
-        ));
-    }
+    let names = [staff.username.as_str(), staff.display_name.as_str()];
+    errors.extend(password::check_pair(
+        &form.new_password,
+        &form.new_password_confirmation,
+        &names,
+    ));
     if !errors.is_empty() {
         let page = PasswordPage {
             staff,

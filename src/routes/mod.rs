@@ -16,6 +16,7 @@ pub mod plans;
 pub mod public;
 pub mod results_public;
 pub mod staff;
+pub mod welcome;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -31,6 +32,10 @@ pub fn router(state: AppState) -> Router {
     // Sign-in and the staff pages: the session is loaded and forged posts refused here.
     let staff = Router::new()
         .route("/login", get(auth::show_login).post(auth::login))
+        .route(
+            "/login/welcome/{token}",
+            get(welcome::show).post(welcome::set_password),
+        )
         .route("/logout", post(auth::logout))
         .route("/staff", get(staff::show_home))
         .route(
@@ -78,6 +83,22 @@ pub fn router(state: AppState) -> Router {
             "/staff/admin/years/{year}/deadlines",
             get(staff::organization::deadlines::show_deadlines)
                 .post(staff::organization::deadlines::save_deadlines),
+        )
+        .route(
+            "/staff/admin/years/{year}/personnel",
+            get(staff::organization::personnel::show_form)
+                .post(staff::organization::personnel::upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::auth::guard::MAX_UPLOAD_BODY_BYTES,
+                )),
+        )
+        .route(
+            "/staff/admin/years/{year}/personnel/{id}",
+            get(staff::organization::personnel::show_upload),
+        )
+        .route(
+            "/staff/admin/years/{year}/personnel/{id}/confirm",
+            post(staff::organization::personnel::confirm),
         )
         .route(
             "/staff/admin/directory",

@@ -25,6 +25,7 @@ mod page_cache;
 mod page_store;
 mod pdf;
 mod pdf_reports;
+mod personnel;
 mod plan_editor;
 mod plan_import;
 mod plans;

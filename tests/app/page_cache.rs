@@ -300,6 +300,7 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "mail_message",
         "mail_setting",
         "page_scope",
+        "personnel_upload",
         "plan_actual_import",
         "plan_import",
         "plan_item_section",
@@ -308,6 +309,7 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "role_assignment",
         "session",
         "sheet_event",
+        "sign_in_link",
         "stage_deadline",
     ];
     assert_eq!(without, private);

@@ -129,7 +129,7 @@ pub async fn download_template(
 
 /// What an upload form sent: its file (`file`) and its other fields (at most a few short ones).
 #[derive(Default)]
-pub(super) struct Upload {
+pub(crate) struct Upload {
     pub year: Option<i32>,
     pub fields: std::collections::HashMap<String, String>,
     pub filename: String,
@@ -137,7 +137,7 @@ pub(super) struct Upload {
     pub too_large: bool,
 }
 
-pub(super) async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
+pub(crate) async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
     let mut u = Upload::default();
     while let Some(mut field) = multipart
         .next_field()

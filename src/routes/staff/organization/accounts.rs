@@ -28,6 +28,8 @@ pub struct TargetChoice {
 pub struct UsersPage {
     staff: Staff,
     users: Vec<UserRow>,
+    /// The latest year (roles are granted for it).
+    year: i32,
     year_label: String,
     targets: Vec<TargetChoice>,
     errors: FieldErrors,
@@ -58,6 +60,7 @@ async fn users_page(
     Ok(UsersPage {
         staff,
         users,
+        year,
         year_label: state.eras.fiscal_year_label(year),
         targets,
         errors,

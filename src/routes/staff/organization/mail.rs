@@ -320,6 +320,7 @@ fn reason_label(reason: &str) -> &'static str {
         "returned" => "差し戻しのお知らせ",
         "approved" => "承認のお知らせ",
         "reminder" => "期限のお知らせ",
+        "welcome" => "ログイン用リンク",
         _ => "テスト",
     }
 }

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod deadlines;
 pub mod directory;
 pub mod mail;
+pub mod personnel;
+pub mod personnel_apply;
 pub mod pillars;
 pub mod section_transfer;
 pub mod sections;

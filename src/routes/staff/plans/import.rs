@@ -241,7 +241,7 @@ fn chosen_plan(
 }
 
 /// The file's grids, or what is wrong with it (said beside the file field).
-pub(super) async fn read_grids(
+pub(crate) async fn read_grids(
     u: &Upload,
 ) -> Result<std::result::Result<Vec<spreadsheet::Grid>, String>> {
     if u.too_large {
