@@ -351,3 +351,53 @@ async fn the_dry_run_lists_everyone_with_their_roles_and_stores_the_setting_only
         .unwrap();
     assert_eq!(stored, slapd.config());
 }
+
+#[tokio::test]
+async fn two_cities_with_directories_never_share_an_account_and_the_sign_in_page_asks_which() {
+    let slapd = Slapd::start(&staff()).await;
+    let app = app_with_directory(&slapd).await;
+    let kokubunji = app
+        .scalar("SELECT id FROM municipality WHERE slug = 'kokubunji'")
+        .await;
+    mokuhyo::db::directory::store_setting(&app.pool, kokubunji, &slapd.config())
+        .await
+        .unwrap();
+    let login = app.send("GET", "/login", None, None).await;
+    assert!(
+        login.body.contains("name=\"city\"") && login.body.contains("国分寺市"),
+        "the page asks which city"
+    );
+    // Without a city the name is nobody's: two directories could both have it.
+    let (status, _, none) = session(&app, "suzuki", "directory-pass-1").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(none.is_none());
+    for city in ["kariya", "kokubunji"] {
+        let (status, _, cookie) =
+            session(&app, &format!("suzuki@{city}"), "directory-pass-1").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{city}");
+        assert!(cookie.is_some());
+    }
+    let accounts: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.username, m.slug FROM app_user u JOIN municipality m ON m.id = u.municipality_id
+          WHERE u.source = 'directory' ORDER BY 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts,
+        [
+            ("suzuki@kariya".to_owned(), "kariya".to_owned()),
+            ("suzuki@kokubunji".to_owned(), "kokubunji".to_owned())
+        ]
+    );
+    // 山田's department is not in 国分寺市's organization: told so, no account there.
+    let (status, text, _) = session(&app, "yamada@kokubunji", "directory-pass-1").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(text.contains("企画財政部"), "{text}");
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM app_user WHERE username = 'yamada@kokubunji'")
+            .await,
+        0
+    );
+}
