@@ -251,6 +251,19 @@ everyone_else = "viewer"
     }
 
     #[test]
+    fn the_service_password_comes_from_the_environment_where_so_set() {
+        let c = DirectoryConfig::parse(&AD.replace("MOKUHYO_LDAP_PASSWORD", "PATH")).unwrap();
+        assert_eq!(c.bind_password().ok(), std::env::var("PATH").ok());
+        let missing = DirectoryConfig::parse(
+            &AD.replace("MOKUHYO_LDAP_PASSWORD", "MOKUHYO_NO_SUCH_VARIABLE_9"),
+        )
+        .unwrap()
+        .bind_password()
+        .unwrap_err();
+        assert!(missing.contains("MOKUHYO_NO_SUCH_VARIABLE_9"));
+    }
+
+    #[test]
     fn the_password_is_never_shown() {
         let text = "url = \"ldap://x\"\nbind_password = \"s3cret\"\n";
         let shown = DirectoryConfig::redacted(text);

@@ -350,6 +350,23 @@ async fn the_dry_run_lists_everyone_with_their_roles_and_stores_the_setting_only
         .await
         .unwrap();
     assert_eq!(stored, slapd.config());
+    // Planning staff see the setting, never its password; others do not see it at all.
+    let planner = app.add_staff("kariya", "planner", "admin", None).await;
+    let planner = app.session_for(planner).await;
+    let shown = app
+        .send("GET", "/staff/admin/directory", Some(&planner), None)
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains(&slapd.url) && shown.body.contains("uid={username}"));
+    assert!(!shown.body.contains(crate::ldap_server::SERVICE_PASSWORD));
+    let head = app
+        .add_staff("kariya", "head", "department_head", Some("kikaku-zaisei"))
+        .await;
+    let head = app.session_for(head).await;
+    let refused = app
+        .send("GET", "/staff/admin/directory", Some(&head), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
