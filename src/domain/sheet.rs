@@ -153,6 +153,28 @@ pub struct ResultsInitiative {
     pub override_reason: Option<String>,
 }
 
+/// The reason given for 評価不能 (shown to citizens with the judgment).
+fn unassessable_reason(
+    status: Option<crate::domain::status::Status>,
+    reason: &Option<String>,
+) -> Option<&str> {
+    (status == Some(crate::domain::status::Status::Unassessable))
+        .then_some(reason.as_deref())
+        .flatten()
+}
+
+impl ResultsGoal {
+    pub fn unassessable_reason(&self) -> Option<&str> {
+        unassessable_reason(self.status, &self.override_reason)
+    }
+}
+
+impl ResultsInitiative {
+    pub fn unassessable_reason(&self) -> Option<&str> {
+        unassessable_reason(self.status, &self.override_reason)
+    }
+}
+
 /// A run of 成果 paragraphs as the city wrote them: bullet items (「・」「●」「○」「-」…
 /// starting each paragraph) become one list, prose stays paragraphs.
 #[derive(Debug, Clone, PartialEq, Eq)]

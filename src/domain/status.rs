@@ -1,14 +1,17 @@
-//! Achievement status (達成 / 一部達成 / 未達成 / 着手 / 未着手) and how it is judged.
+//! Achievement status (達成 / 一部達成 / 未達成 / 着手 / 未着手 / 評価不能) and how it is judged.
 //!
 //! - A criterion with a metric is met when its actual value satisfies the target by the
 //!   comparator (以上: actual ≥ target, 以下: actual ≤ target, ちょうど: equal).
 //! - An initiative's status is computed only when every applicable criterion (not marked "not
 //!   applicable") has a metric and an actual value: all met → 達成, some → 一部達成, none →
 //!   未達成. Otherwise it cannot be computed and waits for a judgment.
-//! - A department head's override (with a reason) wins over the computation.
+//! - A department head's override (with a reason) wins over the computation. 評価不能 (a goal
+//!   blocked by causes outside the city's control, as 岡崎市's scale has it) is only ever such
+//!   a judgment, never computed; it is left out of the achievement rate and counted apart.
 //! - A goal's status follows from its initiatives unless overridden: all 達成 → 達成; all
 //!   未達成 → 未達成; all 未着手 → 未着手; any 達成 or 一部達成 → 一部達成; otherwise 着手.
-//!   If any initiative has no status yet, neither has the goal.
+//!   If any initiative has no status yet, neither has the goal. Initiatives judged 評価不能 are
+//!   left out; a goal whose initiatives all are is 評価不能 itself.
 
 use super::metric::Comparator;
 use rust_decimal::Decimal;
@@ -22,15 +25,18 @@ pub enum Status {
     NotAchieved,
     Started,
     NotStarted,
+    /// 評価不能: cannot be judged for causes outside the city's control (with a reason).
+    Unassessable,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Achieved,
         Status::PartlyAchieved,
         Status::NotAchieved,
         Status::Started,
         Status::NotStarted,
+        Status::Unassessable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +46,7 @@ impl Status {
             Status::NotAchieved => "not_achieved",
             Status::Started => "started",
             Status::NotStarted => "not_started",
+            Status::Unassessable => "unassessable",
         }
     }
 
@@ -55,6 +62,7 @@ impl Status {
             Status::NotAchieved => "未達成",
             Status::Started => "着手",
             Status::NotStarted => "未着手",
+            Status::Unassessable => "評価不能",
         }
     }
 
@@ -66,6 +74,7 @@ impl Status {
             Status::NotAchieved => "×",
             Status::Started => "△",
             Status::NotStarted => "－",
+            Status::Unassessable => "／",
         }
     }
 }
@@ -113,7 +122,13 @@ pub fn goal(initiatives: &[Option<Status>]) -> Option<Status> {
         return None;
     }
     let statuses: Option<Vec<Status>> = initiatives.iter().copied().collect();
-    let statuses = statuses?;
+    let statuses: Vec<Status> = statuses?
+        .into_iter()
+        .filter(|s| *s != Status::Unassessable)
+        .collect();
+    if statuses.is_empty() {
+        return Some(Status::Unassessable);
+    }
     let all = |s: Status| statuses.iter().all(|x| *x == s);
     Some(if all(Status::Achieved) {
         Status::Achieved
@@ -134,6 +149,27 @@ pub fn goal(initiatives: &[Option<Status>]) -> Option<Status> {
 /// The status shown: an override (with its reason kept elsewhere) wins over the computation.
 pub fn effective(computed: Option<Status>, override_status: Option<Status>) -> Option<Status> {
     override_status.or(computed)
+}
+
+#[cfg(test)]
+mod unassessable_tests {
+    use super::*;
+
+    #[test]
+    fn unassessable_initiatives_are_left_out_of_their_goal() {
+        use Status::*;
+        assert_eq!(goal(&[Some(Achieved), Some(Unassessable)]), Some(Achieved));
+        assert_eq!(
+            goal(&[Some(NotAchieved), Some(Unassessable)]),
+            Some(NotAchieved)
+        );
+        assert_eq!(
+            goal(&[Some(Unassessable), Some(Unassessable)]),
+            Some(Unassessable)
+        );
+        assert_eq!(goal(&[None, Some(Unassessable)]), None);
+        assert_eq!(Status::from_db("unassessable"), Some(Unassessable));
+    }
 }
 
 #[cfg(test)]

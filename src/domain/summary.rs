@@ -7,7 +7,7 @@ use super::status::Status;
 /// Counts of initiatives by status (index by [`Status::ALL`]) and those not yet judged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub by_status: [usize; 5],
+    pub by_status: [usize; 6],
     pub undecided: usize,
 }
 
@@ -23,9 +23,17 @@ impl Counts {
         self.by_status.iter().sum::<usize>() + self.undecided
     }
 
-    /// 達成 as a share of judged initiatives, in whole percent; `None` when nothing is judged.
+    /// 達成 as a share of judged initiatives (評価不能 left out), in whole percent; `None` when
+    /// nothing is judged.
     pub fn achieved_rate(&self) -> Option<usize> {
-        let judged: usize = self.by_status.iter().sum();
+        let unassessable = Status::ALL.iter().position(|s| *s == Status::Unassessable);
+        let judged: usize = self
+            .by_status
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != unassessable)
+            .map(|(_, n)| n)
+            .sum();
         (judged > 0).then(|| (self.by_status[0] * 100 + judged / 2) / judged)
     }
 }
@@ -118,10 +126,10 @@ pub fn figures(sheets: &[ResultsSheet]) -> Figures {
     }
 }
 
-/// Fills for the statuses (達成…未着手) and for "not judged". Each segment also carries its
+/// Fills for the statuses (達成…評価不能) and for "not judged". Each segment also carries its
 /// count as text and the legend carries the words, so colour is never the only cue.
-const FILLS: [&str; 6] = [
-    "#2e7d32", "#1565c0", "#c62828", "#ef9a00", "#9e9e9e", "#e0e0e0",
+const FILLS: [&str; 7] = [
+    "#2e7d32", "#1565c0", "#c62828", "#ef9a00", "#9e9e9e", "#6d4c41", "#e0e0e0",
 ];
 
 /// A horizontal stacked bar chart of `rows`, as SVG markup built only from numbers and
@@ -140,8 +148,8 @@ pub fn bar_chart(rows: &[Row], title: &str) -> String {
         w = label_w + bar_w + 20.0,
         t = escape(title)
     );
-    // Legend
-    let mut x = label_w;
+    // Legend (seven entries: from the left edge, so the last fits)
+    let mut x = 10.0;
     for (i, name) in Status::ALL
         .iter()
         .map(|s| format!("{}{}", s.symbol(), s.label()))
@@ -173,7 +181,7 @@ pub fn bar_chart(rows: &[Row], title: &str) -> String {
             let w = bar_w * v as f64 / max;
             svg.push_str(&format!(r##"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{}" stroke="#fff" stroke-width="1"/>"##, y + 3.0, row_h - 6.0, FILLS[i]));
             if w >= 16.0 {
-                let color = if i >= 4 { "#000" } else { "#fff" };
+                let color = if i == 4 || i == 6 { "#000" } else { "#fff" };
                 svg.push_str(&format!(r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="{color}">{v}</text>"#, x + w / 2.0, y + 17.0));
             }
             x += w;
@@ -209,6 +217,10 @@ mod tests {
         assert_eq!(c.total(), 4);
         assert_eq!(c.achieved_rate(), Some(67));
         assert_eq!(Counts::default().achieved_rate(), None);
+        // 評価不能 is counted, apart, and left out of the rate.
+        c.add(Some(Status::Unassessable));
+        assert_eq!((c.total(), c.by_status[5]), (5, 1));
+        assert_eq!(c.achieved_rate(), Some(67));
     }
 
     #[test]

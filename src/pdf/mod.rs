@@ -117,6 +117,14 @@ fn part(p: &Part<'_>) -> Value {
     json!({ "heading": p.heading, "context": p.context, "header": p.header, "groups": groups })
 }
 
+/// A status word with the reason for 評価不能, where given: 「評価不能（理由）」.
+fn with_reason(label: String, reason: Option<&str>) -> String {
+    match reason {
+        Some(why) => format!("{label}（{why}）"),
+        None => label,
+    }
+}
+
 /// A department's published results: the same shape as [`part`], with 実績, 成果 and the
 /// status words (set `Cover::layout` to `results`).
 pub fn results_part(heading: &str, context: &str, sheet: &ResultsSheet) -> Value {
@@ -145,13 +153,16 @@ pub fn results_part(heading: &str, context: &str, sheet: &ResultsSheet) -> Value
                             json!({
                                 "number": i.number, "text": i.text, "sections": i.sections,
                                 "performance": i.performance, "outcome": outcome,
-                                "status": label(i.status, None),
+                                "status": with_reason(label(i.status, None), i.unassessable_reason()),
                             })
                         })
                         .collect();
                     json!({
                         "text": goal.text, "initiatives": initiatives,
-                        "status": label(goal.status, goal.status_label.as_ref()),
+                        "status": with_reason(
+                            label(goal.status, goal.status_label.as_ref()),
+                            goal.unassessable_reason(),
+                        ),
                     })
                 })
                 .collect();

@@ -127,7 +127,7 @@ pub struct SearchPage {
     years: Vec<(i32, String)>,
     departments: Vec<(String, String)>,
     pillars: Vec<(i32, String)>,
-    statuses: [crate::domain::status::Status; 5],
+    statuses: [crate::domain::status::Status; 6],
     hits: Vec<Hit>,
     searched: bool,
 }

@@ -35,7 +35,7 @@ fn counts_table(heading: &str, caption: String, first: &str, rows: Vec<Vec<Cell>
     Table {
         heading: heading.to_owned(),
         caption,
-        columns: [3.0, 1.2, 1.5, 1.3, 1.2, 1.3, 1.2, 1.0, 1.2].to_vec(),
+        columns: [3.0, 1.2, 1.5, 1.3, 1.2, 1.3, 1.3, 1.2, 1.0, 1.2].to_vec(),
         header,
         rows,
         footer: vec![],
@@ -92,7 +92,7 @@ pub fn summary_doc(
         context: format!("{} {year_label}{}", city.name, fy.tables_title),
         heading,
         paragraphs: vec![format!(
-            "公表した{unit} {}件の判定の内訳です（達成率は判定済みの{unit}に占める「達成」の割合）。",
+            "公表した{unit} {}件の判定の内訳です（達成率は判定済みの{unit}に占める「達成」の割合。評価不能は除きます）。",
             figures.total.total()
         )],
         chart: Some(Chart {

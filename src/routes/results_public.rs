@@ -242,7 +242,7 @@ pub struct SummaryPage {
     city: q::Municipality,
     fy: q::FiscalYear,
     year_label: String,
-    statuses: [Status; 5],
+    statuses: [Status; 6],
     departments: Vec<Row>,
     pillars: Vec<(i32, String, Counts)>,
     total: Counts,

@@ -167,8 +167,8 @@ async fn the_sample_citys_results_are_reachable_and_the_summary_counts_what_was_
         text.contains("公表した目標 47件"),
         "goals are counted: «{text}»"
     );
-    // The total row: 達成 43, 一部達成 1, 未達成 3, 着手 0, 未着手 0, 未判定 0, 計 47.
-    assert!(text.contains("合計 43 1 3 0 0 0 47 91%"), "«{text}»");
+    // The total row: 達成 43, 一部達成 1, 未達成 3, 着手 0, 未着手 0, 評価不能 0, 未判定 0, 計 47.
+    assert!(text.contains("合計 43 1 3 0 0 0 0 47 91%"), "«{text}»");
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ mod faults;
 mod heads_demo;
 mod helpers;
 mod import;
+mod judgments;
 mod ldap_server;
 mod mail;
 mod mail_pages;

@@ -579,7 +579,7 @@ async fn published_results_show_in_the_report_the_heads_page_and_the_summary() {
     let summary_text = text_of(&summary);
     // 企画財政部: ⑤ 達成, ① 着手 (judged by the head), the other 7 not judged yet → 1 of 2 judged achieved.
     assert!(
-        summary_text.contains("企画財政部 1 0 0 1 0 7 9 50%"),
+        summary_text.contains("企画財政部 1 0 0 1 0 0 7 9 50%"),
         "{summary_text}"
     );
     assert!(

@@ -50,7 +50,7 @@ pub struct ResultsPage {
     can_override: bool,
     status_override: String,
     override_reason: String,
-    statuses: [Status; 5],
+    statuses: [Status; 6],
     errors: FieldErrors,
     conflict: bool,
 }

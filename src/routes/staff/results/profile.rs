@@ -186,7 +186,7 @@ pub struct GoalStatusPage {
     status_override: String,
     override_reason: String,
     version: i32,
-    statuses: [Status; 5],
+    statuses: [Status; 6],
     errors: FieldErrors,
 }
 

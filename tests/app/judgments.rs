@@ -1,0 +1,141 @@
+//! The judgments cities use beyond 達成/未達成: 評価不能 (岡崎市's scale) — only a head's
+//! judgment, only with a reason, shown with its reason, counted apart in the summary and left
+//! out of the achievement rate.
+
+use crate::helpers::{Session, TestApp, text_of};
+use axum::http::StatusCode;
+
+struct Department {
+    app: TestApp,
+    id: i64,
+    chief: Session,
+    head: Session,
+    admin: Session,
+}
+
+async fn kikaku() -> Department {
+    let app = TestApp::with_demo().await;
+    let mut s = Vec::new();
+    for (name, role, target) in [
+        ("chief", "section_chief", Some("情報政策課")),
+        ("head", "department_head", Some("kikaku-zaisei")),
+        ("admin", "admin", None),
+    ] {
+        let id = app.add_staff("kariya", name, role, target).await;
+        s.push(app.session_for(id).await);
+    }
+    let id = app
+        .scalar("SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id WHERE m.slug = 'kariya' AND d.slug = 'kikaku-zaisei'")
+        .await;
+    let mut s = s.into_iter();
+    Department {
+        app,
+        id,
+        chief: s.next().unwrap(),
+        head: s.next().unwrap(),
+        admin: s.next().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn unassessable_needs_a_reason_is_shown_with_it_and_is_counted_apart() {
+    let d = kikaku().await;
+    let initiatives: Vec<i64> = sqlx::query_scalar(
+        "SELECT i.id FROM initiative i JOIN goal g ON g.id = i.goal_id WHERE g.department_id = $1 ORDER BY g.position, i.position",
+    )
+    .bind(d.id)
+    .fetch_all(&d.app.pool)
+    .await
+    .unwrap();
+    assert!(initiatives.len() >= 3);
+    let judge = |i: i64, status: &'static str, reason: &'static str| {
+        let app = &d.app;
+        let head = &d.head;
+        async move {
+            app.send(
+                "POST",
+                &format!("/staff/initiatives/{i}/results"),
+                Some(head),
+                Some(&[
+                    ("version", "0"),
+                    ("performance", "実施"),
+                    ("status_override", status),
+                    ("override_reason", reason),
+                ]),
+            )
+            .await
+        }
+    };
+    let bare = judge(initiatives[0], "unassessable", "").await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.body.contains("判定を変更する理由を入力してください。"));
+    assert!(bare.body.contains("評価不能"), "the choice is offered");
+    assert_eq!(
+        d.app.scalar("SELECT count(*) FROM initiative_result").await,
+        0
+    );
+    let why = "国の制度改正が延期され、事業を実施できなかったため";
+    assert_eq!(
+        judge(initiatives[0], "unassessable", why).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        judge(initiatives[1], "achieved", "実質的に達成")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        judge(initiatives[2], "not_achieved", "目標に届かず")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let flow = format!("/staff/departments/{}/workflow", d.id);
+    for (who, action) in [
+        (&d.chief, "submit"),
+        (&d.head, "approve"),
+        (&d.admin, "publish"),
+    ] {
+        let r = d
+            .app
+            .send(
+                "POST",
+                &flow,
+                Some(who),
+                Some(&[("action", action), ("kind", "results")]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+    }
+    let (status, report) = d.app.get("/kariya/2026/results/kikaku-zaisei").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text_of(&report);
+    assert!(
+        text.contains("評価不能") && text.contains(&format!("評価不能の理由：{why}")),
+        "{text}"
+    );
+    // The summary: 評価不能 in its own column, and the rate of the judged others (1 of 2).
+    let (_, summary) = d.app.get("/kariya/2026/summary").await;
+    let row = summary
+        .split("<tr>")
+        .skip(1)
+        .find(|r| r.contains("企画財政部"))
+        .expect("the department's row");
+    let cells: Vec<String> = row
+        .split("<td>")
+        .skip(1)
+        .map(|c| c[..c.find("</td>").unwrap()].to_owned())
+        .collect();
+    // 達成, 一部達成, 未達成, 着手, 未着手, 評価不能, 未判定, 計, 達成率
+    assert_eq!(&cells[..6], ["1", "0", "1", "0", "0", "1"], "{row}");
+    assert_eq!(cells[8], "50%", "{row}");
+    assert!(summary.contains("評価不能は除きます"));
+    // And in the PDF of the report.
+    let pdf = crate::pdf::fetch(&d.app, "/kariya/2026/results/kikaku-zaisei.pdf")
+        .await
+        .2;
+    assert!(
+        crate::pdf::text_of(&pdf).contains(&crate::pdf::squeezed(&format!("評価不能（{why}）")))
+    );
+}
