@@ -12,6 +12,7 @@ pub mod goal_tree;
 pub mod imports;
 pub mod item_sql;
 pub mod mail;
+pub mod outside;
 pub mod plan_apply;
 pub mod plan_edit;
 pub mod plan_imports;

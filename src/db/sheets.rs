@@ -136,7 +136,7 @@ pub async fn results_sheet(
     mid: i64,
     department: &crate::db::editing::DepartmentCtx,
 ) -> sqlx::Result<ResultsSheet> {
-    let (sheet, results, overrides, profile) = tokio::try_join!(
+    let (sheet, results, overrides, profile, outside) = tokio::try_join!(
         target_sheet(
             pool,
             mid,
@@ -147,6 +147,7 @@ pub async fn results_sheet(
         department_results(pool, mid, department.id),
         goal_overrides(pool, mid, department.id),
         profile(pool, mid, department.id),
+        crate::db::outside::of_department(pool, mid, department.id),
     )?;
     // The target sheet already holds every initiative; no second query for their ids.
     let ids: Vec<i64> = sheet
@@ -182,6 +183,7 @@ pub async fn results_sheet(
             summary: profile.summary,
         },
         groups,
+        outside,
     })
 }
 

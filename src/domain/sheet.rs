@@ -110,6 +110,17 @@ pub struct ResultsSheet {
     pub department_name: String,
     pub head: HeadPage,
     pub groups: Vec<ResultsGroup>,
+    /// An outside committee's grade of the department, where the city has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside: Option<OutsideGrade>,
+}
+
+/// An outside committee's evaluation of a department (「行政改革推進委員会の評価：B」).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutsideGrade {
+    pub committee: String,
+    pub grade: String,
+    pub comment: String,
 }
 
 /// The department head's page for citizens.
@@ -229,12 +240,14 @@ impl ResultsInitiative {
 }
 
 impl ResultsSheet {
-    /// Whether the head wrote anything for their page (name, 基本方針, 部の仕事, 総括).
+    /// Whether the head wrote anything for their page (name, 基本方針, 部の仕事, 総括), or an
+    /// outside committee graded the department.
     pub fn has_head_page(&self) -> bool {
         let h = &self.head;
-        [&h.head_name, &h.basic_policy, &h.duties, &h.summary]
-            .iter()
-            .any(|t| !t.trim().is_empty())
+        self.outside.is_some()
+            || [&h.head_name, &h.basic_policy, &h.duties, &h.summary]
+                .iter()
+                .any(|t| !t.trim().is_empty())
     }
 
     /// Whether any goal or initiative has a status (computed, recorded or printed).

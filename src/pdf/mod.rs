@@ -169,7 +169,10 @@ pub fn results_part(heading: &str, context: &str, sheet: &ResultsSheet) -> Value
             json!({ "pillars": pillar_headings(&g.pillars), "goals": goals })
         })
         .collect();
-    json!({ "heading": heading, "context": context, "header": null, "groups": groups })
+    json!({
+        "heading": heading, "context": context, "header": null, "groups": groups,
+        "outside": sheet.outside,
+    })
 }
 
 /// The data the template reads: one department, or (with `booklet`) the whole year.

@@ -101,6 +101,10 @@ pub fn router(state: AppState) -> Router {
             post(staff::organization::personnel::confirm),
         )
         .route(
+            "/staff/admin/years/{year}/evaluation",
+            get(staff::organization::evaluation::show).post(staff::organization::evaluation::save),
+        )
+        .route(
             "/staff/admin/directory",
             get(staff::organization::directory::show_directory),
         )

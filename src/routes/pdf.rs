@@ -248,7 +248,7 @@ fn head_of(sheet: &ResultsSheet) -> serde_json::Value {
         "name": sheet.department_name, "head": sheet.head.head_name,
         "kana": sheet.head.head_name_kana, "goals": goals,
         "basic_policy": sheet.head.basic_policy, "duties": sheet.head.duties,
-        "summary": summary,
+        "summary": summary, "outside": sheet.outside,
     })
 }
 

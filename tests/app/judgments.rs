@@ -139,3 +139,107 @@ async fn unassessable_needs_a_reason_is_shown_with_it_and_is_counted_apart() {
         crate::pdf::text_of(&pdf).contains(&crate::pdf::squeezed(&format!("評価不能（{why}）")))
     );
 }
+
+#[tokio::test]
+async fn an_outside_committees_grades_are_recorded_by_planning_staff_and_published_with_the_results()
+ {
+    let d = kikaku().await;
+    let uri = "/staff/admin/years/2026/evaluation";
+    let field = format!("grade_{}", d.id);
+    let comment = format!("comment_{}", d.id);
+    let wrong = d
+        .app
+        .send(
+            "POST",
+            uri,
+            Some(&d.admin),
+            Some(&[
+                ("committee", "行政改革推進委員会"),
+                ("grades", "A\nB\nC"),
+                (&field, "Z"),
+                (&comment, "書いた講評"),
+            ]),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("企画財政部の評価を段階の中から選んでください。")
+    );
+    assert!(wrong.body.contains("書いた講評"), "the text typed is kept");
+    assert_eq!(
+        d.app
+            .scalar("SELECT count(*) FROM outside_evaluation")
+            .await,
+        0
+    );
+    assert_eq!(d.app.scalar("SELECT count(*) FROM outside_scale").await, 0);
+    let by_head = d
+        .app
+        .send(
+            "POST",
+            uri,
+            Some(&d.head),
+            Some(&[("committee", "x"), ("grades", "A")]),
+        )
+        .await;
+    assert_eq!(by_head.status, StatusCode::FORBIDDEN);
+    let saved = d
+        .app
+        .send(
+            "POST",
+            uri,
+            Some(&d.admin),
+            Some(&[
+                ("committee", "行政改革推進委員会"),
+                ("grades", "A\nB\nC\nD\nE"),
+                (&field, "B"),
+                (
+                    &comment,
+                    "デジタル化の取組は評価できる。\n\n市民への周知に課題が残る。",
+                ),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        text_of(&saved.body)
+    );
+    let page = d.app.send("GET", uri, Some(&d.admin), None).await;
+    assert!(page.body.contains("<option value=\"B\" selected>"));
+    // Citizens see it with the results, once published.
+    let flow = format!("/staff/departments/{}/workflow", d.id);
+    for (who, action) in [
+        (&d.chief, "submit"),
+        (&d.head, "approve"),
+        (&d.admin, "publish"),
+    ] {
+        let r = d
+            .app
+            .send(
+                "POST",
+                &flow,
+                Some(who),
+                Some(&[("action", action), ("kind", "results")]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+    }
+    let (_, report) = d.app.get("/kariya/2026/results/kikaku-zaisei").await;
+    let text = text_of(&report);
+    assert!(
+        text.contains("行政改革推進委員会の評価 B デジタル化の取組は評価できる。"),
+        "{text}"
+    );
+    let (_, heads) = d.app.get("/kariya/2026/heads").await;
+    assert!(text_of(&heads).contains("行政改革推進委員会の評価 B"));
+    let pdf = crate::pdf::fetch(&d.app, "/kariya/2026/results/kikaku-zaisei.pdf")
+        .await
+        .2;
+    assert!(
+        crate::pdf::text_of(&pdf).contains(&crate::pdf::squeezed("行政改革推進委員会の評価：B"))
+    );
+}

@@ -299,6 +299,8 @@ async fn every_table_public_pages_read_notifies_its_changes() {
         "login_failure",
         "mail_message",
         "mail_setting",
+        "outside_evaluation",
+        "outside_scale",
         "page_scope",
         "personnel_upload",
         "plan_actual_import",

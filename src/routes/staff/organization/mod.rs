@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod deadlines;
 pub mod directory;
+pub mod evaluation;
 pub mod mail;
 pub mod personnel;
 pub mod personnel_apply;
