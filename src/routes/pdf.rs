@@ -70,26 +70,23 @@ fn header_line(
 
 /// `GET /{city}/{year}/departments/{department}.pdf`: the latest published version.
 pub async fn department(state: &AppState, city: &str, year: i32, slug: &str) -> Result<Response> {
-    let (city, fy) = q::city_year(&state.pool, city, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let departments = pubdb::published_departments(&state.pool, city.id, fy.id).await?;
-    let department = departments
-        .iter()
-        .find(|d| d.slug == slug)
-        .ok_or(AppError::NotFound)?;
-    let (publication, versions) = tokio::try_join!(
-        pubdb::publication(&state.pool, city.id, department.id, None),
-        pubdb::versions(&state.pool, city.id, department.id),
-    )?;
-    let publication = publication.ok_or(AppError::NotFound)?;
-    let first = versions
+    let p = crate::routes::public::published(state, city, year, slug, None).await?;
+    let first = p
+        .versions
         .first()
         .map(|(_, d)| *d)
-        .unwrap_or(publication.published_on);
-    let dates = (first, publication.published_on);
-    let sheet = &publication.content.0;
-    serve(department_doc(&state.eras, &city, &fy, slug, sheet, dates)).await
+        .unwrap_or(p.publication.published_on);
+    let dates = (first, p.publication.published_on);
+    let sheet = &p.publication.content.0;
+    serve(department_doc(
+        &state.eras,
+        &p.city,
+        &p.fy,
+        slug,
+        sheet,
+        dates,
+    ))
+    .await
 }
 
 /// A department's target table as a PDF, published on `dates` (first, latest).

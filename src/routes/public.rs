@@ -215,12 +215,29 @@ pub async fn show_department_version(
     department_page(&state, &p).await
 }
 
-async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Response> {
-    if let (Some(slug), None) = (p.department.strip_suffix(".pdf"), p.version) {
-        return crate::routes::pdf::department(state, &p.city, p.year, slug).await;
-    }
-    let (year, slug, version) = (p.year, p.department.as_str(), p.version);
-    let (city, fy) = q::city_year(&state.pool, &p.city, year)
+/// A published department as its page and its PDF read it.
+pub struct Published {
+    pub city: q::Municipality,
+    pub fy: q::FiscalYear,
+    /// The year's published departments, in order, and where this one stands.
+    pub departments: Vec<PublishedDepartment>,
+    pub index: usize,
+    /// The version asked for (None: the latest).
+    pub publication: pubdb::Publication,
+    /// Every version's number and date, first first.
+    pub versions: Vec<(i32, chrono::NaiveDate)>,
+}
+
+/// The department `slug` of a city's published year, in `version` (None: the latest); 404
+/// when any of them is not published.
+pub async fn published(
+    state: &AppState,
+    city: &str,
+    year: i32,
+    slug: &str,
+    version: Option<i32>,
+) -> Result<Published> {
+    let (city, fy) = q::city_year(&state.pool, city, year)
         .await?
         .ok_or(AppError::NotFound)?;
     let departments = pubdb::published_departments(&state.pool, city.id, fy.id).await?;
@@ -233,7 +250,29 @@ async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Res
         pubdb::publication(&state.pool, city.id, department.id, version),
         pubdb::versions(&state.pool, city.id, department.id),
     )?;
-    let publication = publication.ok_or(AppError::NotFound)?;
+    Ok(Published {
+        publication: publication.ok_or(AppError::NotFound)?,
+        city,
+        fy,
+        departments,
+        index,
+        versions,
+    })
+}
+
+async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Response> {
+    if let (Some(slug), None) = (p.department.strip_suffix(".pdf"), p.version) {
+        return crate::routes::pdf::department(state, &p.city, p.year, slug).await;
+    }
+    let slug = p.department.as_str();
+    let Published {
+        city,
+        fy,
+        departments,
+        index,
+        publication,
+        versions,
+    } = published(state, &p.city, p.year, slug, p.version).await?;
     let first = versions
         .first()
         .map(|(_, d)| *d)

@@ -37,6 +37,22 @@ async fn kikaku() -> Department {
     }
 }
 
+impl Department {
+    /// Submits, approves and publishes the department's results, as the three of them do.
+    async fn publish_results(&self) {
+        let flow = format!("/staff/departments/{}/workflow", self.id);
+        for (who, action) in [
+            (&self.chief, "submit"),
+            (&self.head, "approve"),
+            (&self.admin, "publish"),
+        ] {
+            let form = [("action", action), ("kind", "results")];
+            let r = self.app.send("POST", &flow, Some(who), Some(&form)).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn unassessable_needs_a_reason_is_shown_with_it_and_is_counted_apart() {
     let d = kikaku().await;
@@ -91,23 +107,7 @@ async fn unassessable_needs_a_reason_is_shown_with_it_and_is_counted_apart() {
             .status,
         StatusCode::SEE_OTHER
     );
-    let flow = format!("/staff/departments/{}/workflow", d.id);
-    for (who, action) in [
-        (&d.chief, "submit"),
-        (&d.head, "approve"),
-        (&d.admin, "publish"),
-    ] {
-        let r = d
-            .app
-            .send(
-                "POST",
-                &flow,
-                Some(who),
-                Some(&[("action", action), ("kind", "results")]),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
-    }
+    d.publish_results().await;
     let (status, report) = d.app.get("/kariya/2026/results/kikaku-zaisei").await;
     assert_eq!(status, StatusCode::OK);
     let text = text_of(&report);
@@ -211,23 +211,7 @@ async fn an_outside_committees_grades_are_recorded_by_planning_staff_and_publish
     let page = d.app.send("GET", uri, Some(&d.admin), None).await;
     assert!(page.body.contains("<option value=\"B\" selected>"));
     // Citizens see it with the results, once published.
-    let flow = format!("/staff/departments/{}/workflow", d.id);
-    for (who, action) in [
-        (&d.chief, "submit"),
-        (&d.head, "approve"),
-        (&d.admin, "publish"),
-    ] {
-        let r = d
-            .app
-            .send(
-                "POST",
-                &flow,
-                Some(who),
-                Some(&[("action", action), ("kind", "results")]),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
-    }
+    d.publish_results().await;
     let (_, report) = d.app.get("/kariya/2026/results/kikaku-zaisei").await;
     let text = text_of(&report);
     assert!(
