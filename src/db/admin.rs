@@ -130,7 +130,8 @@ pub async fn create_year(
 
 /// Runs statements that copy a year's rows to a new year; each maps old rows to new ones by
 /// natural keys (department slug, section name, positions under the mapped parent) and takes
-/// (city, old year, new year).
+/// (city, old year, new year). Carried departments, goals, initiatives and criteria remember
+/// the row they came from (`predecessor_id`).
 macro_rules! copy_rows {
     ($tx:expr, $mid:expr, $old:expr, $new:expr; $($sql:tt),+ $(,)?) => {
         $(sqlx::query!($sql, $mid, $old, $new).execute(&mut *$tx).await?;)+
@@ -149,8 +150,8 @@ async fn copy_organization(
         "INSERT INTO booklet_section (municipality_id, fiscal_year_id, position, heading, paragraphs, show_pillars)
         SELECT municipality_id, $3, position, heading, paragraphs, show_pillars FROM booklet_section
         WHERE municipality_id = $1 AND fiscal_year_id = $2",
-        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position)
-        SELECT municipality_id, $3, slug, name, position FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
+        "INSERT INTO department (municipality_id, fiscal_year_id, slug, name, position, predecessor_id)
+        SELECT municipality_id, $3, slug, name, position, id FROM department WHERE municipality_id = $1 AND fiscal_year_id = $2",
         "INSERT INTO section (municipality_id, fiscal_year_id, department_id, name, position)
         SELECT s.municipality_id, $3, nd.id, s.name, s.position FROM section s
         JOIN department od ON od.municipality_id = s.municipality_id AND od.id = s.department_id
@@ -190,8 +191,8 @@ async fn copy_roles(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx
 async fn copy_goals(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx::Result<()> {
     copy_rows!(
         tx, mid, old, new;
-        "INSERT INTO goal (municipality_id, department_id, position, text, note)
-        SELECT g.municipality_id, nd.id, g.position, g.text, g.note FROM goal g
+        "INSERT INTO goal (municipality_id, department_id, position, text, note, predecessor_id)
+        SELECT g.municipality_id, nd.id, g.position, g.text, g.note, g.id FROM goal g
         JOIN department od ON od.municipality_id = g.municipality_id AND od.id = g.department_id AND od.fiscal_year_id = $2
         JOIN department nd ON nd.municipality_id = g.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
         WHERE g.municipality_id = $1",
@@ -202,8 +203,8 @@ async fn copy_goals(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx
         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
         JOIN goal ng ON ng.municipality_id = nd.municipality_id AND ng.department_id = nd.id AND ng.position = og.position
         WHERE gp.municipality_id = $1",
-        "INSERT INTO initiative (municipality_id, goal_id, position, text, note)
-        SELECT i.municipality_id, ng.id, i.position, i.text, i.note FROM initiative i
+        "INSERT INTO initiative (municipality_id, goal_id, position, text, note, predecessor_id)
+        SELECT i.municipality_id, ng.id, i.position, i.text, i.note, i.id FROM initiative i
         JOIN goal og ON og.municipality_id = i.municipality_id AND og.id = i.goal_id
         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2
         JOIN department nd ON nd.municipality_id = od.municipality_id AND nd.fiscal_year_id = $3 AND nd.slug = od.slug
@@ -220,8 +221,8 @@ async fn copy_goals(tx: &mut PgConnection, mid: i64, old: i64, new: i64) -> sqlx
         JOIN section os ON os.municipality_id = isec.municipality_id AND os.id = isec.section_id
         JOIN section ns ON ns.municipality_id = os.municipality_id AND ns.fiscal_year_id = $3 AND ns.name = os.name
         WHERE isec.municipality_id = $1",
-        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator)
-        SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator FROM criterion c
+        "INSERT INTO criterion (municipality_id, initiative_id, position, text, target_value, unit, comparator, predecessor_id)
+        SELECT c.municipality_id, ni.id, c.position, c.text, c.target_value, c.unit, c.comparator, c.id FROM criterion c
         JOIN initiative oi ON oi.municipality_id = c.municipality_id AND oi.id = c.initiative_id
         JOIN goal og ON og.municipality_id = oi.municipality_id AND og.id = oi.goal_id
         JOIN department od ON od.municipality_id = og.municipality_id AND od.id = og.department_id AND od.fiscal_year_id = $2

@@ -396,3 +396,30 @@ pub async fn results_version(
     .await?;
     Ok((one, all))
 }
+
+/// The same department in the year before and the year after, matched through the carry-over
+/// (`predecessor_id`, so a renamed department is still found), where its targets are
+/// published: (`previous`|`next`, year, slug, name).
+pub async fn neighbour_years(
+    pool: &PgPool,
+    mid: i64,
+    department_id: i64,
+) -> sqlx::Result<Vec<(String, i32, String, String)>> {
+    sqlx::query!(
+        r#"SELECT w.which AS "which!", f.year AS "year!", d.slug AS "slug!", d.name AS "name!"
+             FROM (SELECT 'previous' AS which, predecessor_id AS id FROM department
+                    WHERE municipality_id = $1 AND id = $2
+                   UNION ALL
+                   SELECT 'next', id FROM department WHERE municipality_id = $1 AND predecessor_id = $2) w
+             JOIN department d ON d.municipality_id = $1 AND d.id = w.id
+             JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
+            WHERE EXISTS (SELECT 1 FROM publication p WHERE p.municipality_id = $1
+                            AND p.department_id = d.id AND p.kind = 'targets')
+            ORDER BY f.year"#,
+        mid,
+        department_id
+    )
+    .map(|r| (r.which, r.year, r.slug, r.name))
+    .fetch_all(pool)
+    .await
+}

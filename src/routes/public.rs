@@ -181,6 +181,9 @@ pub struct DepartmentPage {
     drawn_up_label: Option<String>,
     /// 「PDF版（A4横・101 KB）」 on the latest version.
     pdf_label: String,
+    /// The same department in the years before and after: (label, href), e.g.
+    /// 「前年度（令和7年度）の企画財政部」.
+    other_years: Vec<(String, String)>,
 }
 
 impl DepartmentPage {
@@ -226,6 +229,8 @@ pub struct Published {
     pub publication: pubdb::Publication,
     /// Every version's number and date, first first.
     pub versions: Vec<(i32, chrono::NaiveDate)>,
+    /// The same department's published years before and after: (which, year, slug, name).
+    pub neighbours: Vec<(String, i32, String, String)>,
 }
 
 /// The department `slug` of a city's published year, in `version` (None: the latest); 404
@@ -246,11 +251,13 @@ pub async fn published(
         .position(|d| d.slug == slug)
         .ok_or(AppError::NotFound)?;
     let department = &departments[index];
-    let (publication, versions) = tokio::try_join!(
+    let (publication, versions, neighbours) = tokio::try_join!(
         pubdb::publication(&state.pool, city.id, department.id, version),
         pubdb::versions(&state.pool, city.id, department.id),
+        pubdb::neighbour_years(&state.pool, city.id, department.id),
     )?;
     Ok(Published {
+        neighbours,
         publication: publication.ok_or(AppError::NotFound)?,
         city,
         fy,
@@ -272,7 +279,20 @@ async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Res
         index,
         publication,
         versions,
+        neighbours,
     } = published(state, &p.city, p.year, slug, p.version).await?;
+    let other_years = neighbours
+        .into_iter()
+        .map(|(which, year, slug, name)| {
+            let when = if which == "previous" {
+                "前年度"
+            } else {
+                "翌年度"
+            };
+            let label = format!("{when}（{}）の{name}", state.eras.fiscal_year_label(year));
+            (label, format!("/{}/{year}/departments/{slug}", city.slug))
+        })
+        .collect();
     let first = versions
         .first()
         .map(|(_, d)| *d)
@@ -310,6 +330,7 @@ async fn department_page(state: &AppState, p: &CityYearDepartment) -> Result<Res
         crate::pdf::link_label(doc, "A4横").await
     };
     let page = DepartmentPage {
+        other_years,
         pdf_label,
         year_label: state.eras.fiscal_year_label(fy.year),
         drawn_up_label: drawn_up_label(&state.eras, &publication.content.0),
@@ -349,6 +370,7 @@ pub fn draft_page(
         previous: None,
         next: None,
         pdf_label: String::new(),
+        other_years: vec![],
     }
 }
 

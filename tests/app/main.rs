@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_rush;
+mod carry_over;
 mod citizens;
 mod city_list;
 mod city_workbooks;
