@@ -8,7 +8,7 @@ use crate::db::directory as ddb;
 use crate::db::personnel as pdb;
 use crate::directory::config::Roles;
 use crate::directory::{Derived, DirectoryConfig, OrgDepartment};
-use crate::domain::personnel::{Changes, ListRow, Problem, changes, read};
+use crate::domain::personnel::{Changes, Problem, changes, read};
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::imports::read_upload;
 use crate::routes::staff::require;
@@ -175,7 +175,7 @@ async fn preview(
     staff: Staff,
     (year, fy): (i32, i64),
     id: i64,
-) -> Result<(PersonnelPage, Vec<ListRow>, String)> {
+) -> Result<PersonnelPage> {
     let mid = staff.municipality_id;
     let kept = pdb::upload(&mut *conn, mid, id)
         .await?
@@ -193,7 +193,7 @@ async fn preview(
     p.stale = kept.state == "stale"
         || (kept.state == "previewed" && pdb::fingerprint(&existing) != kept.fingerprint);
     p.state = kept.state;
-    Ok((p, kept.rows, pdb::fingerprint(&existing)))
+    Ok(p)
 }
 
 /// `GET /staff/admin/years/{year}/personnel/{id}`.
@@ -204,7 +204,7 @@ pub async fn show_upload(
 ) -> Result<Response> {
     let fy = year_of(&state, &staff, year).await?;
     let mut conn = state.pool.acquire().await?;
-    let (p, _, _) = preview(&state, &mut conn, staff, (year, fy), id).await?;
+    let p = preview(&state, &mut conn, staff, (year, fy), id).await?;
     Ok(render(&p)?.into_response())
 }
 
@@ -219,7 +219,7 @@ pub async fn confirm(
     let mid = staff.municipality_id;
     let mut tx = state.pool.begin().await?;
     pdb::lock(&mut tx, mid).await?;
-    let (mut p, _, _) = preview(&state, &mut tx, staff, (year, fy), id).await?;
+    let mut p = preview(&state, &mut tx, staff, (year, fy), id).await?;
     if p.state != "previewed" || !p.changes.problems.is_empty() {
         tx.rollback().await?;
         return Ok(
@@ -231,8 +231,7 @@ pub async fn confirm(
         tx.commit().await?;
         return Ok((StatusCode::CONFLICT, render(&p)?).into_response());
     }
-    p.links =
-        super::personnel_apply::apply(&state, &mut tx, &p.staff, &p.changes, &headers).await?;
+    p.links = super::personnel_apply::apply(&mut tx, &p.staff, &p.changes, &headers).await?;
     pdb::settle(&mut tx, id, "applied").await?;
     tx.commit().await?;
     p.state = "applied".to_owned();

@@ -9,7 +9,6 @@ use crate::db::personnel as pdb;
 use crate::domain::personnel::Changes;
 use crate::error::Result;
 use crate::routes::staff::audit::Audit;
-use crate::state::AppState;
 use axum::http::HeaderMap;
 use sqlx::PgConnection;
 
@@ -52,7 +51,6 @@ async fn base_url(tx: &mut PgConnection, mid: i64, headers: &HeaderMap) -> Resul
 
 /// Writes `changes` on `tx`; the new accounts' (name, username, link, whether e-mailed).
 pub async fn apply(
-    _state: &AppState,
     tx: &mut PgConnection,
     staff: &Staff,
     changes: &Changes,
