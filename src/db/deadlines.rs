@@ -13,7 +13,7 @@ pub async fn deadlines(
 ) -> sqlx::Result<Vec<(String, NaiveDate)>> {
     sqlx::query!(
         "SELECT stage, due_on FROM stage_deadline WHERE municipality_id = $1 AND fiscal_year_id = $2
-         ORDER BY array_position(ARRAY['targets', 'results'], stage)",
+         ORDER BY array_position(ARRAY['targets', 'midyear', 'results'], stage)",
         mid,
         fiscal_year_id
     )
@@ -75,9 +75,12 @@ pub struct SectionWork {
     pub section: Option<String>,
     /// The review state of the department's targets and results (`draft` when never moved).
     pub targets_state: String,
+    pub midyear_state: String,
     pub results_state: String,
     pub initiatives: i64,
     pub recorded: i64,
+    /// Initiatives with their first half recorded (the mid-year check).
+    pub midyear_recorded: i64,
 }
 
 /// Every section of a year, in the organization's order, with what its stages need.
@@ -89,18 +92,22 @@ pub async fn section_work(
     sqlx::query_as!(
         SectionWork,
         r#"SELECT d.id AS department_id, d.name AS department, s.id AS "section_id?", s.name AS "section?",
-                COALESCE(ts.state, 'draft') AS "targets_state!", COALESCE(rs.state, 'draft') AS "results_state!",
+                COALESCE(ts.state, 'draft') AS "targets_state!", COALESCE(ms.state, 'draft') AS "midyear_state!",
+                COALESCE(rs.state, 'draft') AS "results_state!",
                 count(i.id) AS "initiatives!",
-                count(i.id) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS "recorded!"
+                count(i.id) FILTER (WHERE cardinality(r.performance) > 0 OR cardinality(r.outcome) > 0) AS "recorded!",
+                count(i.id) FILTER (WHERE cardinality(m.performance) > 0 OR m.progress IS NOT NULL) AS "midyear_recorded!"
          FROM department d
          LEFT JOIN sheet ts ON ts.municipality_id = d.municipality_id AND ts.department_id = d.id AND ts.kind = 'targets'
          LEFT JOIN sheet rs ON rs.municipality_id = d.municipality_id AND rs.department_id = d.id AND rs.kind = 'results'
+         LEFT JOIN sheet ms ON ms.municipality_id = d.municipality_id AND ms.department_id = d.id AND ms.kind = 'midyear'
          LEFT JOIN section s ON s.municipality_id = d.municipality_id AND s.department_id = d.id
          LEFT JOIN initiative_section x ON x.municipality_id = s.municipality_id AND x.section_id = s.id
          LEFT JOIN initiative i ON i.municipality_id = x.municipality_id AND i.id = x.initiative_id
          LEFT JOIN initiative_result r ON r.municipality_id = i.municipality_id AND r.initiative_id = i.id
+         LEFT JOIN initiative_midyear m ON m.municipality_id = i.municipality_id AND m.initiative_id = i.id
          WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2
-         GROUP BY d.id, d.name, d.position, s.id, s.name, s.position, ts.state, rs.state
+         GROUP BY d.id, d.name, d.position, s.id, s.name, s.position, ts.state, ms.state, rs.state
          ORDER BY d.position, s.position NULLS FIRST"#,
         mid,
         fiscal_year_id

@@ -161,6 +161,8 @@ pub async fn fingerprint(
                  WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
              UNION ALL SELECT 'r' || r.initiative_id || ':' || r.version FROM initiative_result r JOIN initiative i ON i.id = r.initiative_id JOIN goal g ON g.id = i.goal_id
                  WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
+             UNION ALL SELECT 'm' || m.initiative_id || ':' || m.version FROM initiative_midyear m JOIN initiative i ON i.id = m.initiative_id JOIN goal g ON g.id = i.goal_id
+                 WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
              UNION ALL SELECT 'q' || r.goal_id || ':' || r.version FROM goal_result r JOIN goal g ON g.id = r.goal_id
                  WHERE g.municipality_id = $1 AND g.department_id = ANY($2)
              UNION ALL SELECT 'a' || r.criterion_id || ':' || md5(ROW(r.actual_value, r.actual_text, r.not_applicable, r.not_applicable_reason)::text)
@@ -274,6 +276,7 @@ pub async fn stored_trees(
                 actuals: Vec::new(),
             }),
             deadline: None,
+            midyear: None,
         });
     }
     let mut out: std::collections::HashMap<i64, Vec<GoalDoc>> = Default::default();

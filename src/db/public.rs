@@ -87,6 +87,8 @@ pub struct GoalRow {
     pub pillar_ids: Vec<i64>,
     /// The goal's category name, where the city uses categories.
     pub category: Option<String>,
+    /// The goal it was carried from (the year before), if any.
+    pub predecessor_id: Option<i64>,
 }
 
 /// An initiative with the names of its sections, in order.
@@ -251,7 +253,7 @@ pub async fn goals(
 ) -> sqlx::Result<Vec<GoalRow>> {
     sqlx::query_as!(GoalRow, r#"SELECT g.id, g.position, g.text, g.version,
                 COALESCE(array_agg(p.id ORDER BY p.number) FILTER (WHERE p.id IS NOT NULL), '{}') AS "pillar_ids!",
-                gc.name AS "category?"
+                gc.name AS "category?", g.predecessor_id AS "predecessor_id?"
          FROM goal g
          LEFT JOIN goal_pillar gp ON gp.municipality_id = g.municipality_id AND gp.goal_id = g.id
          LEFT JOIN pillar p ON p.municipality_id = gp.municipality_id AND p.id = gp.pillar_id

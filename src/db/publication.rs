@@ -225,6 +225,9 @@ pub struct OverviewRow {
     pub edited_since: bool,
     pub results_state: String,
     pub results_version: Option<i32>,
+    /// The mid-year report's review state and latest published version.
+    pub midyear_state: String,
+    pub midyear_version: Option<i32>,
     /// Whether it has goals, and any results recorded (what publishing without review takes).
     pub has_goals: bool,
     pub has_results: bool,
@@ -243,6 +246,9 @@ pub async fn overview(
                 COALESCE(rs.state, 'draft') AS "results_state!",
                 (SELECT max(p2.version) FROM publication p2
                   WHERE p2.municipality_id = d.municipality_id AND p2.department_id = d.id AND p2.kind = 'results') AS "results_version?",
+                COALESCE(ms.state, 'draft') AS "midyear_state!",
+                (SELECT max(p3.version) FROM publication p3
+                  WHERE p3.municipality_id = d.municipality_id AND p3.department_id = d.id AND p3.kind = 'midyear') AS "midyear_version?",
                 EXISTS (SELECT 1 FROM goal g WHERE g.municipality_id = d.municipality_id AND g.department_id = d.id) AS "has_goals!",
                 EXISTS (SELECT 1 FROM goal g JOIN initiative i ON i.goal_id = g.id
                         LEFT JOIN initiative_result ir ON ir.initiative_id = i.id
@@ -254,6 +260,7 @@ pub async fn overview(
          FROM department d
          LEFT JOIN sheet s ON s.municipality_id = d.municipality_id AND s.department_id = d.id AND s.kind = 'targets'
          LEFT JOIN sheet rs ON rs.municipality_id = d.municipality_id AND rs.department_id = d.id AND rs.kind = 'results'
+         LEFT JOIN sheet ms ON ms.municipality_id = d.municipality_id AND ms.department_id = d.id AND ms.kind = 'midyear'
          LEFT JOIN LATERAL (SELECT p.version, p.published_on, p.published_at FROM publication p
                             WHERE p.municipality_id = d.municipality_id AND p.department_id = d.id AND p.kind = 'targets'
                             ORDER BY p.version DESC LIMIT 1) lp ON true

@@ -12,7 +12,6 @@ use crate::domain::sheet::{
     ResultsInitiative, ResultsSheet, SheetHeader, Target, TargetSheet,
 };
 use crate::domain::status::{self, CriterionResult, Status};
-use chrono::NaiveDate;
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -24,7 +23,7 @@ pub async fn target_sheet(
     department_name: &str,
     policy_id: i64,
 ) -> sqlx::Result<TargetSheet> {
-    let (pillars, goals, initiatives, criteria, header) = tokio::try_join!(
+    let (pillars, goals, initiatives, criteria, (header, review)) = tokio::try_join!(
         q::pillars(pool, mid, policy_id),
         q::goals(pool, mid, department_id),
         q::initiatives(pool, mid, department_id),
@@ -35,24 +34,39 @@ pub async fn target_sheet(
         department_name: department_name.to_owned(),
         groups: assemble(&pillars, goals, initiatives, criteria),
         header,
+        review,
     })
 }
 
-/// The header recorded for a department's sheet (from its profile), if any.
+/// The header recorded for a department's sheet (from its profile), if any, and the head's
+/// 前年度の振り返り (empty when none), in one statement.
 async fn sheet_header(
     pool: &PgPool,
     mid: i64,
     department_id: i64,
-) -> sqlx::Result<Option<SheetHeader>> {
-    let row: Option<(Option<NaiveDate>, String, String)> = sqlx::query!(r#"SELECT drawn_up_on AS "drawn_up_on?", head_title, head_name FROM department_profile
-         WHERE municipality_id = $1 AND department_id = $2 AND (drawn_up_on IS NOT NULL OR head_title <> '')"#, mid, department_id).map(|r| (r.drawn_up_on, r.head_title, r.head_name))
+) -> sqlx::Result<(Option<SheetHeader>, String)> {
+    let row = sqlx::query!(
+        r#"SELECT p.drawn_up_on AS "drawn_up_on?", p.head_title AS "head_title?", p.head_name AS "head_name?",
+                  COALESCE(r.text, '') AS "review!"
+             FROM department d
+             LEFT JOIN department_profile p ON p.municipality_id = d.municipality_id AND p.department_id = d.id
+                  AND (p.drawn_up_on IS NOT NULL OR p.head_title <> '')
+             LEFT JOIN last_year_review r ON r.municipality_id = d.municipality_id AND r.department_id = d.id
+            WHERE d.municipality_id = $1 AND d.id = $2"#,
+        mid,
+        department_id
+    )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(drawn_up_on, head_title, head_name)| SheetHeader {
-        drawn_up_on,
+    let Some(row) = row else {
+        return Ok((None, String::new()));
+    };
+    let header = row.head_title.map(|head_title| SheetHeader {
+        drawn_up_on: row.drawn_up_on,
         head_title,
-        head_name,
-    }))
+        head_name: row.head_name.unwrap_or_default(),
+    });
+    Ok((header, row.review))
 }
 
 /// Nests the department's rows into the document's layout: consecutive goals sharing the
@@ -103,6 +117,7 @@ fn assemble(
             text: g.text,
             initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
             category: g.category,
+            carried: g.predecessor_id.is_some(),
         };
         match groups.last_mut() {
             Some((ids, group)) if *ids == g.pillar_ids => group.goals.push(view),

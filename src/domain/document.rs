@@ -165,6 +165,28 @@ pub struct InitiativeDoc {
     /// When it is to be done (「1月」, 「年度末」, 「随時」).
     #[serde(default)]
     pub deadline: Option<String>,
+    /// The mid-year check (中間報告), when the document carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub midyear: Option<InitiativeMidyearDoc>,
+}
+
+/// An initiative's first half: 上半期の取組状況 items, the progress word (進捗状況) and
+/// 下期に向けた課題・対応 paragraphs.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativeMidyearDoc {
+    #[serde(default)]
+    pub performance: Vec<String>,
+    #[serde(default)]
+    pub progress: Option<String>,
+    #[serde(default)]
+    pub issues: Vec<String>,
+}
+
+impl InitiativeMidyearDoc {
+    pub fn is_empty(&self) -> bool {
+        self.performance.is_empty() && self.progress.is_none() && self.issues.is_empty()
+    }
 }
 
 /// An initiative's year-end results: 実績 items, 成果 paragraphs, the status as judged, and

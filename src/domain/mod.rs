@@ -6,6 +6,7 @@ pub mod diff;
 pub mod document;
 pub mod era;
 pub mod metric;
+pub mod midyear;
 pub mod numbering;
 pub mod permission;
 pub mod personnel;

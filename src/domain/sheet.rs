@@ -12,6 +12,10 @@ pub struct TargetSheet {
     /// The header a deployment table shows (作成日, 職名, 氏名), where one was recorded.
     #[serde(default)]
     pub header: Option<SheetHeader>,
+    /// The head's 前年度の振り返り, published with the targets (left out of the JSON when
+    /// empty, so earlier publications compare equal).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub review: String,
 }
 
 /// A sheet's header: when it was drawn up, and the head's title and name.
@@ -44,6 +48,10 @@ pub struct GoalView {
     /// The goal's category (計画・方針等の分類), where the city uses categories.
     #[serde(default)]
     pub category: Option<String>,
+    /// Carried from the year before (「前年度から継続」). Left out of the JSON when false, so
+    /// publications made before it existed compare equal.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub carried: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,17 +10,20 @@ use chrono::NaiveDate;
 pub enum Stage {
     /// 目標の入力: goals and initiatives entered, submitted and approved.
     Targets,
+    /// 中間報告の入力: the first half recorded, submitted and approved (once opened).
+    Midyear,
     /// 実績の入力: results recorded, submitted and approved.
     Results,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 2] = [Stage::Targets, Stage::Results];
+    pub const ALL: [Stage; 3] = [Stage::Targets, Stage::Midyear, Stage::Results];
 
     /// As stored (`stage_deadline.stage`, the sheet's kind).
     pub fn key(self) -> &'static str {
         match self {
             Stage::Targets => "targets",
+            Stage::Midyear => "midyear",
             Stage::Results => "results",
         }
     }
@@ -33,6 +36,7 @@ impl Stage {
     pub fn label(self) -> &'static str {
         match self {
             Stage::Targets => "目標の入力",
+            Stage::Midyear => "中間報告の入力",
             Stage::Results => "実績の入力",
         }
     }
@@ -41,6 +45,7 @@ impl Stage {
     pub fn sheet_label(self) -> &'static str {
         match self {
             Stage::Targets => "組織目標",
+            Stage::Midyear => "中間報告",
             Stage::Results => "実績・成果",
         }
     }
@@ -48,6 +53,7 @@ impl Stage {
     fn state(self, w: &SectionWork) -> &str {
         match self {
             Stage::Targets => &w.targets_state,
+            Stage::Midyear => &w.midyear_state,
             Stage::Results => &w.results_state,
         }
     }
@@ -56,6 +62,7 @@ impl Stage {
     pub fn path(self, department_id: i64) -> String {
         match self {
             Stage::Targets => format!("/staff/departments/{department_id}"),
+            Stage::Midyear => format!("/staff/departments/{department_id}/midyear"),
             Stage::Results => format!("/staff/departments/{department_id}/results"),
         }
     }
@@ -107,6 +114,13 @@ pub fn tasks(stage: Stage, posts: &[&PostHolder], work: &[SectionWork]) -> Vec<T
                         format!(
                             "{section}の実績・成果を入力する（未入力 {}件）",
                             w.initiatives - w.recorded
+                        ),
+                    ),
+                    (Stage::Midyear, _) if w.midyear_recorded < w.initiatives => push(
+                        w.department_id,
+                        format!(
+                            "{section}の中間報告（上半期の取組状況）を入力する（未入力 {}件）",
+                            w.initiatives - w.midyear_recorded
                         ),
                     ),
                     (Stage::Targets, _) if w.initiatives == 0 => push(
@@ -192,9 +206,11 @@ mod tests {
             section_id: Some(section),
             section: Some(format!("課{section}")),
             targets_state: targets.into(),
+            midyear_state: "draft".into(),
             results_state: results.into(),
             initiatives: n,
             recorded,
+            midyear_recorded: 0,
         }
     }
 

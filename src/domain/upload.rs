@@ -93,6 +93,9 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
     /// Whether the file has any results column (実績, 成果, 実績値, 達成状況).
     pub has_results: bool,
+    /// Whether the file has mid-year columns (上半期の取組状況, 進捗状況).
+    #[serde(default)]
+    pub has_midyear: bool,
     /// Departments the file names that the year lacks, to be created (file order).
     #[serde(default)]
     pub new_departments: Vec<NewDepartment>,
@@ -146,6 +149,9 @@ pub struct DepartmentChange {
     pub deleted: usize,
     /// Results rows (criterion results, initiative and goal results) written.
     pub results_written: usize,
+    /// Initiatives' mid-year rows written.
+    #[serde(default)]
+    pub midyear_written: usize,
     /// Why the department cannot take these changes now (its sheet is locked), if so.
     pub refused: Option<String>,
     /// Per goal of the file, in order, against what is stored at its place: 「追加」,
@@ -159,6 +165,7 @@ pub struct DepartmentChange {
 
 impl DepartmentChange {
     pub fn is_unchanged(&self) -> bool {
-        self.inserted + self.updated + self.deleted + self.results_written == 0
+        self.inserted + self.updated + self.deleted + self.results_written + self.midyear_written
+            == 0
     }
 }

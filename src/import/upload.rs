@@ -137,14 +137,16 @@ pub async fn write(
             Some(ids) if parsed.has_results => write_results(tx, mid, &d.goals, ids).await?,
             _ => 0,
         };
-        let refused = locked_sheet(&states, d, &r, results_written);
-        changes.push(change_of(
-            d,
-            real_id(d.department_id),
-            r,
-            results_written,
-            refused,
-        ));
+        let midyear_written = match ids.first() {
+            Some(ids) if parsed.has_midyear => {
+                crate::db::midyear_write::write_document(tx, mid, fid, &d.goals, ids).await?
+            }
+            _ => 0,
+        };
+        let refused = locked_sheet(&states, d, &r, (results_written, midyear_written));
+        let mut change = change_of(d, real_id(d.department_id), r, results_written, refused);
+        change.midyear_written = midyear_written;
+        changes.push(change);
         if let Some(p) = &progress {
             imports::set_progress(p.pool, p.job_id, n as i32 + 1).await?;
         }
@@ -175,7 +177,7 @@ fn locked_sheet(
     states: &HashMap<(i64, String), String>,
     d: &DepartmentTree,
     r: &ImportReport,
-    results_written: usize,
+    (results_written, midyear_written): (usize, usize),
 ) -> Option<String> {
     let state = |kind: &str| {
         states
@@ -188,6 +190,13 @@ fn locked_sheet(
             "{}の組織目標は{}のため変更できません。差し戻してから取り込んでください。",
             d.name,
             state_label(state("targets"))
+        ));
+    }
+    if midyear_written > 0 && state("midyear") == "approved" {
+        return Some(format!(
+            "{}の中間報告は{}のため変更できません。差し戻してから取り込んでください。",
+            d.name,
+            state_label(state("midyear"))
         ));
     }
     if results_written > 0 && state("results") == "approved" {
@@ -231,6 +240,7 @@ fn change_of(
         updated: r.updated,
         deleted: r.deleted,
         results_written,
+        midyear_written: 0,
         refused,
         goal_marks: Vec::new(),
         removed_goals: Vec::new(),

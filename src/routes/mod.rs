@@ -4,8 +4,11 @@ pub mod assets;
 pub mod auth;
 pub mod citizens;
 pub mod city_list;
+pub mod cycle;
 pub mod input;
 mod layers;
+pub mod midyear_open_data;
+pub mod midyear_public;
 pub mod open_data;
 pub mod paths;
 pub mod pdf;
@@ -30,7 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn router(state: AppState) -> Router {
     let pages = state.pages.clone();
     // Sign-in and the staff pages: the session is loaded and forged posts refused here.
-    let staff = Router::new()
+    let staff = cycle::staff_routes(Router::new())
         .route("/login", get(auth::show_login).post(auth::login))
         .route(
             "/login/welcome/{token}",
@@ -427,7 +430,7 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
-    let public = Router::new()
+    let public = cycle::public_routes(Router::new())
         .route("/", get(city_list::list_cities))
         .route("/prefectures/{code}", get(city_list::show_prefecture))
         .route("/static/{file}", get(assets::serve_asset))

@@ -96,6 +96,8 @@ pub struct BookletPage {
     pillars: Vec<q::Pillar>,
     departments: Vec<PublishedDepartment>,
     has_results: bool,
+    /// 「令和8年9月末時点」 when the year's mid-year reports are published.
+    midyear: Option<String>,
     /// 「PDF版（A4横・621 KB）」.
     pdf_label: String,
 }
@@ -135,7 +137,9 @@ pub async fn show_booklet(
     if departments.is_empty() {
         return Err(AppError::NotFound);
     }
-    let has_results = pubdb::has_results(&state.pool, city.id, fy.id).await?;
+    let (has_results, midyear) =
+        crate::db::midyear::year_reports(&state.pool, city.id, fy.id).await?;
+    let midyear = midyear.map(|d| crate::domain::midyear::as_of_label(&state.eras, d));
     let year_label = state.eras.fiscal_year_label(fy.year);
     let doc =
         crate::routes::pdf::booklet_doc(&state.eras, &city, &fy, &introduction, &pillars, &sheets);
@@ -149,6 +153,7 @@ pub async fn show_booklet(
         pillars,
         departments,
         has_results,
+        midyear,
     })?
     .into_response())
 }

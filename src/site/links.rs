@@ -48,7 +48,7 @@ impl Layout {
         }
         let rest = path.strip_prefix(&self.prefix)?.strip_prefix('/')?;
         let rest = rest.trim_end_matches('/');
-        if rest.ends_with(".pdf") {
+        if [".pdf", ".json", ".csv"].iter().any(|e| rest.ends_with(e)) {
             return rest.split('/').all(is_plain).then(|| rest.to_owned());
         }
         (!rest.is_empty() && rest.split('/').all(is_plain)).then(|| format!("{rest}.html"))

@@ -184,6 +184,7 @@ fn readme(city: &str, year_label: &str, base: Option<&str>, count: usize) -> Str
          ■ ファイルの構成\r\n\
          index.html                  目次（入口）\r\n\
          departments/                部ごとの組織目標（versions/ は過去の版）\r\n\
+         midyear.html, midyear/      中間報告（公表している場合）\r\n\
          results.html, results/      実績・成果（公表している場合）\r\n\
          heads.html, summary.html    部長の総括・達成状況のまとめ（公表している場合）\r\n\
          pillars/                    柱ごとの一覧\r\n\

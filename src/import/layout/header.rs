@@ -19,6 +19,10 @@ pub(super) enum Col {
     Status,
     Category,
     Deadline,
+    /// The mid-year check: 上半期の取組状況, 進捗状況, 下期に向けた課題・対応.
+    MidPerformance,
+    Progress,
+    MidIssues,
 }
 
 /// Header words (normalized by [`key`]) and the column each names.
@@ -102,6 +106,33 @@ const HEADERS: &[(&str, Col)] = &[
     ("期限", Col::Deadline),
     ("共通/課名", Col::Sections),
     ("課名", Col::Sections),
+    // The mid-year check (中間報告, 上半期レビュー). 「上期（4月～9月）の取組実績」 reads as 「上期」.
+    ("上半期の取組状況", Col::MidPerformance),
+    ("上半期の取組実績", Col::MidPerformance),
+    ("上期の取組状況", Col::MidPerformance),
+    ("上期の取組実績", Col::MidPerformance),
+    ("上半期の実績", Col::MidPerformance),
+    ("上半期実績", Col::MidPerformance),
+    ("上期実績", Col::MidPerformance),
+    ("中間実績", Col::MidPerformance),
+    ("上期", Col::MidPerformance),
+    ("上半期", Col::MidPerformance),
+    ("進捗状況", Col::Progress),
+    ("進捗", Col::Progress),
+    ("進捗度", Col::Progress),
+    ("進捗評価", Col::Progress),
+    ("進捗区分", Col::Progress),
+    ("下期に向けた課題", Col::MidIssues),
+    ("下期に向けた課題・対応", Col::MidIssues),
+    ("下半期に向けた課題", Col::MidIssues),
+    ("下半期に向けた課題・対応", Col::MidIssues),
+    ("下期の課題", Col::MidIssues),
+    ("下期", Col::MidIssues),
+    ("下半期", Col::MidIssues),
+    ("今後の課題", Col::MidIssues),
+    ("課題・対応", Col::MidIssues),
+    ("課題と対応", Col::MidIssues),
+    ("課題", Col::MidIssues),
 ];
 
 /// The header word whose column holds methods, one per line (kept as lines, not joined).
@@ -142,6 +173,12 @@ impl Header {
         .iter()
         .any(|c| self.col(*c).is_some())
     }
+
+    /// Whether the sheet is a mid-year check: a 上半期 or a 進捗状況 column (a 課題 column alone
+    /// is not one).
+    pub fn has_midyear(&self) -> bool {
+        self.col(Col::MidPerformance).is_some() || self.col(Col::Progress).is_some()
+    }
 }
 
 /// Row `r` read as a column header row: one naming both 「組織目標」 and 「取組内容」 (or their
@@ -168,6 +205,21 @@ pub(super) fn header_at(grid: &Grid, r: usize) -> Option<Header> {
     }
     // At least three known column names, and more of them than other texts: a data row that
     // happens to hold 「目標」 and 「取組」 is not a header.
+    // A mid-year sheet may call its first half plainly 「取組状況」 beside 「進捗状況」: with no
+    // year-end column, that column is the first half's, not 実績.
+    let year_end = [
+        Col::Outcome,
+        Col::Status,
+        Col::Actuals,
+        Col::GoalStatus,
+        Col::MidPerformance,
+    ];
+    if cols.iter().any(|(k, _)| *k == Col::Progress)
+        && !cols.iter().any(|(k, _)| year_end.contains(k))
+        && let Some(p) = cols.iter_mut().find(|(k, _)| *k == Col::Performance)
+    {
+        p.0 = Col::MidPerformance;
+    }
     let h = Header { cols, methods };
     (h.col(Col::Goal).is_some()
         && h.col(Col::Initiative).is_some()

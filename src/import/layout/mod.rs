@@ -86,6 +86,9 @@ pub fn parse(grids: &[Grid], ctx: &Context) -> Parsed {
         }) {
             i.results = None;
         }
+        if i.midyear.as_ref().is_some_and(|m| m.is_empty()) {
+            i.midyear = None;
+        }
     }
     if !read_any {
         p.problems.push(Problem {

@@ -9,6 +9,7 @@
 //! writes the change and its audit entry in one transaction.
 
 pub mod imports;
+pub mod midyear;
 pub mod organization;
 pub mod plans;
 pub mod publishing;

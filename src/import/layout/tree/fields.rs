@@ -144,6 +144,52 @@ impl SheetReader<'_> {
             self.problem(r, c, m);
         }
         self.results(r, dept, gi, ii);
+        self.midyear(r, dept, gi, ii);
+    }
+
+    /// The mid-year columns of a row: 上半期の取組状況 items, the progress word, 下期に向けた
+    /// 課題・対応 paragraphs (a row continuing an initiative adds to them).
+    pub(super) fn midyear(&mut self, r: usize, dept: usize, gi: usize, ii: usize) {
+        let grid = self.grid;
+        let merged_copy = |c: Option<usize>| c.is_some_and(|c| grid.is_merged_copy(r, c));
+        let (perf_col, progress_col, issues_col) = (
+            self.col(Col::MidPerformance),
+            self.col(Col::Progress),
+            self.col(Col::MidIssues),
+        );
+        let performance = if merged_copy(perf_col) {
+            Vec::new()
+        } else {
+            items(self.cell(r, perf_col))
+        };
+        let issues = if merged_copy(issues_col) {
+            Vec::new()
+        } else {
+            lines(self.cell(r, issues_col))
+        };
+        let progress = squash(self.cell(r, progress_col));
+        if progress.chars().count() > 20 {
+            let message =
+                "進捗状況は20文字以内の言葉（順調・おおむね順調・遅れ など）で書いてください。";
+            self.problem(r, progress_col, message.to_owned());
+        }
+        let initiative = &mut self.out.departments[dept].goals[gi].initiatives[ii];
+        let Some(m) = initiative.midyear.as_mut() else {
+            return;
+        };
+        for p in performance {
+            if !m.performance.contains(&p) {
+                m.performance.push(p);
+            }
+        }
+        for p in issues {
+            if !m.issues.contains(&p) {
+                m.issues.push(p);
+            }
+        }
+        if !progress.is_empty() && progress.chars().count() <= 20 {
+            m.progress = Some(progress);
+        }
     }
 
     pub(super) fn results(&mut self, r: usize, dept: usize, gi: usize, ii: usize) {

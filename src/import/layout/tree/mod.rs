@@ -8,7 +8,7 @@ use super::super::cells::{
 use super::header::{Col, Header};
 use super::rows::{Named, Row, sheet_department};
 use super::{Context, DepartmentTree, NewDepartment, Parsed, Problem};
-use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeResultsDoc};
+use crate::domain::document::{GoalDoc, InitiativeDoc, InitiativeMidyearDoc, InitiativeResultsDoc};
 use crate::import::spreadsheet::Grid;
 
 /// Limits as the editing forms state them.
@@ -109,6 +109,7 @@ impl<'a> SheetReader<'a> {
                 Row::Header(h) => {
                     let has_results = h.has_results();
                     self.out.has_results |= has_results;
+                    self.out.has_midyear |= h.has_midyear();
                     if h.col(Col::Actuals).is_some() && h.col(Col::Criteria).is_none() {
                         self.header = None;
                         self.problem(r, h.col(Col::Actuals), "実績値の列は、目標達成基準の列と一緒に使ってください（どの基準の実績値か分からないため）。".to_owned());
@@ -440,6 +441,7 @@ impl<'a> SheetReader<'a> {
         let sections = self.sections(r, dept);
         let deadline = self.deadline(r);
         let has_results = header.has_results();
+        let has_midyear = header.has_midyear();
         let goal = &mut self.out.departments[dept].goals[gi];
         goal.initiatives.push(InitiativeDoc {
             text,
@@ -448,6 +450,7 @@ impl<'a> SheetReader<'a> {
             note: None,
             results: has_results.then(InitiativeResultsDoc::default),
             deadline,
+            midyear: has_midyear.then(InitiativeMidyearDoc::default),
         });
         self.initiative = Some(goal.initiatives.len() - 1);
         self.initiative

@@ -6,9 +6,11 @@ pub mod deadlines;
 pub mod directory;
 pub mod evaluation;
 pub mod mail;
+pub mod midyear;
 pub mod personnel;
 pub mod personnel_apply;
 pub mod pillars;
+pub mod posts;
 pub mod section_transfer;
 pub mod sections;
 pub mod settings;
@@ -42,6 +44,9 @@ pub struct OrganizationPage {
     typed: Typed,
     /// The later year this one was just made from (its label), if so.
     from_later: Option<String>,
+    holders: Vec<crate::db::posts::Holder>,
+    /// Accounts that may take a post: (username, display name), for the holder fields.
+    accounts: Vec<(String, String)>,
 }
 
 impl OrganizationPage {
@@ -50,6 +55,29 @@ impl OrganizationPage {
             .iter()
             .filter(|s| s.department_id == *department)
             .collect()
+    }
+
+    /// Who holds a department's head post, or a section's chief post: 「山田 太郎（yamada）」.
+    fn head_of(&self, department: &i64) -> String {
+        self.holder_of(Some(*department), None)
+    }
+
+    fn chief_of(&self, section: &i64) -> String {
+        self.holder_of(None, Some(*section))
+    }
+
+    fn holder_of(&self, department: Option<i64>, section: Option<i64>) -> String {
+        let names: Vec<String> = self
+            .holders
+            .iter()
+            .filter(|h| h.department_id == department && h.section_id == section)
+            .map(|h| format!("{}（{}）", h.display_name, h.username))
+            .collect();
+        if names.is_empty() {
+            "未設定".to_owned()
+        } else {
+            names.join("、")
+        }
     }
 }
 
@@ -66,9 +94,12 @@ async fn organization_page(
     typed: Typed,
 ) -> Result<OrganizationPage> {
     let fid = fiscal_year_id(state, &staff, year).await?;
-    let (departments, sections) = tokio::try_join!(
-        adb::org_departments(&state.pool, staff.municipality_id, fid),
-        adb::org_sections(&state.pool, staff.municipality_id, fid),
+    let mid = staff.municipality_id;
+    let (departments, sections, holders, accounts) = tokio::try_join!(
+        adb::org_departments(&state.pool, mid, fid),
+        adb::org_sections(&state.pool, mid, fid),
+        crate::db::posts::holders(&state.pool, mid, fid),
+        crate::db::posts::accounts(&state.pool, mid),
     )?;
     Ok(OrganizationPage {
         year_label: state.eras.fiscal_year_label(year),
@@ -79,6 +110,8 @@ async fn organization_page(
         errors,
         typed,
         from_later: None,
+        holders,
+        accounts,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct OverviewView {
     results_state: String,
     results_label: &'static str,
     results_version: Option<i32>,
+    midyear_label: &'static str,
+    midyear_version: Option<i32>,
 }
 
 #[derive(Template)]
@@ -39,6 +41,9 @@ pub struct OverviewPage {
     rows: Vec<OverviewView>,
     approved: usize,
     approved_results: usize,
+    approved_midyear: usize,
+    /// Whether the year's mid-year check is open (else no column).
+    midyear: bool,
     /// The 公表日 field as typed (default today).
     published_on: String,
     /// Departments publishing without review would take: with goals, with results.
@@ -64,7 +69,14 @@ async fn overview_page(
     errors: FieldErrors,
 ) -> Result<OverviewPage> {
     let (fid, _) = fiscal_year_id(state, &staff, year).await?;
-    let overview = pubdb::overview(&state.pool, staff.municipality_id, fid).await?;
+    let (overview, check) = tokio::try_join!(
+        pubdb::overview(&state.pool, staff.municipality_id, fid),
+        crate::db::midyear::check(&state.pool, staff.municipality_id, fid),
+    )?;
+    let approved_midyear = overview
+        .iter()
+        .filter(|r| r.midyear_state == "approved")
+        .count();
     let with_goals = overview.iter().filter(|r| r.has_goals).count();
     let with_results = overview.iter().filter(|r| r.has_results).count();
     let rows: Vec<OverviewView> = overview
@@ -79,6 +91,8 @@ async fn overview_page(
             results_label: state_label(&r.results_state),
             results_version: r.results_version,
             results_state: r.results_state,
+            midyear_label: state_label(&r.midyear_state),
+            midyear_version: r.midyear_version,
             id: r.id,
             name: r.name,
             state: r.state,
@@ -104,6 +118,8 @@ async fn overview_page(
         rows,
         approved,
         approved_results,
+        approved_midyear,
+        midyear: check.is_some(),
         published_on,
         with_goals,
         with_results,
@@ -190,8 +206,12 @@ pub async fn publish_year(
             on,
             note: None,
         };
-        let (targets, results) = (row.state == "approved", row.results_state == "approved");
-        publish_department(&state, request, &row, policy_id, targets, results).await?;
+        let kinds = Kinds {
+            targets: row.state == "approved",
+            midyear: row.midyear_state == "approved",
+            results: row.results_state == "approved",
+        };
+        publish_department(&state, request, &row, policy_id, kinds).await?;
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
 }
@@ -258,23 +278,49 @@ pub async fn publish_all(
             on,
             note: Some(WITHOUT_REVIEW),
         };
-        let (t, r) = (targets && row.has_goals, results && row.has_results);
-        publish_department(&state, request, &row, policy_id, t, r).await?;
+        let kinds = Kinds {
+            targets: targets && row.has_goals,
+            midyear: false,
+            results: results && row.has_results,
+        };
+        publish_department(&state, request, &row, policy_id, kinds).await?;
     }
     Ok(Redirect::to(&format!("/staff/admin/years/{year}/publication")).into_response())
 }
 
-/// Publishes one department's live targets and/or results as `request` says (its `kind` is
-/// set here).
+/// Which of a department's sheets to publish.
+struct Kinds {
+    targets: bool,
+    midyear: bool,
+    results: bool,
+}
+
+/// Publishes one department's live targets, mid-year report and/or results as `request` says
+/// (its `kind` is set here).
 async fn publish_department(
     state: &AppState,
     mut request: pubdb::PublishRequest<'_>,
     row: &pubdb::OverviewRow,
     policy_id: i64,
-    targets: bool,
-    results: bool,
+    kinds: Kinds,
 ) -> Result<()> {
     let mid = request.mid;
+    let Kinds {
+        targets,
+        midyear,
+        results,
+    } = kinds;
+    if midyear
+        && let Some(check) =
+            crate::db::midyear::check(&state.pool, mid, request.fiscal_year_id).await?
+    {
+        let department = crate::db::editing::department(&state.pool, mid, row.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let sheet = crate::db::midyear::sheet(&state.pool, mid, &department, &check).await?;
+        request.kind = "midyear";
+        pubdb::publish_sheet(&state.pool, &request, &sheet).await?;
+    }
     if targets {
         request.kind = "targets";
         let sheet =

@@ -53,6 +53,8 @@ pub struct ResultsPage {
     statuses: [Status; 6],
     errors: FieldErrors,
     conflict: bool,
+    /// What the section recorded at the mid-year check, shown beside the form.
+    midyear: crate::db::midyear::Entry,
 }
 
 async fn load(state: &AppState, staff: &Staff, id: i64) -> Result<(InitiativeCtx, DepartmentCtx)> {
@@ -129,9 +131,10 @@ pub async fn edit_results(
     let (initiative, department) = load(&state, &staff, id).await?;
     let mid = staff.municipality_id;
     let ids = [id];
-    let (criteria, result) = tokio::try_join!(
+    let (criteria, result, midyear) = tokio::try_join!(
         rdb::criteria_with_results(&state.pool, mid, &ids),
-        rdb::initiative_result(&state.pool, mid, id)
+        rdb::initiative_result(&state.pool, mid, id),
+        crate::db::midyear::entry(&state.pool, mid, id),
     )?;
     let computed = status::computed(&criteria.iter().map(judged).collect::<Vec<_>>());
     let fields = criteria
@@ -169,6 +172,7 @@ pub async fn edit_results(
         statuses: Status::ALL,
         errors: FieldErrors::default(),
         conflict: false,
+        midyear,
     };
     Ok(render(&page)?.into_response())
 }
@@ -184,7 +188,11 @@ pub async fn save_results(
     let mid = staff.municipality_id;
     let form: HashMap<String, String> = fields.into_iter().collect();
     let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let criteria = rdb::criteria_with_results(&state.pool, mid, &[id]).await?;
+    let ids = [id];
+    let (criteria, midyear) = tokio::try_join!(
+        rdb::criteria_with_results(&state.pool, mid, &ids),
+        crate::db::midyear::entry(&state.pool, mid, id),
+    )?;
     let can_override = staff.roles.can_edit_goals(department.id);
     let mut errors = FieldErrors::default();
     let (parsed, typed) = posted::criteria(&form, &criteria, &mut errors);
@@ -219,6 +227,7 @@ pub async fn save_results(
         statuses: Status::ALL,
         errors,
         conflict,
+        midyear: midyear.clone(),
     };
     if !errors.is_empty() {
         return Ok((

@@ -30,6 +30,8 @@ pub struct EditorInitiative {
     criteria: Vec<EditorCriterion>,
     can_edit: bool,
     deadline: Option<String>,
+    /// Last year's published result of the initiative it was carried from.
+    last: Option<crate::domain::sheet::ResultsInitiative>,
 }
 
 /// A goal in the editor.
@@ -40,6 +42,8 @@ pub struct EditorGoal {
     pillars: Vec<String>,
     initiatives: Vec<EditorInitiative>,
     category: Option<String>,
+    /// Last year's published result of the goal it was carried from.
+    last: Option<crate::domain::sheet::ResultsGoal>,
 }
 
 /// The review state of the department's targets, for the editor page.
@@ -64,6 +68,8 @@ pub struct DepartmentEditorPage {
     can_edit_goals: bool,
     can_add_initiative: bool,
     workflow: WorkflowView,
+    /// 「前年度（令和7年度）」 when last year's results sit beside the carried items.
+    last_year: Option<String>,
 }
 
 async fn workflow_view(
@@ -126,11 +132,12 @@ pub async fn show_department(
     let department = load_department(&state, &staff, id).await?;
     require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
     let mid = staff.municipality_id;
-    let (pillars, goals, initiatives, criteria) = tokio::try_join!(
+    let (pillars, goals, initiatives, criteria, mut last) = tokio::try_join!(
         q::pillars(&state.pool, mid, department.policy_id),
         q::goals(&state.pool, mid, id),
         q::initiatives(&state.pool, mid, id),
         q::criteria(&state.pool, mid, id),
+        crate::db::last_year::of_department(&state.pool, mid, id),
     )?;
     let mut criteria_of: HashMap<i64, Vec<EditorCriterion>> = HashMap::new();
     for c in criteria {
@@ -155,6 +162,7 @@ pub async fn show_department(
             sections: i.sections,
             criteria: criteria_of.remove(&i.id).unwrap_or_default(),
             deadline: i.deadline,
+            last: last.initiatives.remove(&i.id),
         });
     }
     let goals = goals
@@ -167,6 +175,7 @@ pub async fn show_department(
                 .map(|p| format!("({}) {}", p.number, p.title))
                 .collect(),
             initiatives: initiatives_of.remove(&g.id).unwrap_or_default(),
+            last: last.goals.remove(&g.id),
             id: g.id,
             text: g.text,
             version: g.version,
@@ -175,6 +184,9 @@ pub async fn show_department(
         .collect();
     let workflow = workflow_view(&state, &staff, &department).await?;
     render(&DepartmentEditorPage {
+        last_year: last
+            .year
+            .map(|y| format!("前年度（{}）", state.eras.fiscal_year_label(y))),
         workflow,
         can_edit_goals: staff.roles.can_edit_goals(id),
         can_add_initiative: staff.roles.can_add_initiative(id),

@@ -50,6 +50,14 @@ impl Scope {
         }
     }
 
+    /// A change to the mid-year report of a department (the row `parent` locked, if given).
+    pub fn midyear(department_id: i64, parent: Option<(Item, i64)>) -> Self {
+        Self {
+            sheet: Some((department_id, "midyear")),
+            parent,
+        }
+    }
+
     /// A change to the results of a department (the row `parent` locked, if given).
     pub fn results(department_id: i64, parent: Option<(Item, i64)>) -> Self {
         Self {

@@ -9,4 +9,5 @@ pub mod edit;
 pub mod goals;
 pub mod history;
 pub mod initiatives;
+pub mod last_year;
 pub mod workflow;

@@ -88,10 +88,16 @@ pub async fn change_state(
     let department = load_department(&state, &staff, id).await?;
     let (from, to, allowed) = rule(&staff, id, &form.action).ok_or(AppError::Forbidden)?;
     require(allowed)?;
-    let kind = if form.kind == "results" {
-        "results"
+    let kind = match form.kind.as_str() {
+        "results" => "results",
+        "midyear" => "midyear",
+        _ => "targets",
+    };
+    // No step on a mid-year report before planning staff open the year's check.
+    let check = if kind == "midyear" {
+        Some(crate::routes::staff::midyear::opened(&state, &staff, &department).await?)
     } else {
-        "targets"
+        None
     };
     let comment = form.comment.trim();
     if form.action == "return" && comment.is_empty() {
@@ -111,6 +117,9 @@ pub async fn change_state(
         };
         let outcome = if kind == "results" {
             let sheet = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
+            pubdb::publish_sheet(&state.pool, &request, &sheet).await?
+        } else if let Some(check) = &check {
+            let sheet = crate::db::midyear::sheet(&state.pool, mid, &department, check).await?;
             pubdb::publish_sheet(&state.pool, &request, &sheet).await?
         } else {
             let sheet = crate::db::sheets::target_sheet(
@@ -140,10 +149,9 @@ pub async fn change_state(
         };
         review_step(&state, &staff, step, from, to).await?;
     }
-    let back = if kind == "results" {
-        format!("/staff/departments/{id}/results#workflow")
-    } else {
-        format!("/staff/departments/{id}#workflow")
+    let back = match kind {
+        "targets" => format!("/staff/departments/{id}#workflow"),
+        other => format!("/staff/departments/{id}/{other}#workflow"),
     };
     Ok(Redirect::to(&back).into_response())
 }
