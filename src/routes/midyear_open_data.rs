@@ -5,10 +5,9 @@
 use crate::db::midyear as mdb;
 use crate::db::public as q;
 use crate::error::{AppError, Result};
-use crate::routes::open_data::csv_cell;
+use crate::routes::open_data::{csv_cell, csv_table, file_response};
 use crate::state::AppState;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -133,13 +132,10 @@ const CSV_HEADER: [&str; 14] = [
 ];
 
 pub fn csv(data: &OpenMidyear) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&CSV_HEADER.join(","));
-    out.push_str("\r\n");
-    for d in &data.departments {
-        for g in &d.goals {
-            for i in &g.initiatives {
-                let row = [
+    let rows = data.departments.iter().flat_map(|d| {
+        d.goals.iter().flat_map(move |g| {
+            g.initiatives.iter().map(move |i| {
+                vec![
                     csv_cell(&data.local_government_code),
                     csv_cell(&data.municipality),
                     csv_cell(&data.fiscal_year_label),
@@ -154,13 +150,11 @@ pub fn csv(data: &OpenMidyear) -> String {
                     csv_cell(&i.performance.join(" / ")),
                     csv_cell(i.progress.as_deref().unwrap_or("")),
                     csv_cell(&i.issues.join(" ")),
-                ];
-                out.push_str(&row.join(","));
-                out.push_str("\r\n");
-            }
-        }
-    }
-    out
+                ]
+            })
+        })
+    });
+    csv_table(&CSV_HEADER, rows)
 }
 
 /// `/{city}/{year}/midyear.json` and `.csv`.
@@ -173,22 +167,13 @@ pub async fn file(state: &AppState, city: &str, year: i32, format: &str) -> Resu
         return Err(AppError::NotFound);
     }
     let data = document(state, &city, year, reports);
-    let (body, content_type) = if format == "json" {
-        let json = serde_json::to_string_pretty(&data).unwrap_or_default();
-        (json, "application/json; charset=utf-8")
+    let body = if format == "json" {
+        serde_json::to_string_pretty(&data).unwrap_or_default()
     } else {
-        (csv(&data), "text/csv; charset=utf-8")
+        csv(&data)
     };
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let filename = format!("attachment; filename=\"{}-{year}-midyear.csv\"", city.slug);
-    if format == "csv"
-        && let Ok(v) = HeaderValue::from_str(&filename)
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    let filename = format!("{}-{year}-midyear.{format}", city.slug);
+    Ok(file_response(body, format, &filename))
 }
 
 /// `GET /{city}/{year}/midyear.json`.

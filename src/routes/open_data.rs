@@ -291,6 +291,38 @@ const CSV_HEADER: [&str; 23] = [
     "いつまで",
 ];
 
+/// A CSV file as Excel in Japan opens it: a byte-order mark, the header, CRLF rows (cells
+/// already neutralized with [`csv_cell`]).
+pub fn csv_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in rows {
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// An open-data file's response: JSON, or CSV offered as a download named `filename`.
+pub fn file_response(body: String, format: &str, filename: &str) -> Response {
+    let content_type = if format == "json" {
+        "application/json; charset=utf-8"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    if format == "csv"
+        && let Ok(v) = HeaderValue::from_str(&disposition)
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
 pub fn csv(data: &OpenData) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&CSV_HEADER.join(","));
@@ -395,26 +427,12 @@ pub async fn open_data_file(
         sheets,
         results,
     );
-    let (body, content_type) = match format {
-        "json" => (
-            serde_json::to_string_pretty(&data).unwrap_or_default(),
-            "application/json; charset=utf-8",
-        ),
-        _ => (csv(&data), "text/csv; charset=utf-8"),
+    let body = match format {
+        "json" => serde_json::to_string_pretty(&data).unwrap_or_default(),
+        _ => csv(&data),
     };
-    let filename = format!(
-        "attachment; filename=\"{}-{}-targets.{format}\"",
-        city.slug, year
-    );
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if format == "csv"
-        && let Ok(v) = HeaderValue::from_str(&filename)
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    let filename = format!("{}-{}-targets.{format}", city.slug, year);
+    Ok(file_response(body, format, &filename))
 }
 
 #[cfg(test)]

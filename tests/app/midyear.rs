@@ -560,3 +560,43 @@ async fn a_mid_year_workbook_in_a_citys_layout_comes_in_beside_the_goals_it_repo
         .await;
     assert!(text_of(&report.body).contains("やや遅れ 1件"));
 }
+
+#[tokio::test]
+async fn mid_year_pages_take_the_same_few_statements_whatever_the_departments_size() {
+    let y = year().await;
+    y.open().await;
+    let small = y.department; // 企画財政部
+    let large = y
+        .app
+        .scalar("SELECT d.id FROM department d JOIN municipality m ON m.id = d.municipality_id JOIN fiscal_year f ON f.id = d.fiscal_year_id WHERE m.slug = 'kariya' AND f.year = 2026 AND d.slug = 'fukushi-kenko'")
+        .await;
+    for id in [small, large] {
+        for action in ["submit", "approve", "publish"] {
+            let form = [("action", action), ("kind", "midyear")];
+            let r = y
+                .app
+                .send(
+                    "POST",
+                    &format!("/staff/departments/{id}/workflow"),
+                    Some(&y.admin),
+                    Some(&form),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+        }
+    }
+    let mut counts = Vec::new();
+    for id in [small, large] {
+        let uri = format!("/staff/departments/{id}/midyear");
+        counts.push(crate::query_count::statements_as(&y.app, &uri, &y.admin).await);
+    }
+    for slug in ["kikaku-zaisei", "fukushi-kenko"] {
+        y.app.forget_pages();
+        let uri = format!("/kariya/2026/midyear/{slug}");
+        counts.push(crate::query_count::statements_for(&y.app, &uri).await);
+    }
+    println!("mid-year statements (staff small, large; public small, large): {counts:?}");
+    assert_eq!(counts[0], counts[1], "staff report: {counts:?}");
+    assert_eq!(counts[2], counts[3], "public report: {counts:?}");
+    assert!(counts[0] <= 14 && counts[2] <= 6, "{counts:?}");
+}

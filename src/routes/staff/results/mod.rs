@@ -91,6 +91,15 @@ pub async fn require_results_editable(
     crate::routes::staff::sheets::edit::check_editable(&sheet_state, staff, department_id)
 }
 
+/// 「①窓口の改善」.
+fn initiative_label(initiative: &InitiativeCtx) -> String {
+    format!(
+        "{}{}",
+        circled(initiative.position as usize),
+        initiative.text
+    )
+}
+
 fn target_label(c: &CriterionWithResult) -> Option<String> {
     let value = c.target_value?;
     let cmp = c
@@ -156,11 +165,7 @@ pub async fn edit_results(
     let page = ResultsPage {
         can_override: staff.roles.can_edit_goals(department.id),
         staff,
-        initiative_label: format!(
-            "{}{}",
-            circled(initiative.position as usize),
-            initiative.text
-        ),
+        initiative_label: initiative_label(&initiative),
         department,
         criteria: fields,
         performance: result.performance.join("\n"),
@@ -189,15 +194,15 @@ pub async fn save_results(
     let form: HashMap<String, String> = fields.into_iter().collect();
     let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let ids = [id];
-    let (criteria, midyear) = tokio::try_join!(
+    let (criteria, midyear, current) = tokio::try_join!(
         rdb::criteria_with_results(&state.pool, mid, &ids),
         crate::db::midyear::entry(&state.pool, mid, id),
+        rdb::initiative_result(&state.pool, mid, id),
     )?;
     let can_override = staff.roles.can_edit_goals(department.id);
     let mut errors = FieldErrors::default();
     let (parsed, typed) = posted::criteria(&form, &criteria, &mut errors);
     let (performance, outcome) = posted::texts(&get("performance"), &get("outcome"), &mut errors);
-    let current = rdb::initiative_result(&state.pool, mid, id).await?;
     let requested = get("status_override");
     let override_reason = get("override_reason");
     let override_status = posted::status_override(
@@ -211,11 +216,7 @@ pub async fn save_results(
     let render_form = |errors: FieldErrors, conflict: bool, version: i32| ResultsPage {
         can_override,
         staff: staff.clone(),
-        initiative_label: format!(
-            "{}{}",
-            circled(initiative.position as usize),
-            initiative.text
-        ),
+        initiative_label: initiative_label(&initiative),
         department: department.clone(),
         criteria: typed.clone(),
         performance: get("performance"),
