@@ -48,11 +48,16 @@ pub async fn of_department(pool: &PgPool, mid: i64, department_id: i64) -> sqlx:
     };
     let mut goals: HashMap<i64, ResultsGoal> = HashMap::new();
     let mut initiatives: HashMap<i64, ResultsInitiative> = HashMap::new();
+    // Only what says something: a judgment, 実績 or 成果.
     for goal in published.content.0.groups.into_iter().flat_map(|g| g.goals) {
         for i in &goal.initiatives {
-            initiatives.insert(i.id, i.clone());
+            if i.status.is_some() || !i.performance.is_empty() || !i.outcome.is_empty() {
+                initiatives.insert(i.id, i.clone());
+            }
         }
-        goals.insert(goal.id, goal);
+        if goal.status.is_some() {
+            goals.insert(goal.id, goal);
+        }
     }
     let mut out = LastYear {
         year: Some(published.year),
