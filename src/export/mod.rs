@@ -9,8 +9,10 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 
 mod plan;
 mod sheet_names;
+mod template;
 pub use plan::{STRUCTURE_HEADERS, STRUCTURE_SHEET, actuals_workbook, plan_workbook};
 pub use sheet_names::sheet_names;
+pub use template::{TEMPLATE_COLUMNS, TemplateInfo, template_workbook};
 
 /// The MIME type of .xlsx files.
 mod deployment;
@@ -21,6 +23,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// Column widths (in characters) of the target table and the results report.
 const TARGET_WIDTHS: [f64; 4] = [28.0, 42.0, 14.0, 42.0];
 const RESULTS_WIDTHS: [f64; 5] = [24.0, 32.0, 12.0, 36.0, 42.0];
+const MIDYEAR_WIDTHS: [f64; 6] = [22.0, 30.0, 12.0, 34.0, 10.0, 36.0];
 
 /// A4 in Excel's paper-size numbering.
 const A4: u8 = 9;
@@ -194,200 +197,144 @@ pub fn targets_workbook(title_suffix: &str, sheets: &[TargetSheet]) -> Result<Ve
     wb.save_to_buffer()
 }
 
-/// The results reports of `sheets` (one worksheet each).
-pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<Vec<u8>, XlsxError> {
+/// One table of a report: its pillar heading lines and its goals, each with its text and one
+/// row of cells per initiative.
+type ReportGroup = (Vec<String>, Vec<(String, Vec<Vec<String>>)>);
+
+/// A report workbook: per department (name, groups) one worksheet with the title, the column
+/// headers and each group under its merged pillar heading.
+fn report_workbook(
+    title_suffix: &str,
+    headers: &[&str],
+    widths: &[f64],
+    departments: Vec<(&str, Vec<ReportGroup>)>,
+) -> Result<Vec<u8>, XlsxError> {
     let f = formats();
     let mut wb = Workbook::new();
-    let names = sheet_names(sheets.iter().map(|s| s.department_name.as_str()));
-    for (sheet, name) in sheets.iter().zip(names) {
+    let names = sheet_names(departments.iter().map(|(n, _)| *n));
+    let last = headers.len() as u16 - 1;
+    for ((department, groups), name) in departments.iter().zip(names) {
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
-        page_setup(ws, &RESULTS_WIDTHS, 1)?;
-        ws.write_string_with_format(
-            0,
-            0,
-            format!("{} {title_suffix}", sheet.department_name),
-            &f.title,
-        )?;
-        for (c, h) in ["組織目標", "取組内容", "課等", "実績", "成果"]
-            .iter()
-            .enumerate()
-        {
+        page_setup(ws, widths, 1)?;
+        ws.write_string_with_format(0, 0, format!("{department} {title_suffix}"), &f.title)?;
+        for (c, h) in headers.iter().enumerate() {
             ws.write_string_with_format(1, c as u16, *h, &f.header)?;
         }
         let mut row = 2;
-        for group in &sheet.groups {
-            let heading: Vec<String> = group
-                .pillars
-                .iter()
-                .map(|p| format!("({}) {}", p.number, p.title))
-                .collect();
-            ws.merge_range(row, 0, row, 4, &heading.join("\n"), &f.heading)?;
+        for (heading, goals) in groups {
+            ws.merge_range(row, 0, row, last, &heading.join("\n"), &f.heading)?;
             ws.set_row_height(row, 16.0 * heading.len().max(1) as f64)?;
             row += 1;
-            for goal in &group.goals {
-                let cells: Vec<Vec<String>> = goal
-                    .initiatives
-                    .iter()
-                    .map(|i| {
-                        let items: Vec<String> =
-                            i.performance.iter().map(|p| format!("・{p}")).collect();
-                        vec![
-                            format!("{}{}{}", i.number, i.text, status_line(i.status)),
-                            i.sections.join("\n"),
-                            items.join("\n"),
-                            i.outcome.join("\n"),
-                        ]
-                    })
-                    .collect();
-                let text = format!("{}{}", goal.text, status_line(goal.status));
-                row += write_goal(ws, row, &RESULTS_WIDTHS, &text, &cells, &f)?;
+            for (text, cells) in goals {
+                row += write_goal(ws, row, widths, text, cells, &f)?;
             }
         }
     }
     wb.save_to_buffer()
 }
 
-/// What the import template lists for reference: the year's departments with their sections,
-/// and the pillars.
-pub struct TemplateInfo {
-    pub year_label: String,
-    pub departments: Vec<(String, Vec<String>)>,
-    pub pillars: Vec<(i32, String)>,
+fn heading(pillars: &[crate::domain::sheet::PillarHeading]) -> Vec<String> {
+    pillars
+        .iter()
+        .map(|p| format!("({}) {}", p.number, p.title))
+        .collect()
 }
 
-/// The template's columns: header, what goes in, an example.
-pub const TEMPLATE_COLUMNS: &[(&str, &str, &str)] = &[
-    (
-        "部",
-        "部の名前（「一覧」シートのとおり）。空欄なら上の行と同じ部。",
-        "総務部",
-    ),
-    (
-        "柱",
-        "組織目標が属する柱の番号。複数なら「1,5」。空欄なら上の行と同じ組織目標の柱。",
-        "1",
-    ),
-    (
+fn bulleted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|p| format!("・{p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The results reports of `sheets` (one worksheet each).
+pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<Vec<u8>, XlsxError> {
+    let departments = sheets
+        .iter()
+        .map(|sheet| {
+            let groups = sheet
+                .groups
+                .iter()
+                .map(|group| {
+                    let goals = group
+                        .goals
+                        .iter()
+                        .map(|goal| {
+                            let cells = goal
+                                .initiatives
+                                .iter()
+                                .map(|i| {
+                                    vec![
+                                        format!("{}{}{}", i.number, i.text, status_line(i.status)),
+                                        i.sections.join("\n"),
+                                        bulleted(&i.performance),
+                                        i.outcome.join("\n"),
+                                    ]
+                                })
+                                .collect();
+                            (format!("{}{}", goal.text, status_line(goal.status)), cells)
+                        })
+                        .collect();
+                    (heading(&group.pillars), goals)
+                })
+                .collect();
+            (sheet.department_name.as_str(), groups)
+        })
+        .collect();
+    let headers = ["組織目標", "取組内容", "課等", "実績", "成果"];
+    report_workbook(title_suffix, &headers, &RESULTS_WIDTHS, departments)
+}
+
+/// The mid-year reports of `sheets` (one worksheet each), in the columns the import reads
+/// back: 上半期の取組状況, 進捗状況, 下期に向けた課題・対応.
+pub fn midyear_workbook(
+    title_suffix: &str,
+    sheets: &[crate::domain::midyear::MidyearSheet],
+) -> Result<Vec<u8>, XlsxError> {
+    let departments = sheets
+        .iter()
+        .map(|sheet| {
+            let groups = sheet
+                .groups
+                .iter()
+                .map(|group| {
+                    let goals = group
+                        .goals
+                        .iter()
+                        .map(|goal| {
+                            let cells = goal
+                                .initiatives
+                                .iter()
+                                .map(|i| {
+                                    vec![
+                                        format!("{}{}", i.number, i.text),
+                                        i.sections.join("\n"),
+                                        bulleted(&i.performance),
+                                        i.progress.clone().unwrap_or_default(),
+                                        i.issues.join("\n"),
+                                    ]
+                                })
+                                .collect();
+                            (goal.text.clone(), cells)
+                        })
+                        .collect();
+                    (heading(&group.pillars), goals)
+                })
+                .collect();
+            (sheet.department_name.as_str(), groups)
+        })
+        .collect();
+    let headers = [
         "組織目標",
-        "部長が定める組織目標。同じ組織目標の取組を続けて書くときは、空欄・同じ文・セル結合のどれでもかまいません。",
-        "市民サービスの向上",
-    ),
-    (
-        "番号",
-        "取組の番号（①、1 など）。省略可。並び順で番号が付きます。",
-        "①",
-    ),
-    (
         "取組内容",
-        "課長が定める取組内容。先頭の「①」などは番号として扱います。",
-        "窓口の待ち時間を短縮する",
-    ),
-    (
         "課等",
-        "担当する課等。複数なら改行か「、」で区切ります。",
-        "市民課",
-    ),
-    (
-        "目標達成基準",
-        "1行に1つ（先頭の「・」は省略可）、または1行に1つずつ行を分けて書きます（取組内容は空欄）。",
-        "・平均待ち時間 15分以下",
-    ),
-    (
-        "実績値",
-        "年度末の実績値。目標達成基準と同じ順に1行ずつ。数値の基準には数値（全角可、単位可）。ない基準は「－」、対象外は「対象外：理由」。",
-        "12分",
-    ),
-    (
-        "実績",
-        "取組の実績。1行に1項目。",
-        "・呼出システムを導入した",
-    ),
-    ("成果", "取組の成果。1行に1段落。", "待ち時間が短くなった。"),
-    (
-        "達成状況",
-        "取組の達成状況：達成／一部達成／未達成／着手／未着手。実績値から判定される状況と違うときは、部長の評価として記録されます。",
-        "達成",
-    ),
-    (
-        "組織目標の達成状況",
-        "組織目標の達成状況（同じ5つの言葉）。",
-        "達成",
-    ),
-];
-
-/// The import template: an empty 取込 sheet with the column headers, a 記入例 sheet, a 説明
-/// sheet documenting each column, and an 一覧 sheet with the year's departments, sections and
-/// pillars (sheets named 記入例/説明/一覧… are never imported).
-pub fn template_workbook(info: &TemplateInfo) -> Result<Vec<u8>, XlsxError> {
-    let f = formats();
-    let mut wb = Workbook::new();
-    let widths = [
-        12.0, 6.0, 30.0, 6.0, 36.0, 14.0, 36.0, 12.0, 30.0, 30.0, 10.0, 10.0,
+        "上半期の取組状況",
+        "進捗状況",
+        "下期に向けた課題・対応",
     ];
-    for (name, example) in [("取込", false), ("記入例", true)] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name)?;
-        page_setup(ws, &widths, 0)?;
-        for (c, (h, _, _)) in TEMPLATE_COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &f.header)?;
-        }
-        ws.set_freeze_panes(1, 0)?;
-        if example {
-            for (c, (_, _, e)) in TEMPLATE_COLUMNS.iter().enumerate() {
-                ws.write_string_with_format(1, c as u16, *e, &f.cell)?;
-            }
-        }
-    }
-    let ws = wb.add_worksheet();
-    ws.set_name("説明")?;
-    ws.set_column_width(0, 18.0)?;
-    ws.set_column_width(1, 90.0)?;
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("{} 組織目標・実績 取り込み用ひな形", info.year_label),
-        &f.title,
-    )?;
-    let notes = [
-        "「取込」シート（または同じ列見出しのシート）に1行1取組で書きます。列の順番は変えてもかまいません。",
-        "目標だけを取り込むときは、実績値・実績・成果・達成状況の列を空欄のままにします（空欄の実績は変更されません）。",
-        "ファイルに含まれる部の組織目標は、ファイルの内容に置き換わります。ファイルにない部は変わりません。",
-        "書き出した Excel（公表用の表の形）も、そのまま取り込めます。",
-        "取り込む前に確認画面で、追加・変更・削除の件数と問題の箇所（シート・行・列）が表示されます。",
-        "ファイルは .xlsx または CSV（UTF-8 / Shift_JIS）、5MB・20,000行までです。マクロ付きのファイルは取り込めません。",
-    ];
-    for (i, n) in notes.iter().enumerate() {
-        ws.write_string(1 + i as u32, 0, format!("・{n}"))?;
-    }
-    let top = notes.len() as u32 + 2;
-    ws.write_string_with_format(top, 0, "列", &f.header)?;
-    ws.write_string_with_format(top, 1, "書き方", &f.header)?;
-    for (i, (h, d, _)) in TEMPLATE_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(top + 1 + i as u32, 0, *h, &f.goal)?;
-        ws.write_string_with_format(top + 1 + i as u32, 1, *d, &f.cell)?;
-    }
-    let ws = wb.add_worksheet();
-    ws.set_name("一覧")?;
-    ws.set_column_width(0, 16.0)?;
-    ws.set_column_width(1, 60.0)?;
-    ws.write_string_with_format(0, 0, "部", &f.header)?;
-    ws.write_string_with_format(0, 1, "課等", &f.header)?;
-    let mut row = 1;
-    for (d, sections) in &info.departments {
-        ws.write_string_with_format(row, 0, d, &f.cell)?;
-        ws.write_string_with_format(row, 1, sections.join("、"), &f.cell)?;
-        row += 1;
-    }
-    row += 1;
-    ws.write_string_with_format(row, 0, "柱", &f.header)?;
-    ws.write_string_with_format(row, 1, "柱の名前", &f.header)?;
-    for (n, title) in &info.pillars {
-        row += 1;
-        ws.write_number_with_format(row, 0, *n as f64, &f.cell)?;
-        ws.write_string_with_format(row, 1, title, &f.cell)?;
-    }
-    wb.save_to_buffer()
+    report_workbook(title_suffix, &headers, &MIDYEAR_WIDTHS, departments)
 }
 
 #[cfg(test)]

@@ -600,3 +600,72 @@ async fn mid_year_pages_take_the_same_few_statements_whatever_the_departments_si
     assert_eq!(counts[2], counts[3], "public report: {counts:?}");
     assert!(counts[0] <= 14 && counts[2] <= 6, "{counts:?}");
 }
+
+#[tokio::test]
+async fn the_mid_year_workbook_exported_comes_back_in_unchanged() {
+    let y = year().await;
+    y.open().await;
+    let fields = [
+        ("version", "0"),
+        ("performance", "要件定義を完了\n事業者を選定"),
+        ("progress", "おおむね順調"),
+        ("issues", "研修を行う。\n\n予算を確保する。"),
+    ];
+    let saved = y.record(&y.chief, y.initiatives[0], &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let bytes = {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let request = axum::http::Request::get(format!(
+            "/staff/departments/{}/export.xlsx?kind=midyear",
+            y.department
+        ))
+        .header("cookie", format!("mokuhyo_session={}", y.admin.cookie))
+        .body(axum::body::Body::empty())
+        .unwrap();
+        let response = y.app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(disposition.contains("midyear.xlsx"), "{disposition}");
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    };
+    assert!(bytes.starts_with(b"PK"), "an .xlsx");
+    let versions = "SELECT string_agg(initiative_id || ':' || version, ',' ORDER BY initiative_id) FROM initiative_midyear";
+    let before: String = sqlx::query_scalar(versions)
+        .fetch_one(&y.app.pool)
+        .await
+        .unwrap();
+    let reply = crate::import::upload(&y.app, &y.admin, 2026, "中間報告.xlsx", &bytes).await;
+    let job = crate::import::job_of(&reply);
+    let problems = y
+        .app
+        .scalar(&format!(
+            "SELECT jsonb_array_length(parsed->'problems')::bigint FROM import_job WHERE id = {job}"
+        ))
+        .await;
+    assert_eq!(problems, 0);
+    let done = crate::import::confirm(&y.app, &y.admin, job).await;
+    assert!(done.contains("取り込みました"), "{done}");
+    let after: String = sqlx::query_scalar(versions)
+        .fetch_one(&y.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing changed, nothing written again");
+    let entry: (Vec<String>, Option<String>, Vec<String>) =
+        sqlx::query_as("SELECT performance, progress, issues FROM initiative_midyear")
+            .fetch_one(&y.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(entry.0, vec!["要件定義を完了", "事業者を選定"]);
+    assert_eq!(entry.1.as_deref(), Some("おおむね順調"));
+    assert_eq!(entry.2, vec!["研修を行う。", "予算を確保する。"]);
+}

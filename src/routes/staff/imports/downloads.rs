@@ -11,10 +11,42 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-/// `kind=results` for the results report; the target table otherwise.
+/// `kind=results` for the results report, `kind=midyear` for the mid-year report; the
+/// target table otherwise.
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
     kind: Option<String>,
+}
+
+impl ExportQuery {
+    fn kind(&self) -> &'static str {
+        match self.kind.as_deref() {
+            Some("results") => "results",
+            Some("midyear") => "midyear",
+            _ => "targets",
+        }
+    }
+}
+
+/// The mid-year reports of these departments as a workbook (404 before the check is opened).
+async fn midyear_bytes(
+    state: &AppState,
+    mid: i64,
+    departments: &[crate::db::editing::DepartmentCtx],
+    year_label: &str,
+) -> Result<Vec<u8>> {
+    let Some(first) = departments.first() else {
+        return Err(AppError::NotFound);
+    };
+    let check = crate::db::midyear::check(&state.pool, mid, first.fiscal_year_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut sheets = Vec::new();
+    for d in departments {
+        sheets.push(crate::db::midyear::sheet(&state.pool, mid, d, &check).await?);
+    }
+    let as_of = crate::domain::midyear::as_of_label(&state.eras, check.as_of);
+    export::midyear_workbook(&format!("{year_label}中間報告（{as_of}）"), &sheets).map_err(failed)
 }
 
 /// A spreadsheet download named `filename`.
@@ -44,9 +76,12 @@ pub async fn export_department(
     require(staff.roles.can_read_drafts() || staff.roles.can_edit_anything_in(id))?;
     let mid = staff.municipality_id;
     let year_label = state.eras.fiscal_year_label(department.year);
-    let results = q.kind.as_deref() == Some("results");
+    let kind = q.kind();
+    let results = kind == "results";
     let deployment = crate::db::settings::is_deployment(&state.pool, mid).await?;
-    let bytes = if results {
+    let bytes = if kind == "midyear" {
+        midyear_bytes(&state, mid, std::slice::from_ref(&department), &year_label).await?
+    } else if results {
         let sheet = crate::db::sheets::results_sheet(&state.pool, mid, &department).await?;
         export::results_workbook(&format!("{year_label}組織重点目標（実績・成果）"), &[sheet])
             .map_err(failed)?
@@ -71,7 +106,6 @@ pub async fn export_department(
                 .map_err(failed)?
         }
     };
-    let kind = if results { "results" } else { "targets" };
     Ok(xlsx(
         bytes,
         &format!(
@@ -95,7 +129,8 @@ pub async fn export_year(
         .ok_or(AppError::NotFound)?;
     let departments = crate::db::public::departments(&state.pool, mid, fid).await?;
     let year_label = state.eras.fiscal_year_label(year);
-    let results = q.kind.as_deref() == Some("results");
+    let kind = q.kind();
+    let results = kind == "results";
     // One sheet per department, built as the department pages build theirs (a download, not a
     // page: a few queries per department are acceptable here).
     let mut contexts = Vec::new();
@@ -106,7 +141,9 @@ pub async fn export_year(
                 .ok_or(AppError::NotFound)?,
         );
     }
-    let bytes = if results {
+    let bytes = if kind == "midyear" {
+        midyear_bytes(&state, mid, &contexts, &year_label).await?
+    } else if results {
         let mut sheets = Vec::new();
         for ctx in &contexts {
             sheets.push(crate::db::sheets::results_sheet(&state.pool, mid, ctx).await?);
@@ -136,7 +173,6 @@ pub async fn export_year(
                 .map_err(failed)?
         }
     };
-    let kind = if results { "results" } else { "targets" };
     Ok(xlsx(
         bytes,
         &format!("{}-{year}-{kind}.xlsx", staff.municipality_slug),
