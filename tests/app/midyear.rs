@@ -139,6 +139,27 @@ async fn a_mid_year_check_is_opened_recorded_reviewed_published_and_read() {
         y.app.scalar("SELECT count(*) FROM stage_deadline WHERE stage = 'midyear' AND due_on = '2026-10-20'").await,
         1
     );
+    // The section's home page names the task and its deadline.
+    let home = y.app.send("GET", "/staff", Some(&y.chief), None).await;
+    let home = text_of(&home.body);
+    assert!(
+        home.contains("情報政策課の中間報告（上半期の取組状況）を入力する"),
+        "{home}"
+    );
+    // Planning staff's progress page: a column for the stage, as many cells as headers.
+    let progress = y
+        .app
+        .send(
+            "GET",
+            "/staff/admin/years/2026/progress",
+            Some(&y.admin),
+            None,
+        )
+        .await;
+    assert!(text_of(&progress.body).contains("中間報告の入力：令和8年10月20日"));
+    let table = progress.body.split("<tbody>").nth(1).unwrap();
+    let first_row = table.split("</tr>").next().unwrap();
+    assert_eq!(first_row.matches("<td>").count(), 3, "{first_row}");
 
     // A progress word not in the list: refused beside the field, the text kept, nothing written.
     let wrong = y

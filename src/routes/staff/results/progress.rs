@@ -129,8 +129,10 @@ async fn stage_views(
         {
             continue;
         }
+        // One column per stage, in the order of the deadlines' headers.
         let stages = [
             (Stage::Targets, &w.targets_state),
+            (Stage::Midyear, &w.midyear_state),
             (Stage::Results, &w.results_state),
         ]
         .into_iter()
