@@ -10,7 +10,7 @@ use crate::routes::paths::{CityYear, CityYearDepartment};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 
 async fn published(
     state: &AppState,
@@ -86,6 +86,8 @@ pub struct MidyearDepartmentPage {
     slug: String,
     versions: Vec<(i32, String, bool)>,
     superseded: bool,
+    /// 「PDF版（A4横・88 KB）」 on the latest version.
+    pdf_label: String,
 }
 
 impl MidyearDepartmentPage {
@@ -95,11 +97,18 @@ impl MidyearDepartmentPage {
     }
 }
 
-/// `/{city}/{year}/midyear/{department}` and `…/versions/{n}`.
+/// `/{city}/{year}/midyear/{department}` (and `.pdf`) and `…/versions/{n}`.
 pub async fn show_department(
     State(state): State<AppState>,
-    p: CityYearDepartment,
-) -> Result<Html<String>> {
+    mut p: CityYearDepartment,
+) -> Result<Response> {
+    let pdf = match (p.department.strip_suffix(".pdf"), p.version) {
+        (Some(slug), None) => Some(slug.to_owned()),
+        _ => None,
+    };
+    if let Some(slug) = &pdf {
+        p.department = slug.clone();
+    }
     let (city, fy, reports) = published(&state, &p.city, p.year).await?;
     let r = reports
         .into_iter()
@@ -107,6 +116,18 @@ pub async fn show_department(
         .ok_or(AppError::NotFound)?;
     let (one, all) = mdb::versions(&state.pool, city.id, r.department_id, p.version).await?;
     let (shown, sheet) = one.ok_or(AppError::NotFound)?;
+    let first = all.first().map(|(_, d)| *d).unwrap_or(r.published_on);
+    let doc = (shown == r.version).then(|| {
+        let dates = (first, r.published_on);
+        crate::routes::pdf_reports::midyear_doc(&state.eras, &city, &fy, &r.slug, &sheet, dates)
+    });
+    if pdf.is_some() {
+        return crate::routes::pdf::serve(doc.ok_or(AppError::NotFound)?).await;
+    }
+    let pdf_label = match doc {
+        Some(doc) => crate::pdf::link_label(doc, "A4横").await,
+        None => String::new(),
+    };
     let label = |v: i32, d| {
         let what = if v == 1 { "公表" } else { "改訂" };
         format!("{}{what}", state.eras.date_label(d))
@@ -120,7 +141,8 @@ pub async fn show_department(
         .iter()
         .map(|(v, d)| (*v, label(*v, *d), *v == shown))
         .collect();
-    render(&MidyearDepartmentPage {
+    Ok(render(&MidyearDepartmentPage {
+        pdf_label,
         year_label: state.eras.fiscal_year_label(fy.year),
         as_of: as_of_label(&state.eras, sheet.as_of),
         superseded: shown != r.version,
@@ -130,5 +152,6 @@ pub async fn show_department(
         versions,
         city,
         fy,
-    })
+    })?
+    .into_response())
 }

@@ -244,3 +244,105 @@ pub async fn summary(
     let data = crate::routes::results_public::SummaryData::load(&state, &city, year).await?;
     crate::routes::pdf::serve(data.doc(&state.eras)).await
 }
+
+/// A department's published mid-year report as a PDF (A4 landscape): the head's comment and
+/// the progress counts, then one table per pillar group (組織目標 written once over its
+/// initiatives, with the head's comment on it).
+pub fn midyear_doc(
+    eras: &Eras,
+    city: &Municipality,
+    fy: &FiscalYear,
+    slug: &str,
+    sheet: &crate::domain::midyear::MidyearSheet,
+    (first, last): (NaiveDate, NaiveDate),
+) -> Doc {
+    let year_label = eras.fiscal_year_label(fy.year);
+    let as_of = crate::domain::midyear::as_of_label(eras, sheet.as_of);
+    let heading = format!("{} {year_label}中間報告（{as_of}）", sheet.department_name);
+    let mut paragraphs: Vec<String> = sheet
+        .comment
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("部長のコメント：{p}"))
+        .collect();
+    let counts: Vec<String> = sheet
+        .progress_counts()
+        .into_iter()
+        .map(|(w, n)| format!("{w} {n}件"))
+        .collect();
+    paragraphs.push(format!("進捗状況：{}", counts.join("・")));
+    let header = [
+        "組織目標",
+        "取組内容",
+        "課等",
+        "上半期の取組状況",
+        "進捗状況",
+        "下期に向けた課題・対応",
+    ];
+    let tables = sheet
+        .groups
+        .iter()
+        .map(|group| {
+            let pillars: Vec<String> = group
+                .pillars
+                .iter()
+                .map(|p| format!("({}) {}", p.number, p.title))
+                .collect();
+            Table {
+                heading: pillars.join("\n"),
+                caption: format!("{}の組織目標と上半期の取組状況", pillars.join("・")),
+                columns: vec![3.0, 3.5, 1.3, 3.5, 1.2, 3.5],
+                header: header.map(str::to_owned).to_vec(),
+                rows: group.goals.iter().flat_map(midyear_rows).collect(),
+                footer: vec![],
+            }
+        })
+        .collect();
+    let report = Report {
+        title: format!("{heading}（{}）", city.name),
+        city: city.name.clone(),
+        published: published_label(eras, first, last),
+        landscape: true,
+        context: format!("{year_label}{}", fy.title),
+        heading,
+        paragraphs,
+        chart: None,
+        tables,
+        notes: vec![],
+    };
+    Doc {
+        template: Template::Report,
+        data: report.data(),
+        ident: format!("/{}/{}/midyear/{slug}.pdf", city.slug, fy.year),
+        file: format!("{}-{}-{slug}-midyear.pdf", city.slug, fy.year),
+    }
+}
+
+/// A goal's rows: its cell (with the head's comment) over its initiatives.
+fn midyear_rows(goal: &crate::domain::midyear::MidyearGoal) -> Vec<Vec<Cell>> {
+    let mut text = goal.text.clone();
+    if !goal.comment.is_empty() {
+        text.push_str(&format!("\n部長コメント：{}", goal.comment));
+    }
+    if goal.initiatives.is_empty() {
+        let mut row = vec![Cell::head(text)];
+        row.extend((0..5).map(|_| Cell::text("")));
+        return vec![row];
+    }
+    let n = goal.initiatives.len();
+    goal.initiatives
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            let items: Vec<String> = i.performance.iter().map(|p| format!("・{p}")).collect();
+            vec![
+                Cell::head(text.clone()).over(k, n),
+                Cell::text(format!("{}{}", i.number, i.text)),
+                Cell::text(i.sections.join("\n")),
+                Cell::text(items.join("\n")),
+                Cell::text(i.progress.clone().unwrap_or_default()),
+                Cell::text(i.issues.join("\n")),
+            ]
+        })
+        .collect()
+}

@@ -328,6 +328,27 @@ async fn a_mid_year_check_is_opened_recorded_reviewed_published_and_read() {
     ] {
         assert!(text.contains(shown), "{shown}: {text}");
     }
+    // Its PDF (A4 landscape, tagged), its size told beside the link.
+    let pdf =
+        crate::pdf_reports::assert_size_is_told(&y.app, "/kariya/2026/midyear/kikaku-zaisei").await;
+    let pdf_text = crate::pdf::text_of(&pdf);
+    let needles: Vec<String> = [
+        "令和8年9月末時点",
+        "おおむね計画どおり進んでいる。",
+        "事業者を選定（8月）",
+        "順調",
+        "担当者の退職により遅れた。",
+    ]
+    .map(crate::pdf::squeezed)
+    .to_vec();
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    crate::helpers::assert_in_order(&pdf_text, &needles);
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    crate::pdf::assert_tagged(
+        &doc,
+        "企画財政部 令和8年度中間報告（令和8年9月末時点）（刈谷市）",
+        true,
+    );
     // Another department with nothing published: not found.
     assert_eq!(
         y.app.get("/kariya/2026/midyear/fukushi-kenko").await.0,

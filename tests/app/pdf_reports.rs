@@ -20,7 +20,7 @@ fn pdf_link(page: &str) -> (String, String) {
 }
 
 /// Every public page with a PDF states the size of the PDF it links to.
-async fn assert_size_is_told(app: &TestApp, page: &str) -> Vec<u8> {
+pub async fn assert_size_is_told(app: &TestApp, page: &str) -> Vec<u8> {
     let (status, html) = app.get(page).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let (label, href) = pdf_link(&html);
