@@ -26,7 +26,10 @@ const B = process.env.BASE_URL || 'http://127.0.0.1:8080';
     '/staff/plans/gyosei-keiei-2/nodes/new', '/staff/plans/gyosei-keiei-2/nodes/' + (process.env.NODE_ID || '1'),
     '/staff/plans/gyosei-keiei-2/items/new', '/staff/plans/gyosei-keiei-2/items/1/edit',
     '/staff/plans/gyosei-keiei-2/items/1', '/staff/plans/gyosei-keiei-2/progress/2017'];
-  const accounts = [['kariya-admin', [...pub, ...kariya]], ['kazo-admin', kazo]];
+  // More paths for kariya-admin, comma-separated (pages the demo only has after steps, e.g.
+  // a published mid-year check: EXTRA=/kariya/2026/midyear,/staff/departments/1/midyear).
+  const extra = (process.env.EXTRA || '').split(',').filter(p => p);
+  const accounts = [['kariya-admin', [...pub, ...kariya, ...extra]], ['kazo-admin', kazo]];
   let total = 0;
   for (const width of [1280, 360]) {
     for (const [username, paths] of accounts) {
