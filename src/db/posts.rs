@@ -112,3 +112,31 @@ pub async fn replace_holder(
     crate::db::staff::insert_role(tx, mid, user_id, post.role(), department, section).await?;
     Ok(previous)
 }
+
+/// The same post in the year before (the department it was carried from, or that
+/// department's section of the same name), if any.
+pub async fn previous(tx: &mut PgConnection, mid: i64, post: Post) -> sqlx::Result<Option<Post>> {
+    Ok(match post {
+        Post::Head(d) => sqlx::query_scalar!(
+            r#"SELECT predecessor_id AS "id!" FROM department
+                WHERE municipality_id = $1 AND id = $2 AND predecessor_id IS NOT NULL"#,
+            mid,
+            d
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(Post::Head),
+        Post::Chief(s) => sqlx::query_scalar!(
+            r#"SELECT p.id AS "id!" FROM section s
+                 JOIN department d ON d.municipality_id = s.municipality_id AND d.id = s.department_id
+                 JOIN section p ON p.municipality_id = d.municipality_id AND p.department_id = d.predecessor_id
+                               AND p.name = s.name
+                WHERE s.municipality_id = $1 AND s.id = $2"#,
+            mid,
+            s
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(Post::Chief),
+    })
+}

@@ -384,3 +384,67 @@ async fn replacing_a_holder_is_for_planning_staff_and_checks_the_name() {
         1
     );
 }
+
+#[tokio::test]
+async fn replaced_with_the_year_before_the_old_holder_keeps_nothing_and_the_new_one_evaluates_it() {
+    let t = transfer().await;
+    let (d2026, d2027) = t.department;
+    let r = t
+        .app
+        .send(
+            "POST",
+            &format!("/staff/admin/departments/{d2027}/holder"),
+            Some(&t.admin),
+            Some(&[("username", "new-head"), ("with_previous", "1")]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    for d in [d2026, d2027] {
+        let heads: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM role_assignment WHERE department_id = $1 AND role = 'department_head'",
+        )
+        .bind(d)
+        .fetch_all(&t.app.pool)
+        .await
+        .unwrap();
+        let new = t
+            .app
+            .scalar("SELECT id FROM app_user WHERE username = 'new-head'")
+            .await;
+        assert_eq!(heads, vec![new], "department {d}");
+    }
+    // The old head holds nothing now: no draft of either year is open to them.
+    for d in [d2026, d2027] {
+        let r = t
+            .app
+            .send(
+                "GET",
+                &format!("/staff/departments/{d}"),
+                Some(&t.old_head),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "department {d}");
+    }
+    // The new holder evaluates the year before: the head's page of 2026.
+    let r = t
+        .app
+        .send(
+            "POST",
+            &format!("/staff/departments/{d2026}/profile"),
+            Some(&t.new_head),
+            Some(&[
+                ("head_name", "新任 二郎"),
+                ("head_name_kana", "しんにん じろう"),
+                ("summary", "前任の一年を振り返る。"),
+                ("version", "0"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", text_of(&r.body));
+    let audits = t
+        .app
+        .scalar("SELECT count(*) FROM audit_event WHERE entity = 'post_holder'")
+        .await;
+    assert_eq!(audits, 2, "one entry per post");
+}

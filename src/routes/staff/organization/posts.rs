@@ -20,6 +20,10 @@ use serde::Deserialize;
 pub struct HolderForm {
     #[serde(default)]
     username: String,
+    /// Also the same post in the year before: after the April transfers the new holder
+    /// evaluates the predecessor's year.
+    #[serde(default)]
+    with_previous: Option<String>,
 }
 
 /// `POST /staff/admin/departments/{id}/holder`: a new head of the department.
@@ -39,6 +43,7 @@ pub async fn replace_head(
         year,
         department_id: id,
         field: format!("holder_department_{id}"),
+        with_previous: form.with_previous.is_some(),
     };
     replace(&state, staff, place, &form.username).await
 }
@@ -59,8 +64,31 @@ pub async fn replace_chief(
         year,
         department_id: section.department_id,
         field: format!("holder_section_{id}"),
+        with_previous: form.with_previous.is_some(),
     };
     replace(&state, staff, place, &form.username).await
+}
+
+/// Replaces one post's holder, audited with who held it before.
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    staff: &Staff,
+    post: Post,
+    user_id: i64,
+    name: &str,
+    department_id: Option<i64>,
+) -> Result<()> {
+    let (Post::Head(id) | Post::Chief(id)) = post;
+    let previous = posts::replace_holder(tx, staff.municipality_id, post, user_id).await?;
+    let before = serde_json::json!({ "holders": previous });
+    let after = serde_json::json!({ "holder": name, "role": post.role() });
+    Audit::of("update", "post_holder", id)
+        .department_opt(department_id)
+        .before(&before)
+        .after(&after)
+        .record(tx, staff)
+        .await?;
+    Ok(())
 }
 
 /// Where a post sits.
@@ -70,6 +98,7 @@ struct Place {
     year: i32,
     department_id: i64,
     field: String,
+    with_previous: bool,
 }
 
 /// Finds the account named, then replaces the holder with the post's row locked, audited.
@@ -91,24 +120,30 @@ async fn replace(state: &AppState, staff: Staff, place: Place, typed: &str) -> R
     };
     let (Post::Head(id) | Post::Chief(id)) = place.post;
     let item = place.item;
-    let mid = staff.municipality_id;
-    change(
-        state,
-        &staff,
-        Scope::organization(Some((item, id))),
-        async |tx| {
-            let previous = posts::replace_holder(tx, mid, place.post, user_id).await?;
-            let before = serde_json::json!({ "holders": previous });
-            let after = serde_json::json!({ "holder": name, "role": place.post.role() });
-            Audit::of("update", "post_holder", id)
-                .department(place.department_id)
-                .before(&before)
-                .after(&after)
-                .record(tx, &staff)
-                .await?;
-            Ok(())
-        },
-    )
+    let scope = Scope::organization(Some((item, id)));
+    change(state, &staff, scope, async |tx| {
+        let mut post = Some(place.post);
+        // The post, then (when asked) the same post in the year before, one year back.
+        while let Some(p) = post {
+            let (Post::Head(pid) | Post::Chief(pid)) = p;
+            if pid != id
+                && !crate::db::editing::lock_row(tx, item, staff.municipality_id, pid).await?
+            {
+                break;
+            }
+            let department = match (p, pid == id) {
+                (_, true) => Some(place.department_id),
+                (Post::Head(d), false) => Some(d),
+                (Post::Chief(_), false) => None,
+            };
+            record(tx, &staff, p, user_id, &name, department).await?;
+            post = match (place.with_previous, pid == id) {
+                (true, true) => posts::previous(tx, staff.municipality_id, p).await?,
+                _ => None,
+            };
+        }
+        Ok(())
+    })
     .await?;
     Ok(Redirect::to(&format!(
         "/staff/admin/years/{}#department-{}",
