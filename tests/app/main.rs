@@ -6,6 +6,7 @@ mod carry_over;
 mod citizens;
 mod city_list;
 mod city_workbooks;
+mod cycle_matrix;
 mod demo_data;
 mod deployment;
 mod directory;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use std::collections::HashMap;
 
 /// The people of the authorization matrix, signed in (anonymous has no session).
-const ACTORS: &[&str] = &[
+pub(crate) const ACTORS: &[&str] = &[
     "anonymous",
     "viewer",
     "chief",         // 情報政策課長: a responsible section of the target initiative
@@ -18,19 +18,19 @@ const ACTORS: &[&str] = &[
     "foreign_admin", // planning staff of another city
 ];
 
-struct World {
-    app: TestApp,
-    sessions: HashMap<&'static str, Session>,
-    department: i64,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) sessions: HashMap<&'static str, Session>,
+    pub(crate) department: i64,
     goal: i64,
     /// ③ 窓口改革に向けた取組を推進します。 (情報政策課)
-    initiative: i64,
+    pub(crate) initiative: i64,
     criterion: i64,
     pillar: String,
     section: String,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = TestApp::with_demo().await;
     let mut other = mokuhyo::demo::documents().remove(0);
     other.municipality.slug = "other".into();
