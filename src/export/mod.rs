@@ -249,38 +249,41 @@ fn bulleted(items: &[String]) -> String {
         .join("\n")
 }
 
+/// A sheet's groups as report tables: each goal's text and its initiatives' cells by `goal`.
+fn report_groups<'a, G: 'a>(
+    groups: impl Iterator<Item = (&'a [crate::domain::sheet::PillarHeading], &'a [G])>,
+    goal: impl Fn(&G) -> (String, Vec<Vec<String>>),
+) -> Vec<ReportGroup> {
+    groups
+        .map(|(pillars, goals)| (heading(pillars), goals.iter().map(&goal).collect()))
+        .collect()
+}
+
 /// The results reports of `sheets` (one worksheet each).
 pub fn results_workbook(title_suffix: &str, sheets: &[ResultsSheet]) -> Result<Vec<u8>, XlsxError> {
+    let goal = |goal: &crate::domain::sheet::ResultsGoal| {
+        let cells = goal
+            .initiatives
+            .iter()
+            .map(|i| {
+                vec![
+                    format!("{}{}{}", i.number, i.text, status_line(i.status)),
+                    i.sections.join("\n"),
+                    bulleted(&i.performance),
+                    i.outcome.join("\n"),
+                ]
+            })
+            .collect();
+        (format!("{}{}", goal.text, status_line(goal.status)), cells)
+    };
     let departments = sheets
         .iter()
-        .map(|sheet| {
-            let groups = sheet
+        .map(|s| {
+            let groups = s
                 .groups
                 .iter()
-                .map(|group| {
-                    let goals = group
-                        .goals
-                        .iter()
-                        .map(|goal| {
-                            let cells = goal
-                                .initiatives
-                                .iter()
-                                .map(|i| {
-                                    vec![
-                                        format!("{}{}{}", i.number, i.text, status_line(i.status)),
-                                        i.sections.join("\n"),
-                                        bulleted(&i.performance),
-                                        i.outcome.join("\n"),
-                                    ]
-                                })
-                                .collect();
-                            (format!("{}{}", goal.text, status_line(goal.status)), cells)
-                        })
-                        .collect();
-                    (heading(&group.pillars), goals)
-                })
-                .collect();
-            (sheet.department_name.as_str(), groups)
+                .map(|g| (g.pillars.as_slice(), g.goals.as_slice()));
+            (s.department_name.as_str(), report_groups(groups, goal))
         })
         .collect();
     let headers = ["組織目標", "取組内容", "課等", "実績", "成果"];
@@ -293,37 +296,30 @@ pub fn midyear_workbook(
     title_suffix: &str,
     sheets: &[crate::domain::midyear::MidyearSheet],
 ) -> Result<Vec<u8>, XlsxError> {
+    let goal = |goal: &crate::domain::midyear::MidyearGoal| {
+        let cells = goal
+            .initiatives
+            .iter()
+            .map(|i| {
+                vec![
+                    format!("{}{}", i.number, i.text),
+                    i.sections.join("\n"),
+                    bulleted(&i.performance),
+                    i.progress.clone().unwrap_or_default(),
+                    i.issues.join("\n"),
+                ]
+            })
+            .collect();
+        (goal.text.clone(), cells)
+    };
     let departments = sheets
         .iter()
-        .map(|sheet| {
-            let groups = sheet
+        .map(|s| {
+            let groups = s
                 .groups
                 .iter()
-                .map(|group| {
-                    let goals = group
-                        .goals
-                        .iter()
-                        .map(|goal| {
-                            let cells = goal
-                                .initiatives
-                                .iter()
-                                .map(|i| {
-                                    vec![
-                                        format!("{}{}", i.number, i.text),
-                                        i.sections.join("\n"),
-                                        bulleted(&i.performance),
-                                        i.progress.clone().unwrap_or_default(),
-                                        i.issues.join("\n"),
-                                    ]
-                                })
-                                .collect();
-                            (goal.text.clone(), cells)
-                        })
-                        .collect();
-                    (heading(&group.pillars), goals)
-                })
-                .collect();
-            (sheet.department_name.as_str(), groups)
+                .map(|g| (g.pillars.as_slice(), g.goals.as_slice()));
+            (s.department_name.as_str(), report_groups(groups, goal))
         })
         .collect();
     let headers = [

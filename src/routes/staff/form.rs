@@ -29,6 +29,13 @@ impl FieldErrors {
         Self(out)
     }
 
+    /// One message beside one field.
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.push(field, message);
+        errors
+    }
+
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         if self.get(field).is_none() {
             self.0.push((field.to_owned(), message.into()));
@@ -49,6 +56,15 @@ impl FieldErrors {
     pub fn all(&self) -> &[(String, String)] {
         &self.0
     }
+}
+
+/// A form shown again with its messages: 422 for bad input, 409 when someone saved first.
+pub fn refused<T: askama::Template>(
+    status: axum::http::StatusCode,
+    page: &T,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok((status, crate::error::render(page)?).into_response())
 }
 
 /// A validator rule: text that is not only spaces.

@@ -26,7 +26,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-pub use form::{FieldErrors, clean, load_department, not_blank, require};
+pub use form::{FieldErrors, clean, load_department, not_blank, refused, require};
 pub use sheets::edit::{Place, delete_recorded, move_recorded, require_editable};
 use std::collections::HashMap;
 

@@ -6,7 +6,7 @@ use crate::db::midyear as mdb;
 use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::sheets::edit::{Scope, change, check_editable};
-use crate::routes::staff::{FieldErrors, load_department, require};
+use crate::routes::staff::{FieldErrors, load_department, refused, require};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -131,8 +131,10 @@ pub async fn save_comments(
         conflict,
     };
     if !errors.is_empty() {
-        let body = render(&page(errors, false, typed))?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(errors, false, typed),
+        );
     }
     let pairs: Vec<(i64, String)> = typed.iter().map(|g| (g.id, g.comment.clone())).collect();
     let mid = staff.municipality_id;
@@ -150,10 +152,11 @@ pub async fn save_comments(
     })
     .await?;
     if !saved {
-        let mut errors = FieldErrors::default();
-        errors.push("comment", "他の人が先にコメントを更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
-        let body = render(&page(errors, true, typed))?;
-        return Ok((StatusCode::CONFLICT, body).into_response());
+        let errors = FieldErrors::one(
+            "comment",
+            "他の人が先にコメントを更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。",
+        );
+        return refused(StatusCode::CONFLICT, &page(errors, true, typed));
     }
     Ok(Redirect::to(&format!("/staff/departments/{id}/midyear")).into_response())
 }

@@ -13,7 +13,7 @@ use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::sheets::edit::{Scope, change, check_editable};
 use crate::routes::staff::sheets::workflow::{available_actions, state_label};
-use crate::routes::staff::{FieldErrors, load_department, require};
+use crate::routes::staff::{FieldErrors, load_department, refused, require};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -265,10 +265,7 @@ pub async fn save_entry(
     };
     let entry = match checked(&form, &check.words) {
         Ok(entry) => entry,
-        Err(errors) => {
-            let body = render(&page(errors, false))?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
-        }
+        Err(errors) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, false)),
     };
     let mid = staff.municipality_id;
     let scope = Scope::midyear(department.id, None);
@@ -288,10 +285,11 @@ pub async fn save_entry(
     })
     .await?;
     if !saved {
-        let mut errors = FieldErrors::default();
-        errors.push("performance", "他の人が先にこの取組の中間報告を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。");
-        let body = render(&page(errors, true))?;
-        return Ok((StatusCode::CONFLICT, body).into_response());
+        let errors = FieldErrors::one(
+            "performance",
+            "他の人が先にこの取組の中間報告を更新しました。下の入力内容は保存されていません。最新の内容を確認してから、もう一度保存してください。",
+        );
+        return refused(StatusCode::CONFLICT, &page(errors, true));
     }
     Ok(Redirect::to(&format!(
         "/staff/departments/{}/midyear#initiative-{id}",

@@ -8,7 +8,7 @@ use crate::error::{AppError, Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::organization::years::Typed;
 use crate::routes::staff::sheets::edit::{Scope, change};
-use crate::routes::staff::{FieldErrors, require};
+use crate::routes::staff::{FieldErrors, refused, require};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -161,7 +161,7 @@ pub async fn open(
             .collect(),
         );
         let page = page(&state, staff, year, Some(typed), errors).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let check = Check { as_of, words };
     change(&state, &staff, Scope::organization(None), async |tx| {

@@ -8,7 +8,7 @@ use crate::db::last_year as ldb;
 use crate::error::{Result, render};
 use crate::routes::staff::audit::Audit;
 use crate::routes::staff::sheets::edit::{Scope, change, require_editable};
-use crate::routes::staff::{FieldErrors, load_department, require};
+use crate::routes::staff::{FieldErrors, load_department, refused, require};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -84,10 +84,8 @@ pub async fn save_review(
         conflict,
     };
     if text.chars().count() > 4000 {
-        let mut errors = FieldErrors::default();
-        errors.push("text", "前年度の振り返りは4000文字以内で入力してください。");
-        let body = render(&page(errors, false))?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        let errors = FieldErrors::one("text", "前年度の振り返りは4000文字以内で入力してください。");
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, &page(errors, false));
     }
     let mid = staff.municipality_id;
     let saved = change(&state, &staff, Scope::targets(id, None), async |tx| {
@@ -104,13 +102,11 @@ pub async fn save_review(
     })
     .await?;
     if !saved {
-        let mut errors = FieldErrors::default();
-        errors.push(
+        let errors = FieldErrors::one(
             "text",
             "他の人が先に前年度の振り返りを更新しました。下の入力内容は保存されていません。",
         );
-        let body = render(&page(errors, true))?;
-        return Ok((StatusCode::CONFLICT, body).into_response());
+        return refused(StatusCode::CONFLICT, &page(errors, true));
     }
     Ok(Redirect::to(&format!("/staff/departments/{id}")).into_response())
 }
