@@ -13,26 +13,7 @@ async fn a_carried_year_remembers_its_predecessors_and_pages_link_across_years()
         .add_staff("kariya", "carry-planner", "admin", None)
         .await;
     let admin = app.session_for(admin).await;
-    let made = app
-        .send(
-            "POST",
-            "/staff/admin/years",
-            Some(&admin),
-            Some(&[
-                ("year", "2027"),
-                ("title", "刈谷市組織重点目標"),
-                ("tables_title", "各部組織重点目標（取組内容・指標）"),
-                ("copy_from", "2026"),
-                ("copy_goals", "1"),
-            ]),
-        )
-        .await;
-    assert_eq!(
-        made.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        text_of(&made.body)
-    );
+    app.carry_kariya_2027(&admin).await;
     let city = "(SELECT id FROM municipality WHERE slug = 'kariya')";
     let id_in = |year: i32| {
         format!(
@@ -204,17 +185,7 @@ async fn carried_with_results() -> (
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let made = [
-        ("year", "2027"),
-        ("title", "刈谷市組織重点目標"),
-        ("tables_title", "各部組織重点目標（取組内容・指標）"),
-        ("copy_from", "2026"),
-        ("copy_goals", "1"),
-    ];
-    let r = app
-        .send("POST", "/staff/admin/years", Some(&admin), Some(&made))
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.carry_kariya_2027(&admin).await;
     let new = app.scalar(&id_in(2027)).await;
     (app, head, admin, old, new)
 }

@@ -233,6 +233,30 @@ impl TestApp {
         id
     }
 
+    /// Planning staff make kariya's 令和9年度 from 令和8年度, goals and all (the carry-over).
+    pub async fn carry_kariya_2027(&self, admin: &Session) {
+        let made = self
+            .send(
+                "POST",
+                "/staff/admin/years",
+                Some(admin),
+                Some(&[
+                    ("year", "2027"),
+                    ("title", "刈谷市組織重点目標"),
+                    ("tables_title", "各部組織重点目標（取組内容・指標）"),
+                    ("copy_from", "2026"),
+                    ("copy_goals", "1"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            made.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            text_of(&made.body)
+        );
+    }
+
     /// A session for a user, as after signing in, with the CSRF token read from their home page.
     pub async fn session_for(&self, user_id: i64) -> Session {
         let cookie = mokuhyo::auth::session::create(&self.pool, user_id)

@@ -29,26 +29,7 @@ async fn transfer() -> Transfer {
         )
         .await;
     let new = app.add_staff("kariya", "new-head", "viewer", None).await;
-    let made = app
-        .send(
-            "POST",
-            "/staff/admin/years",
-            Some(&admin),
-            Some(&[
-                ("year", "2027"),
-                ("title", "刈谷市組織重点目標"),
-                ("tables_title", "各部組織重点目標（取組内容・指標）"),
-                ("copy_from", "2026"),
-                ("copy_goals", "1"),
-            ]),
-        )
-        .await;
-    assert_eq!(
-        made.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        text_of(&made.body)
-    );
+    app.carry_kariya_2027(&admin).await;
     let id_in = |year: i32| {
         format!(
             "SELECT d.id FROM department d JOIN fiscal_year f ON f.id = d.fiscal_year_id
