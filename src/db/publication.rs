@@ -360,13 +360,6 @@ pub async fn publish_results_if_changed(
     })
 }
 
-/// Whether any department of the year has published results.
-pub async fn has_results(pool: &PgPool, mid: i64, fiscal_year_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM publication WHERE municipality_id = $1 AND fiscal_year_id = $2 AND kind = 'results') AS "value!""#, mid, fiscal_year_id)
-        .fetch_one(pool)
-        .await
-}
-
 /// The latest published results of every department of a city, with their year. One query.
 pub async fn latest_results_of_city(
     pool: &PgPool,

@@ -117,11 +117,22 @@ const HEADERS: &[(&str, Col)] = &[
     ("中間実績", Col::MidPerformance),
     ("上期", Col::MidPerformance),
     ("上半期", Col::MidPerformance),
+    ("上半期の取組", Col::MidPerformance),
+    ("上期の取組", Col::MidPerformance),
+    ("上半期の主な取組", Col::MidPerformance),
+    ("中間時点の取組状況", Col::MidPerformance),
+    ("9月末時点の取組状況", Col::MidPerformance),
+    ("中間報告", Col::MidPerformance),
     ("進捗状況", Col::Progress),
     ("進捗", Col::Progress),
     ("進捗度", Col::Progress),
     ("進捗評価", Col::Progress),
     ("進捗区分", Col::Progress),
+    ("進捗率", Col::Progress),
+    ("進み具合", Col::Progress),
+    ("達成見込み", Col::Progress),
+    ("達成見込", Col::Progress),
+    ("中間評価", Col::Progress),
     ("下期に向けた課題", Col::MidIssues),
     ("下期に向けた課題・対応", Col::MidIssues),
     ("下半期に向けた課題", Col::MidIssues),
@@ -133,6 +144,16 @@ const HEADERS: &[(&str, Col)] = &[
     ("課題・対応", Col::MidIssues),
     ("課題と対応", Col::MidIssues),
     ("課題", Col::MidIssues),
+    ("今後の対応", Col::MidIssues),
+    ("今後の方向性", Col::MidIssues),
+    ("今後の取組方針", Col::MidIssues),
+    ("課題・今後の対応", Col::MidIssues),
+    ("課題及び今後の対応", Col::MidIssues),
+    ("課題と今後の取組", Col::MidIssues),
+    ("下半期の取組", Col::MidIssues),
+    ("下半期の取組予定", Col::MidIssues),
+    ("下期の取組", Col::MidIssues),
+    ("下期の取組予定", Col::MidIssues),
 ];
 
 /// The header word whose column holds methods, one per line (kept as lines, not joined).
@@ -239,5 +260,34 @@ mod tests {
         assert_eq!(key("いつまで(期限)"), "いつまで");
         assert_eq!(key("Ｎｏ．"), "No.");
         assert_eq!(key("課　等"), "課等");
+    }
+
+    fn header(words: &[&str]) -> Header {
+        let row = words.iter().map(|w| w.to_string()).collect();
+        header_at(&Grid::new("中間".into(), vec![row]), 0).expect("a header row")
+    }
+
+    #[test]
+    fn mid_year_columns_are_known_and_a_plain_progress_column_makes_the_first_half() {
+        // An Akita city's 上半期レビュー: the period in brackets after 上期/下期.
+        let h = header(&[
+            "組織目標",
+            "取組内容",
+            "上期（4月～9月）の取組実績",
+            "進捗状況",
+            "下期（10月～3月）に向けた課題",
+        ]);
+        assert!(h.has_midyear() && !h.has_results());
+        assert_eq!(h.col(Col::MidPerformance), Some(2));
+        assert_eq!(h.col(Col::MidIssues), Some(4));
+        // 「取組状況」 beside 「進捗状況」 and no year-end column: the first half, not 実績.
+        let h = header(&["組織目標", "取組内容", "取組状況", "進捗状況", "今後の対応"]);
+        assert_eq!(h.col(Col::MidPerformance), Some(2));
+        assert_eq!(h.col(Col::Performance), None);
+        assert!(!h.has_results());
+        // Beside 成果 it stays 実績; a 課題 column alone does not make a mid-year sheet.
+        let h = header(&["組織目標", "取組内容", "取組状況", "成果", "課題"]);
+        assert_eq!(h.col(Col::Performance), Some(2));
+        assert!(h.has_results() && !h.has_midyear());
     }
 }
