@@ -5,15 +5,18 @@
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
-/// A year's stage deadlines: (stage, due date), stages in the order of the year.
+/// A year's stage deadlines: (stage, due date), stages in the order of the year (the mid-year
+/// check's only once it is opened).
 pub async fn deadlines(
     pool: &PgPool,
     mid: i64,
     fiscal_year_id: i64,
 ) -> sqlx::Result<Vec<(String, NaiveDate)>> {
     sqlx::query!(
-        "SELECT stage, due_on FROM stage_deadline WHERE municipality_id = $1 AND fiscal_year_id = $2
-         ORDER BY array_position(ARRAY['targets', 'midyear', 'results'], stage)",
+        "SELECT d.stage, d.due_on FROM stage_deadline d
+          WHERE d.municipality_id = $1 AND d.fiscal_year_id = $2 AND (d.stage <> 'midyear' OR EXISTS
+                (SELECT 1 FROM midyear_check c WHERE c.municipality_id = $1 AND c.fiscal_year_id = $2))
+         ORDER BY array_position(ARRAY['targets', 'midyear', 'results'], d.stage)",
         mid,
         fiscal_year_id
     )
@@ -173,6 +176,8 @@ pub async fn due_reminders(pool: &PgPool, today: NaiveDate) -> sqlx::Result<Vec<
          JOIN mail_setting m ON m.municipality_id = d.municipality_id
          JOIN fiscal_year f ON f.municipality_id = d.municipality_id AND f.id = d.fiscal_year_id
          WHERE d.due_on >= $1 AND d.due_on - m.remind_days <= $1
+           AND (d.stage <> 'midyear' OR EXISTS (SELECT 1 FROM midyear_check c
+                 WHERE c.municipality_id = d.municipality_id AND c.fiscal_year_id = d.fiscal_year_id))
          ORDER BY d.municipality_id, d.due_on",
         today
     )

@@ -134,6 +134,23 @@ async fn a_mid_year_check_is_opened_recorded_reviewed_published_and_read() {
     }
     assert!(bad.body.contains("value=\"来週\""));
     assert_eq!(y.app.scalar("SELECT count(*) FROM midyear_check").await, 0);
+    // A mid-year deadline set before the check is opened asks nothing of anyone.
+    let early_due = [("targets", ""), ("midyear", "2027-01-20"), ("results", "")];
+    let r = y
+        .app
+        .send(
+            "POST",
+            "/staff/admin/years/2026/deadlines",
+            Some(&y.admin),
+            Some(&early_due),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let home = y.app.send("GET", "/staff", Some(&y.chief), None).await;
+    assert!(
+        !text_of(&home.body).contains("中間報告"),
+        "no task before the check is opened"
+    );
     y.open().await;
     assert_eq!(
         y.app.scalar("SELECT count(*) FROM stage_deadline WHERE stage = 'midyear' AND due_on = '2026-10-20'").await,
