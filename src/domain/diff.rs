@@ -15,6 +15,9 @@ pub enum Line {
 /// The sheet as lines, in reading order.
 pub fn lines(sheet: &TargetSheet) -> Vec<String> {
     let mut out = Vec::new();
+    for p in sheet.review.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push(format!("【前年度の振り返り】{p}"));
+    }
     for group in &sheet.groups {
         let pillars: Vec<String> = group
             .pillars

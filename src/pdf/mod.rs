@@ -104,8 +104,14 @@ fn part(p: &Part<'_>) -> Value {
                             })
                         })
                         .collect();
+                    // A goal carried from last year says so, as on the page.
+                    let text = if goal.carried {
+                        format!("{}\n（前年度から継続）", goal.text)
+                    } else {
+                        goal.text.clone()
+                    };
                     json!({
-                        "number": number.to_string(), "text": goal.text,
+                        "number": number.to_string(), "text": text,
                         "category": goal.category.clone().unwrap_or_default(),
                         "initiatives": initiatives,
                     })
@@ -114,7 +120,10 @@ fn part(p: &Part<'_>) -> Value {
             json!({ "pillars": pillar_headings(&g.pillars), "goals": goals })
         })
         .collect();
-    json!({ "heading": p.heading, "context": p.context, "header": p.header, "groups": groups })
+    json!({
+        "heading": p.heading, "context": p.context, "header": p.header, "groups": groups,
+        "review": p.sheet.review,
+    })
 }
 
 /// A status word with the reason for 評価不能, where given: 「評価不能（理由）」.

@@ -311,4 +311,29 @@ async fn the_heads_look_back_is_published_with_the_targets_and_carried_goals_say
         "every carried goal, and only those"
     );
     assert!(text.contains("新しく立てた目標です。"));
+    // The PDF holds what the page holds: the look back, and the carried marks.
+    let (status, _, pdf) =
+        crate::pdf::fetch(&app, "/kariya/2027/departments/kikaku-zaisei.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let pdf_text = crate::pdf::text_of(&pdf);
+    for shown in [
+        "前年度の振り返り",
+        "窓口改革は人員不足で遅れたため",
+        "前年度から継続",
+    ] {
+        assert!(
+            pdf_text.contains(&crate::pdf::squeezed(shown)),
+            "{shown}: {pdf_text}"
+        );
+    }
+    // The diff against the published version lists the look back among the sheet's lines.
+    let diff = app
+        .send(
+            "GET",
+            &format!("/staff/departments/{new}/diff"),
+            Some(&head),
+            None,
+        )
+        .await;
+    assert!(text_of(&diff.body).contains("【前年度の振り返り】"));
 }
