@@ -75,6 +75,8 @@ pub struct OpenDepartment {
     /// The published results' version and date, when the year-end results are published.
     pub results_version: Option<i32>,
     pub results_published_on: Option<chrono::NaiveDate>,
+    /// The head's 前年度の振り返り, published with the targets ("" when none).
+    pub review: String,
     pub goals: Vec<OpenGoal>,
 }
 
@@ -88,6 +90,8 @@ pub struct OpenGoal {
     pub initiatives: Vec<OpenInitiative>,
     /// 計画・方針等の分類 (deployment-table cities), else null.
     pub category: Option<String>,
+    /// Carried from the year before (「前年度から継続」).
+    pub carried: bool,
 }
 
 #[derive(Serialize)]
@@ -139,6 +143,7 @@ fn open_data(
                 url,
                 results_version: results.map(|r| r.0),
                 results_published_on: results.map(|r| r.1),
+                review: sheet.review.clone(),
             }
         })
         .collect();
@@ -210,6 +215,7 @@ impl Results {
                 pillars: g.pillars.iter().map(|p| p.number).collect(),
                 status: self.goal_status.get(&goal.id).copied(),
                 category: goal.category.clone(),
+                carried: goal.carried,
                 initiatives: goal
                     .initiatives
                     .iter()

@@ -311,6 +311,28 @@ async fn the_heads_look_back_is_published_with_the_targets_and_carried_goals_say
         "every carried goal, and only those"
     );
     assert!(text.contains("新しく立てた目標です。"));
+    // Open data too.
+    let (_, json) = app.get("/kariya/2027.json").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let department = json["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["slug"] == "kikaku-zaisei")
+        .unwrap();
+    assert!(
+        department["review"]
+            .as_str()
+            .unwrap()
+            .contains("窓口改革は人員不足")
+    );
+    let carried_in_json = department["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["carried"] == true)
+        .count();
+    assert_eq!(carried_in_json, carried);
     // The PDF holds what the page holds: the look back, and the carried marks.
     let (status, _, pdf) =
         crate::pdf::fetch(&app, "/kariya/2027/departments/kikaku-zaisei.pdf").await;
